@@ -1,0 +1,105 @@
+// Causal grouped-query attention over the KV cache, one workgroup per (query head, query token).
+// Query t sits at position step.pos + t and sees keys 0 ..= step.pos + t. Keys are visited in tiles of
+// WG with an online softmax (running max m and sum l rescaled per tile), so any context length fits
+// in fixed workgroup memory. Query head h reads kv head h / (nHeads / nKvHeads).
+
+struct Params {
+  T: u32,
+  nHeads: u32,
+  nKvHeads: u32,
+  headDim: u32,
+  scale: f32,          // 1 / sqrt(headDim)
+};
+
+struct Step {
+  pos: u32,
+  seed: u32,
+  draw: u32,
+  pad: u32,
+};
+
+@group(0) @binding(0) var<storage, read> q: array<f32>;          // [T, nHeads * headDim]
+@group(0) @binding(1) var<storage, read> kCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
+@group(0) @binding(2) var<storage, read> vCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;  // [T, nHeads * headDim]
+@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(5) var<uniform> step: Step;
+
+const MAX_HEAD_DIM: u32 = 256u;
+const DIMS_PER_THREAD: u32 = MAX_HEAD_DIM / WG;
+const NEG_BIG: f32 = -3.0e38;
+
+var<workgroup> qs: array<f32, MAX_HEAD_DIM>;
+var<workgroup> probs: array<f32, WG>;
+var<workgroup> red: array<f32, WG>;
+
+fn reduce_max(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let h = wid.x;
+  let t = wid.y;
+  let D = p.headDim;
+  let kvStride = p.nKvHeads * D;
+  let kvBase = (h / (p.nHeads / p.nKvHeads)) * D;
+  let qBase = (t * p.nHeads + h) * D;
+  for (var d = lid; d < D; d += WG) { qs[d] = q[qBase + d]; }
+  workgroupBarrier();
+
+  let nKeys = step.pos + t + 1u;
+  var m = NEG_BIG;
+  var l = 0.0;
+  var acc: array<f32, DIMS_PER_THREAD>;
+  for (var k0 = 0u; k0 < nKeys; k0 += WG) {
+    let j = k0 + lid;
+    var s = NEG_BIG;
+    if (j < nKeys) {
+      let kb = j * kvStride + kvBase;
+      var dotv = 0.0;
+      for (var d = 0u; d < D; d++) { dotv += qs[d] * kCache[kb + d]; }
+      s = dotv * p.scale;
+    }
+    let mNew = max(m, reduce_max(lid, s));
+    let pj = select(0.0, exp(s - mNew), j < nKeys);
+    probs[lid] = pj;
+    let corr = exp(m - mNew);
+    l = l * corr + reduce_sum(lid, pj);  // reduce_sum's barriers also publish probs
+    let n = min(WG, nKeys - k0);
+    for (var e = 0u; e < DIMS_PER_THREAD; e++) {
+      let d = lid + e * WG;
+      if (d < D) {
+        var a = acc[e] * corr;
+        for (var jj = 0u; jj < n; jj++) { a += probs[jj] * vCache[(k0 + jj) * kvStride + kvBase + d]; }
+        acc[e] = a;
+      }
+    }
+    m = mNew;
+    workgroupBarrier();
+  }
+  for (var e = 0u; e < DIMS_PER_THREAD; e++) {
+    let d = lid + e * WG;
+    if (d < D) { out[qBase + d] = acc[e] / l; }
+  }
+}

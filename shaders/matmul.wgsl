@@ -1,0 +1,156 @@
+// y[t, n] (+)= sum_k x[t, k] * W[n, k] (+ bias[n])  — a Linear layer, W stored [N, K] row-major.
+// `gemv` (decode, few tokens): one workgroup per weight row, threads split K.
+// `gemm` (prefill): 32x32 output tiles, weights dequantized into workgroup memory once per tile.
+// Variants: one WEIGHT_* type (see weights.wgsl), HAS_BIAS, ACCUMULATE (add into y: fuses the
+// residual add into o_proj and down_proj).
+// W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
+// land in output columns [colOffset, colOffset + N).
+
+struct Params {
+  T: u32,            // tokens (rows of x)
+  K: u32,            // inputs per row
+  N: u32,            // weight rows in this shard
+  rowBytes: u32,     // bytes of one stored weight row
+  colOffset: u32,    // output column of this shard's row 0
+  yStride: u32,      // elements between rows of y
+  yOffset: u32,      // elements before y[0, 0]
+  yOffsetPerPos: u32,// extra elements per cache position: writes k/v straight into the KV cache
+};
+
+struct Step {
+  pos: u32,          // cache position of token 0 of this batch
+  seed: u32,
+  draw: u32,
+  pad: u32,
+};
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;          // [T, K]
+@group(0) @binding(1) var<storage, read> w: array<u32>;          // [N, rowBytes] raw
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;    // [.., yStride]
+@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(4) var<uniform> step: Step;
+#if HAS_BIAS
+@group(0) @binding(5) var<storage, read> bias: array<f32>;       // [N] of this shard
+#endif
+
+#include "weights.wgsl"
+
+fn x4(t: u32, k: u32) -> vec4<f32> {
+  let i = t * p.K + k;
+  return vec4<f32>(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+}
+
+fn store(t: u32, n: u32, acc: f32) {
+  var v = acc;
+#if HAS_BIAS
+  v += bias[n];
+#endif
+  let i = p.yOffset + step.pos * p.yOffsetPerPos + t * p.yStride + p.colOffset + n;
+#if ACCUMULATE
+  y[i] += v;
+#else
+  y[i] = v;
+#endif
+}
+
+// ---- gemv ----
+const TT: u32 = 4u; // tokens per pass: each weight value decoded once serves TT tokens
+var<workgroup> partial: array<vec4<f32>, WG>;
+
+@compute @workgroup_size(WG)
+fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let n = wid.x + wid.y * nwg.x;
+  let inRange = n < p.N;  // the whole workgroup agrees: barriers stay uniform
+  let rowByte = min(n, p.N - 1u) * p.rowBytes;
+  let k4End = p.K & ~3u;
+  for (var t0 = 0u; t0 < p.T; t0 += TT) {
+    var acc = vec4<f32>(0.0);
+    for (var k = lid * 4u; k < k4End; k += WG * 4u) {
+      let wv = w4(rowByte, k);
+      for (var j = 0u; j < TT; j++) {
+        if (t0 + j < p.T) { acc[j] += dot(wv, x4(t0 + j, k)); }
+      }
+    }
+    for (var k = k4End + lid; k < p.K; k += WG) {
+      let wv = w1(rowByte, k);
+      for (var j = 0u; j < TT; j++) {
+        if (t0 + j < p.T) { acc[j] += wv * x[(t0 + j) * p.K + k]; }
+      }
+    }
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
+      if (lid < s) { partial[lid] += partial[lid + s]; }
+      workgroupBarrier();
+    }
+    if (lid == 0u && inRange) {
+      let r = partial[0];
+      for (var j = 0u; j < TT; j++) {
+        if (t0 + j < p.T) { store(t0 + j, n, r[j]); }
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+// ---- gemm ----
+const TILE: u32 = 32u;
+var<workgroup> xs: array<f32, 1024>;   // [TILE tokens][TILE k]
+var<workgroup> ws: array<f32, 1056>;   // [TILE rows][TILE + 1 k]: padded against bank conflicts
+
+@compute @workgroup_size(8, 8)
+fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let n0 = wid.x * TILE;
+  let t0 = wid.y * TILE;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < p.K; k0 += TILE) {
+    // x tile: 32 x 32 values, 16 per thread.
+    for (var i = lid; i < TILE * TILE; i += 64u) {
+      let t = t0 + i / TILE;
+      let k = k0 + i % TILE;
+      xs[i] = select(0.0, x[t * p.K + k], t < p.T && k < p.K);
+    }
+    // weight tile: 32 rows x 8 groups of 4, 4 groups per thread.
+    for (var g = lid; g < TILE * 8u; g += 64u) {
+      let r = g / 8u;
+      let kk = (g % 8u) * 4u;
+      let n = n0 + r;
+      let k = k0 + kk;
+      var v = vec4<f32>(0.0);
+      if (n < p.N) {
+        let rowByte = n * p.rowBytes;
+        if (k + 4u <= p.K) {
+          v = w4(rowByte, k);
+        } else {
+          for (var e = 0u; e < 4u; e++) {
+            if (k + e < p.K) { v[e] = w1(rowByte, k + e); }
+          }
+        }
+      }
+      let o = r * (TILE + 1u) + kk;
+      ws[o] = v.x; ws[o + 1u] = v.y; ws[o + 2u] = v.z; ws[o + 3u] = v.w;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE; kk++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        a[i] = xs[(lid3.y * 4u + i) * TILE + kk];
+        b[i] = ws[(lid3.x * 4u + i) * (TILE + 1u) + kk];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i][j] += a[i] * b[j]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let t = t0 + lid3.y * 4u + i;
+      let n = n0 + lid3.x * 4u + j;
+      if (t < p.T && n < p.N) { store(t, n, acc[i][j]); }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { GpuLimitError, WebGpuUnavailableError } from './errors.ts';
+
+/** What the runtime needs from one GPU: the device and what it can do. */
+export interface GpuContext {
+  device: GPUDevice;
+  adapterName: string;
+  /** `shader-f16` is present (SwiftShader has none, so an f32 path always exists). */
+  hasF16: boolean;
+  hasSubgroups: boolean;
+  hasTimestamps: boolean;
+  /** Largest single storage binding, bytes: tensors larger than this are split across bindings. */
+  maxBindingBytes: number;
+  maxBufferBytes: number;
+}
+
+export interface GpuOptions {
+  /** `navigator.gpu` by default; Node passes Dawn's `GPU` object. */
+  gpu?: GPU;
+  /** Bytes of the largest storage binding the model needs (its largest tensor shard). */
+  neededBindingBytes?: number;
+  powerPreference?: GPUPowerPreference;
+  /**
+   * Pretend the adapter allows at most this many bytes per binding: lets tests exercise the
+   * split-tensor path on small models.
+   */
+  capBindingBytes?: number;
+}
+
+/**
+ * Requests an adapter and a device with the largest buffer limits the adapter offers, and the
+ * optional features that make kernels faster. Fails with a precise error before anything is allocated.
+ */
+export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
+  const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    throw new WebGpuUnavailableError(
+      'WebGPU is not available here. Use a recent Chrome or Edge (113+), or Firefox/Safari with WebGPU enabled; ' +
+        'pages must be served over https or from localhost.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      'WebGPU is present but no GPU adapter was offered: the GPU may be blocklisted or hardware acceleration is off. ' +
+        'Enable hardware acceleration in the browser settings (or chrome://flags/#enable-unsafe-webgpu).',
+    );
+  }
+  const allowedBinding = adapter.limits.maxStorageBufferBindingSize;
+  const needed = options.neededBindingBytes ?? 0;
+  if (needed > allowedBinding) {
+    throw new GpuLimitError(
+      'a storage binding',
+      needed,
+      allowedBinding,
+      'Choose a smaller or more quantized model file, or a GPU/browser with larger buffer limits.',
+    );
+  }
+  const features: GPUFeatureName[] = [];
+  for (const f of ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]) {
+    if (adapter.features.has(f)) features.push(f);
+  }
+  const device = await adapter.requestDevice({
+    requiredFeatures: features,
+    requiredLimits: {
+      maxStorageBufferBindingSize: allowedBinding,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: Math.min(10, adapter.limits.maxStorageBuffersPerShaderStage),
+      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  const info = adapter.info;
+  const cap = options.capBindingBytes ?? Infinity;
+  return {
+    device,
+    adapterName: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown GPU',
+    hasF16: device.features.has('shader-f16'),
+    hasSubgroups: device.features.has('subgroups'),
+    hasTimestamps: device.features.has('timestamp-query'),
+    maxBindingBytes: Math.min(cap, device.limits.maxStorageBufferBindingSize),
+    maxBufferBytes: Math.min(cap, device.limits.maxBufferSize),
+  };
+}

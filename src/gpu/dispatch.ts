@@ -1,0 +1,75 @@
+import type { GpuContext } from './device.ts';
+import type { PipelineCache } from './pipelines.ts';
+import { createUniformBuffer, type UniformLayout } from './uniforms.ts';
+
+/** One recorded kernel launch: built once, replayed every step. */
+export interface Dispatch {
+  name: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+/** What every kernel module needs to record dispatches. */
+export interface KernelContext {
+  gpu: GpuContext;
+  pipelines: PipelineCache;
+  /** The `Step` uniform (pos, seed, draw): rewritten before each submission, so bind groups never change. */
+  step: GPUBuffer;
+  /** Uniform buffers made for recorded dispatches, destroyed with the graph. */
+  owned: GPUBuffer[];
+}
+
+export const STEP_LAYOUT: UniformLayout = [
+  ['pos', 'u32'],
+  ['seed', 'u32'],
+  ['draw', 'u32'],
+  ['pad', 'u32'],
+];
+
+const MAX_GRID = 65535;
+
+/** Spreads n workgroups over x and y: WebGPU caps each dimension at 65535. */
+export function grid(n: number): [number, number, number] {
+  if (n <= MAX_GRID) return [Math.max(1, n), 1, 1];
+  return [MAX_GRID, Math.ceil(n / MAX_GRID), 1];
+}
+
+export function uniform(
+  ctx: KernelContext,
+  layout: UniformLayout,
+  values: Record<string, number>,
+  label: string,
+): GPUBuffer {
+  const buf = createUniformBuffer(ctx.gpu.device, layout, values, label);
+  ctx.owned.push(buf);
+  return buf;
+}
+
+export function makeDispatch(
+  ctx: KernelContext,
+  file: string,
+  entry: string,
+  defines: Record<string, boolean | number>,
+  bindings: Record<number, GPUBuffer>,
+  workgroups: [number, number, number],
+): Dispatch {
+  const { pipeline, name } = ctx.pipelines.get(file, entry, defines);
+  const bindGroup = ctx.gpu.device.createBindGroup({
+    label: name,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: Object.entries(bindings).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } })),
+  });
+  return { name, pipeline, bindGroup, workgroups };
+}
+
+/** Records dispatches into one compute pass. */
+export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[]): void {
+  const pass = encoder.beginComputePass();
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(...d.workgroups);
+  }
+  pass.end();
+}

@@ -1,0 +1,73 @@
+import { grid, makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import type { UniformLayout } from '../gpu/uniforms.ts';
+import type { GpuWeight } from '../gpu/weights.ts';
+import type { WeightDtype } from '../formats/dtypes.ts';
+
+/** Mirrors `struct Params` in shaders/matmul.wgsl. */
+export const MATMUL_PARAMS: UniformLayout = [
+  ['T', 'u32'],
+  ['K', 'u32'],
+  ['N', 'u32'],
+  ['rowBytes', 'u32'],
+  ['colOffset', 'u32'],
+  ['yStride', 'u32'],
+  ['yOffset', 'u32'],
+  ['yOffsetPerPos', 'u32'],
+];
+
+export const GEMV_WG = 64;
+/** Below this many tokens the row-per-workgroup GEMV beats the tiled GEMM. */
+export const GEMM_MIN_TOKENS = 8;
+
+export function weightDefines(dtype: WeightDtype): Record<string, boolean> {
+  return { [`WEIGHT_${dtype.toUpperCase()}`]: true };
+}
+
+export interface MatmulArgs {
+  x: GPUBuffer; //            [T, K] f32
+  weight: GpuWeight; //       [N, K] stored
+  y: GPUBuffer; //            [.., yStride] f32
+  T: number;
+  /** Elements between rows of y; N by default. */
+  yStride?: number;
+  yOffset?: number;
+  /** Per cache position: lets k/v projections write straight into the KV cache row `step.pos`. */
+  yOffsetPerPos?: number;
+  /** y += x W^T instead of y = x W^T (residual connection). */
+  accumulate?: boolean;
+  kind?: 'gemv' | 'gemm';
+}
+
+/** y = x W^T (+ bias): one dispatch per weight shard. */
+export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
+  const w = a.weight;
+  const kind = a.kind ?? (a.T < GEMM_MIN_TOKENS ? 'gemv' : 'gemm');
+  return w.shards.map((shard) => {
+    const defines = {
+      ...weightDefines(w.dtype),
+      HAS_BIAS: shard.bias !== undefined,
+      ACCUMULATE: a.accumulate ?? false,
+      WG: GEMV_WG,
+    };
+    const params = uniform(
+      ctx,
+      MATMUL_PARAMS,
+      {
+        T: a.T,
+        K: w.cols,
+        N: shard.nRows,
+        rowBytes: w.rowBytes,
+        colOffset: shard.rowStart,
+        yStride: a.yStride ?? w.rows,
+        yOffset: a.yOffset ?? 0,
+        yOffsetPerPos: a.yOffsetPerPos ?? 0,
+      },
+      `${w.name} params`,
+    );
+    const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: shard.buffer, 2: a.y, 3: params, 4: ctx.step };
+    if (shard.bias) bindings[5] = shard.bias;
+    const workgroups: [number, number, number] =
+      kind === 'gemv' ? grid(shard.nRows) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
+    return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
+  });
+}
