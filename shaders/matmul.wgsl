@@ -1,5 +1,5 @@
 // y[t, n] (+)= sum_k x[t, k] * W[n, k] (+ bias[n])  — a Linear layer, W stored [N, K] row-major.
-// `gemv` (decode, few tokens): one workgroup per weight row, threads split K.
+// `gemv` (decode, few tokens): TPR threads per weight row split K, WG / TPR rows per workgroup.
 // `gemm` (prefill): 32x32 output tiles, weights dequantized into workgroup memory once per tile.
 // Variants: one WEIGHT_* type (see weights.wgsl), HAS_BIAS, ACCUMULATE (add into y: fuses the
 // residual add into o_proj and down_proj).
@@ -54,25 +54,30 @@ fn store(t: u32, n: u32, acc: f32) {
 }
 
 // ---- gemv ----
+// TPR threads share one weight row (TPR divides WG), so a workgroup covers WG / TPR rows: few threads
+// per row for short rows, many for long ones, and never a workgroup per row (151936 of them for an
+// LM head would drown small GPUs in launch overhead).
+const ROWS_PER_WG: u32 = WG / TPR;
 const TT: u32 = 4u; // tokens per pass: each weight value decoded once serves TT tokens
 var<workgroup> partial: array<vec4<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let n = wid.x + wid.y * nwg.x;
-  let inRange = n < p.N;  // the whole workgroup agrees: barriers stay uniform
+  let lane = lid % TPR;
+  let n = (wid.x + wid.y * nwg.x) * ROWS_PER_WG + lid / TPR;
+  let inRange = n < p.N;  // per thread; barriers below stay in uniform control flow
   let rowByte = min(n, p.N - 1u) * p.rowBytes;
   let k4End = p.K & ~3u;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
     var acc = vec4<f32>(0.0);
-    for (var k = lid * 4u; k < k4End; k += WG * 4u) {
+    for (var k = lane * 4u; k < k4End; k += TPR * 4u) {
       let wv = w4(rowByte, k);
       for (var j = 0u; j < TT; j++) {
         if (t0 + j < p.T) { acc[j] += dot(wv, x4(t0 + j, k)); }
       }
     }
-    for (var k = k4End + lid; k < p.K; k += WG) {
+    for (var k = k4End + lane; k < p.K; k += TPR) {
       let wv = w1(rowByte, k);
       for (var j = 0u; j < TT; j++) {
         if (t0 + j < p.T) { acc[j] += wv * x[(t0 + j) * p.K + k]; }
@@ -80,12 +85,12 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     partial[lid] = acc;
     workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-      if (lid < s) { partial[lid] += partial[lid + s]; }
+    for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+      if (lane < s) { partial[lid] += partial[lid + s]; }
       workgroupBarrier();
     }
-    if (lid == 0u && inRange) {
-      let r = partial[0];
+    if (lane == 0u && inRange) {
+      let r = partial[lid];
       for (var j = 0u; j < TT; j++) {
         if (t0 + j < p.T) { store(t0 + j, n, r[j]); }
       }

@@ -1,7 +1,8 @@
 // Rotary position embedding, half-split ("NeoX") pairing as Hugging Face Qwen2/Qwen3/Llama do:
 //   x'[i]       = x[i] cos(p f_i) - x[i + D/2] sin(p f_i)
 //   x'[i + D/2] = x[i + D/2] cos(p f_i) + x[i] sin(p f_i)
-// f_i come precomputed (llama3 / YaRN scaling already applied); attention scaling multiplies cos/sin.
+// cos/sin come from a table computed on the CPU in float64 (llama3 / YaRN frequencies and attention
+// scaling applied): WGSL's own cos/sin are only accurate to 2^-11.
 // In place on rows [T, nHeads * headDim] starting at offset + step.pos * offsetPerPos; token t sits at
 // position step.pos + t.
 
@@ -11,7 +12,6 @@ struct Params {
   headDim: u32,
   offset: u32,
   offsetPerPos: u32,
-  scaling: f32,
 };
 
 struct Step {
@@ -22,7 +22,7 @@ struct Step {
 };
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
-@group(0) @binding(1) var<storage, read> invFreq: array<f32>;   // [headDim / 2]
+@group(0) @binding(1) var<storage, read> cosSin: array<vec2<f32>>;   // [maxSeq, headDim / 2]
 @group(0) @binding(2) var<uniform> p: Params;
 @group(0) @binding(3) var<uniform> step: Step;
 
@@ -34,10 +34,9 @@ fn rope(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = id % half;
   let h = (id / half) % p.nHeads;
   let t = id / (half * p.nHeads);
-  let pos = f32(step.pos + t);
-  let angle = pos * invFreq[i];
-  let c = cos(angle) * p.scaling;
-  let s = sin(angle) * p.scaling;
+  let cs = cosSin[(step.pos + t) * half + i];
+  let c = cs.x;
+  let s = cs.y;
   let base = p.offset + step.pos * p.offsetPerPos + (t * p.nHeads + h) * p.headDim + i;
   let a = x[base];
   let b = x[base + half];

@@ -19,6 +19,13 @@ export const GEMV_WG = 64;
 /** Below this many tokens the row-per-workgroup GEMV beats the tiled GEMM. */
 export const GEMM_MIN_TOKENS = 8;
 
+/** Threads per weight row in the GEMV: about 16 values each, between 4 and 32 threads. */
+export function gemvThreadsPerRow(K: number): number {
+  let tpr = 1;
+  while (tpr < 32 && tpr * 64 < K) tpr *= 2;
+  return tpr;
+}
+
 export function weightDefines(dtype: WeightDtype): Record<string, boolean> {
   return { [`WEIGHT_${dtype.toUpperCase()}`]: true };
 }
@@ -48,6 +55,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       WG: GEMV_WG,
+      TPR: kind === 'gemv' ? gemvThreadsPerRow(w.cols) : 1,
     };
     const params = uniform(
       ctx,
@@ -67,7 +75,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: shard.buffer, 2: a.y, 3: params, 4: ctx.step };
     if (shard.bias) bindings[5] = shard.bias;
     const workgroups: [number, number, number] =
-      kind === 'gemv' ? grid(shard.nRows) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
+      kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / defines.TPR))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
   });
 }

@@ -8,16 +8,14 @@ export const ROPE_PARAMS: UniformLayout = [
   ['headDim', 'u32'],
   ['offset', 'u32'],
   ['offsetPerPos', 'u32'],
-  ['scaling', 'f32'],
 ];
 
 export interface RopeArgs {
   x: GPUBuffer; //        [T, nHeads * headDim] f32, rotated in place
-  invFreq: GPUBuffer; //  [headDim / 2] f32
+  cosSin: GPUBuffer; //   [maxSeq, headDim / 2] (cos, sin) f32 pairs: ropeTable()
   T: number;
   nHeads: number;
   headDim: number;
-  attentionScaling: number;
   offset?: number;
   offsetPerPos?: number;
 }
@@ -32,10 +30,9 @@ export function rope(ctx: KernelContext, a: RopeArgs): Dispatch {
       headDim: a.headDim,
       offset: a.offset ?? 0,
       offsetPerPos: a.offsetPerPos ?? 0,
-      scaling: a.attentionScaling,
     },
     'rope params',
   );
   const threads = (a.T * a.nHeads * a.headDim) / 2;
-  return makeDispatch(ctx, 'rope.wgsl', 'rope', {}, { 0: a.x, 1: a.invFreq, 2: params, 3: ctx.step }, grid(Math.ceil(threads / 64)));
+  return makeDispatch(ctx, 'rope.wgsl', 'rope', {}, { 0: a.x, 1: a.cosSin, 2: params, 3: ctx.step }, grid(Math.ceil(threads / 64)));
 }

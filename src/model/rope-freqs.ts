@@ -53,3 +53,22 @@ function yarn(base: Float64Array, D: number, theta: number, s: Extract<RopeScali
     return (f / s.factor) * (1 - extrapolation) + f * extrapolation;
   });
 }
+
+/**
+ * cos/sin of every (position, frequency) pair, computed in float64 on the CPU: WGSL's sin/cos only
+ * promise 2^-11 absolute accuracy (and only within [-pi, pi]), far too coarse at position 4000.
+ * Layout [maxSeq, headDim/2] of (cos, sin) pairs, attention scaling included.
+ */
+export function ropeTable(invFreq: ArrayLike<number>, attentionScaling: number, maxSeq: number): Float32Array {
+  const half = invFreq.length;
+  const out = new Float32Array(maxSeq * half * 2);
+  for (let p = 0; p < maxSeq; p++) {
+    for (let i = 0; i < half; i++) {
+      // Angles as transformers computes them: float32 position times float32 inv_freq.
+      const angle = Math.fround(p * Math.fround(invFreq[i]));
+      out[(p * half + i) * 2] = Math.cos(angle) * attentionScaling;
+      out[(p * half + i) * 2 + 1] = Math.sin(angle) * attentionScaling;
+    }
+  }
+  return out;
+}

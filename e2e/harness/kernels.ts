@@ -1,0 +1,164 @@
+/**
+ * Runs single kernels on this page's WebGPU device for the Playwright kernel tests: inputs arrive as
+ * plain arrays from the test (which holds the float64 reference), outputs go back the same way.
+ */
+import { createGpu, type GpuContext } from '../../src/gpu/device.ts';
+import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../../src/gpu/dispatch.ts';
+import { PipelineCache } from '../../src/gpu/pipelines.ts';
+import { createUniformBuffer, packUniforms } from '../../src/gpu/uniforms.ts';
+import { createF32Buffer, uploadWeight } from '../../src/gpu/weights.ts';
+import { checked } from '../../src/gpu/validation.ts';
+import type { WeightDtype } from '../../src/formats/dtypes.ts';
+import { matmul } from '../../src/kernels/matmul.ts';
+import { rmsNorm } from '../../src/kernels/norm.ts';
+import { rope } from '../../src/kernels/rope.ts';
+import { attention } from '../../src/kernels/attention.ts';
+import { siluMul } from '../../src/kernels/silu-mul.ts';
+import { embedding } from '../../src/kernels/embedding.ts';
+import { argmax, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
+
+let gpuPromise: Promise<GpuContext> | undefined;
+
+async function context(step: { pos?: number; seed?: number; draw?: number } = {}): Promise<KernelContext> {
+  gpuPromise ??= createGpu();
+  const gpu = await gpuPromise;
+  const stepBuf = createUniformBuffer(gpu.device, STEP_LAYOUT, { pos: step.pos ?? 0, seed: step.seed ?? 0, draw: step.draw ?? 0, pad: 0 }, 'step');
+  return { gpu, pipelines: new PipelineCache(gpu.device), step: stepBuf, owned: [stepBuf] };
+}
+
+function f32(ctx: KernelContext, data: number[]): GPUBuffer {
+  return createF32Buffer(ctx.gpu.device, 'input', new Float32Array(data), GPUBufferUsage.COPY_SRC);
+}
+
+async function run(ctx: KernelContext, dispatches: Dispatch[], out: GPUBuffer, count: number, asU32 = false): Promise<number[]> {
+  const { device } = ctx.gpu;
+  const read = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  await checked(device, dispatches.map((d) => d.name).join(', '), () => {
+    const enc = device.createCommandEncoder();
+    encodeDispatches(enc, dispatches);
+    enc.copyBufferToBuffer(out, 0, read, 0, count * 4);
+    device.queue.submit([enc.finish()]);
+  });
+  await read.mapAsync(GPUMapMode.READ);
+  const result = Array.from(asU32 ? new Uint32Array(read.getMappedRange()) : new Float32Array(read.getMappedRange()));
+  read.destroy();
+  for (const b of ctx.owned) b.destroy();
+  return result;
+}
+
+export async function adapterInfo() {
+  gpuPromise ??= createGpu();
+  const g = await gpuPromise;
+  return { name: g.adapterName, f16: g.hasF16, subgroups: g.hasSubgroups, maxBindingBytes: g.maxBindingBytes };
+}
+
+export interface MatmulCase {
+  dtype: WeightDtype;
+  weightBytes: number[];
+  rows: number;
+  cols: number;
+  x: number[];
+  T: number;
+  bias?: number[];
+  kind: 'gemv' | 'gemm';
+  accumulate?: boolean;
+  yInit?: number[];
+  /** Forces the weight to be split into shards of at most this many bytes. */
+  maxBindingBytes?: number;
+}
+
+export async function runMatmul(c: MatmulCase): Promise<number[]> {
+  const ctx = await context();
+  const bytes = new Uint8Array(c.weightBytes);
+  const weight = await uploadWeight(
+    ctx.gpu.device,
+    { name: 'w', dtype: c.dtype, rows: c.rows, cols: c.cols },
+    async (o, n) => bytes.subarray(o, o + n),
+    { maxBindingBytes: c.maxBindingBytes ?? ctx.gpu.maxBindingBytes, bias: c.bias ? new Float32Array(c.bias) : undefined, chunkBytes: 100 },
+  );
+  const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));
+  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, y, T: c.T, kind: c.kind, accumulate: c.accumulate });
+  const out = await run(ctx, ds, y, c.T * c.rows);
+  return [weight.shards.length, ...out];
+}
+
+export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: number; n: number; eps: number; inPlace: boolean }) {
+  const ctx = await context();
+  const x = f32(ctx, c.x);
+  const y = c.inPlace ? undefined : f32(ctx, new Array(c.x.length).fill(0));
+  const d = rmsNorm(ctx, { x, weight: f32(ctx, c.weight), y, rows: c.rows, n: c.n, eps: c.eps });
+  return run(ctx, [d], y ?? x, c.x.length);
+}
+
+export async function runRope(c: { x: number[]; cosSin: number[]; T: number; nHeads: number; headDim: number; pos: number }) {
+  const ctx = await context({ pos: c.pos });
+  const x = f32(ctx, c.x);
+  const d = rope(ctx, { x, cosSin: f32(ctx, c.cosSin), T: c.T, nHeads: c.nHeads, headDim: c.headDim });
+  return run(ctx, [d], x, c.x.length);
+}
+
+export async function runAttention(c: { q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number }) {
+  const ctx = await context({ pos: c.pos });
+  const out = f32(ctx, new Array(c.q.length).fill(0));
+  const d = attention(ctx, { q: f32(ctx, c.q), kCache: f32(ctx, c.k), vCache: f32(ctx, c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim });
+  return run(ctx, [d], out, c.q.length);
+}
+
+export async function runSiluMul(c: { gate: number[]; up: number[] }) {
+  const ctx = await context();
+  const gate = f32(ctx, c.gate);
+  return run(ctx, [siluMul(ctx, gate, f32(ctx, c.up), c.gate.length)], gate, c.gate.length);
+}
+
+export async function runEmbedding(c: { dtype: WeightDtype; weightBytes: number[]; rows: number; cols: number; tokens: number[]; maxBindingBytes?: number }) {
+  const ctx = await context();
+  const bytes = new Uint8Array(c.weightBytes);
+  const table = await uploadWeight(ctx.gpu.device, { name: 'embed', dtype: c.dtype, rows: c.rows, cols: c.cols }, async (o, n) => bytes.subarray(o, o + n), {
+    maxBindingBytes: c.maxBindingBytes ?? ctx.gpu.maxBindingBytes,
+  });
+  const tokens = ctx.gpu.device.createBuffer({ size: c.tokens.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  ctx.gpu.device.queue.writeBuffer(tokens, 0, new Uint32Array(c.tokens));
+  const x = f32(ctx, new Array(c.tokens.length * c.cols).fill(0));
+  return run(ctx, embedding(ctx, table, tokens, x, c.tokens.length), x, c.tokens.length * c.cols);
+}
+
+export async function runSample(c: {
+  logits: number[];
+  greedy: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  penalty?: number;
+  penalized?: number[];
+  seed?: number;
+  draws: number[];
+}): Promise<number[]> {
+  const picks: number[] = [];
+  for (const draw of c.draws) {
+    const ctx = await context({ seed: c.seed ?? 0, draw });
+    const logits = f32(ctx, c.logits);
+    const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    let d: Dispatch;
+    if (c.greedy) {
+      d = argmax(ctx, logits, result, c.logits.length);
+    } else {
+      const penalized = c.penalized?.length ? c.penalized : [0];
+      const params = createUniformBuffer(ctx.gpu.device, SAMPLE_PARAMS, {
+        vocab: c.logits.length,
+        temperature: c.temperature ?? 1,
+        topK: c.topK ?? 0,
+        topP: c.topP ?? 1,
+        penalty: c.penalty ?? 1,
+        nPenalized: c.penalized?.length ?? 0,
+      }, 'sample params');
+      const pen = ctx.gpu.device.createBuffer({ size: penalized.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      ctx.gpu.device.queue.writeBuffer(pen, 0, new Uint32Array(penalized));
+      ctx.owned.push(params, pen);
+      d = sample(ctx, logits, result, params, pen);
+    }
+    picks.push((await run(ctx, [d], result, 1, true))[0]);
+  }
+  return picks;
+}
+
+export { packUniforms };

@@ -1,0 +1,201 @@
+/**
+ * Every WGSL kernel against the float64 TypeScript reference, on random inputs (never zeros) and
+ * awkward sizes, in headless Chromium with WebGPU. Tolerances (stated per check below) are relative
+ * to the size of what is summed: quantized weights are compared with a float64 decode of the very
+ * same bytes, so every weight type gets the f32-accumulation tolerance.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { Rng } from '../scripts/lib/random.ts';
+import type { WeightDtype } from '../src/formats/dtypes.ts';
+import { dequantizeRows } from '../src/formats/numeric.ts';
+import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
+import * as ref from '../src/ref/ops.ts';
+import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
+import { encodeWeights } from '../scripts/lib/encode-weights.ts';
+
+async function harness<T>(page: Page, fn: string, arg: unknown): Promise<T> {
+  return page.evaluate(
+    async ([f, a]) => {
+      const m = (await import('/e2e/harness/kernels.ts' as string)) as Record<string, (x: unknown) => Promise<unknown>>;
+      return m[f](a);
+    },
+    [fn, arg] as const,
+  ) as Promise<T>;
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/e2e/harness.html');
+});
+
+/** max over outputs of |gpu - ref| / (scale + floor); must stay below the stated tolerance. */
+function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number> | number, floor = 1e-6): number {
+  let w = 0;
+  for (let i = 0; i < want.length; i++) {
+    const s = typeof scale === 'number' ? scale : scale[i];
+    w = Math.max(w, Math.abs(gpu[i] - want[i]) / (s + floor));
+  }
+  return w;
+}
+
+// ---- matmul ----
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'];
+const SHAPES = [
+  { T: 1, N: 5, K: 64 },
+  { T: 3, N: 37, K: 96 },
+  { T: 9, N: 70, K: 160 },
+  { T: 33, N: 65, K: 256 },
+];
+/** f32 accumulation of K products: relative to sum |x w|. */
+const MATMUL_TOL = 1e-5;
+
+for (const dtype of DTYPES) {
+  test(`matmul ${dtype}: gemv and gemm, bias, accumulate, split shards`, async ({ page }) => {
+    const rng = new Rng(1000 + DTYPES.indexOf(dtype));
+    const shapes = dtype.startsWith('q') ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
+    for (const { T, N, K } of shapes) {
+      const bytes = encodeWeights(dtype, rng.normals(N * K, 0.5));
+      const w = dequantizeRows(dtype, bytes, N, K);
+      const x = Array.from(rng.normals(T * K));
+      const bias = Array.from(rng.normals(N));
+      const yInit = Array.from(rng.normals(T * N));
+      const want = ref.matmul(Float64Array.from(x), w, T, N, K, Float64Array.from(bias));
+      const scale = new Float64Array(T * N);
+      for (let t = 0; t < T; t++)
+        for (let n = 0; n < N; n++) {
+          let s = Math.abs(bias[n]);
+          for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
+          scale[t * N + n] = s;
+        }
+      for (const kind of ['gemv', 'gemm'] as const) {
+        const rowBytes = bytes.length / N;
+        const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind };
+        const [shards, ...y] = await harness<number[]>(page, 'runMatmul', base);
+        expect(shards).toBe(1);
+        expect(worst(y, want, scale), `${dtype} ${kind} T=${T} N=${N} K=${K}`).toBeLessThan(MATMUL_TOL);
+        // Accumulating into y and splitting the rows over bindings of 2 rows each.
+        const [nShards, ...acc] = await harness<number[]>(page, 'runMatmul', {
+          ...base,
+          accumulate: true,
+          yInit,
+          maxBindingBytes: 2 * rowBytes + 8,
+        });
+        expect(nShards).toBe(Math.ceil(N / 2));
+        const wantAcc = Array.from(want, (v, i) => v + yInit[i]);
+        expect(worst(acc, wantAcc, scale), `${dtype} ${kind} accumulate, sharded`).toBeLessThan(MATMUL_TOL);
+      }
+    }
+  });
+}
+
+test('embedding lookup for every weight type, across shards', async ({ page }) => {
+  const rng = new Rng(7);
+  for (const dtype of DTYPES) {
+    const rows = 23;
+    const cols = 64;
+    const bytes = encodeWeights(dtype, rng.normals(rows * cols));
+    const table = dequantizeRows(dtype, bytes, rows, cols);
+    const tokens = [0, 22, 5, 6, 7, 5, 13];
+    const got = await harness<number[]>(page, 'runEmbedding', {
+      dtype, weightBytes: Array.from(bytes), rows, cols, tokens, maxBindingBytes: (bytes.length / rows) * 4 + 8,
+    });
+    const want = tokens.flatMap((t) => Array.from(table.subarray(t * cols, (t + 1) * cols)));
+    // Exact: a decoded weight is an f32 value.
+    expect(worst(got, want, 1, 0), dtype).toBeLessThan(1e-7);
+  }
+});
+
+// ---- norms, rope, attention, activation ----
+test('rmsnorm in place and out of place', async ({ page }) => {
+  const rng = new Rng(11);
+  for (const [rows, n] of [[1, 16], [3, 67], [2, 300]]) {
+    const x = Array.from(rng.normals(rows * n, 2));
+    const weight = Array.from(rng.normals(n));
+    const want = ref.rmsNorm(Float64Array.from(x), Float64Array.from(weight), 1e-6);
+    for (const inPlace of [true, false]) {
+      const got = await harness<number[]>(page, 'runRmsNorm', { x, weight, rows, n, eps: 1e-6, inPlace });
+      // f32 sum of squares and scaling: 1e-5 relative to |weight|.
+      expect(worst(got, want, Array.from(want, (_, i) => Math.abs(weight[i % n]))), `${rows}x${n}`).toBeLessThan(1e-5);
+    }
+  }
+});
+
+test('rope: half-split rotation at an offset position, default and llama3 frequencies', async ({ page }) => {
+  const rng = new Rng(12);
+  const headDim = 32;
+  for (const scaling of [
+    null,
+    { type: 'llama3' as const, factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 },
+    { type: 'yarn' as const, factor: 4, originalMaxPositions: 64, betaFast: 32, betaSlow: 1, attentionFactor: 1.1386 },
+  ]) {
+    const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: scaling });
+    const T = 3, nHeads = 5, pos = 1500;
+    const x = Array.from(rng.normals(T * nHeads * headDim));
+    const want = Float64Array.from(x);
+    ref.rope(want, [pos, pos + 1, pos + 2], nHeads, headDim, invFreq, attentionScaling);
+    const cosSin = Array.from(ropeTable(invFreq, attentionScaling, pos + T));
+    const got = await harness<number[]>(page, 'runRope', { x, cosSin, T, nHeads, headDim, pos });
+    // The table keeps transformers' float32 angles p * f, off the float64 angle by up to p * 2^-24
+    // radians; plus 1e-5 for float32 arithmetic on unit-scale values.
+    expect(worst(got, want, 1, 0)).toBeLessThan(2 * (pos + T) * 2 ** -24 + 1e-5);
+  }
+});
+
+test('attention: causal GQA over the cache, short and multi-tile contexts', async ({ page }) => {
+  const rng = new Rng(13);
+  for (const { T, pos, nHeads, nKvHeads, headDim } of [
+    { T: 1, pos: 0, nHeads: 2, nKvHeads: 1, headDim: 8 },
+    { T: 4, pos: 3, nHeads: 4, nKvHeads: 2, headDim: 16 },
+    { T: 2, pos: 150, nHeads: 4, nKvHeads: 4, headDim: 128 },
+    { T: 70, pos: 0, nHeads: 2, nKvHeads: 1, headDim: 24 },
+  ]) {
+    const S = pos + T;
+    const q = Array.from(rng.normals(T * nHeads * headDim));
+    const k = Array.from(rng.normals(S * nKvHeads * headDim));
+    const v = Array.from(rng.normals(S * nKvHeads * headDim));
+    const want = ref.attention(Float64Array.from(q), Float64Array.from(k), Float64Array.from(v), T, pos, nHeads, nKvHeads, headDim);
+    const got = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim });
+    // Softmax-weighted mean of unit-scale values: 1e-5 absolute.
+    expect(worst(got, want, 1, 0), `T=${T} pos=${pos}`).toBeLessThan(1e-5);
+  }
+});
+
+test('silu(gate) * up', async ({ page }) => {
+  const rng = new Rng(14);
+  const gate = Array.from(rng.normals(1000, 3));
+  const up = Array.from(rng.normals(1000));
+  const got = await harness<number[]>(page, 'runSiluMul', { gate, up });
+  const want = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]);
+  expect(worst(got, want, want.map(Math.abs), 1e-6)).toBeLessThan(1e-5);
+});
+
+// ---- token pick ----
+test('argmax: largest logit, lowest id on ties, large vocabulary', async ({ page }) => {
+  const rng = new Rng(15);
+  const logits = Array.from(rng.normals(151_936 / 4));
+  logits[30_000] = 9;
+  logits[20_000] = 9;
+  expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0] })).toEqual([20_000]);
+});
+
+test('sample: matches the float64 reference draw for draw, and honours top-k, top-p and penalty', async ({ page }) => {
+  const rng = new Rng(16);
+  const logits = Array.from(rng.normals(500, 2));
+  const draws = Array.from({ length: 24 }, (_, i) => i);
+  for (const p of [
+    { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 },
+    { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1 },
+    { temperature: 0.8, topK: 20, topP: 0.9, repetitionPenalty: 1.3 },
+    { temperature: 1.5, topK: 1, topP: 1, repetitionPenalty: 1 },
+  ]) {
+    const penalized = p.repetitionPenalty !== 1 ? [3, 17, 42, 99] : [];
+    const got = await harness<number[]>(page, 'runSample', {
+      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws,
+    });
+    const kept = keptTokens(logits, p, penalized);
+    for (const id of got) expect(kept.has(id), `pick ${id} outside the kept set`).toBe(true);
+    const want = draws.map((d) => sampleRef(logits, p, drawUniform(1234, d), penalized));
+    // Identical but for a draw landing within float rounding of a boundary between two tokens.
+    const same = got.filter((id, i) => id === want[i]).length;
+    expect(same, JSON.stringify(p)).toBeGreaterThanOrEqual(draws.length - 1);
+  }
+});

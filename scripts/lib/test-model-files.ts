@@ -1,0 +1,198 @@
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WeightDtype } from '../../src/formats/dtypes.ts';
+import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
+import { readGguf } from '../../src/formats/gguf.ts';
+import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
+import { dequantizeRows } from '../../src/formats/numeric.ts';
+import { readShardedSafetensors } from '../../src/formats/safetensors.ts';
+import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
+import { filesFromDirectory, sourceFromPath } from '../../src/formats/source-node.ts';
+import type { TensorEntry } from '../../src/formats/tensor.ts';
+import type { ArchName, ModelConfig } from '../../src/model/config.ts';
+import { configFromGguf, configFromHf } from '../../src/model/config-load.ts';
+import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
+import { ggufNameOfHf, hfNameOfGguf } from '../../src/model/tensor-names.ts';
+import { RefModel } from '../../src/ref/forward.ts';
+import { encodeWeights } from './encode-weights.ts';
+import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
+import { REPO_ROOT } from './repo-root.ts';
+import { makeTestModel, type TestModel } from './test-model.ts';
+
+/**
+ * Writes test models in the exact file formats of the real checkpoints: a GGUF file as llama.cpp's
+ * converter lays it out (tensor names, metadata, permuted llama Q/K, rope_freqs for llama3 scaling,
+ * F32 norms and biases), or a Hugging Face folder (config.json, safetensors, tokenizer files).
+ */
+export const TEST_MODEL_DIR = path.join(REPO_ROOT, '.cache/test-models');
+export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TEST_MODEL_DIR, file)}${file.endsWith('.gguf') ? '' : '/'}`;
+
+export interface TestModelSpec {
+  arch: ArchName;
+  format: 'gguf' | 'safetensors';
+  dtype: WeightDtype;
+  /** safetensors only: split the weights over this many shards with an index.json. */
+  shards?: number;
+  seed?: number;
+}
+
+const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
+
+export function testModelPath(s: TestModelSpec): string {
+  const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}`;
+  return path.join(TEST_MODEL_DIR, s.format === 'gguf' ? `${base}.gguf` : base);
+}
+
+/** Writes the model unless it is already there; returns its path. */
+export async function ensureTestModel(s: TestModelSpec): Promise<string> {
+  const out = testModelPath(s);
+  if (await stat(out).catch(() => null)) return out;
+  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch]);
+  await mkdir(TEST_MODEL_DIR, { recursive: true });
+  // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
+  const tmp = `${out}.tmp-${process.pid}`;
+  if (s.format === 'gguf') await writeFile(tmp, ggufBytes(model, s.dtype));
+  else await writeHfFolder(tmp, model, s.dtype, s.shards ?? 1);
+  await rename(tmp, out).catch(async (e) => {
+    if (!(await stat(out).catch(() => null))) throw e;
+  });
+  return out;
+}
+
+const HF_DTYPES: Partial<Record<WeightDtype, string>> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
+
+async function writeHfFolder(dir: string, m: TestModel, dtype: WeightDtype, shards: number): Promise<void> {
+  const st = HF_DTYPES[dtype];
+  if (!st) throw new Error(`safetensors test models are F32, F16 or BF16, not ${dtype}`);
+  await mkdir(dir, { recursive: true });
+  const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[st];
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...m.config, torch_dtype: torchDtype }, null, 2));
+  await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(R1_GENERATION_CONFIG, null, 2));
+  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(r1TokenizerJson()));
+  await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(r1TokenizerConfig(), null, 2));
+  const entries = [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype, t.values) }));
+  if (shards === 1) {
+    await writeFile(path.join(dir, 'model.safetensors'), writeSafetensors(entries, { format: 'pt' }));
+    return;
+  }
+  const weightMap: Record<string, string> = {};
+  let total = 0;
+  for (let i = 0; i < shards; i++) {
+    const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    const part = entries.filter((_, j) => j % shards === i);
+    for (const e of part) {
+      weightMap[e.name] = file;
+      total += e.data.length;
+    }
+    await writeFile(path.join(dir, file), writeSafetensors(part, { format: 'pt' }));
+  }
+  await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+}
+
+/** convert_hf_to_gguf.py's permute(): rows of each head reordered for adjacent-pair RoPE. */
+function permuteRows(values: Float32Array, rows: number, cols: number, nHeads: number): Float32Array {
+  const D = rows / nHeads;
+  const out = new Float32Array(values.length);
+  for (let h = 0; h < nHeads; h++)
+    for (let j = 0; j < D / 2; j++)
+      for (let t = 0; t < 2; t++) {
+        const dst = h * D + 2 * j + t;
+        const src = h * D + t * (D / 2) + j;
+        out.set(values.subarray(src * cols, (src + 1) * cols), dst * cols);
+      }
+  return out;
+}
+
+function ggufBytes(m: TestModel, dtype: WeightDtype): Uint8Array {
+  const c = configFromHf(m.config);
+  const arch = m.arch;
+  const md: [string, GgufWriteValue][] = [
+    ['general.architecture', { type: 'string', value: arch }],
+    ['general.type', { type: 'string', value: 'model' }],
+    ['general.name', { type: 'string', value: `R1 Distill test ${arch} ${dtype}` }],
+    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 }[dtype] }],
+    ['general.quantization_version', { type: 'u32', value: 2 }],
+    [`${arch}.block_count`, { type: 'u32', value: c.nLayers }],
+    [`${arch}.context_length`, { type: 'u32', value: c.maxPositions }],
+    [`${arch}.embedding_length`, { type: 'u32', value: c.hiddenSize }],
+    [`${arch}.feed_forward_length`, { type: 'u32', value: c.ffnSize }],
+    [`${arch}.attention.head_count`, { type: 'u32', value: c.nHeads }],
+    [`${arch}.attention.head_count_kv`, { type: 'u32', value: c.nKvHeads }],
+    [`${arch}.rope.freq_base`, { type: 'f32', value: c.ropeTheta }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: c.rmsEps }],
+  ];
+  if (arch === 'llama') {
+    md.push([`llama.rope.dimension_count`, { type: 'u32', value: c.headDim }], ['llama.vocab_size', { type: 'u32', value: c.vocabSize }]);
+  }
+  if (arch === 'qwen3' && c.ropeScaling?.type === 'yarn') {
+    md.push(
+      ['qwen3.attention.key_length', { type: 'u32', value: c.headDim }],
+      ['qwen3.attention.value_length', { type: 'u32', value: c.headDim }],
+      ['qwen3.rope.scaling.type', { type: 'string', value: 'yarn' }],
+      ['qwen3.rope.scaling.factor', { type: 'f32', value: c.ropeScaling.factor }],
+      ['qwen3.rope.scaling.original_context_length', { type: 'u32', value: c.ropeScaling.originalMaxPositions }],
+    );
+  }
+  md.push(...(r1GgufTokenizerMetadata(c.vocabSize) as unknown as [string, GgufWriteValue][]));
+
+  const tensors: GgufWriteTensor[] = [];
+  for (const [name, t] of m.tensors) {
+    let values = t.values;
+    if (arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
+      values = permuteRows(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads);
+    }
+    // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
+    const type = t.shape.length === 2 ? dtype : 'f32';
+    tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data: encodeWeights(type, values) });
+  }
+  if (c.ropeScaling?.type === 'llama3') {
+    // llama.cpp stores llama3 scaling as per-frequency divisors of the plain inv_freq.
+    const plain = ropeInvFreqs({ ...c, ropeScaling: null }).invFreq;
+    const scaled = ropeInvFreqs(c).invFreq;
+    const factors = Float32Array.from(plain, (f, i) => f / scaled[i]);
+    tensors.push({ name: 'rope_freqs.weight', ggmlType: GGML_TYPE_ID.f32, shape: [factors.length], data: encodeWeights('f32', factors) });
+  }
+  return writeGguf(md, tensors);
+}
+
+/** The float64 reference model of a test-model file, with weights decoded from the file's own bytes. */
+export async function referenceModel(file: string): Promise<RefModel> {
+  let config: ModelConfig;
+  let entries: [string, TensorEntry][];
+  if (file.endsWith('.gguf')) {
+    const g = await readGguf(await sourceFromPath(file));
+    entries = g.tensors.map((t) => [hfNameOfGguf(t.name)!, t]);
+    const embed = entries.find(([n]) => n === 'model.embed_tokens.weight')![1];
+    config = configFromGguf(g.metadata, embed.shape[0], entries.some(([n]) => n === 'lm_head.weight'));
+  } else {
+    const files = filesFromDirectory(file);
+    const cfgSrc = (await files.open('config.json'))!;
+    config = configFromHf(JSON.parse(new TextDecoder().decode(await cfgSrc.read(0, cfgSrc.size))));
+    entries = (await readShardedSafetensors(files)).tensors.map((t) => [t.name, t]);
+  }
+  const weights = new Map<string, Float64Array>();
+  for (const [name, t] of entries) {
+    if (typeof t.dtype !== 'string') throw new Error(`${name}: ${t.dtype.unsupported}`);
+    const rows = t.shape.length === 2 ? t.shape[0] : 1;
+    const cols = t.shape[t.shape.length - 1];
+    let w = dequantizeRows(t.dtype, await t.source.read(t.offset, t.byteLength), rows, cols);
+    if (file.endsWith('.gguf') && config.arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
+      w = unpermute(w, rows, cols, name.includes('q_proj') ? config.nHeads : config.nKvHeads);
+    }
+    weights.set(name, w);
+  }
+  return new RefModel(config, weights);
+}
+
+function unpermute(values: Float64Array, rows: number, cols: number, nHeads: number): Float64Array {
+  const D = rows / nHeads;
+  const out = new Float64Array(values.length);
+  for (let h = 0; h < nHeads; h++)
+    for (let j = 0; j < D / 2; j++)
+      for (let t = 0; t < 2; t++) {
+        const stored = h * D + 2 * j + t;
+        const hf = h * D + t * (D / 2) + j;
+        out.set(values.subarray(stored * cols, (stored + 1) * cols), hf * cols);
+      }
+  return out;
+}

@@ -1,0 +1,22 @@
+/**
+ * npm run models [-- --all]: writes the small random test models to .cache/test-models — GGUF files
+ * and Hugging Face folders in the real checkpoints' layouts (Qwen2 vocabulary, R1-Distill tokenizer
+ * and chat template). Without --all, one model per architecture.
+ */
+import type { WeightDtype } from '../src/formats/dtypes.ts';
+import type { ArchName } from '../src/model/config.ts';
+import { ensureTestModel, type TestModelSpec } from './lib/test-model-files.ts';
+
+const all = process.argv.includes('--all');
+const specs: TestModelSpec[] = [];
+for (const arch of ['qwen2', 'llama', 'qwen3'] as ArchName[]) {
+  const ggufTypes: WeightDtype[] = all ? ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'] : ['q8_0'];
+  const hfTypes: WeightDtype[] = all ? ['f32', 'f16', 'bf16'] : ['bf16'];
+  for (const dtype of ggufTypes) specs.push({ arch, format: 'gguf', dtype });
+  for (const dtype of hfTypes) specs.push({ arch, format: 'safetensors', dtype });
+}
+for (const s of specs) {
+  const t0 = performance.now();
+  const file = await ensureTestModel(s);
+  console.log(`${file}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}

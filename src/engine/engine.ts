@@ -1,0 +1,309 @@
+import { createGpu, type GpuContext } from '../gpu/device.ts';
+import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import { PipelineCache } from '../gpu/pipelines.ts';
+import { packUniforms } from '../gpu/uniforms.ts';
+import { checked } from '../gpu/validation.ts';
+import { SAMPLE_PARAMS } from '../kernels/sample.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { createActivations, recordForward, type Activations } from '../model/forward.ts';
+import { createKvCache, destroyKvCache, type KvCache } from '../model/kv-cache.ts';
+import { ropeInvFreqs, ropeTable } from '../model/rope-freqs.ts';
+import { loadWeights, type ModelWeights } from '../model/weights.ts';
+import { ContextOverflowError } from './errors.ts';
+import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
+import { resolveSettings, type GenerateOptions, type ResolvedSettings } from './settings.ts';
+
+export interface EngineOptions {
+  /** Tokens the KV cache holds (default 4096, capped by the model's max positions). */
+  contextLength?: number;
+  /** Tokens per prefill submission. */
+  prefillChunk?: number;
+  /** Dawn's GPU object in Node; navigator.gpu in browsers. */
+  gpu?: GPU;
+  /** Split tensors above this many bytes per binding (tests use it to exercise sharding). */
+  capBindingBytes?: number;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  phase: 'reading' | 'uploading' | 'ready';
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface EngineInfo {
+  name: string;
+  format: 'gguf' | 'safetensors';
+  config: ModelConfig;
+  adapter: string;
+  weightBytes: number;
+  kvCacheBytes: number;
+  contextLength: number;
+}
+
+export interface TokenEvent {
+  id: number;
+  /** Position of this token in the context. */
+  pos: number;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  /** Prompt tokens actually run: the rest came from the KV cache of an earlier call. */
+  prefilledTokens: number;
+  generatedTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  /** 'context-full': the KV cache has no room for another token. */
+  finishReason: 'stop' | 'length' | 'abort' | 'context-full';
+}
+
+/**
+ * The runtime: one model on one GPU, a KV cache, and the decode loop. Each step is one command
+ * submission and a 4-byte readback of the picked token.
+ */
+export class Engine {
+  private readonly graphs = new Map<string, { dispatches: Dispatch[]; owned: GPUBuffer[] }>();
+  private readonly pipelines: PipelineCache;
+  private readonly step: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  /** Token ids whose keys/values are in the cache, in order. */
+  private cachedIds: number[] = [];
+  private busy = false;
+
+  private constructor(
+    readonly gpu: GpuContext,
+    readonly bundle: ModelBundle,
+    private readonly weights: ModelWeights,
+    private readonly kv: KvCache,
+    private readonly act: Activations,
+    private readonly prefillChunk: number,
+  ) {
+    const { device } = gpu;
+    this.pipelines = new PipelineCache(device);
+    this.step = device.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.readback = device.createBuffer({ label: 'readback', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  static async load(input: ModelInput | ModelBundle, opts: EngineOptions = {}): Promise<Engine> {
+    const bundle = isBundle(input) ? input : await openModel(input);
+    const c = bundle.config;
+    const gpu = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes });
+    const contextLength = Math.min(opts.contextLength ?? 4096, c.maxPositions);
+    const prefillChunk = Math.min(opts.prefillChunk ?? 128, contextLength);
+    let total = 0;
+    for (const t of bundle.tensors.values()) total += t.byteLength;
+    let loaded = 0;
+    opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });
+    const weights = await checked(gpu.device, 'uploading the weights', () =>
+      loadWeights(gpu, c, bundle.tensors, {
+        unpermuteQk: bundle.unpermuteQk,
+        onBytes: (n) => {
+          loaded += n;
+          opts.onProgress?.({ phase: 'uploading', loadedBytes: loaded, totalBytes: total });
+        },
+      }),
+    );
+    const rope = ropeInvFreqs(c);
+    const invFreq = Float64Array.from(rope.invFreq, (f, i) => f / (weights.ropeFreqFactors?.[i] ?? 1));
+    const kv = createKvCache(gpu.device, c, contextLength);
+    const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength));
+    opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
+    return new Engine(gpu, bundle, weights, kv, act, prefillChunk);
+  }
+
+  get info(): EngineInfo {
+    return {
+      name: this.bundle.name,
+      format: this.bundle.format,
+      config: this.bundle.config,
+      adapter: this.gpu.adapterName,
+      weightBytes: this.weights.bytes,
+      kvCacheBytes: this.kv.bytes,
+      contextLength: this.kv.maxSeq,
+    };
+  }
+
+  get generationDefaults(): GenerationDefaults {
+    return this.bundle.generation;
+  }
+
+  /**
+   * Generates after `promptIds`, yielding each new token. Keys/values of the longest prefix shared
+   * with the previous call are reused, so a follow-up turn only prefills its new tokens.
+   */
+  async *generate(promptIds: number[], options: GenerateOptions = {}): AsyncGenerator<TokenEvent, GenerationStats> {
+    if (this.busy) throw new Error('the engine is already generating: wait for it or abort it first');
+    if (promptIds.length === 0) throw new Error('the prompt is empty');
+    const s = resolveSettings(options, this.bundle.generation);
+    const maxSeq = this.kv.maxSeq;
+    if (promptIds.length >= maxSeq) throw new ContextOverflowError(promptIds.length + 1, maxSeq);
+    this.busy = true;
+    try {
+      const pick = s.temperature > 0 ? 'sample' : 'greedy';
+      const seen = this.startSampler(s, promptIds);
+      const t0 = performance.now();
+      const { next: first, reused } = await this.prefill(promptIds, pick, s.seed);
+      let next = first;
+      const stats: GenerationStats = {
+        promptTokens: promptIds.length,
+        prefilledTokens: promptIds.length - reused,
+        generatedTokens: 0,
+        decodeMs: 0,
+        finishReason: 'length',
+        prefillMs: performance.now() - t0,
+      };
+      const t1 = performance.now();
+      for (let n = 0; ; n++) {
+        stats.generatedTokens++;
+        const pos = this.cachedIds.length;
+        yield { id: next, pos };
+        if (s.stopIds.has(next)) {
+          stats.finishReason = 'stop';
+          break;
+        }
+        if (options.signal?.aborted) {
+          stats.finishReason = 'abort';
+          break;
+        }
+        if (n + 1 >= s.maxNewTokens) break;
+        if (pos + 1 >= maxSeq) {
+          stats.finishReason = 'context-full';
+          break;
+        }
+        if (pick === 'sample') this.notePenalized(seen, next);
+        const input = next;
+        next = await this.run([input], pos, pick, s.seed, n + 1);
+        this.cachedIds.push(input);
+      }
+      stats.decodeMs = performance.now() - t1;
+      return stats;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Debugging and tests: the last token's logits after `ids`, computed like generate() does (cached
+   * prefix reused, the rest prefilled in chunks), read back whole.
+   */
+  async logits(ids: number[]): Promise<Float32Array> {
+    if (this.busy) throw new Error('the engine is generating');
+    if (ids.length === 0 || ids.length > this.kv.maxSeq) throw new ContextOverflowError(ids.length, this.kv.maxSeq);
+    await this.prefill(ids, 'greedy', 0);
+    const { device } = this.gpu;
+    const size = this.bundle.config.vocabSize * 4;
+    const read = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.act.logits, 0, read, 0, size);
+    device.queue.submit([enc.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(read.getMappedRange().slice(0));
+    read.destroy();
+    return out;
+  }
+
+  /** Forgets the cached context (a new chat). */
+  reset(): void {
+    this.cachedIds = [];
+  }
+
+  destroy(): void {
+    for (const g of this.graphs.values()) for (const b of g.owned) b.destroy();
+    this.graphs.clear();
+    destroyKvCache(this.kv);
+    this.gpu.device.destroy();
+  }
+
+  // ---- internals ----
+
+  /**
+   * Brings the cache to hold `ids`: the longest prefix shared with what it holds is kept (at least the
+   * last token is run, for its logits), the rest runs in chunks. Returns the pick after the last token.
+   */
+  private async prefill(ids: number[], pick: 'greedy' | 'sample', seed: number): Promise<{ next: number; reused: number }> {
+    let reused = 0;
+    while (reused < this.cachedIds.length && reused < ids.length - 1 && this.cachedIds[reused] === ids[reused]) reused++;
+    this.cachedIds = ids.slice(0, reused);
+    let next = -1;
+    for (let pos = reused; pos < ids.length; pos += this.prefillChunk) {
+      const chunk = ids.slice(pos, pos + this.prefillChunk);
+      next = await this.run(chunk, pos, pos + chunk.length === ids.length ? pick : 'none', seed, 0);
+      this.cachedIds.push(...chunk);
+    }
+    return { next, reused };
+  }
+
+  /** Runs ids at positions pos.. and returns the picked next token (or -1 for 'none'). */
+  private async run(ids: number[], pos: number, pick: 'greedy' | 'sample' | 'none', seed: number, draw: number): Promise<number> {
+    const { device } = this.gpu;
+    device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array(ids));
+    device.queue.writeBuffer(this.step, 0, packUniforms(STEP_LAYOUT, { pos, seed, draw, pad: 0 }));
+    const graph = this.graph(ids.length, pick);
+    const enc = device.createCommandEncoder();
+    encodeDispatches(enc, graph);
+    if (pick !== 'none') enc.copyBufferToBuffer(this.act.result, 0, this.readback, 0, 4);
+    device.queue.submit([enc.finish()]);
+    if (pick === 'none') return -1;
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const id = new Uint32Array(this.readback.getMappedRange())[0];
+    this.readback.unmap();
+    return id;
+  }
+
+  /**
+   * Graphs for T = 1 (decode) and T = chunk (prefill) are built once and replayed; a prefill tail of
+   * another size gets a one-off graph whose uniforms are freed once the GPU is done with it.
+   */
+  private graph(T: number, pick: 'greedy' | 'sample' | 'none'): Dispatch[] {
+    const key = `${T}:${pick}`;
+    const cached = this.graphs.get(key);
+    if (cached) return cached.dispatches;
+    const ctx: KernelContext = { gpu: this.gpu, pipelines: this.pipelines, step: this.step, owned: [] };
+    const dispatches = recordForward(ctx, this.bundle.config, this.weights, this.kv, this.act, T, pick);
+    if (T === 1 || T === this.prefillChunk) {
+      this.graphs.set(key, { dispatches, owned: ctx.owned });
+    } else {
+      void this.gpu.device.queue.onSubmittedWorkDone().then(() => ctx.owned.forEach((b) => b.destroy()));
+    }
+    return dispatches;
+  }
+
+  private startSampler(s: ResolvedSettings, promptIds: number[]): Set<number> {
+    const seen = new Set<number>();
+    if (s.repetitionPenalty !== 1) for (const id of promptIds) seen.add(id);
+    this.writeSampler(s, seen);
+    return seen;
+  }
+
+  private notePenalized(seen: Set<number>, id: number): void {
+    if (!this.sampler || this.sampler.repetitionPenalty === 1 || seen.has(id)) return;
+    seen.add(id);
+    this.writeSampler(this.sampler, seen);
+  }
+
+  private sampler: ResolvedSettings | null = null;
+
+  private writeSampler(s: ResolvedSettings, seen: Set<number>): void {
+    this.sampler = s;
+    const { device } = this.gpu;
+    const ids = [...seen].slice(0, this.kv.maxSeq);
+    if (ids.length) device.queue.writeBuffer(this.act.penalized, 0, new Uint32Array(ids));
+    device.queue.writeBuffer(
+      this.act.samplerParams,
+      0,
+      packUniforms(SAMPLE_PARAMS, {
+        vocab: this.bundle.config.vocabSize,
+        temperature: s.temperature || 1,
+        topK: s.topK,
+        topP: s.topP,
+        penalty: s.repetitionPenalty,
+        nPenalized: ids.length,
+      }),
+    );
+  }
+}
+
+function isBundle(x: ModelInput | ModelBundle): x is ModelBundle {
+  return typeof x === 'object' && x !== null && 'tensors' in x && 'config' in x;
+}

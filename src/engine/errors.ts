@@ -1,0 +1,18 @@
+/** The conversation no longer fits in the context window the engine was loaded with. */
+export class ContextOverflowError extends Error {
+  override name = 'ContextOverflowError';
+  constructor(
+    readonly needed: number,
+    readonly available: number,
+  ) {
+    super(
+      `the conversation needs ${needed} tokens but the context window holds ${available}: ` +
+        'start a new chat, drop the oldest turns, or load the model with a longer context',
+    );
+  }
+}
+
+/** Bad generation settings (negative temperature, top-p outside (0, 1], ...). */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}

@@ -1,0 +1,151 @@
+import { readGguf } from '../formats/gguf.ts';
+import { filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { readShardedSafetensors } from '../formats/safetensors.ts';
+import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
+import type { TensorEntry } from '../formats/tensor.ts';
+import { ARCHITECTURES } from '../model/arch.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { configFromGguf, configFromHf } from '../model/config-load.ts';
+import { hfNameOfGguf } from '../model/tensor-names.ts';
+import { tokenizerFromGguf, tokenizerFromHf, type TextTokenizer } from '../text/tokenizer.ts';
+
+/**
+ * Where a model comes from: a URL (a .gguf file, or a folder of safetensors files served over HTTP),
+ * a Hugging Face repo id ("owner/name", or "owner/name/file.gguf"), a File or dropped files, or
+ * (in Node) a local path, handled by model-files-node.ts.
+ */
+export type ModelInput = string | Blob | File[] | { gguf: ByteSource } | { folder: ModelFiles };
+
+/** Everything a model's files say, before any weight is read. */
+export interface ModelBundle {
+  name: string;
+  format: 'gguf' | 'safetensors';
+  config: ModelConfig;
+  /** By Hugging Face tensor name. */
+  tensors: Map<string, TensorEntry>;
+  tokenizer: TextTokenizer;
+  chatTemplate: string | null;
+  generation: GenerationDefaults;
+  /** GGUF llama files store Q/K permuted for adjacent-pair RoPE. */
+  unpermuteQk: boolean;
+}
+
+/** Sampling defaults from generation_config.json (R1-Distill: 0.6 / 0.95). */
+export interface GenerationDefaults {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  repetitionPenalty?: number;
+  eosIds: number[];
+}
+
+export class ModelSourceError extends Error {
+  override name = 'ModelSourceError';
+}
+
+const HF_REPO = /^[\w.-]+\/[\w.-]+(\/.+)?$/;
+
+export async function openModel(input: ModelInput): Promise<ModelBundle> {
+  if (typeof input === 'string') return openModelString(input);
+  if (input instanceof Blob) return fromGguf(sourceFromBlob(input, (input as File).name ?? 'model.gguf'));
+  if (Array.isArray(input)) {
+    const gguf = input.filter((f) => f.name.endsWith('.gguf'));
+    if (gguf.length === 1 && !input.some((f) => f.name === 'config.json')) return fromGguf(sourceFromBlob(gguf[0], gguf[0].name));
+    return fromFolder(filesFromFileList(input));
+  }
+  if ('gguf' in input) return fromGguf(input.gguf);
+  return fromFolder(input.folder);
+}
+
+async function openModelString(s: string): Promise<ModelBundle> {
+  // A path on this site ("/models/x.gguf", "./demo/") in a page: resolve it against the page.
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  if (base && /^\.{0,2}\//.test(s)) s = new URL(s, base).href;
+  if (/^https?:\/\//.test(s)) {
+    if (/\.gguf(\?.*)?$/i.test(s)) return fromGguf(await sourceFromUrl(s));
+    return fromFolder(filesFromUrlBase(s));
+  }
+  if (HF_REPO.test(s)) {
+    const [owner, name, ...rest] = s.split('/');
+    const files = filesFromHfRepo(`${owner}/${name}`);
+    if (rest.length) {
+      const src = await files.open(rest.join('/'));
+      if (!src) throw new ModelSourceError(`${s}: no such file in the Hugging Face repo ${owner}/${name}`);
+      return fromGguf(src);
+    }
+    return fromFolder(files);
+  }
+  throw new ModelSourceError(
+    `"${s}" is not a model location: give an https URL of a .gguf file or of a model folder, ` +
+      'a Hugging Face repo id such as deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B, or local files',
+  );
+}
+
+export async function fromGguf(src: ByteSource): Promise<ModelBundle> {
+  const file = await readGguf(src);
+  const tensors = new Map<string, TensorEntry>();
+  for (const t of file.tensors) {
+    const hf = hfNameOfGguf(t.name);
+    if (hf) tensors.set(hf, t);
+  }
+  const embed = tensors.get('model.embed_tokens.weight');
+  if (!embed) throw new ModelSourceError(`${src.name}: the GGUF file has no token_embd.weight tensor`);
+  const config = configFromGguf(file.metadata, embed.shape[0], tensors.has('lm_head.weight'));
+  const tokenizer = tokenizerFromGguf(file.metadata);
+  const template = file.metadata.get('tokenizer.chat_template');
+  return {
+    name: String(file.metadata.get('general.name') ?? src.name),
+    format: 'gguf',
+    config,
+    tensors,
+    tokenizer,
+    chatTemplate: typeof template === 'string' ? template : null,
+    generation: { eosIds: tokenizer.eosIds },
+    unpermuteQk: ARCHITECTURES[config.arch].ggufQkPermuted,
+  };
+}
+
+export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
+  const configJson = await readJson(files, 'config.json');
+  if (!configJson) throw new ModelSourceError(`${files.name}: no config.json (is this a Hugging Face model folder?)`);
+  const config = configFromHf(configJson as Record<string, unknown>);
+  const tokJson = await readJson(files, 'tokenizer.json');
+  if (!tokJson) throw new ModelSourceError(`${files.name}: no tokenizer.json`);
+  const tokConfig = ((await readJson(files, 'tokenizer_config.json')) ?? {}) as Record<string, unknown>;
+  const gen = ((await readJson(files, 'generation_config.json')) ?? {}) as Record<string, unknown>;
+  const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
+  const { tensors: list } = await readShardedSafetensors(files);
+  const tensors = new Map(list.map((t) => [t.name, t]));
+  const eos = gen.eos_token_id;
+  const genEos = typeof eos === 'number' ? [eos] : Array.isArray(eos) ? (eos as number[]) : [];
+  return {
+    name: files.name,
+    format: 'safetensors',
+    config,
+    tensors,
+    tokenizer,
+    chatTemplate: templateOf(tokConfig.chat_template),
+    generation: {
+      temperature: numOrUndef(gen.temperature),
+      topP: numOrUndef(gen.top_p),
+      topK: numOrUndef(gen.top_k),
+      repetitionPenalty: numOrUndef(gen.repetition_penalty),
+      eosIds: [...new Set([...tokenizer.eosIds, ...genEos])],
+    },
+    unpermuteQk: false,
+  };
+}
+
+/** tokenizer_config.json's chat_template is a string, or a list of named templates. */
+function templateOf(t: unknown): string | null {
+  if (typeof t === 'string') return t;
+  if (Array.isArray(t)) {
+    const named = t as { name: string; template: string }[];
+    return (named.find((x) => x.name === 'default') ?? named[0])?.template ?? null;
+  }
+  return null;
+}
+
+function numOrUndef(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}

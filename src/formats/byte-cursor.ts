@@ -1,0 +1,86 @@
+import { FormatError } from './errors.ts';
+import type { ByteSource } from './source.ts';
+
+/**
+ * Sequential little-endian reads over a ByteSource through a sliding window, so a header of many
+ * megabytes (a 150k-token vocabulary) is parsed without reading the file whole.
+ */
+export class ByteCursor {
+  private window: Uint8Array = new Uint8Array(0);
+  private view = new DataView(this.window.buffer);
+  private windowStart = 0;
+  pos = 0;
+
+  constructor(
+    readonly src: ByteSource,
+    private readonly windowBytes = 1 << 20,
+  ) {}
+
+  private async ensure(n: number): Promise<void> {
+    if (this.pos + n > this.src.size) {
+      throw new FormatError(this.src.name, `ends at byte ${this.src.size} inside the header (needs ${this.pos + n}): truncated or not this format`);
+    }
+    const end = this.windowStart + this.window.length;
+    if (this.pos >= this.windowStart && this.pos + n <= end) return;
+    const len = Math.min(Math.max(n, this.windowBytes), this.src.size - this.pos);
+    this.window = await this.src.read(this.pos, len);
+    this.view = new DataView(this.window.buffer, this.window.byteOffset, this.window.byteLength);
+    this.windowStart = this.pos;
+  }
+
+  async bytes(n: number): Promise<Uint8Array> {
+    await this.ensure(n);
+    const o = this.pos - this.windowStart;
+    this.pos += n;
+    return this.window.subarray(o, o + n);
+  }
+
+  /** Advances past n bytes and returns their offset in the window (read `view` only after awaiting this). */
+  private async at(n: number): Promise<number> {
+    await this.ensure(n);
+    const o = this.pos - this.windowStart;
+    this.pos += n;
+    return o;
+  }
+
+  async u8() {
+    const o = await this.at(1);
+    return this.view.getUint8(o);
+  }
+  async i8() {
+    const o = await this.at(1);
+    return this.view.getInt8(o);
+  }
+  async u16() {
+    const o = await this.at(2);
+    return this.view.getUint16(o, true);
+  }
+  async i16() {
+    const o = await this.at(2);
+    return this.view.getInt16(o, true);
+  }
+  async u32() {
+    const o = await this.at(4);
+    return this.view.getUint32(o, true);
+  }
+  async i32() {
+    const o = await this.at(4);
+    return this.view.getInt32(o, true);
+  }
+  async f32() {
+    const o = await this.at(4);
+    return this.view.getFloat32(o, true);
+  }
+  async f64() {
+    const o = await this.at(8);
+    return this.view.getFloat64(o, true);
+  }
+  async u64(): Promise<bigint> {
+    const o = await this.at(8);
+    return this.view.getBigUint64(o, true);
+  }
+  async i64(): Promise<bigint> {
+    const o = await this.at(8);
+    return this.view.getBigInt64(o, true);
+  }
+}

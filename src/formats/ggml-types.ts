@@ -1,0 +1,46 @@
+import type { WeightDtype } from './dtypes.ts';
+
+/** ggml tensor types (ggml.h `enum ggml_type`): id -> name, block geometry, and the runtime dtype if computable. */
+export interface GgmlType {
+  name: string;
+  blockElems: number;
+  blockBytes: number;
+  dtype?: WeightDtype;
+}
+
+export const GGML_TYPES: Record<number, GgmlType> = {
+  0: { name: 'F32', blockElems: 1, blockBytes: 4, dtype: 'f32' },
+  1: { name: 'F16', blockElems: 1, blockBytes: 2, dtype: 'f16' },
+  2: { name: 'Q4_0', blockElems: 32, blockBytes: 18, dtype: 'q4_0' },
+  3: { name: 'Q4_1', blockElems: 32, blockBytes: 20 },
+  6: { name: 'Q5_0', blockElems: 32, blockBytes: 22 },
+  7: { name: 'Q5_1', blockElems: 32, blockBytes: 24 },
+  8: { name: 'Q8_0', blockElems: 32, blockBytes: 34, dtype: 'q8_0' },
+  9: { name: 'Q8_1', blockElems: 32, blockBytes: 36 },
+  10: { name: 'Q2_K', blockElems: 256, blockBytes: 84 },
+  11: { name: 'Q3_K', blockElems: 256, blockBytes: 110 },
+  12: { name: 'Q4_K', blockElems: 256, blockBytes: 144 },
+  13: { name: 'Q5_K', blockElems: 256, blockBytes: 176 },
+  14: { name: 'Q6_K', blockElems: 256, blockBytes: 210 },
+  15: { name: 'Q8_K', blockElems: 256, blockBytes: 292 },
+  16: { name: 'IQ2_XXS', blockElems: 256, blockBytes: 66 },
+  17: { name: 'IQ2_XS', blockElems: 256, blockBytes: 74 },
+  18: { name: 'IQ3_XXS', blockElems: 256, blockBytes: 98 },
+  19: { name: 'IQ1_S', blockElems: 256, blockBytes: 50 },
+  20: { name: 'IQ4_NL', blockElems: 32, blockBytes: 18 },
+  21: { name: 'IQ3_S', blockElems: 256, blockBytes: 110 },
+  22: { name: 'IQ2_S', blockElems: 256, blockBytes: 82 },
+  23: { name: 'IQ4_XS', blockElems: 256, blockBytes: 136 },
+  24: { name: 'I8', blockElems: 1, blockBytes: 1 },
+  25: { name: 'I16', blockElems: 1, blockBytes: 2 },
+  26: { name: 'I32', blockElems: 1, blockBytes: 4 },
+  27: { name: 'I64', blockElems: 1, blockBytes: 8 },
+  28: { name: 'F64', blockElems: 1, blockBytes: 8 },
+  29: { name: 'IQ1_M', blockElems: 256, blockBytes: 56 },
+  30: { name: 'BF16', blockElems: 1, blockBytes: 2, dtype: 'bf16' },
+  34: { name: 'TQ1_0', blockElems: 256, blockBytes: 54 },
+  35: { name: 'TQ2_0', blockElems: 256, blockBytes: 66 },
+  39: { name: 'MXFP4', blockElems: 32, blockBytes: 17 },
+};
+
+export const GGML_TYPE_ID: Record<WeightDtype, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 8, bf16: 30 };

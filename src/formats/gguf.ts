@@ -1,0 +1,146 @@
+import { ByteCursor } from './byte-cursor.ts';
+import { FormatError } from './errors.ts';
+import { GGML_TYPES } from './ggml-types.ts';
+import type { ByteSource } from './source.ts';
+import type { TensorEntry } from './tensor.ts';
+
+/**
+ * GGUF reader (v2 and v3, little-endian; ggml docs/gguf.md). Returns the metadata and where each
+ * tensor's bytes are; no tensor data is read. Every count, length and offset is checked against the
+ * file size before use, so a corrupt header fails fast instead of allocating gigabytes.
+ */
+export type GgufValue = number | bigint | boolean | string | GgufValue[];
+
+export interface GgufFile {
+  version: number;
+  metadata: Map<string, GgufValue>;
+  tensors: TensorEntry[];
+  alignment: number;
+  dataOffset: number;
+}
+
+export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+
+/** Metadata value types (gguf.md). */
+export const GGUF_VALUE = {
+  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+} as const;
+
+const MAX_DIMS = 4;
+
+export async function readGguf(src: ByteSource): Promise<GgufFile> {
+  const c = new ByteCursor(src);
+  const fail = (problem: string): never => {
+    throw new FormatError(src.name, problem);
+  };
+  if (src.size < 24) fail(`is ${src.size} bytes long: too short to be a GGUF file`);
+  const magic = await c.u32();
+  if (magic !== GGUF_MAGIC) fail(`is not a GGUF file (bad magic ${hex(magic)}; expected "GGUF")`);
+  const version = await c.u32();
+  if (version === 1) fail('is GGUF version 1, which is obsolete: convert it again with a current llama.cpp');
+  if (version !== 2 && version !== 3) fail(`has GGUF version ${version}; versions 2 and 3 are supported`);
+  const count = async (what: string, minEntryBytes: number) => {
+    const n = await c.u64();
+    const room = BigInt(src.size - c.pos) / BigInt(minEntryBytes);
+    if (n > room) fail(`claims ${n} ${what}, more than its ${src.size} bytes could hold`);
+    return Number(n);
+  };
+  const nTensors = await count('tensors', 8 + 4 + 4 + 8);
+  const nKv = await count('metadata entries', 8 + 4 + 1);
+
+  const str = async (what: string) => {
+    const len = await c.u64();
+    if (len > BigInt(src.size - c.pos)) fail(`a string length (${len}) in ${what} runs past the end of the file`);
+    return new TextDecoder().decode(await c.bytes(Number(len)));
+  };
+  const value = async (type: number, key: string): Promise<GgufValue> => {
+    switch (type) {
+      case GGUF_VALUE.UINT8: return c.u8();
+      case GGUF_VALUE.INT8: return c.i8();
+      case GGUF_VALUE.UINT16: return c.u16();
+      case GGUF_VALUE.INT16: return c.i16();
+      case GGUF_VALUE.UINT32: return c.u32();
+      case GGUF_VALUE.INT32: return c.i32();
+      case GGUF_VALUE.FLOAT32: return c.f32();
+      case GGUF_VALUE.FLOAT64: return c.f64();
+      case GGUF_VALUE.BOOL: {
+        const b = await c.u8();
+        if (b > 1) fail(`metadata "${key}" has boolean byte ${b}`);
+        return b === 1;
+      }
+      case GGUF_VALUE.STRING: return str(`metadata "${key}"`);
+      case GGUF_VALUE.UINT64: return smallest(await c.u64());
+      case GGUF_VALUE.INT64: return smallest(await c.i64());
+      case GGUF_VALUE.ARRAY: {
+        const elemType = await c.u32();
+        const n = await count(`elements in metadata array "${key}"`, 1);
+        const out: GgufValue[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = await value(elemType, key);
+        return out;
+      }
+      default:
+        return fail(`metadata "${key}" has unknown value type ${type}`);
+    }
+  };
+
+  const metadata = new Map<string, GgufValue>();
+  for (let i = 0; i < nKv; i++) {
+    const key = await str('a metadata key');
+    const type = await c.u32();
+    if (metadata.has(key)) fail(`has metadata key "${key}" twice`);
+    metadata.set(key, await value(type, key));
+  }
+
+  const alignment = metadata.has('general.alignment') ? Number(metadata.get('general.alignment')) : 32;
+  if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0) fail(`general.alignment ${alignment} is not a positive multiple of 8`);
+
+  const infos: { name: string; dims: number[]; type: number; offset: bigint }[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < nTensors; i++) {
+    const name = await str('a tensor name');
+    if (seen.has(name)) fail(`has tensor "${name}" twice`);
+    seen.add(name);
+    const nDims = await c.u32();
+    if (nDims > MAX_DIMS) fail(`tensor "${name}" has ${nDims} dimensions (at most ${MAX_DIMS})`);
+    const dims: number[] = [];
+    for (let d = 0; d < nDims; d++) {
+      const v = await c.u64();
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`tensor "${name}" has dimension ${v}, beyond 2^53`);
+      dims.push(Number(v));
+    }
+    infos.push({ name, dims, type: await c.u32(), offset: await c.u64() });
+  }
+  const dataOffset = Math.ceil(c.pos / alignment) * alignment;
+
+  const tensors: TensorEntry[] = infos.map(({ name, dims, type, offset }) => {
+    const t = GGML_TYPES[type];
+    if (!t) return fail(`tensor "${name}" has unknown ggml type ${type}`);
+    const elems = dims.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(elems)) fail(`tensor "${name}" has ${dims.join(' x ')} elements, beyond 2^53`);
+    if (dims.length && dims[0] % t.blockElems !== 0) fail(`tensor "${name}" rows of ${dims[0]} are not whole ${t.name} blocks of ${t.blockElems}`);
+    if (offset % BigInt(alignment) !== 0n) fail(`tensor "${name}" data offset ${offset} is not aligned to ${alignment}`);
+    const byteLength = (elems / t.blockElems) * t.blockBytes;
+    const start = dataOffset + Number(offset);
+    if (offset > BigInt(src.size) || start + byteLength > src.size) {
+      fail(`tensor "${name}" ends at byte ${start + byteLength} but the file has ${src.size} bytes (truncated download?)`);
+    }
+    return {
+      name,
+      dtype: t.dtype ?? { unsupported: t.name },
+      // GGUF lists dims innermost first: reverse to PyTorch order.
+      shape: [...dims].reverse(),
+      source: src,
+      offset: start,
+      byteLength,
+    };
+  });
+  return { version, metadata, tensors, alignment, dataOffset };
+}
+
+function smallest(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}

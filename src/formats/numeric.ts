@@ -1,0 +1,147 @@
+import type { WeightDtype } from './dtypes.ts';
+
+/**
+ * Number formats of stored weights: IEEE half, bfloat16, and llama.cpp's Q8_0 / Q4_0 blocks.
+ * The decoders return float64 and are the tests' oracle for the in-shader decoding.
+ */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** f32 -> IEEE f16 bits, round to nearest even (subnormals, overflow to inf, NaN kept). */
+export function f32ToF16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // may carry into the exponent: still correct
+  return sign | h;
+}
+
+export function f16BitsToF32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** f32 -> bfloat16 bits, round to nearest even as torch does (NaN stays NaN). */
+export function f32ToBf16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if ((x & 0x7fffffff) > 0x7f800000) return (x >>> 16) | 0x40;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function bf16BitsToF32(b: number): number {
+  u32[0] = (b << 16) >>> 0;
+  return f32[0];
+}
+
+export function f32ToF16(values: ArrayLike<number>): Uint16Array {
+  return Uint16Array.from({ length: values.length }, (_, i) => f32ToF16Bits(values[i]));
+}
+
+export function f32ToBf16(values: ArrayLike<number>): Uint16Array {
+  return Uint16Array.from({ length: values.length }, (_, i) => f32ToBf16Bits(values[i]));
+}
+
+/** llama.cpp quantize_row_q8_0_ref: per 32 values, d = max|x| / 127, q = round(x / d). */
+export function quantizeQ8_0(values: Float32Array): Uint8Array {
+  if (values.length % 32) throw new RangeError(`Q8_0 quantizes whole blocks of 32 values, got ${values.length}`);
+  const out = new Uint8Array((values.length / 32) * 34);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 32; b++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(values[b * 32 + j]));
+    // f32 arithmetic throughout, as the C reference: the same bytes as llama.cpp writes.
+    const d = Math.fround(amax / 127);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * 34, f32ToF16Bits(d), true);
+    for (let j = 0; j < 32; j++) view.setInt8(b * 34 + 2 + j, roundHalfAway(Math.fround(values[b * 32 + j] * id)));
+  }
+  return out;
+}
+
+/** llama.cpp quantize_row_q4_0_ref: d = (signed value of max magnitude) / -8, q = min(15, trunc(x/d + 8.5)). */
+export function quantizeQ4_0(values: Float32Array): Uint8Array {
+  if (values.length % 32) throw new RangeError(`Q4_0 quantizes whole blocks of 32 values, got ${values.length}`);
+  const out = new Uint8Array((values.length / 32) * 18);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 32; b++) {
+    let amax = 0;
+    let max = 0;
+    for (let j = 0; j < 32; j++) {
+      const v = values[b * 32 + j];
+      if (Math.abs(v) > amax) {
+        amax = Math.abs(v);
+        max = v;
+      }
+    }
+    const d = Math.fround(max / -8);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * 18, f32ToF16Bits(d), true);
+    for (let j = 0; j < 16; j++) {
+      const lo = Math.min(15, Math.trunc(Math.fround(Math.fround(values[b * 32 + j] * id) + 8.5)));
+      const hi = Math.min(15, Math.trunc(Math.fround(Math.fround(values[b * 32 + 16 + j] * id) + 8.5)));
+      out[b * 18 + 2 + j] = lo | (hi << 4);
+    }
+  }
+  return out;
+}
+
+function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
+}
+
+/** Float64 decode of `rows` x `cols` stored values: the reference for every weight type. */
+export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: number, cols: number): Float64Array {
+  const n = rows * cols;
+  const out = new Float64Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (dtype) {
+    case 'f32':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      break;
+    case 'f16':
+      for (let i = 0; i < n; i++) out[i] = f16BitsToF32(view.getUint16(i * 2, true));
+      break;
+    case 'bf16':
+      for (let i = 0; i < n; i++) out[i] = bf16BitsToF32(view.getUint16(i * 2, true));
+      break;
+    case 'q8_0':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 34, true));
+        for (let j = 0; j < 32; j++) out[b * 32 + j] = view.getInt8(b * 34 + 2 + j) * d;
+      }
+      break;
+    case 'q4_0':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 18, true));
+        for (let j = 0; j < 16; j++) {
+          const q = bytes[b * 18 + 2 + j];
+          out[b * 32 + j] = ((q & 15) - 8) * d;
+          out[b * 32 + 16 + j] = ((q >> 4) - 8) * d;
+        }
+      }
+      break;
+  }
+  return out;
+}

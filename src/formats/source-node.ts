@@ -1,0 +1,41 @@
+/** Node-only byte sources (kept apart so browser bundles never import node:fs). */
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FormatError } from './errors.ts';
+import type { ModelFiles } from './model-files.ts';
+import { checkRange, type ByteSource } from './source.ts';
+
+export async function sourceFromPath(file: string): Promise<ByteSource> {
+  const st = await stat(file).catch(() => null);
+  if (!st?.isFile()) throw new FormatError(file, 'no such file');
+  return {
+    name: file,
+    size: st.size,
+    async read(offset, length) {
+      checkRange({ name: file, size: st.size }, offset, length);
+      const fh = await open(file, 'r');
+      try {
+        const buf = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+          if (bytesRead === 0) throw new FormatError(file, `ended early at byte ${offset + done}`);
+          done += bytesRead;
+        }
+        return buf;
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
+
+export function filesFromDirectory(dir: string): ModelFiles {
+  return {
+    name: dir,
+    async open(relPath) {
+      const st = await stat(path.join(dir, relPath)).catch(() => null);
+      return st?.isFile() ? sourceFromPath(path.join(dir, relPath)) : null;
+    },
+  };
+}

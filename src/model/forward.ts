@@ -1,0 +1,105 @@
+import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
+import { attention } from '../kernels/attention.ts';
+import { embedding } from '../kernels/embedding.ts';
+import { matmul } from '../kernels/matmul.ts';
+import { rmsNorm } from '../kernels/norm.ts';
+import { rope } from '../kernels/rope.ts';
+import { argmax, sample } from '../kernels/sample.ts';
+import { siluMul } from '../kernels/silu-mul.ts';
+import type { ModelConfig } from './config.ts';
+import type { KvCache } from './kv-cache.ts';
+import type { ModelWeights } from './weights.ts';
+
+/** Activation buffers for up to `maxTokens` tokens per forward call (f32). */
+export interface Activations {
+  maxTokens: number;
+  tokens: GPUBuffer; //  [maxTokens] u32 input ids
+  x: GPUBuffer; //       [maxTokens, hidden] residual stream
+  h: GPUBuffer; //       [maxTokens, hidden] normalized
+  q: GPUBuffer; //       [maxTokens, nHeads*headDim]
+  attn: GPUBuffer; //    [maxTokens, nHeads*headDim]
+  gate: GPUBuffer; //    [maxTokens, ffn]
+  up: GPUBuffer; //      [maxTokens, ffn]
+  logits: GPUBuffer; //  [vocab] of the last token
+  result: GPUBuffer; //  [1] u32 picked token
+  ropeCosSin: GPUBuffer; // [maxSeq, headDim/2] (cos, sin) pairs
+  samplerParams: GPUBuffer; // SAMPLE_PARAMS uniform
+  penalized: GPUBuffer; //    [maxSeq] u32 distinct ids in context
+}
+
+export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: number, maxSeq: number, ropeCosSin: Float32Array): Activations {
+  const f32 = (label: string, n: number, extra = 0) =>
+    device.createBuffer({ label, size: n * 4, usage: GPUBufferUsage.STORAGE | extra });
+  const qDim = c.nHeads * c.headDim;
+  const rope = f32('rope cos/sin', ropeCosSin.length, GPUBufferUsage.COPY_DST);
+  device.queue.writeBuffer(rope, 0, ropeCosSin);
+  return {
+    maxTokens,
+    tokens: f32('tokens', maxTokens, GPUBufferUsage.COPY_DST),
+    x: f32('x', maxTokens * c.hiddenSize),
+    h: f32('h', maxTokens * c.hiddenSize),
+    q: f32('q', maxTokens * qDim),
+    attn: f32('attn', maxTokens * qDim),
+    gate: f32('gate', maxTokens * c.ffnSize),
+    up: f32('up', maxTokens * c.ffnSize),
+    logits: f32('logits', c.vocabSize, GPUBufferUsage.COPY_SRC),
+    result: f32('result', 1, GPUBufferUsage.COPY_SRC),
+    ropeCosSin: rope,
+    samplerParams: device.createBuffer({ label: 'sampler params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+    penalized: f32('penalized ids', Math.max(1, maxSeq), GPUBufferUsage.COPY_DST),
+  };
+}
+
+/**
+ * The whole forward pass for T tokens at cache positions step.pos .. step.pos+T-1, ending in the
+ * pick of the next token. It records dispatches rather than doing math, but reads like the math:
+ * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope, attention, o_proj + residual,
+ * norm, gate/up, SiLU x up, down + residual) -> final norm of the last token -> LM head -> pick.
+ */
+export function recordForward(
+  ctx: KernelContext,
+  c: ModelConfig,
+  w: ModelWeights,
+  kv: KvCache,
+  a: Activations,
+  T: number,
+  /** 'none': a prefill chunk that is not the last one needs no logits. */
+  pick: 'greedy' | 'sample' | 'none',
+): Dispatch[] {
+  const D = c.headDim;
+  const kvDim = c.nKvHeads * D;
+  const ds: Dispatch[] = [];
+  ds.push(...embedding(ctx, w.embed, a.tokens, a.x, T));
+  w.layers.forEach((L, i) => {
+    const kCache = kv.keys[i];
+    const vCache = kv.values[i];
+    // ---- attention ----
+    ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.attnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
+    ds.push(...matmul(ctx, { x: a.h, weight: L.wq, y: a.q, T }));
+    // k and v land straight in the cache at row step.pos.
+    ds.push(...matmul(ctx, { x: a.h, weight: L.wk, y: kCache, T, yOffsetPerPos: kvDim }));
+    ds.push(...matmul(ctx, { x: a.h, weight: L.wv, y: vCache, T, yOffsetPerPos: kvDim }));
+    if (L.qNorm && L.kNorm) {
+      ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
+      ds.push(rmsNorm(ctx, { x: kCache, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kvDim }));
+    }
+    ds.push(rope(ctx, { x: a.q, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, headDim: D }));
+    ds.push(rope(ctx, { x: kCache, cosSin: a.ropeCosSin, T, nHeads: c.nKvHeads, headDim: D, offsetPerPos: kvDim }));
+    ds.push(attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D }));
+    ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
+    // ---- feed-forward ----
+    ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.ffnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
+    ds.push(...matmul(ctx, { x: a.h, weight: L.gate, y: a.gate, T }));
+    ds.push(...matmul(ctx, { x: a.h, weight: L.up, y: a.up, T }));
+    ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
+    ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
+  });
+  if (pick === 'none') return ds;
+  // ---- head: only the last token's logits are needed ----
+  ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: w.finalNorm, rows: 1, n: c.hiddenSize, eps: c.rmsEps, inOffset: (T - 1) * c.hiddenSize }));
+  ds.push(...matmul(ctx, { x: a.h, weight: w.lmHead, y: a.logits, T: 1 }));
+  ds.push(
+    pick === 'greedy' ? argmax(ctx, a.logits, a.result, c.vocabSize) : sample(ctx, a.logits, a.result, a.samplerParams, a.penalized),
+  );
+  return ds;
+}

@@ -1,0 +1,19 @@
+import type { TextTokenizer } from './tokenizer.ts';
+
+/**
+ * Turns a stream of token ids into text deltas. Byte-level tokens can end in the middle of a UTF-8
+ * character (Chinese, emoji): those bytes are held back until the character is complete.
+ */
+export interface StreamDecoder {
+  push(id: number): string;
+  /** Whatever is still held back, decoded with replacement characters. */
+  flush(): string;
+}
+
+export function createStreamDecoder(tokenizer: Pick<TextTokenizer, 'tokenBytes'>): StreamDecoder {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  return {
+    push: (id) => decoder.decode(tokenizer.tokenBytes(id), { stream: true }),
+    flush: () => decoder.decode(),
+  };
+}
