@@ -1,0 +1,63 @@
+/**
+ * Second opinion from llama.cpp (CPU build through node-llama-cpp): it parses the GGUF files the
+ * project writes, tokenizes the rendered prompt, and its greedy tokens must equal the WebGPU engine's.
+ * That checks the writer (names, metadata, llama Q/K permutation, rope_freqs) and the numerics
+ * against an implementation that shares no code with this one.
+ *
+ * Greedy picks are compared by teacher forcing: at every step llama.cpp's token must be the engine's
+ * top logit up to LOGIT_NOISE. Random models have occasional near-ties (two logits 0.01 apart) where
+ * two correct float32 implementations may pick differently; an exact-sequence comparison would be
+ * flaky there, this one is not, and it still fails on any real disagreement.
+ */
+import { expect, test } from '@playwright/test';
+import { loadLlamaCpp, llamaCppGreedy, llamaCppTokenize } from '../scripts/lib/llama-cpp.ts';
+import { ensureTestModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
+
+/** Logits of these models reach ~25; float32 implementations differ by ~1e-3 of that. */
+const LOGIT_NOISE = 0.05;
+
+const PROMPT = '<｜begin▁of▁sentence｜><｜User｜>What is 17 × 23? 解释一下 🙂<｜Assistant｜><think>\n';
+
+const CASES: TestModelSpec[] = [
+  { arch: 'qwen2', format: 'gguf', dtype: 'f32' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0' },
+  { arch: 'llama', format: 'gguf', dtype: 'f32' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'f16' },
+];
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/e2e/harness.html');
+});
+
+for (const spec of CASES) {
+  test(`llama.cpp reads our ${spec.arch} ${spec.dtype} GGUF, tokenizes and decodes as the engine does`, async ({ page }) => {
+    const file = await ensureTestModel(spec);
+    const model = await loadLlamaCpp(file);
+    const theirIds = llamaCppTokenize(model, PROMPT);
+    const n = 10;
+    const theirs = await llamaCppGreedy(model, theirIds, n);
+    await model.dispose();
+    const url = TEST_MODEL_URL(file);
+    const ours = await page.evaluate(
+      async ({ url, prompt, n }) => {
+        const m = await import('/e2e/harness/engine.ts' as string);
+        return m.encodeAndGenerate({ url, prompt, opts: { temperature: 0, maxNewTokens: n } });
+      },
+      { url, prompt: PROMPT, n },
+    );
+    expect(ours.promptIds).toEqual(theirIds);
+    const ids = [...theirIds, ...theirs];
+    const upTo = theirs.map((_, i) => theirIds.length + i);
+    const { logits } = await page.evaluate(
+      async (arg) => (await import('/e2e/harness/engine.ts' as string)).logitsAt(arg),
+      { url, ids, upTo },
+    );
+    theirs.forEach((id, i) => {
+      const b = Buffer.from(logits[i], 'base64');
+      const l = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+      const top = l.reduce((a, v) => Math.max(a, v), -Infinity);
+      expect(top - l[id], `step ${i}: llama.cpp picked ${id}, the engine's top logit is ${top}`).toBeLessThan(LOGIT_NOISE);
+    });
+    console.log(`${spec.arch} ${spec.dtype}: ${ours.ids.filter((id, i) => id === theirs[i]).length}/${n} greedy tokens identical`);
+  });
+}
