@@ -26,7 +26,7 @@ test.beforeEach(async ({ page }) => {
   await page.goto('/e2e/harness.html');
 });
 
-const PROMPT = [151646, 151644, 9707, 11, 1879, 0, 151645, 151648, 198, 785, 1156];
+const PROMPT = [151646, 151644, 9707, 11, 1879, 0, 8908, 233, 2183, 151645, 151648, 198, 785, 1156, 1196];
 
 /**
  * Logits within 2e-3 of the largest |logit| (f32 GPU vs f64 reference on identical decoded weights,
@@ -48,13 +48,13 @@ for (const spec of CASES) {
   test(`logits match the float64 reference: ${spec.arch} ${spec.format} ${spec.dtype}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file);
-    // Prefill 7 tokens in chunks of 4 (a full chunk and a tail), then 4 single-token decode steps.
-    const upTo = [7, 8, 9, 10, 11];
-    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 4 });
-    const want = ref.forward(PROMPT.slice(0, 7));
+    // Prefill 11 tokens in chunks of 8 (a tiled-GEMM chunk and a GEMV tail), then 4 decode steps.
+    const upTo = [11, 12, 13, 14, 15];
+    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8 });
+    const want = ref.forward(PROMPT.slice(0, 11));
     const V = ref.config.vocabSize;
-    const rows = [want.subarray(6 * V, 7 * V)];
-    for (const id of PROMPT.slice(7)) rows.push(ref.forward([id]));
+    const rows = [want.subarray(10 * V, 11 * V)];
+    for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
     upTo.forEach((n, i) => {
       const g = fromBase64(got.logits[i]);
       const w = rows[i];
@@ -114,8 +114,24 @@ test('sampling with a seed repeats exactly and differs across seeds', async ({ p
 test('a tensor split across bindings gives the same logits', async ({ page }) => {
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q4_0' });
   const url = TEST_MODEL_URL(file);
-  const whole = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [11] });
+  const whole = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [15] });
   // 1 MiB per binding: the 151936-row embedding and head (~5 MiB each) are split into shards.
-  const split = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [11], capBindingBytes: 1 << 20 });
+  const split = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [15], capBindingBytes: 1 << 20 });
   expect(fromBase64(split.logits[0])).toEqual(fromBase64(whole.logits[0]));
+});
+
+test('broken files reach the page as named errors that say what is wrong', async ({ page }) => {
+  const { copyFile, open } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0' });
+  const truncated = path.join(path.dirname(file), 'broken-truncated.gguf');
+  await copyFile(file, truncated);
+  const fh = await open(truncated, 'r+');
+  await fh.truncate(20_000_000);
+  await fh.close();
+  const err = await call<{ name: string; message: string }>(page, 'loadError', { url: TEST_MODEL_URL(truncated) });
+  expect(err.name).toBe('FormatError');
+  expect(err.message).toMatch(/broken-truncated\.gguf: tensor "[\w.]+" ends at byte \d+ but the file has 20000000 bytes/);
+  const missing = await call<{ name: string; message: string }>(page, 'loadError', { url: '/test-models/no-such-model/' });
+  expect(missing.message).toMatch(/no config\.json/);
 });

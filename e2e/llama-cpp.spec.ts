@@ -58,6 +58,6 @@ for (const spec of CASES) {
       const top = l.reduce((a, v) => Math.max(a, v), -Infinity);
       expect(top - l[id], `step ${i}: llama.cpp picked ${id}, the engine's top logit is ${top}`).toBeLessThan(LOGIT_NOISE);
     });
-    console.log(`${spec.arch} ${spec.dtype}: ${ours.ids.filter((id, i) => id === theirs[i]).length}/${n} greedy tokens identical`);
+    console.log(`${spec.arch} ${spec.dtype}: ${(ours.ids as number[]).filter((id, i) => id === theirs[i]).length}/${n} greedy tokens identical`);
   });
 }

@@ -1,4 +1,5 @@
 import { createGpu, type GpuContext } from '../gpu/device.ts';
+import { GpuDeviceLostError } from '../gpu/errors.ts';
 import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { packUniforms } from '../gpu/uniforms.ts';
@@ -8,7 +9,8 @@ import type { ModelConfig } from '../model/config.ts';
 import { createActivations, recordForward, type Activations } from '../model/forward.ts';
 import { createKvCache, destroyKvCache, type KvCache } from '../model/kv-cache.ts';
 import { ropeInvFreqs, ropeTable } from '../model/rope-freqs.ts';
-import { loadWeights, type ModelWeights } from '../model/weights.ts';
+import { planMemory } from '../model/memory.ts';
+import { checkTensors, loadWeights, type ModelWeights } from '../model/weights.ts';
 import { ContextOverflowError } from './errors.ts';
 import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
 import { resolveSettings, type GenerateOptions, type ResolvedSettings } from './settings.ts';
@@ -83,16 +85,34 @@ export class Engine {
     this.pipelines = new PipelineCache(device);
     this.step = device.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.readback = device.createBuffer({ label: 'readback', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed' || !this.destroyed) this.lostMessage = info.message || String(info.reason);
+    });
+  }
+
+  /** Set once the device is lost (driver reset, GPU removed): every later call fails with GpuDeviceLostError. */
+  private lostMessage: string | null = null;
+  private destroyed = false;
+
+  private checkDevice(): void {
+    if (this.lostMessage !== null) {
+      throw new GpuDeviceLostError(`the GPU device was lost (${this.lostMessage}): load the model again to continue`);
+    }
   }
 
   static async load(input: ModelInput | ModelBundle, opts: EngineOptions = {}): Promise<Engine> {
     const bundle = isBundle(input) ? input : await openModel(input);
     const c = bundle.config;
-    const gpu = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes });
     const contextLength = Math.min(opts.contextLength ?? 4096, c.maxPositions);
     const prefillChunk = Math.min(opts.prefillChunk ?? 128, contextLength);
-    let total = 0;
-    for (const t of bundle.tensors.values()) total += t.byteLength;
+    checkTensors(c, bundle.tensors);
+    const plan = planMemory(c, bundle.tensors.values(), contextLength, prefillChunk);
+    const need =
+      plan.largestRowBytes > plan.largestBufferBytes
+        ? { bytes: plan.largestRowBytes, what: 'one weight row', fix: 'This model file cannot run on this GPU.' }
+        : { bytes: plan.largestBufferBytes, what: plan.largestBufferName, fix: 'Load it with a shorter context length.' };
+    const gpu = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes, neededBinding: need });
+    const total = plan.weightBytes;
     let loaded = 0;
     opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });
     const weights = await checked(gpu.device, 'uploading the weights', () =>
@@ -209,6 +229,7 @@ export class Engine {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const g of this.graphs.values()) for (const b of g.owned) b.destroy();
     this.graphs.clear();
     destroyKvCache(this.kv);
@@ -236,6 +257,7 @@ export class Engine {
 
   /** Runs ids at positions pos.. and returns the picked next token (or -1 for 'none'). */
   private async run(ids: number[], pos: number, pick: 'greedy' | 'sample' | 'none', seed: number, draw: number): Promise<number> {
+    this.checkDevice();
     const { device } = this.gpu;
     device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array(ids));
     device.queue.writeBuffer(this.step, 0, packUniforms(STEP_LAYOUT, { pos, seed, draw, pad: 0 }));
@@ -245,7 +267,14 @@ export class Engine {
     if (pick !== 'none') enc.copyBufferToBuffer(this.act.result, 0, this.readback, 0, 4);
     device.queue.submit([enc.finish()]);
     if (pick === 'none') return -1;
-    await this.readback.mapAsync(GPUMapMode.READ);
+    try {
+      await this.readback.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      // A lost device rejects pending maps: report that, not the map failure.
+      await Promise.race([this.gpu.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      this.checkDevice();
+      throw e;
+    }
     const id = new Uint32Array(this.readback.getMappedRange())[0];
     this.readback.unmap();
     return id;

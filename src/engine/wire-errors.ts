@@ -9,6 +9,10 @@ import { ModelLoadError } from '../model/weights.ts';
 import { ContextOverflowError, SettingsError } from './errors.ts';
 import { ModelSourceError } from './model-files.ts';
 import { EngineNotLoadedError } from './local.ts';
+import { FormatError } from '../formats/errors.ts';
+import { HttpError } from '../formats/source.ts';
+import { TemplateError } from '../text/chat-template.ts';
+import { TokenizerError } from '../text/tokenizer.ts';
 
 const CLASSES: Record<string, { prototype: Error }> = {
   WebGpuUnavailableError,
@@ -21,6 +25,10 @@ const CLASSES: Record<string, { prototype: Error }> = {
   ContextOverflowError,
   SettingsError,
   EngineNotLoadedError,
+  FormatError,
+  HttpError,
+  TemplateError,
+  TokenizerError,
 };
 
 export function rebuildError(e: unknown): Error {

@@ -16,8 +16,8 @@ export interface GpuContext {
 export interface GpuOptions {
   /** `navigator.gpu` by default; Node passes Dawn's `GPU` object. */
   gpu?: GPU;
-  /** Bytes of the largest storage binding the model needs (its largest tensor shard). */
-  neededBindingBytes?: number;
+  /** The largest storage binding the model cannot split, and what it is (for the error message). */
+  neededBinding?: { bytes: number; what: string; fix: string };
   powerPreference?: GPUPowerPreference;
   /**
    * Pretend the adapter allows at most this many bytes per binding: lets tests exercise the
@@ -45,15 +45,10 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
         'Enable hardware acceleration in the browser settings (or chrome://flags/#enable-unsafe-webgpu).',
     );
   }
-  const allowedBinding = adapter.limits.maxStorageBufferBindingSize;
-  const needed = options.neededBindingBytes ?? 0;
-  if (needed > allowedBinding) {
-    throw new GpuLimitError(
-      'a storage binding',
-      needed,
-      allowedBinding,
-      'Choose a smaller or more quantized model file, or a GPU/browser with larger buffer limits.',
-    );
+  const allowedBinding = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
+  const need = options.neededBinding;
+  if (need && need.bytes > allowedBinding) {
+    throw new GpuLimitError(`a storage buffer for ${need.what}`, need.bytes, allowedBinding, need.fix);
   }
   const features: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]) {

@@ -13,7 +13,8 @@ export class GpuLimitError extends Error {
     fix: string,
   ) {
     super(
-      `this model needs ${limit} of ${formatBytes(neededBytes)}, but the GPU adapter allows ${formatBytes(allowedBytes)}. ${fix}`,
+      `this model needs ${limit} of ${formatBytes(neededBytes)}, but the GPU adapter allows ${formatBytes(allowedBytes)} ` +
+        `(maxStorageBufferBindingSize). ${fix}`,
     );
   }
 }

@@ -50,8 +50,7 @@ export async function loadWeights(
   opts: WeightLoadOptions,
 ): Promise<ModelWeights> {
   const c = config;
-  const plan = expectedShapes(c);
-  for (const [name, shape] of plan) check(tensors, name, shape);
+  checkTensors(c, tensors);
   let bytes = 0;
   const onBytes = (n: number) => {
     bytes += n;
@@ -134,6 +133,11 @@ export function expectedShapes(c: ModelConfig): [string, number[]][] {
     if (c.qkNorm) out.push([L('self_attn.q_norm.weight'), [c.headDim]], [L('self_attn.k_norm.weight'), [c.headDim]]);
   }
   return out;
+}
+
+/** Every tensor the config calls for is present, of the implied shape, in a type the kernels read. */
+export function checkTensors(c: ModelConfig, tensors: ReadonlyMap<string, TensorEntry>): void {
+  for (const [name, shape] of expectedShapes(c)) check(tensors, name, shape);
 }
 
 function check(tensors: ReadonlyMap<string, TensorEntry>, name: string, shape: number[]): void {
