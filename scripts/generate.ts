@@ -8,45 +8,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openBrowserPage } from './lib/browser.ts';
-import type { CliRequest } from './cli/page.ts';
-
-const USAGE = `usage: npm run generate -- --model <gguf file | safetensors folder | URL | HF repo>
-  [--prompt TEXT | --messages FILE.json] [--raw] [--max-new-tokens N] [--temperature T]
-  [--top-p P] [--top-k K] [--seed S] [--context N] [--dry-run] [--json]`;
-
-class UsageError extends Error {}
-
-const NUMBER_FLAGS = { '--max-new-tokens': 'maxNewTokens', '--temperature': 'temperature', '--top-p': 'topP', '--top-k': 'topK', '--seed': 'seed', '--context': 'contextLength' } as const;
-
-export function parseArgs(argv: string[]): { req: CliRequest; messagesFile?: string; json: boolean } {
-  const req: CliRequest = { model: '', raw: false, dryRun: false };
-  let messagesFile: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--model') req.model = value();
-    else if (flag === '--prompt') req.prompt = value();
-    else if (flag === '--messages') messagesFile = value();
-    else if (flag === '--raw') req.raw = true;
-    else if (flag === '--dry-run') req.dryRun = true;
-    else if (flag === '--json') json = true;
-    else if (flag in NUMBER_FLAGS) {
-      const v = Number(value());
-      if (!Number.isFinite(v)) throw new UsageError(`${flag} needs a number, got "${argv[i]}"`);
-      req[NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS]] = v;
-    } else throw new UsageError(`unknown option ${flag}`);
-  }
-  if (!req.model) throw new UsageError('--model is required');
-  if (req.prompt === undefined && !messagesFile) throw new UsageError('give --prompt TEXT or --messages FILE.json');
-  if (req.prompt !== undefined && messagesFile) throw new UsageError('give either --prompt or --messages, not both');
-  if (messagesFile && req.raw) throw new UsageError('--raw takes a --prompt, not --messages');
-  return { req, messagesFile, json };
-}
+import { parseArgs, USAGE, UsageError } from './cli/args.ts';
+import type { CliResult } from './cli/page.ts';
 
 async function main(): Promise<void> {
   const { req, messagesFile, json } = parseArgs(process.argv.slice(2));
@@ -73,10 +36,18 @@ async function main(): Promise<void> {
     await page.exposeFunction('cliProgress', (s: string) => process.stderr.write(`\r${s}   `));
     if (!json) await page.exposeFunction('cliToken', (s: string) => process.stdout.write(s));
     await page.waitForFunction(() => typeof window.cliRun === 'function');
-    const result = await page.evaluate((r) => window.cliRun(r), req);
+    const result = (await page.evaluate((r) => window.cliRun(r), req)) as CliResult;
     process.stderr.write('\n');
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
-    else process.stdout.write('\n');
+    else if (req.dryRun) process.stdout.write(`${result.prompt}\n${JSON.stringify(result.prompt_ids)}\n`);
+    else {
+      const t = result.timings;
+      process.stdout.write('\n');
+      process.stderr.write(
+        `[${result.ids.length} tokens, ${result.finish_reason}; prefill ${t.prefill_tokens_per_s?.toFixed(1)} tok/s, ` +
+          `decode ${t.decode_tokens_per_s?.toFixed(1) ?? '-'} tok/s on ${result.adapter}]\n`,
+      );
+    }
   } finally {
     await session.close();
   }

@@ -19,9 +19,21 @@ export interface CliRequest {
   dryRun: boolean;
 }
 
+export interface CliResult {
+  model: string;
+  format: string;
+  adapter: string;
+  prompt: string;
+  prompt_ids: number[];
+  ids: number[];
+  text: string;
+  finish_reason?: string;
+  timings: { load_ms: number; prefill_ms?: number; decode_ms?: number; prefill_tokens_per_s?: number; decode_tokens_per_s?: number | null };
+}
+
 declare global {
   interface Window {
-    cliRun(req: CliRequest): Promise<unknown>;
+    cliRun(req: CliRequest): Promise<CliResult>;
     cliToken?(text: string): Promise<void>;
     cliProgress?(text: string): Promise<void>;
   }

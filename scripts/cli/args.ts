@@ -1,0 +1,42 @@
+import type { CliRequest } from './page.ts';
+
+/** Flags of `npm run generate`, parsed strictly: unknown flags and missing values are errors. */
+export const USAGE = `usage: npm run generate -- --model <gguf file | safetensors folder | URL | HF repo>
+  [--prompt TEXT | --messages FILE.json] [--raw] [--max-new-tokens N] [--temperature T]
+  [--top-p P] [--top-k K] [--seed S] [--context N] [--dry-run] [--json]`;
+
+/** Bad command-line flags: printed with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+const NUMBER_FLAGS = { '--max-new-tokens': 'maxNewTokens', '--temperature': 'temperature', '--top-p': 'topP', '--top-k': 'topK', '--seed': 'seed', '--context': 'contextLength' } as const;
+
+export function parseArgs(argv: string[]): { req: CliRequest; messagesFile?: string; json: boolean } {
+  const req: CliRequest = { model: '', raw: false, dryRun: false };
+  let messagesFile: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--model') req.model = value();
+    else if (flag === '--prompt') req.prompt = value();
+    else if (flag === '--messages') messagesFile = value();
+    else if (flag === '--raw') req.raw = true;
+    else if (flag === '--dry-run') req.dryRun = true;
+    else if (flag === '--json') json = true;
+    else if (flag in NUMBER_FLAGS) {
+      const v = Number(value());
+      if (!Number.isFinite(v)) throw new UsageError(`${flag} needs a number, got "${argv[i]}"`);
+      req[NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS]] = v;
+    } else throw new UsageError(`unknown option ${flag}`);
+  }
+  if (!req.model) throw new UsageError('--model is required');
+  if (req.prompt === undefined && !messagesFile) throw new UsageError('give --prompt TEXT or --messages FILE.json');
+  if (req.prompt !== undefined && messagesFile) throw new UsageError('give either --prompt or --messages, not both');
+  if (messagesFile && req.raw) throw new UsageError('--raw takes a --prompt, not --messages');
+  return { req, messagesFile, json };
+}
+
