@@ -28,6 +28,7 @@ export default defineConfig({
   },
   webServer: {
     command: `npx vite --port ${PORT} --strictPort`,
+    env: { E2E: '1' },
     url: `http://localhost:${PORT}/e2e/harness.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

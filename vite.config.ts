@@ -1,21 +1,37 @@
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { rangeHandler } from './scripts/lib/range-server.ts';
 
-/** Dev server only: the test models written by `npm run models` are served with range requests. */
-function serveTestModels(): Plugin {
+/**
+ * Model files written by scripts/make-test-models.ts, served with range requests: the app's demo
+ * model at /demo-model/ (copied into the build as well) and, on the dev server, the test models.
+ */
+function serveModels(): Plugin {
   return {
-    name: 'serve-test-models',
-    apply: 'serve',
+    name: 'serve-models',
     configureServer(server) {
       server.middlewares.use(rangeHandler(path.resolve('.cache/test-models'), '/test-models/'));
+      server.middlewares.use(rangeHandler(path.resolve('.cache/demo-model'), '/demo-model/'));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(rangeHandler(path.resolve('dist/demo-model'), '/demo-model/'));
+    },
+    async closeBundle() {
+      await cp(path.resolve('.cache/demo-model'), path.resolve('dist/demo-model'), { recursive: true }).catch(() => {});
     },
   };
 }
 
 export default defineConfig({
-  plugins: [serveTestModels()],
-  server: { port: 5173, strictPort: false },
+  plugins: [serveModels()],
+  server: {
+    port: 5173,
+    strictPort: false,
+    // Test runs (E2E=1) must not reload pages mid-test when files change.
+    hmr: !process.env.E2E,
+    watch: { ignored: ['**/.cache/**', '**/test-results/**', '**/playwright-report/**', '**/dist/**'] },
+  },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {

@@ -1,12 +1,20 @@
 /**
- * npm run models [-- --all]: writes the small random test models to .cache/test-models — GGUF files
- * and Hugging Face folders in the real checkpoints' layouts (Qwen2 vocabulary, R1-Distill tokenizer
- * and chat template). Without --all, one model per architecture.
+ * npm run models [-- --all | --demo]: writes the small random test models to .cache/test-models — GGUF
+ * files and Hugging Face folders in the real checkpoints' layouts (Qwen2 vocabulary, R1-Distill
+ * tokenizer and chat template). Without --all, one model per architecture. --demo writes only the
+ * app's bundled demo model (.cache/demo-model, served at /demo-model/).
  */
 import type { WeightDtype } from '../src/formats/dtypes.ts';
 import type { ArchName } from '../src/model/config.ts';
 import { ensureTestModel, type TestModelSpec } from './lib/test-model-files.ts';
 
+import path from 'node:path';
+import { REPO_ROOT } from './lib/repo-root.ts';
+
+if (process.argv.includes('--demo')) {
+  await ensureTestModel({ arch: 'qwen2', format: 'safetensors', dtype: 'f16' }, path.join(REPO_ROOT, '.cache/demo-model'));
+  process.exit(0);
+}
 const all = process.argv.includes('--all');
 const specs: TestModelSpec[] = [];
 for (const arch of ['qwen2', 'llama', 'qwen3'] as ArchName[]) {

@@ -44,11 +44,10 @@ export function testModelPath(s: TestModelSpec): string {
 }
 
 /** Writes the model unless it is already there; returns its path. */
-export async function ensureTestModel(s: TestModelSpec): Promise<string> {
-  const out = testModelPath(s);
+export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)): Promise<string> {
   if (await stat(out).catch(() => null)) return out;
   const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch]);
-  await mkdir(TEST_MODEL_DIR, { recursive: true });
+  await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
   const tmp = `${out}.tmp-${process.pid}`;
   if (s.format === 'gguf') await writeFile(tmp, ggufBytes(model, s.dtype));

@@ -5,21 +5,28 @@ import type { ByteSource } from './source.ts';
 import type { TensorEntry } from './tensor.ts';
 
 /**
- * GGUF reader (v2 and v3, little-endian; ggml docs/gguf.md). Returns the metadata and where each
- * tensor's bytes are; no tensor data is read. Every count, length and offset is checked against the
- * file size before use, so a corrupt header fails fast instead of allocating gigabytes.
+ * A metadata value: integers as number (u64/i64 as bigint only beyond 2^53), arrays as JS arrays.
  */
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
+/** Metadata in file order, remembering which file it came from so getters can name it in errors. */
+export class GgufMetadata extends Map<string, GgufValue> {
+  constructor(readonly file: string) {
+    super();
+  }
+}
+
+/** A parsed GGUF header: metadata, and where each tensor's bytes are (none of them read). */
 export interface GgufFile {
   version: number;
-  metadata: Map<string, GgufValue>;
+  metadata: GgufMetadata;
   tensors: TensorEntry[];
   alignment: number;
   dataOffset: number;
 }
 
-export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+/** "GGUF" read as a little-endian u32. */
+export const GGUF_MAGIC = 0x46554747;
 
 /** Metadata value types (gguf.md). */
 export const GGUF_VALUE = {
@@ -28,6 +35,14 @@ export const GGUF_VALUE = {
 
 const MAX_DIMS = 4;
 
+/** Smallest encoding of one value of each metadata type, to bound counts by the bytes left. */
+const MIN_VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
+
+/**
+ * Reads a GGUF header (v2 and v3, little-endian; ggml docs/gguf.md) in chunks, never the whole file.
+ * Every count, length and offset is checked against the file size before use, so a corrupt header
+ * fails fast with a FormatError instead of allocating gigabytes.
+ */
 export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const c = new ByteCursor(src);
   const fail = (problem: string): never => {
@@ -37,6 +52,8 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const magic = await c.u32();
   if (magic !== GGUF_MAGIC) fail(`is not a GGUF file (bad magic ${hex(magic)}; expected "GGUF")`);
   const version = await c.u32();
+  // v3 allows big-endian files: their version reads as 0x03000000 here.
+  if (version > 0xffff && (version & 0xffff) === 0) fail('is a big-endian GGUF; only little-endian files are supported (convert it again without --bigendian)');
   if (version === 1) fail('is GGUF version 1, which is obsolete: convert it again with a current llama.cpp');
   if (version !== 2 && version !== 3) fail(`has GGUF version ${version}; versions 2 and 3 are supported`);
   const count = async (what: string, minEntryBytes: number) => {
@@ -73,7 +90,9 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
       case GGUF_VALUE.INT64: return smallest(await c.i64());
       case GGUF_VALUE.ARRAY: {
         const elemType = await c.u32();
-        const n = await count(`elements in metadata array "${key}"`, 1);
+        const minBytes = MIN_VALUE_BYTES[elemType];
+        if (minBytes === undefined) fail(`metadata array "${key}" has unknown element type ${elemType}`);
+        const n = await count(`elements in metadata array "${key}"`, minBytes);
         const out: GgufValue[] = new Array(n);
         for (let i = 0; i < n; i++) out[i] = await value(elemType, key);
         return out;
@@ -83,7 +102,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     }
   };
 
-  const metadata = new Map<string, GgufValue>();
+  const metadata = new GgufMetadata(src.name);
   for (let i = 0; i < nKv; i++) {
     const key = await str('a metadata key');
     const type = await c.u32();

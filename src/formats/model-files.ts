@@ -1,5 +1,5 @@
 import { FormatError } from './errors.ts';
-import { HttpError, sourceFromBlob, sourceFromUrl, type ByteSource } from './source.ts';
+import { HttpError, sourceFromBlob, sourceFromUrl, type ByteSource, type UrlSourceOptions } from './source.ts';
 
 /** A model folder (Hugging Face layout): files opened by relative path, null when absent. */
 export interface ModelFiles {
@@ -8,13 +8,13 @@ export interface ModelFiles {
 }
 
 /** Files under a base URL (any static host that serves ranges). */
-export function filesFromUrlBase(baseUrl: string): ModelFiles {
+export function filesFromUrlBase(baseUrl: string, opts?: UrlSourceOptions): ModelFiles {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return {
     name: baseUrl,
     async open(relPath) {
       try {
-        return await sourceFromUrl(new URL(relPath, base).href);
+        return await sourceFromUrl(new URL(relPath, base).href, opts);
       } catch (e) {
         if (e instanceof HttpError && e.status === 404) return null;
         throw e;
@@ -24,23 +24,28 @@ export function filesFromUrlBase(baseUrl: string): ModelFiles {
 }
 
 /** A Hugging Face repo at a revision: `${host}/${repo}/resolve/${revision}/${path}`. */
-export function filesFromHfRepo(repo: string, revision = 'main', host = 'https://huggingface.co'): ModelFiles {
-  const files = filesFromUrlBase(`${host}/${repo}/resolve/${revision}/`);
+export function filesFromHfRepo(repo: string, revision = 'main', host = 'https://huggingface.co', opts?: UrlSourceOptions): ModelFiles {
+  // A branch such as "refs/pr/1" is one path segment in resolve URLs.
+  const files = filesFromUrlBase(`${host}/${repo}/resolve/${encodeURIComponent(revision)}/`, opts);
   return { name: repo, open: (p) => files.open(p) };
 }
 
-/** Files the user picked or dropped: matched by name, or by the tail of webkitRelativePath. */
+/**
+ * Files the user picked (a folder input sets webkitRelativePath "folder/sub/file") or dropped (name
+ * only). A path relative to the picked folder wins over a bare name match, so "config.json" never
+ * resolves to "onnx/config.json" when both are there.
+ */
 export function filesFromFileList(files: File[]): ModelFiles {
-  const first = files[0] as (File & { webkitRelativePath?: string }) | undefined;
-  const folder = first?.webkitRelativePath?.split('/')[0] || 'local files';
+  const relOf = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
+  const folder = (files.length ? relOf(files[0]).split('/')[0] : '') || 'local files';
   return {
     name: folder,
     async open(relPath) {
-      const f = files.find((x) => {
-        const rel = (x as File & { webkitRelativePath?: string }).webkitRelativePath;
-        return x.name === relPath || (rel && (rel === relPath || rel.endsWith(`/${relPath}`)));
-      });
-      return f ? sourceFromBlob(f, f.name) : null;
+      const f =
+        files.find((x) => relOf(x) === relPath || relOf(x).split('/').slice(1).join('/') === relPath) ??
+        files.find((x) => relOf(x).endsWith(`/${relPath}`)) ??
+        files.find((x) => !relOf(x) && x.name === relPath);
+      return f ? sourceFromBlob(f, relOf(f) || f.name) : null;
     },
   };
 }

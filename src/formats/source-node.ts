@@ -5,9 +5,10 @@ import { FormatError } from './errors.ts';
 import type { ModelFiles } from './model-files.ts';
 import { checkRange, type ByteSource } from './source.ts';
 
+/** A local file read with positioned reads; the handle is opened per read, so nothing needs closing. */
 export async function sourceFromPath(file: string): Promise<ByteSource> {
   const st = await stat(file).catch(() => null);
-  if (!st?.isFile()) throw new FormatError(file, 'no such file');
+  if (!st?.isFile()) throw new FormatError(file, 'no such file (check the path)');
   return {
     name: file,
     size: st.size,
@@ -19,7 +20,7 @@ export async function sourceFromPath(file: string): Promise<ByteSource> {
         let done = 0;
         while (done < length) {
           const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-          if (bytesRead === 0) throw new FormatError(file, `ended early at byte ${offset + done}`);
+          if (bytesRead === 0) throw new FormatError(file, `ended at byte ${offset + done} while reading ${length} bytes at ${offset} (was it truncated while open?)`);
           done += bytesRead;
         }
         return buf;
@@ -30,6 +31,7 @@ export async function sourceFromPath(file: string): Promise<ByteSource> {
   };
 }
 
+/** A local model folder; `open` returns null for a missing file. */
 export function filesFromDirectory(dir: string): ModelFiles {
   return {
     name: dir,

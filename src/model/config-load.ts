@@ -67,7 +67,7 @@ function hfRopeScaling(rs: Json | null | undefined, maxPositions: number): RopeS
   }
   if (type === 'yarn') {
     const factor = num(rs, 'factor');
-    // transformers reads attention_factor (and ignores attn_factor): see docs/numerics.
+    // transformers reads attention_factor and ignores attn_factor (docs/numerics.md).
     return {
       type,
       factor,
