@@ -1,0 +1,42 @@
+/** The app page end to end: the demo model loads, a chat turn streams, stop works; screenshots attached. */
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { REPO_ROOT } from '../scripts/lib/repo-root.ts';
+import { ensureTestModel } from '../scripts/lib/test-model-files.ts';
+
+test.beforeAll(async () => {
+  await ensureTestModel({ arch: 'qwen2', format: 'safetensors', dtype: 'f16' }, path.join(REPO_ROOT, '.cache/demo-model'));
+});
+
+test('load the demo model and chat', async ({ page }, testInfo) => {
+  await page.goto('/');
+  const app = page.locator('r1-app');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on', { timeout: 60_000 });
+  await app.locator('.settings summary').click();
+  await expect(app.locator('#temperature')).toHaveValue('0.6');
+  await expect(app.locator('#top-p')).toHaveValue('0.95');
+  await app.locator('#max-tokens').fill('12');
+  await app.locator('#input').fill('Hello!');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('.msg.user')).toHaveText('Hello!');
+  // Random weights: the reply is gibberish, but it streams and the turn ends with statistics.
+  await expect(app.locator('#stats')).toContainText('tok/s', { timeout: 120_000 });
+  await expect(app.locator('#stats')).toContainText('prefilled');
+  await testInfo.attach('chat', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  // A second turn reuses the cached prompt prefix: fewer tokens prefilled than the prompt holds.
+  await app.locator('#input').fill('And again?');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('.msg.user')).toHaveCount(2);
+  await expect(app.locator('#stats')).toContainText(/prefilled (\d+) of (\d+)/, { timeout: 120_000 });
+  const m = (await app.locator('#stats').textContent())!.match(/prefilled (\d+) of (\d+)/)!;
+  expect(Number(m[1])).toBeLessThan(Number(m[2]));
+});
+
+test('a load error is shown in plain words', async ({ page }) => {
+  await page.goto('/');
+  const app = page.locator('r1-app');
+  await app.locator('#source').fill('/test-models/does-not-exist/');
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText(/could not be read|no config\.json/);
+});
