@@ -4,17 +4,10 @@
  * prefill and step-by-step decode logits, greedy tokens equal across formats, and load errors.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { callHarness } from './harness/call.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 
-async function call<T>(page: Page, fn: string, arg: unknown): Promise<T> {
-  return page.evaluate(
-    async ([f, a]) => {
-      const m = (await import('/e2e/harness/engine.ts' as string)) as Record<string, (x: unknown) => Promise<unknown>>;
-      return m[f](a);
-    },
-    [fn, arg] as const,
-  ) as Promise<T>;
-}
+const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
 
 function fromBase64(s: string): Float32Array {
   const b = Buffer.from(s, 'base64');

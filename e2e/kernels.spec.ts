@@ -5,6 +5,7 @@
  * same bytes, so every weight type gets the f32-accumulation tolerance.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { callHarness } from './harness/call.ts';
 import { Rng } from '../scripts/lib/random.ts';
 import type { WeightDtype } from '../src/formats/dtypes.ts';
 import { dequantizeRows } from '../src/formats/numeric.ts';
@@ -13,15 +14,7 @@ import * as ref from '../src/ref/ops.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
 import { encodeWeights } from '../scripts/lib/encode-weights.ts';
 
-async function harness<T>(page: Page, fn: string, arg: unknown): Promise<T> {
-  return page.evaluate(
-    async ([f, a]) => {
-      const m = (await import('/e2e/harness/kernels.ts' as string)) as Record<string, (x: unknown) => Promise<unknown>>;
-      return m[f](a);
-    },
-    [fn, arg] as const,
-  ) as Promise<T>;
-}
+const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/e2e/harness.html');

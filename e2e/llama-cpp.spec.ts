@@ -10,7 +10,7 @@
  * flaky there, this one is not, and it still fails on any real disagreement.
  */
 import { expect, test } from '@playwright/test';
-import { loadLlamaCpp, llamaCppGreedy, llamaCppTokenize } from '../scripts/lib/llama-cpp.ts';
+import { ensureLlamaCpp, loadLlamaCpp, llamaCppGreedy, llamaCppTokenize } from '../scripts/lib/llama-cpp.ts';
 import { ensureTestModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 
 /** Logits of these models reach ~25; float32 implementations differ by ~1e-3 of that. */
@@ -24,6 +24,11 @@ const CASES: TestModelSpec[] = [
   { arch: 'llama', format: 'gguf', dtype: 'f32' },
   { arch: 'qwen3', format: 'gguf', dtype: 'f16' },
 ];
+
+test.beforeAll(async () => {
+  test.setTimeout(360_000);
+  await ensureLlamaCpp();
+});
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/e2e/harness.html');

@@ -12,7 +12,7 @@ import type { TensorEntry } from '../../src/formats/tensor.ts';
 import type { ArchName, ModelConfig } from '../../src/model/config.ts';
 import { configFromGguf, configFromHf } from '../../src/model/config-load.ts';
 import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
-import { ggufNameOfHf, hfNameOfGguf } from '../../src/model/tensor-names.ts';
+import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
 import { RefModel } from '../../src/ref/forward.ts';
 import { encodeWeights } from './encode-weights.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
@@ -88,17 +88,17 @@ async function writeHfFolder(dir: string, m: TestModel, dtype: WeightDtype, shar
   await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
 }
 
-/** convert_hf_to_gguf.py's permute(): rows of each head reordered for adjacent-pair RoPE. */
-function permuteRows(values: Float32Array, rows: number, cols: number, nHeads: number): Float32Array {
-  const D = rows / nHeads;
-  const out = new Float32Array(values.length);
-  for (let h = 0; h < nHeads; h++)
-    for (let j = 0; j < D / 2; j++)
-      for (let t = 0; t < 2; t++) {
-        const dst = h * D + 2 * j + t;
-        const src = h * D + t * (D / 2) + j;
-        out.set(values.subarray(src * cols, (src + 1) * cols), dst * cols);
-      }
+/**
+ * convert_hf_to_gguf.py's permute() (toGguf) and its inverse: stored row `unpermuteRow(D)(r)` holds
+ * Hugging Face row r within each head.
+ */
+function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: number, cols: number, nHeads: number, toGguf: boolean): T {
+  const stored = unpermuteRow(rows / nHeads);
+  const out = new (values.constructor as new (n: number) => T)(values.length);
+  for (let r = 0; r < rows; r++) {
+    const [from, to] = toGguf ? [r, stored(r)] : [stored(r), r];
+    out.set(values.subarray(from * cols, (from + 1) * cols), to * cols);
+  }
   return out;
 }
 
@@ -138,7 +138,7 @@ function ggufBytes(m: TestModel, dtype: WeightDtype): Uint8Array {
   for (const [name, t] of m.tensors) {
     let values = t.values;
     if (arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
-      values = permuteRows(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads);
+      values = reorderHeads(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads, true);
     }
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
     const type = t.shape.length === 2 ? dtype : 'f32';
@@ -176,22 +176,9 @@ export async function referenceModel(file: string): Promise<RefModel> {
     const cols = t.shape[t.shape.length - 1];
     let w = dequantizeRows(t.dtype, await t.source.read(t.offset, t.byteLength), rows, cols);
     if (file.endsWith('.gguf') && config.arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
-      w = unpermute(w, rows, cols, name.includes('q_proj') ? config.nHeads : config.nKvHeads);
+      w = reorderHeads(w, rows, cols, name.includes('q_proj') ? config.nHeads : config.nKvHeads, false);
     }
     weights.set(name, w);
   }
   return new RefModel(config, weights);
-}
-
-function unpermute(values: Float64Array, rows: number, cols: number, nHeads: number): Float64Array {
-  const D = rows / nHeads;
-  const out = new Float64Array(values.length);
-  for (let h = 0; h < nHeads; h++)
-    for (let j = 0; j < D / 2; j++)
-      for (let t = 0; t < 2; t++) {
-        const stored = h * D + 2 * j + t;
-        const hf = h * D + t * (D / 2) + j;
-        out.set(values.subarray(stored * cols, (stored + 1) * cols), hf * cols);
-      }
-  return out;
 }
