@@ -3,6 +3,7 @@ import { GpuDeviceLostError } from '../gpu/errors.ts';
 import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { packUniforms } from '../gpu/uniforms.ts';
+import { profileDispatches, type KernelTime } from '../gpu/profiler.ts';
 import { checked } from '../gpu/validation.ts';
 import { SAMPLE_PARAMS } from '../kernels/sample.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -221,6 +222,19 @@ export class Engine {
     const out = new Float32Array(read.getMappedRange().slice(0));
     read.destroy();
     return out;
+  }
+
+  /**
+   * Benchmarks: GPU time per kernel variant of one decode step at the current cache position
+   * (timestamp queries). The step's result is discarded; the cache is unchanged for later calls.
+   */
+  async profileDecodeStep(): Promise<KernelTime[]> {
+    this.checkDevice();
+    const pos = Math.min(this.cachedIds.length, this.kv.maxSeq - 1);
+    const { device } = this.gpu;
+    device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array([this.cachedIds.at(-1) ?? 0]));
+    device.queue.writeBuffer(this.step, 0, packUniforms(STEP_LAYOUT, { pos, seed: 0, draw: 0, pad: 0 }));
+    return profileDispatches(device, this.graph(1, 'greedy'));
   }
 
   /** Forgets the cached context (a new chat). */

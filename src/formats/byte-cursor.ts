@@ -1,6 +1,8 @@
 import { FormatError } from './errors.ts';
 import type { ByteSource } from './source.ts';
 
+const utf8 = new TextDecoder();
+
 /**
  * Sequential little-endian reads over a ByteSource through a sliding window, so a header of many
  * megabytes (a 150k-token vocabulary) is parsed without reading the file whole.
@@ -16,12 +18,15 @@ export class ByteCursor {
     private readonly windowBytes = 1 << 20,
   ) {}
 
+  private has(n: number): boolean {
+    return this.pos >= this.windowStart && this.pos + n <= this.windowStart + this.window.length;
+  }
+
   private async ensure(n: number): Promise<void> {
     if (this.pos + n > this.src.size) {
       throw new FormatError(this.src.name, `ends at byte ${this.src.size} inside the header (needs ${this.pos + n}): truncated or not this format`);
     }
-    const end = this.windowStart + this.window.length;
-    if (this.pos >= this.windowStart && this.pos + n <= end) return;
+    if (this.has(n)) return;
     const len = Math.min(Math.max(n, this.windowBytes), this.src.size - this.pos);
     this.window = await this.src.read(this.pos, len);
     this.view = new DataView(this.window.buffer, this.window.byteOffset, this.window.byteLength);
@@ -41,6 +46,27 @@ export class ByteCursor {
     const o = this.pos - this.windowStart;
     this.pos += n;
     return o;
+  }
+
+  /**
+   * `n` u64-length-prefixed UTF-8 strings. Awaits only to refill the window, since a vocabulary is
+   * hundreds of thousands of short strings. `tooLong` is called (and must throw) for a length past
+   * the end of the file.
+   */
+  async strings(n: number, tooLong: (len: bigint) => never): Promise<string[]> {
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      if (!this.has(8)) await this.ensure(8);
+      const len = this.view.getBigUint64(this.pos - this.windowStart, true);
+      this.pos += 8;
+      if (len > BigInt(this.src.size - this.pos)) tooLong(len);
+      const l = Number(len);
+      if (!this.has(l)) await this.ensure(l);
+      const o = this.pos - this.windowStart;
+      out[i] = utf8.decode(this.window.subarray(o, o + l));
+      this.pos += l;
+    }
+    return out;
   }
 
   async u8() {

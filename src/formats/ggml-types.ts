@@ -8,6 +8,7 @@ export interface GgmlType {
   dtype?: WeightDtype;
 }
 
+/** Every ggml type a GGUF file may hold, by id; ids 4 and 5 (Q4_2, Q4_3) were dropped before GGUF existed. */
 export const GGML_TYPES: Record<number, GgmlType> = {
   0: { name: 'F32', blockElems: 1, blockBytes: 4, dtype: 'f32' },
   1: { name: 'F16', blockElems: 1, blockBytes: 2, dtype: 'f16' },
@@ -38,9 +39,20 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   28: { name: 'F64', blockElems: 1, blockBytes: 8 },
   29: { name: 'IQ1_M', blockElems: 256, blockBytes: 56 },
   30: { name: 'BF16', blockElems: 1, blockBytes: 2, dtype: 'bf16' },
+  // 31-33 and 36-38: Q4_0 / IQ4_NL blocks repacked for ARM, written by late-2024 llama.cpp, since removed.
+  31: { name: 'Q4_0_4_4', blockElems: 32, blockBytes: 18 },
+  32: { name: 'Q4_0_4_8', blockElems: 32, blockBytes: 18 },
+  33: { name: 'Q4_0_8_8', blockElems: 32, blockBytes: 18 },
   34: { name: 'TQ1_0', blockElems: 256, blockBytes: 54 },
   35: { name: 'TQ2_0', blockElems: 256, blockBytes: 66 },
+  36: { name: 'IQ4_NL_4_4', blockElems: 32, blockBytes: 18 },
+  37: { name: 'IQ4_NL_4_8', blockElems: 32, blockBytes: 18 },
+  38: { name: 'IQ4_NL_8_8', blockElems: 32, blockBytes: 18 },
   39: { name: 'MXFP4', blockElems: 32, blockBytes: 17 },
 };
 
+/** ggml type id of each runtime dtype. */
 export const GGML_TYPE_ID: Record<WeightDtype, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 8, bf16: 30 };
+
+/** ggml type ids by ggml name, e.g. `GGML_TYPE.Q4_K === 12`. */
+export const GGML_TYPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]));

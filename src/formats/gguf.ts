@@ -1,6 +1,7 @@
 import { ByteCursor } from './byte-cursor.ts';
 import { FormatError } from './errors.ts';
 import { GGML_TYPES } from './ggml-types.ts';
+import { wrongFileHint } from './sniff.ts';
 import type { ByteSource } from './source.ts';
 import type { TensorEntry } from './tensor.ts';
 
@@ -38,6 +39,18 @@ const MAX_DIMS = 4;
 /** Smallest encoding of one value of each metadata type, to bound counts by the bytes left. */
 const MIN_VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
 
+/** Decoders of the fixed-size numeric types (bool and 64-bit integers go through `value`, which checks them). */
+const FIXED_READERS: Record<number, (v: DataView, o: number) => number> = {
+  0: (v, o) => v.getUint8(o),
+  1: (v, o) => v.getInt8(o),
+  2: (v, o) => v.getUint16(o, true),
+  3: (v, o) => v.getInt16(o, true),
+  4: (v, o) => v.getUint32(o, true),
+  5: (v, o) => v.getInt32(o, true),
+  6: (v, o) => v.getFloat32(o, true),
+  12: (v, o) => v.getFloat64(o, true),
+};
+
 /**
  * Reads a GGUF header (v2 and v3, little-endian; ggml docs/gguf.md) in chunks, never the whole file.
  * Every count, length and offset is checked against the file size before use, so a corrupt header
@@ -50,7 +63,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   };
   if (src.size < 24) fail(`is ${src.size} bytes long: too short to be a GGUF file`);
   const magic = await c.u32();
-  if (magic !== GGUF_MAGIC) fail(`is not a GGUF file (bad magic ${hex(magic)}; expected "GGUF")`);
+  if (magic !== GGUF_MAGIC) fail(`is not a GGUF file (bad magic ${hex(magic)}; expected "GGUF")${wrongFileHint(await src.read(0, Math.min(64, src.size)))}`);
   const version = await c.u32();
   // v3 allows big-endian files: their version reads as 0x03000000 here.
   if (version > 0xffff && (version & 0xffff) === 0) fail('is a big-endian GGUF; only little-endian files are supported (convert it again without --bigendian)');
@@ -59,17 +72,14 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const count = async (what: string, minEntryBytes: number) => {
     const n = await c.u64();
     const room = BigInt(src.size - c.pos) / BigInt(minEntryBytes);
-    if (n > room) fail(`claims ${n} ${what}, more than its ${src.size} bytes could hold`);
+    if (n > room) fail(`claims ${n} ${what}, more than its ${src.size} bytes could hold (truncated or corrupt header)`);
     return Number(n);
   };
   const nTensors = await count('tensors', 8 + 4 + 4 + 8);
   const nKv = await count('metadata entries', 8 + 4 + 1);
 
-  const str = async (what: string) => {
-    const len = await c.u64();
-    if (len > BigInt(src.size - c.pos)) fail(`a string length (${len}) in ${what} runs past the end of the file`);
-    return new TextDecoder().decode(await c.bytes(Number(len)));
-  };
+  const tooLong = (what: string) => (len: bigint) => fail(`a string length (${len}) in ${what} runs past the end of the file`);
+  const str = async (what: string) => (await c.strings(1, tooLong(what)))[0];
   const value = async (type: number, key: string): Promise<GgufValue> => {
     switch (type) {
       case GGUF_VALUE.UINT8: return c.u8();
@@ -93,6 +103,14 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
         const minBytes = MIN_VALUE_BYTES[elemType];
         if (minBytes === undefined) fail(`metadata array "${key}" has unknown element type ${elemType}`);
         const n = await count(`elements in metadata array "${key}"`, minBytes);
+        const fixed = FIXED_READERS[elemType];
+        // Numeric arrays (token types, scores) in one read rather than one await per element.
+        if (fixed) {
+          const bytes = await c.bytes(n * minBytes);
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          return Array.from({ length: n }, (_, i) => fixed(view, i * minBytes));
+        }
+        if (elemType === GGUF_VALUE.STRING) return c.strings(n, tooLong(`metadata "${key}"`));
         const out: GgufValue[] = new Array(n);
         for (let i = 0; i < n; i++) out[i] = await value(elemType, key);
         return out;
@@ -133,10 +151,12 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
 
   const tensors: TensorEntry[] = infos.map(({ name, dims, type, offset }) => {
     const t = GGML_TYPES[type];
-    if (!t) return fail(`tensor "${name}" has unknown ggml type ${type}`);
+    if (!t) return fail(`tensor "${name}" has unknown ggml type ${type} (from a newer llama.cpp?); re-quantize it to Q8_0, Q4_0, F16 or BF16`);
     const elems = dims.reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(elems)) fail(`tensor "${name}" has ${dims.join(' x ')} elements, beyond 2^53`);
-    if (dims.length && dims[0] % t.blockElems !== 0) fail(`tensor "${name}" rows of ${dims[0]} are not whole ${t.name} blocks of ${t.blockElems}`);
+    // A 0-dim tensor is one row of one value: never a whole quant block (its byte length would be fractional).
+    const rowLen = dims.length ? dims[0] : 1;
+    if (rowLen % t.blockElems !== 0) fail(`tensor "${name}" rows of ${rowLen} are not whole ${t.name} blocks of ${t.blockElems}`);
     if (offset % BigInt(alignment) !== 0n) fail(`tensor "${name}" data offset ${offset} is not aligned to ${alignment}`);
     const byteLength = (elems / t.blockElems) * t.blockBytes;
     const start = dataOffset + Number(offset);

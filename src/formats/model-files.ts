@@ -50,6 +50,11 @@ export function filesFromFileList(files: File[]): ModelFiles {
   };
 }
 
+/** How errors name a file of a folder: "folder/file" (one slash, whatever the folder's name ends with). */
+export function fileLabel(files: ModelFiles, relPath: string): string {
+  return `${files.name.replace(/\/+$/, '')}/${relPath}`;
+}
+
 /** Parses a JSON file of the folder; null when the file is absent, a FormatError when it is not JSON. */
 export async function readJson(files: ModelFiles, relPath: string): Promise<unknown> {
   const src = await files.open(relPath);
@@ -58,6 +63,6 @@ export async function readJson(files: ModelFiles, relPath: string): Promise<unkn
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`${files.name}/${relPath}`, `is not valid JSON (${(e as Error).message})`);
+    throw new FormatError(fileLabel(files, relPath), `is not valid JSON (${(e as Error).message})`);
   }
 }

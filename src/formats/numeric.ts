@@ -1,4 +1,4 @@
-import type { WeightDtype } from './dtypes.ts';
+import { rowBytes, type WeightDtype } from './dtypes.ts';
 
 /**
  * Number formats of stored weights: IEEE half, bfloat16, and llama.cpp's Q8_0 / Q4_0 blocks.
@@ -33,6 +33,7 @@ export function f32ToF16Bits(v: number): number {
   return sign | h;
 }
 
+/** IEEE f16 bits -> value (exact: every f16 is a double). */
 export function f16BitsToF32(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >>> 10) & 0x1f;
@@ -50,17 +51,30 @@ export function f32ToBf16Bits(v: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
+/** bfloat16 bits -> value (exact). */
 export function bf16BitsToF32(b: number): number {
   u32[0] = (b << 16) >>> 0;
   return f32[0];
 }
 
+/** Values (rounded to f32 first) -> f16 bits, round to nearest even. */
 export function f32ToF16(values: ArrayLike<number>): Uint16Array {
   return Uint16Array.from({ length: values.length }, (_, i) => f32ToF16Bits(values[i]));
 }
 
+/** Values (rounded to f32 first) -> bfloat16 bits, round to nearest even. */
 export function f32ToBf16(values: ArrayLike<number>): Uint16Array {
   return Uint16Array.from({ length: values.length }, (_, i) => f32ToBf16Bits(values[i]));
+}
+
+/** f16 bits -> values. */
+export function f16ToF32(bits: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: bits.length }, (_, i) => f16BitsToF32(bits[i]));
+}
+
+/** bfloat16 bits -> values. */
+export function bf16ToF32(bits: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: bits.length }, (_, i) => bf16BitsToF32(bits[i]));
 }
 
 /** llama.cpp quantize_row_q8_0_ref: per 32 values, d = max|x| / 127, q = round(x / d). */
@@ -113,6 +127,8 @@ function roundHalfAway(x: number): number {
 
 /** Float64 decode of `rows` x `cols` stored values: the reference for every weight type. */
 export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: number, cols: number): Float64Array {
+  const need = rows * rowBytes(dtype, cols);
+  if (bytes.length < need) throw new RangeError(`${rows} x ${cols} ${dtype} values need ${need} bytes, got ${bytes.length}`);
   const n = rows * cols;
   const out = new Float64Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -11,7 +11,8 @@ export interface StreamDecoder {
 }
 
 export function createStreamDecoder(tokenizer: Pick<TextTokenizer, 'tokenBytes'>): StreamDecoder {
-  const decoder = new TextDecoder('utf-8', { fatal: false });
+  // ignoreBOM: a U+FEFF the model writes first is text; the default would silently drop it.
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   return {
     push: (id) => decoder.decode(tokenizer.tokenBytes(id), { stream: true }),
     flush: () => decoder.decode(),

@@ -39,7 +39,8 @@ export function tokenizerFromHf(tokenizerJson: Json, tokenizerConfig: Json): Tex
   const added = new Map<number, string>();
   for (const t of (tokenizerJson.added_tokens as { id: number; content: string }[] | undefined) ?? []) added.set(t.id, t.content);
   const vocab = model.vocab as Record<string, number>;
-  const idOf = (s: string) => [...added].find(([, c]) => c === s)?.[0] ?? vocab[s];
+  // hasOwn: a plain lookup would answer idOf('constructor' | 'hasOwnProperty' | ...) from Object.prototype.
+  const idOf = (s: string) => [...added].find(([, c]) => c === s)?.[0] ?? (Object.hasOwn(vocab, s) ? vocab[s] : undefined);
   const bos = tokenContent(tokenizerConfig.bos_token);
   const eos = tokenContent(tokenizerConfig.eos_token);
   const byId: string[] = [];
@@ -67,11 +68,13 @@ export function tokenizerFromHf(tokenizerJson: Json, tokenizerConfig: Json): Tex
 // Pre-tokenizer regexes, by GGUF `tokenizer.ggml.pre` (llama.cpp llama-vocab.cpp).
 const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const PRE_TOKENIZERS: Record<string, { split: string; nfc: boolean }> = {
-  qwen2: { split: QWEN2_SPLIT, nfc: true },
-  'deepseek-r1-qwen': { split: QWEN2_SPLIT, nfc: true },
-  'llama-bpe': { split: LLAMA3_SPLIT, nfc: false },
-  llama3: { split: LLAMA3_SPLIT, nfc: false },
+// `ignoreMerges`: a pre-token that is itself in the vocabulary is one token, whatever the merges say
+// (llama.cpp sets ignore_merges for its LLAMA3 pre-type, as Llama 3's tokenizer.json does).
+const PRE_TOKENIZERS: Record<string, { split: string; nfc: boolean; ignoreMerges: boolean }> = {
+  qwen2: { split: QWEN2_SPLIT, nfc: true, ignoreMerges: false },
+  'deepseek-r1-qwen': { split: QWEN2_SPLIT, nfc: true, ignoreMerges: false },
+  'llama-bpe': { split: LLAMA3_SPLIT, nfc: false, ignoreMerges: true },
+  llama3: { split: LLAMA3_SPLIT, nfc: false, ignoreMerges: true },
 };
 
 const CONTROL = 3;
@@ -82,7 +85,7 @@ export function tokenizerFromGguf(md: ReadonlyMap<string, unknown>): TextTokeniz
   const kind = md.get('tokenizer.ggml.model');
   if (kind !== 'gpt2') throw new TokenizerError(`GGUF tokenizer model "${String(kind)}" is not supported (only byte-level BPE, "gpt2")`);
   const preName = String(md.get('tokenizer.ggml.pre') ?? 'default');
-  const pre = PRE_TOKENIZERS[preName];
+  const pre = Object.hasOwn(PRE_TOKENIZERS, preName) ? PRE_TOKENIZERS[preName] : undefined;
   if (!pre) {
     throw new TokenizerError(`GGUF pre-tokenizer "${preName}" is not supported (supported: ${Object.keys(PRE_TOKENIZERS).join(', ')})`);
   }
@@ -90,7 +93,8 @@ export function tokenizerFromGguf(md: ReadonlyMap<string, unknown>): TextTokeniz
   const types = md.get('tokenizer.ggml.token_type');
   const merges = md.get('tokenizer.ggml.merges');
   if (!Array.isArray(tokens) || !Array.isArray(merges)) throw new TokenizerError('GGUF metadata lacks tokenizer.ggml.tokens or tokenizer.ggml.merges');
-  const vocab: Record<string, number> = {};
+  // No prototype: a token spelled "__proto__" must become a key, not replace the prototype.
+  const vocab: Record<string, number> = Object.create(null);
   const added: Json[] = [];
   tokens.forEach((t: string, id: number) => {
     const type = Array.isArray(types) ? Number(types[id]) : 1;
@@ -125,7 +129,7 @@ export function tokenizerFromGguf(md: ReadonlyMap<string, unknown>): TextTokeniz
         }
       : { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: pre.ignoreMerges, vocab, merges },
   };
   const config: Json = { bos_token: bos, eos_token: eosId === null ? null : tokens[eosId], clean_up_tokenization_spaces: false };
   const t = tokenizerFromHf(json, config);

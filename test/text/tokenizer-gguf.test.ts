@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { BOS_ID, EOS_ID, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from '../../scripts/lib/r1-tokenizer.ts';
+import { readGguf } from '../../src/formats/gguf.ts';
+import { writeGguf, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
+import { sourceFromBytes } from '../../src/formats/source.ts';
+import { tokenizerFromGguf, tokenizerFromHf, TokenizerError } from '../../src/text/tokenizer.ts';
+import { tokenCases } from './token-cases.ts';
+
+/**
+ * The tokenizer rebuilt from GGUF metadata (tokens, token types, merges) must be the tokenizer of
+ * tokenizer.json: same ids for every text, same bytes for every token. The metadata goes through a
+ * real GGUF file so the reader's value types (i32 arrays, bools) are what the builder sees.
+ */
+const VOCAB = 151936; // R1-Distill-Qwen-1.5B's embedding rows: ids past 151664 are padding.
+const md = (await readGguf(sourceFromBytes(writeGguf(r1GgufTokenizerMetadata(VOCAB) as unknown as [string, GgufWriteValue][], []), 'r1.gguf'))).metadata;
+const gguf = tokenizerFromGguf(md);
+const hf = tokenizerFromHf(r1TokenizerJson(), r1TokenizerConfig());
+
+const PROMPT = '<\uff5cbegin\u2581of\u2581sentence\uff5c>sys<\uff5cUser\uff5c>你好 👋<\uff5cAssistant\uff5c><think>\nhm</think>\n\nok<\uff5cend\u2581of\u2581sentence\uff5c>';
+
+describe('tokenizerFromGguf (R1-Distill-Qwen metadata)', () => {
+  it('encodes the reference table exactly', () => {
+    for (const { text, ids } of tokenCases) expect(gguf.encode(text, { addSpecialTokens: false }), text).toEqual(ids);
+  });
+
+  it('agrees with the tokenizer.json build on prompts, BOS and decoding', () => {
+    for (const text of [PROMPT, ...tokenCases.map((c) => c.text)]) {
+      const ids = hf.encode(text);
+      expect(gguf.encode(text), text).toEqual(ids);
+      expect(gguf.decode(ids), text).toBe(hf.decode(ids));
+      expect(gguf.decode(ids, { skipSpecialTokens: true }), text).toBe(hf.decode(ids, { skipSpecialTokens: true }));
+    }
+    expect(gguf.encode('x')[0]).toBe(BOS_ID);
+    expect(gguf.bosId).toBe(BOS_ID);
+    expect(gguf.eosIds).toEqual([EOS_ID]);
+  });
+
+  it('gives every token the same bytes, and padding ids none', () => {
+    for (let id = 0; id < hf.vocabSize; id++) {
+      const a = gguf.tokenBytes(id);
+      const b = hf.tokenBytes(id);
+      if (a.length !== b.length || a.some((x, i) => x !== b[i])) expect.fail(`token ${id}: ${a} vs ${b}`);
+    }
+    expect(gguf.tokenBytes(151665)).toEqual(new Uint8Array(0));
+    expect(gguf.vocabSize).toBe(VOCAB);
+    expect(gguf.idOf('[PAD151700]')).toBeUndefined();
+  });
+});
+
+/** A tiny GGUF vocabulary: each case below needs only these tokens. */
+function tinyMetadata(pre: string, extra: [string, unknown][] = []): Map<string, unknown> {
+  const tokens = ['a', 'b', 'c', 'ab', 'abc', '1', '2', '3', '4', '5', '12', '123', '45', '<s>', '[PAD]', '__proto__'];
+  const types = tokens.map((t) => (t === '<s>' ? 3 : t === '[PAD]' ? 5 : 1));
+  return new Map<string, unknown>([
+    ['tokenizer.ggml.model', 'gpt2'],
+    ['tokenizer.ggml.pre', pre],
+    ['tokenizer.ggml.tokens', tokens],
+    ['tokenizer.ggml.token_type', types],
+    ['tokenizer.ggml.merges', ['a b', '1 2', '12 3', '4 5']],
+    ['tokenizer.ggml.bos_token_id', 13],
+    ...extra,
+  ]);
+}
+
+describe('tokenizerFromGguf (pre-tokenizers and token types)', () => {
+  it('names an unknown pre-tokenizer', () => {
+    expect(() => tokenizerFromGguf(tinyMetadata('tekken'))).toThrow(TokenizerError);
+    expect(() => tokenizerFromGguf(tinyMetadata('tekken'))).toThrow(/pre-tokenizer "tekken" is not supported/);
+    // A name that happens to be an Object.prototype member is just as unknown.
+    expect(() => tokenizerFromGguf(tinyMetadata('constructor'))).toThrow(/pre-tokenizer "constructor"/);
+  });
+
+  it('refuses a tokenizer model other than byte-level BPE', () => {
+    const m = tinyMetadata('qwen2');
+    m.set('tokenizer.ggml.model', 'llama');
+    expect(() => tokenizerFromGguf(m)).toThrow(/tokenizer model "llama" is not supported/);
+  });
+
+  it('splits digits one by one for qwen2 and in threes for llama-bpe', () => {
+    expect(tokenizerFromGguf(tinyMetadata('qwen2')).encode('12345')).toEqual([5, 6, 7, 8, 9]);
+    expect(tokenizerFromGguf(tinyMetadata('llama-bpe')).encode('12345')).toEqual([11, 12]);
+  });
+
+  it('takes a whole vocabulary word over the merges for llama-bpe only (llama.cpp ignore_merges)', () => {
+    // No merge builds "abc", so BPE stops at "ab" + "c"; Llama 3 looks the word up first.
+    expect(tokenizerFromGguf(tinyMetadata('qwen2')).encode('abc')).toEqual([3, 2]);
+    expect(tokenizerFromGguf(tinyMetadata('llama-bpe')).encode('abc')).toEqual([4]);
+  });
+
+  it('adds BOS only when the metadata says so', () => {
+    expect(tokenizerFromGguf(tinyMetadata('qwen2')).encode('ab')).toEqual([3]);
+    const t = tokenizerFromGguf(tinyMetadata('qwen2', [['tokenizer.ggml.add_bos_token', true]]));
+    expect(t.encode('ab')).toEqual([13, 3]);
+    expect(t.encode('ab', { addSpecialTokens: false })).toEqual([3]);
+    expect(t.bosId).toBe(13);
+  });
+
+  it('keeps unused (padding) tokens out, and "__proto__" as an ordinary token', () => {
+    const t = tokenizerFromGguf(tinyMetadata('qwen2'));
+    expect(t.idOf('[PAD]')).toBeUndefined();
+    expect(t.tokenBytes(14)).toEqual(new Uint8Array(0));
+    expect(t.idOf('__proto__')).toBe(15);
+    expect(t.idOf('toString')).toBeUndefined();
+    expect(t.vocabSize).toBe(16);
+  });
+});
