@@ -62,3 +62,18 @@ test('bad flags and missing files fail with a clear message', async () => {
   expect(c.code).toBe(2);
   expect(c.stderr).toMatch(/no such file or folder/);
 });
+
+test('--backend node runs the same engine on Dawn and gives the same tokens', async () => {
+  // Needs the Vulkan loader (Debian libvulkan1, installed by .ci/run) and SwiftShader's ICD from Chromium.
+  const model = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0' });
+  const args = ['--model', model, '--prompt', 'Hello, world', '--temperature', '0', '--max-new-tokens', '6', '--json'];
+  const c = await generate(args);
+  expect(c.code, c.stderr).toBe(0);
+  const inChromium = JSON.parse(c.stdout);
+  process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const r = await generate([...args, '--backend', 'node']);
+  expect(r.code, r.stderr).toBe(0);
+  const inNode = JSON.parse(r.stdout);
+  expect(inNode.prompt_ids).toEqual(inChromium.prompt_ids);
+  expect(inNode.ids).toEqual(inChromium.ids);
+});

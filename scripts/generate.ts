@@ -4,21 +4,24 @@
  *
  * Runs the very same engine code as the app (its Web Worker, in headless Chromium with WebGPU).
  * Local files are served to the page over HTTP with range requests, exactly like a remote model.
+ * `--backend node` runs the engine in this process on Dawn (npm `webgpu`) instead: no browser needed,
+ * a Vulkan driver is (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json on a CPU machine).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openBrowserPage } from './lib/browser.ts';
 import { parseArgs, USAGE, UsageError } from './cli/args.ts';
-import type { CliResult } from './cli/page.ts';
+import { runGenerate, type CliRequest, type CliResult } from './cli/run.ts';
 
 async function main(): Promise<void> {
-  const { req, messagesFile, json } = parseArgs(process.argv.slice(2));
+  const { req, messagesFile, json, backend } = parseArgs(process.argv.slice(2));
   if (messagesFile) {
     const parsed = JSON.parse(await readFile(messagesFile, 'utf8'));
     const messages = Array.isArray(parsed) ? parsed : parsed.messages;
     if (!Array.isArray(messages)) throw new UsageError(`${messagesFile} must hold a JSON array of {role, content} messages`);
     req.messages = messages;
   }
+  if (backend === 'node') return printResult(await generateInNode(req, json), req, json);
   // A local path is served to the page; URLs and Hugging Face repo ids are opened by the page itself.
   const local = await stat(req.model).catch(() => null);
   let servedPath: string | undefined;
@@ -36,20 +39,39 @@ async function main(): Promise<void> {
     await page.exposeFunction('cliProgress', (s: string) => process.stderr.write(`\r${s}   `));
     if (!json) await page.exposeFunction('cliToken', (s: string) => process.stdout.write(s));
     await page.waitForFunction(() => typeof window.cliRun === 'function');
-    const result = (await page.evaluate((r) => window.cliRun(r), req)) as CliResult;
-    process.stderr.write('\n');
-    if (json) process.stdout.write(JSON.stringify(result) + '\n');
-    else if (req.dryRun) process.stdout.write(`${result.prompt}\n${JSON.stringify(result.prompt_ids)}\n`);
-    else {
-      const t = result.timings;
-      process.stdout.write('\n');
-      process.stderr.write(
-        `[${result.ids.length} tokens, ${result.finish_reason}; prefill ${t.prefill_tokens_per_s?.toFixed(1)} tok/s, ` +
-          `decode ${t.decode_tokens_per_s?.toFixed(1) ?? '-'} tok/s on ${result.adapter}]\n`,
-      );
-    }
+    printResult(await page.evaluate((r) => window.cliRun(r), req), req, json);
   } finally {
     await session.close();
+  }
+}
+
+/** --backend node: the same engine on Dawn (npm `webgpu`) in this process, no browser. */
+async function generateInNode(req: CliRequest, json: boolean): Promise<CliResult> {
+  const { nodeGpu } = await import('./lib/node-gpu.ts');
+  const { createLocalEngine } = await import('../src/engine/local.ts');
+  const { sourceFromPath, filesFromDirectory } = await import('../src/formats/source-node.ts');
+  const local = await stat(req.model).catch(() => null);
+  const model = local?.isFile() ? { gguf: await sourceFromPath(req.model) } : local ? { folder: filesFromDirectory(req.model) } : req.model;
+  const engine = createLocalEngine(req.dryRun ? undefined : await nodeGpu());
+  try {
+    const onText = json ? () => {} : (s: string) => void process.stdout.write(s);
+    return await runGenerate(engine, model, req, onText, (s) => process.stderr.write(`\r${s}   `));
+  } finally {
+    await engine.unload();
+  }
+}
+
+function printResult(result: CliResult, req: CliRequest, json: boolean): void {
+  process.stderr.write('\n');
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else if (req.dryRun) process.stdout.write(`${result.prompt}\n${JSON.stringify(result.prompt_ids)}\n`);
+  else {
+    const t = result.timings;
+    process.stdout.write('\n');
+    process.stderr.write(
+      `[${result.ids.length} tokens, ${result.finish_reason}; prefill ${t.prefill_tokens_per_s?.toFixed(1)} tok/s, ` +
+        `decode ${t.decode_tokens_per_s?.toFixed(1) ?? '-'} tok/s on ${result.adapter}]\n`,
+    );
   }
 }
 

@@ -3,10 +3,23 @@
  * defines: flags select `#if NAME` / `#if !NAME` ... `#else` ... `#endif` blocks, numbers become
  * `const NAME: u32 = value;` lines at the top. `#include "file.wgsl"` pulls in shared helpers.
  */
-const SOURCES = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
-  string,
-  string
->;
+// Bundled by Vite (app, tests, CLI page). Plain Node (the Dawn backend) has no import.meta.glob and
+// registers the files it reads from disk instead.
+const SOURCES: Record<string, string> = bundledShaders();
+
+function bundledShaders(): Record<string, string> {
+  try {
+    // Vite replaces this call with the files' contents; elsewhere import.meta.glob is undefined.
+    return import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/** Supplies shader sources by file name where Vite did not bundle them. */
+export function registerShaderSources(files: Record<string, string>): void {
+  for (const [name, src] of Object.entries(files)) SOURCES[`../../shaders/${name}`] = src;
+}
 
 export type Defines = Record<string, boolean | number>;
 

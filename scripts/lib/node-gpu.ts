@@ -1,0 +1,19 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { registerShaderSources } from '../../src/gpu/shader-source.ts';
+import { REPO_ROOT } from './repo-root.ts';
+
+/**
+ * WebGPU in Node through Dawn (the npm package `webgpu`, the same Dawn that Chrome uses): the engine
+ * runs unchanged, with shader files read from disk. Needs a Vulkan driver: on a machine without a
+ * GPU, VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Chromium's SwiftShader) works.
+ */
+export async function nodeGpu(): Promise<GPU> {
+  const dir = path.join(REPO_ROOT, 'shaders');
+  const files: Record<string, string> = {};
+  for (const f of await readdir(dir)) if (f.endsWith('.wgsl')) files[f] = await readFile(path.join(dir, f), 'utf8');
+  registerShaderSources(files);
+  const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  Object.assign(globalThis, globals);
+  return create([]);
+}
