@@ -1,6 +1,7 @@
 /**
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
+ *   [--backend chromium|node]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
@@ -10,12 +11,12 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { WeightDtype } from '../src/formats/dtypes.ts';
-import type { BenchRequest, BenchResult } from './bench/page.ts';
+import { runBench, type BenchRequest, type BenchResult } from './bench/run.ts';
 import { BENCH_SHAPES, ensureBenchModel } from './lib/bench-model.ts';
 import { openBrowserPage } from './lib/browser.ts';
 
 function parse(argv: string[]) {
-  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as WeightDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false };
+  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as WeightDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium' };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
       const x = argv[++i];
@@ -30,9 +31,11 @@ function parse(argv: string[]) {
     else if (a === '--decode-tokens') o.decodeTokens = Number(v());
     else if (a === '--prefill-chunk') o.prefillChunk = Number(v());
     else if (a === '--json') o.json = true;
+    else if (a === '--backend') o.backend = v();
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.model && !(o.shape in BENCH_SHAPES)) throw new Error(`--shape must be one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
+  if (o.backend !== 'chromium' && o.backend !== 'node') throw new Error('--backend is chromium or node');
   if (o.promptLengths.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--prompt-lengths takes positive integers, e.g. 128,512,2048');
   return o;
 }
@@ -56,18 +59,28 @@ async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   let file = o.model;
   if (!file) file = await ensureBenchModel(o.shape, o.dtype, (s) => process.stderr.write(`${s}\n`));
+  const req: BenchRequest = { promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk };
+  const log = (s: string) => void process.stderr.write(`${s}\n`);
   const local = await stat(file).catch(() => null);
-  const session = await openBrowserPage('/scripts/bench/page.html', local ? path.resolve(file) : undefined);
-  try {
-    const url = local ? `${session.baseUrl}/__model/${local.isFile() ? path.basename(file) : ''}` : file;
-    await session.page.exposeFunction('benchLog', (s: string) => process.stderr.write(`${s}\n`));
-    await session.page.waitForFunction(() => typeof window.benchRun === 'function');
-    const req: BenchRequest = { model: url, promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk };
-    const result = await session.page.evaluate((r) => window.benchRun(r), req);
-    process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
-  } finally {
-    await session.close();
+  let result: BenchResult;
+  if (o.backend === 'node') {
+    // Dawn in this process: for machines without a browser (the GPU machine).
+    const { nodeGpu } = await import('./lib/node-gpu.ts');
+    const { sourceFromPath, filesFromDirectory } = await import('../src/formats/source-node.ts');
+    const model = local?.isFile() ? { gguf: await sourceFromPath(file) } : local ? { folder: filesFromDirectory(file) } : file;
+    result = await runBench(model, req, log, await nodeGpu());
+  } else {
+    const session = await openBrowserPage('/scripts/bench/page.html', local ? path.resolve(file) : undefined);
+    try {
+      const url = local ? `${session.baseUrl}/__model/${local.isFile() ? path.basename(file) : ''}` : file;
+      await session.page.exposeFunction('benchLog', log);
+      await session.page.waitForFunction(() => typeof window.benchRun === 'function');
+      result = await session.page.evaluate(([m, r]) => window.benchRun(m, r), [url, req] as const);
+    } finally {
+      await session.close();
+    }
   }
+  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
 }
 
 main().catch((e: unknown) => {
