@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
- *   [--backend chromium|node]
+ *   [--layers N] [--backend chromium|node]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
@@ -16,7 +16,7 @@ import { BENCH_SHAPES, ensureBenchModel } from './lib/bench-model.ts';
 import { openBrowserPage } from './lib/browser.ts';
 
 function parse(argv: string[]) {
-  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as WeightDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium' };
+  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as WeightDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
       const x = argv[++i];
@@ -32,6 +32,7 @@ function parse(argv: string[]) {
     else if (a === '--prefill-chunk') o.prefillChunk = Number(v());
     else if (a === '--json') o.json = true;
     else if (a === '--backend') o.backend = v();
+    else if (a === '--layers') o.layers = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.model && !(o.shape in BENCH_SHAPES)) throw new Error(`--shape must be one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
@@ -58,7 +59,7 @@ function table(r: BenchResult): string {
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   let file = o.model;
-  if (!file) file = await ensureBenchModel(o.shape, o.dtype, (s) => process.stderr.write(`${s}\n`));
+  if (!file) file = await ensureBenchModel(o.shape, o.dtype, (s) => process.stderr.write(`${s}\n`), o.layers || undefined);
   const req: BenchRequest = { promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk };
   const log = (s: string) => void process.stderr.write(`${s}\n`);
   const local = await stat(file).catch(() => null);

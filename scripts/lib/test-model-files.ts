@@ -132,7 +132,7 @@ function ggufBytes(m: TestModel, dtype: WeightDtype): Uint8Array {
       ['qwen3.rope.scaling.original_context_length', { type: 'u32', value: c.ropeScaling.originalMaxPositions }],
     );
   }
-  md.push(...(r1GgufTokenizerMetadata(c.vocabSize) as unknown as [string, GgufWriteValue][]));
+  md.push(...r1GgufTokenizerMetadata(c.vocabSize));
 
   const tensors: GgufWriteTensor[] = [];
   for (const [name, t] of m.tensors) {

@@ -12,7 +12,7 @@ import { EngineNotLoadedError } from './local.ts';
 import { FormatError } from '../formats/errors.ts';
 import { HttpError } from '../formats/source.ts';
 import { TemplateError } from '../text/chat-template.ts';
-import { TokenizerError } from '../text/tokenizer.ts';
+import { TokenizerError, UnsupportedTokenizerError } from '../text/tokenizer-errors.ts';
 
 const CLASSES: Record<string, { prototype: Error }> = {
   WebGpuUnavailableError,
@@ -29,6 +29,7 @@ const CLASSES: Record<string, { prototype: Error }> = {
   HttpError,
   TemplateError,
   TokenizerError,
+  UnsupportedTokenizerError,
 };
 
 export function rebuildError(e: unknown): Error {

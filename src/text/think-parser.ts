@@ -19,6 +19,7 @@ export interface ThinkParser {
 const OPEN = '<think>';
 const CLOSE = '</think>';
 
+/** `startsInThink`: the prompt left the model inside <think> (see templateOpensThink). */
 export function createThinkParser({ startsInThink }: { startsInThink: boolean }): ThinkParser {
   let thinking = startsInThink;
   /** Whether text has gone to the answer yet: <think> is only honoured before the answer starts. */

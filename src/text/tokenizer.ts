@@ -1,21 +1,32 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { byteLevelBytes } from './byte-level.ts';
+import { ggufTokenizerFiles } from './gguf-tokenizer-json.ts';
+import { TokenizerError, UnsupportedTokenizerError } from './tokenizer-errors.ts';
+
+export { TokenizerError, UnsupportedTokenizerError } from './tokenizer-errors.ts';
 
 /** The model's own tokenizer, from tokenizer.json or from GGUF metadata, behind one small interface. */
 export interface TextTokenizer {
-  /** `addSpecialTokens` (default true) runs the post-processor: BOS when the model's files say so. */
+  /**
+   * `addSpecialTokens` (default true) adds what the model's files ask for: BOS for R1-Distill. A
+   * rendered chat template already starts with BOS, so encode it with `addSpecialTokens: false`.
+   */
   encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  /** `skipSpecialTokens` drops tokens marked special; R1's `<think>` and `</think>` are not. */
   decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
-  /** The bytes a token stands for: byte-level pieces may be part of a UTF-8 character. */
+  /**
+   * The bytes a token stands for: a byte-level piece may be part of a UTF-8 character; an added
+   * token gives its UTF-8; an id the tokenizer does not know gives none.
+   */
   tokenBytes(id: number): Uint8Array;
   bosId: number | null;
+  /** Every id that ends generation. */
   eosIds: number[];
+  /** Whether `encode` with special tokens prepends BOS. */
+  addBos: boolean;
+  /** One past the largest id; for GGUF, the token list's length, padding entries included. */
   vocabSize: number;
   idOf(token: string): number | undefined;
-}
-
-export class TokenizerError extends Error {
-  override name = 'TokenizerError';
 }
 
 type Json = Record<string, unknown>;
@@ -27,111 +38,108 @@ function tokenContent(v: unknown): string | null {
   return null;
 }
 
+/** tokenBytes is only meaningful for byte-level BPE: refuse anything else up front. */
+function checkByteLevel(json: Json): void {
+  const model = json.model as Json | undefined;
+  if (!model || typeof model.vocab !== 'object' || model.vocab === null) throw new TokenizerError('tokenizer.json has no model vocabulary');
+  if (model.type !== undefined && model.type !== 'BPE') {
+    throw new UnsupportedTokenizerError(`tokenizer.json model "${String(model.type)}" is not supported (only byte-level BPE)`);
+  }
+  const decoder = json.decoder as Json | null | undefined;
+  const steps = decoder?.type === 'Sequence' ? ((decoder.decoders as Json[] | undefined) ?? []) : [decoder];
+  if (!steps.some((d) => d?.type === 'ByteLevel')) {
+    throw new UnsupportedTokenizerError(`tokenizer.json decoder "${String(decoder?.type)}" is not supported (only ByteLevel)`);
+  }
+}
+
+type Ids = (token: string) => number | undefined;
+
+/**
+ * transformers' LlamaTokenizerFast (R1-Distill's tokenizer_class) ignores tokenizer.json's
+ * post-processor and rebuilds it from tokenizer_config's add_bos_token (default true) and
+ * add_eos_token (default false); other classes keep the file's.
+ */
+function postProcessor(json: Json, config: Json, idOf: Ids): unknown {
+  if (config.tokenizer_class !== 'LlamaTokenizerFast') return json.post_processor;
+  const pick = (flag: boolean, key: 'bos_token' | 'eos_token'): [string, number] | null => {
+    if (!flag) return null;
+    const content = tokenContent(config[key]);
+    const id = content === null ? undefined : idOf(content);
+    if (content === null || id === undefined) throw new TokenizerError(`tokenizer_config.json asks to add its ${key}, but it has none in the vocabulary`);
+    return [content, id];
+  };
+  const bos = pick(config.add_bos_token !== false, 'bos_token');
+  const eos = pick(config.add_eos_token === true, 'eos_token');
+  const seq = (typeId: number) => [
+    ...(bos ? [{ SpecialToken: { id: bos[0], type_id: typeId } }] : []),
+    { Sequence: { id: typeId === 0 ? 'A' : 'B', type_id: typeId } },
+    ...(eos ? [{ SpecialToken: { id: eos[0], type_id: typeId } }] : []),
+  ];
+  const specials = [bos, eos].filter((t) => t !== null);
+  return {
+    type: 'TemplateProcessing',
+    single: seq(0),
+    pair: [...seq(0), ...seq(1)],
+    special_tokens: Object.fromEntries(specials.map(([t, id]) => [t, { id: t, ids: [id], tokens: [t] }])),
+  };
+}
+
+/** The tokenizer of a Hugging Face model folder: its tokenizer.json and tokenizer_config.json. */
 export function tokenizerFromHf(tokenizerJson: Json, tokenizerConfig: Json): TextTokenizer {
-  const model = tokenizerJson.model as Json | undefined;
-  if (!model || typeof model.vocab !== 'object') throw new TokenizerError('tokenizer.json has no model vocabulary');
+  checkByteLevel(tokenizerJson);
+  const vocab = (tokenizerJson.model as Json).vocab as Record<string, number>;
+  const added = new Map<number, string>();
+  const addedIds = new Map<string, number>();
+  for (const t of (tokenizerJson.added_tokens as { id: number; content: string }[] | undefined) ?? []) {
+    added.set(t.id, t.content);
+    addedIds.set(t.content, t.id);
+  }
+  // hasOwn: a plain lookup would answer idOf('constructor' | 'hasOwnProperty' | ...) from Object.prototype.
+  const idOf: Ids = (s) => addedIds.get(s) ?? (Object.hasOwn(vocab, s) ? vocab[s] : undefined);
+
   let tok: Tokenizer;
   try {
-    tok = new Tokenizer(tokenizerJson as never, tokenizerConfig as never);
+    tok = new Tokenizer({ ...tokenizerJson, post_processor: postProcessor(tokenizerJson, tokenizerConfig, idOf) }, tokenizerConfig);
   } catch (e) {
     throw new TokenizerError(`tokenizer.json could not be loaded: ${(e as Error).message}`);
   }
-  const added = new Map<number, string>();
-  for (const t of (tokenizerJson.added_tokens as { id: number; content: string }[] | undefined) ?? []) added.set(t.id, t.content);
-  const vocab = model.vocab as Record<string, number>;
-  // hasOwn: a plain lookup would answer idOf('constructor' | 'hasOwnProperty' | ...) from Object.prototype.
-  const idOf = (s: string) => [...added].find(([, c]) => c === s)?.[0] ?? (Object.hasOwn(vocab, s) ? vocab[s] : undefined);
-  const bos = tokenContent(tokenizerConfig.bos_token);
-  const eos = tokenContent(tokenizerConfig.eos_token);
+
   const byId: string[] = [];
   for (const [s, id] of Object.entries(vocab)) byId[id] = s;
   let maxId = byId.length - 1;
   for (const id of added.keys()) maxId = Math.max(maxId, id);
+  const bos = tokenContent(tokenizerConfig.bos_token);
+  const eos = tokenContent(tokenizerConfig.eos_token);
+  const bosId = bos === null ? null : (idOf(bos) ?? null);
+  const eosId = eos === null ? undefined : idOf(eos);
   const encoder = new TextEncoder();
+  const encode = (text: string, addSpecialTokens: boolean) => tok.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   return {
-    encode: (text, opts = {}) => tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids,
+    encode: (text, opts = {}) => encode(text, opts.addSpecialTokens ?? true),
     decode: (ids, opts = {}) => (ids.length ? tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false }) : ''),
     tokenBytes(id) {
       const a = added.get(id);
       if (a !== undefined) return encoder.encode(a);
       const s = byId[id];
-      if (s === undefined) return new Uint8Array(0);
-      return byteLevelBytes(s) ?? encoder.encode(s);
+      return s === undefined ? new Uint8Array(0) : (byteLevelBytes(s) ?? encoder.encode(s));
     },
-    bosId: bos === null ? null : (idOf(bos) ?? null),
-    eosIds: eos === null || idOf(eos) === undefined ? [] : [idOf(eos)!],
+    bosId,
+    eosIds: eosId === undefined ? [] : [eosId],
+    // Asked of the built tokenizer itself, so it holds whichever post-processor rule applied.
+    addBos: bosId !== null && encode('', true)[0] === bosId,
     vocabSize: maxId + 1,
     idOf,
   };
 }
 
-// Pre-tokenizer regexes, by GGUF `tokenizer.ggml.pre` (llama.cpp llama-vocab.cpp).
-const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-// `ignoreMerges`: a pre-token that is itself in the vocabulary is one token, whatever the merges say
-// (llama.cpp sets ignore_merges for its LLAMA3 pre-type, as Llama 3's tokenizer.json does).
-const PRE_TOKENIZERS: Record<string, { split: string; nfc: boolean; ignoreMerges: boolean }> = {
-  qwen2: { split: QWEN2_SPLIT, nfc: true, ignoreMerges: false },
-  'deepseek-r1-qwen': { split: QWEN2_SPLIT, nfc: true, ignoreMerges: false },
-  'llama-bpe': { split: LLAMA3_SPLIT, nfc: false, ignoreMerges: true },
-  llama3: { split: LLAMA3_SPLIT, nfc: false, ignoreMerges: true },
-};
-
-const CONTROL = 3;
-const USER_DEFINED = 4;
-
-/** GGUF metadata -> the tokenizer.json that describes the same tokenizer, then as from Hugging Face. */
-export function tokenizerFromGguf(md: ReadonlyMap<string, unknown>): TextTokenizer {
-  const kind = md.get('tokenizer.ggml.model');
-  if (kind !== 'gpt2') throw new TokenizerError(`GGUF tokenizer model "${String(kind)}" is not supported (only byte-level BPE, "gpt2")`);
-  const preName = String(md.get('tokenizer.ggml.pre') ?? 'default');
-  const pre = Object.hasOwn(PRE_TOKENIZERS, preName) ? PRE_TOKENIZERS[preName] : undefined;
-  if (!pre) {
-    throw new TokenizerError(`GGUF pre-tokenizer "${preName}" is not supported (supported: ${Object.keys(PRE_TOKENIZERS).join(', ')})`);
-  }
-  const tokens = md.get('tokenizer.ggml.tokens');
-  const types = md.get('tokenizer.ggml.token_type');
-  const merges = md.get('tokenizer.ggml.merges');
-  if (!Array.isArray(tokens) || !Array.isArray(merges)) throw new TokenizerError('GGUF metadata lacks tokenizer.ggml.tokens or tokenizer.ggml.merges');
-  // No prototype: a token spelled "__proto__" must become a key, not replace the prototype.
-  const vocab: Record<string, number> = Object.create(null);
-  const added: Json[] = [];
-  tokens.forEach((t: string, id: number) => {
-    const type = Array.isArray(types) ? Number(types[id]) : 1;
-    if (type === CONTROL || type === USER_DEFINED) {
-      added.push({ id, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: type === CONTROL });
-    } else if (type !== 5) {
-      vocab[t] = id;
-    }
-  });
-  const id = (key: string) => (md.has(key) ? Number(md.get(key)) : null);
-  const bosId = id('tokenizer.ggml.bos_token_id');
-  const eosId = id('tokenizer.ggml.eos_token_id');
-  const addBos = md.get('tokenizer.ggml.add_bos_token') === true && bosId !== null;
-  const bos = bosId === null ? null : tokens[bosId];
-  const json: Json = {
-    version: '1.0',
-    added_tokens: added,
-    normalizer: pre.nfc ? { type: 'NFC' } : null,
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: pre.split }, behavior: 'Isolated', invert: false },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-      ],
-    },
-    post_processor: addBos
-      ? {
-          type: 'TemplateProcessing',
-          single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-          pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: bos, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
-          special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } },
-        }
-      : { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: pre.ignoreMerges, vocab, merges },
-  };
-  const config: Json = { bos_token: bos, eos_token: eosId === null ? null : tokens[eosId], clean_up_tokenization_spaces: false };
-  const t = tokenizerFromHf(json, config);
-  return { ...t, vocabSize: tokens.length };
+/**
+ * The tokenizer of a GGUF file, from its `tokenizer.ggml.*` metadata (values as the GGUF reader
+ * gives them: strings, numbers or bigints, booleans, arrays). Throws UnsupportedTokenizerError for
+ * a tokenizer model other than "gpt2" or a pre-tokenizer other than qwen2, deepseek-r1-qwen,
+ * llama-bpe and llama3.
+ */
+export function tokenizerFromGguf(metadata: ReadonlyMap<string, unknown>): TextTokenizer {
+  const files = ggufTokenizerFiles(metadata);
+  const t = tokenizerFromHf(files.tokenizerJson, files.tokenizerConfig);
+  return { ...t, eosIds: files.eosIds, vocabSize: files.tokenCount };
 }

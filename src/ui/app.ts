@@ -8,7 +8,7 @@ import { createWorkerEngine } from '../engine/client.ts';
 import type { ModelInput } from '../engine/model-files.ts';
 import type { ChatMessage } from '../text/chat-template.ts';
 import { createThinkParser, type ThinkParser } from '../text/think-parser.ts';
-import { promptOpensThink } from '../text/chat-template.ts';
+import { templateOpensThink } from '../text/chat-template.ts';
 import { APP_CSS } from './app-style.ts';
 
 const DEMO_MODEL = '/demo-model/';
@@ -131,7 +131,7 @@ class R1App extends HTMLElement {
     try {
       const prompt = await engine.renderChat(this.messages);
       const ids = await engine.encode(prompt);
-      const parser: ThinkParser = createThinkParser({ startsInThink: promptOpensThink(prompt) });
+      const parser: ThinkParser = createThinkParser({ startsInThink: templateOpensThink(prompt) });
       let thoughtFor: number | null = null;
       const setting = (id: string) => Number(this.el<HTMLInputElement>(id).value);
       const opts = { maxNewTokens: setting('max-tokens'), temperature: setting('temperature'), topP: setting('top-p') };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { promptOpensThink, renderChat, TemplateError, type ChatMessage } from '../../src/text/chat-template.ts';
+import { renderChat, templateOpensThink, TemplateError, type ChatMessage, type ToolSpec } from '../../src/text/chat-template.ts';
 
 /**
  * renderChat must give the same bytes as Hugging Face's Python Jinja2 rendering: the expected
@@ -11,6 +11,7 @@ interface Case {
   name: string;
   template: 'r1' | 'layout';
   messages: ChatMessage[];
+  tools?: ToolSpec[];
   add_generation_prompt: boolean;
   expected: string;
 }
@@ -32,7 +33,7 @@ describe('renderChat equals Python Jinja2', () => {
   for (const c of fixtures.cases) {
     it(c.name, () => {
       const source = c.template === 'layout' ? fixtures.templates.layout : R1_TEMPLATE;
-      expect(renderChat(source, c.messages, opts(c.add_generation_prompt))).toBe(c.expected);
+      expect(renderChat(source, c.messages, { ...opts(c.add_generation_prompt), tools: c.tools })).toBe(c.expected);
     });
   }
 });
@@ -40,8 +41,8 @@ describe('renderChat equals Python Jinja2', () => {
 describe('renderChat', () => {
   it('leaves R1 prompts inside an open <think> only with a generation prompt', () => {
     const messages: ChatMessage[] = [{ role: 'user', content: 'Hi' }];
-    expect(promptOpensThink(renderChat(R1_TEMPLATE, messages, opts(true)))).toBe(true);
-    expect(promptOpensThink(renderChat(R1_TEMPLATE, messages, opts(false)))).toBe(false);
+    expect(templateOpensThink(renderChat(R1_TEMPLATE, messages, opts(true)))).toBe(true);
+    expect(templateOpensThink(renderChat(R1_TEMPLATE, messages, opts(false)))).toBe(false);
   });
   it('reports a template that does not parse as TemplateError', () => {
     expect(() => renderChat('{% if %}', [], opts(true))).toThrow(TemplateError);
@@ -54,10 +55,20 @@ describe('renderChat', () => {
   });
 });
 
-describe('promptOpensThink', () => {
-  it('looks at the last <think> only', () => {
-    expect(promptOpensThink('a<think>b</think>c<think>\n')).toBe(true);
-    expect(promptOpensThink('a<think>b</think>c')).toBe(false);
-    expect(promptOpensThink('no tags')).toBe(false);
+describe('templateOpensThink', () => {
+  it('is true only when the prompt ends in an open <think>', () => {
+    expect(templateOpensThink('a<think>b</think>c<think>\n')).toBe(true);
+    expect(templateOpensThink('<\uff5cAssistant\uff5c><think>')).toBe(true);
+    expect(templateOpensThink('a<think>b</think>c')).toBe(false);
+    expect(templateOpensThink('no tags')).toBe(false);
+    // Qwen3-style "thinking off": an empty, closed block.
+    expect(templateOpensThink('<|im_start|>assistant\n<think>\n\n</think>\n\n')).toBe(false);
+  });
+
+  it('is false for older templates that end bare, even when the user typed <think>', () => {
+    const old = "{{ bos_token }}{% for m in messages %}{{ '<\uff5cUser\uff5c>' + m['content'] }}{% endfor %}{{ '<\uff5cAssistant\uff5c>' }}";
+    const prompt = renderChat(old, [{ role: 'user', content: 'What does <think> do?' }], opts(true));
+    expect(prompt.endsWith('<\uff5cAssistant\uff5c>')).toBe(true);
+    expect(templateOpensThink(prompt)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOS_ID, EOS_ID, R1_ADDED_TOKENS, r1TokenizerConfig, r1TokenizerJson } from '../../scripts/lib/r1-tokenizer.ts';
-import { tokenizerFromHf } from '../../src/text/tokenizer.ts';
+import { tokenizerFromHf, TokenizerError, UnsupportedTokenizerError } from '../../src/text/tokenizer.ts';
 import { tokenCases } from './token-cases.ts';
 
 /**
@@ -34,6 +34,7 @@ describe('tokenizerFromHf (R1-Distill-Qwen)', () => {
   });
 
   it('knows its BOS, EOS and size', () => {
+    expect(tok.addBos).toBe(true);
     expect(tok.bosId).toBe(151646);
     expect(tok.eosIds).toEqual([151643]);
     expect(tok.vocabSize).toBe(151665);
@@ -94,5 +95,61 @@ describe('tokenizerFromHf (R1-Distill-Qwen)', () => {
 
   it('gives no bytes for an id outside the vocabulary', () => {
     expect(tok.tokenBytes(200_000)).toEqual(new Uint8Array(0));
+  });
+});
+
+/** A tiny byte-level BPE tokenizer.json: "a", "b", "ab", plus BOS/EOS added tokens. */
+function tinyJson(postProcessor: unknown = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }) {
+  return {
+    version: '1.0',
+    added_tokens: [
+      { id: 3, content: '<s>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false },
+      { id: 4, content: '</s>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false },
+    ],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
+    post_processor: postProcessor,
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
+    model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2 }, merges: ['a b'] },
+  } as Record<string, unknown>;
+}
+
+describe('tokenizerFromHf (special tokens as transformers adds them)', () => {
+  const config = { bos_token: '<s>', eos_token: '</s>' };
+
+  it("keeps tokenizer.json's post-processor for other tokenizer classes", () => {
+    const t = tokenizerFromHf(tinyJson(), { ...config, tokenizer_class: 'PreTrainedTokenizerFast', add_bos_token: true });
+    expect(t.encode('ab')).toEqual([2]);
+    expect(t.addBos).toBe(false);
+  });
+
+  it('rebuilds it from add_bos_token / add_eos_token for LlamaTokenizerFast, BOS by default', () => {
+    const llama = (flags: Record<string, unknown>) => tokenizerFromHf(tinyJson(), { ...config, tokenizer_class: 'LlamaTokenizerFast', ...flags });
+    expect(llama({}).encode('ab')).toEqual([3, 2]);
+    expect(llama({}).addBos).toBe(true);
+    expect(llama({ add_bos_token: false }).encode('ab')).toEqual([2]);
+    expect(llama({ add_bos_token: false }).addBos).toBe(false);
+    expect(llama({ add_eos_token: true }).encode('ab')).toEqual([3, 2, 4]);
+    expect(llama({ add_eos_token: true }).encode('ab', { addSpecialTokens: false })).toEqual([2]);
+  });
+
+  it("follows R1's own config: add_bos_token false there means no BOS", () => {
+    const t = tokenizerFromHf(r1TokenizerJson(), { ...r1TokenizerConfig(), add_bos_token: false });
+    expect(t.addBos).toBe(false);
+    expect(t.encode('x')).toEqual(t.encode('x', { addSpecialTokens: false }));
+  });
+
+  it('names a BOS the config asks for but the vocabulary lacks', () => {
+    expect(() => tokenizerFromHf(tinyJson(), { bos_token: '<bos>', tokenizer_class: 'LlamaTokenizerFast' })).toThrow(TokenizerError);
+    expect(() => tokenizerFromHf(tinyJson(), { bos_token: '<bos>', tokenizer_class: 'LlamaTokenizerFast' })).toThrow(/add its bos_token/);
+  });
+
+  it('refuses tokenizers that are not byte-level BPE', () => {
+    const unigram = { ...tinyJson(), model: { type: 'Unigram', vocab: [['a', 0]] } };
+    expect(() => tokenizerFromHf(unigram, config)).toThrow(UnsupportedTokenizerError);
+    expect(() => tokenizerFromHf(unigram, config)).toThrow(/model "Unigram" is not supported/);
+    const metaspace = { ...tinyJson(), decoder: { type: 'Metaspace', replacement: '\u2581' } };
+    expect(() => tokenizerFromHf(metaspace, config)).toThrow(/decoder "Metaspace" is not supported/);
+    expect(() => tokenizerFromHf({ version: '1.0' }, config)).toThrow(/no model vocabulary/);
   });
 });
