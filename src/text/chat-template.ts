@@ -75,4 +75,3 @@ export function templateOpensThink(renderedPrompt: string): boolean {
   return /<think>\s*$/.test(renderedPrompt);
 }
 
-/** @deprecated Use templateOpensThink; kept while src/ui imports this name. */
