@@ -41,7 +41,7 @@ for (const spec of CASES) {
   test(`logits match the float64 reference: ${spec.arch} ${spec.format} ${spec.dtype}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file);
-    // Prefill 11 tokens in chunks of 8 (a tiled-GEMM chunk and a GEMV tail), then 4 decode steps.
+    // Prefill 11 tokens in chunks of 8 (a full chunk and a tail), then 4 single-token decode steps.
     const upTo = [11, 12, 13, 14, 15];
     const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8 });
     const want = ref.forward(PROMPT.slice(0, 11));

@@ -71,6 +71,19 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let k4End = p.K & ~3u;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
     var acc = vec4<f32>(0.0);
+#if BLOCKS
+    // Quantized rows: whole 32-value blocks per step, each block's scale decoded once.
+    for (var b = lane; b < p.K / 32u; b += TPR) {
+      let wb = wblock(rowByte, b);
+      for (var j = 0u; j < TT; j++) {
+        if (t0 + j < p.T) {
+          var s = 0.0;
+          for (var q = 0u; q < 8u; q++) { s += dot(wb[q], x4(t0 + j, b * 32u + q * 4u)); }
+          acc[j] += s;
+        }
+      }
+    }
+#else
     for (var k = lane * 4u; k < k4End; k += TPR * 4u) {
       let wv = w4(rowByte, k);
       for (var j = 0u; j < TT; j++) {
@@ -83,6 +96,7 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (t0 + j < p.T) { acc[j] += wv * x[(t0 + j) * p.K + k]; }
       }
     }
+#endif
     partial[lid] = acc;
     workgroupBarrier();
     for (var s = TPR / 2u; s > 0u; s >>= 1u) {

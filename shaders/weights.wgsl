@@ -62,6 +62,14 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 
 #if WEIGHT_Q8_0
 // block: f16 d; i8 qs[32]  (34 bytes);  y = qs[j] * d
+// A whole block at once (the GEMV's inner loop): the scale is read once per 32 values.
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 34u;
+  let d = w_f16_at(base);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) { out[q] = i8x4(w_u32_at(base + 2u + q * 4u)) * d; }
+  return out;
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 5u) * 34u;
   return i8x4(w_u32_at(blk + 2u + (k & 31u))) * w_f16_at(blk);
@@ -75,6 +83,19 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 
 #if WEIGHT_Q4_0
 // block: f16 d; u8 qs[16]  (18 bytes);  y[j] = (qs[j] & 15 - 8) d,  y[j+16] = (qs[j] >> 4 - 8) d
+// A whole block at once: word q of qs holds values 4q..4q+3 (low nibbles) and 16+4q.. (high).
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 18u;
+  let d = w_f16_at(base);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let v = w_u32_at(base + 2u + q * 4u);
+    let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+    out[q] = (vec4<f32>(bytes & vec4<u32>(15u)) - 8.0) * d;
+    out[q + 4u] = (vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0) * d;
+  }
+  return out;
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 5u) * 18u;
   let j = k & 31u;

@@ -8,6 +8,11 @@ export interface GpuContext {
   hasF16: boolean;
   hasSubgroups: boolean;
   hasTimestamps: boolean;
+  /**
+   * A CPU implementation (SwiftShader, llvmpipe, lavapipe): every workgroup costs a scheduling round
+   * trip there, so kernels pick variants with fewer, larger workgroups.
+   */
+  isCpu: boolean;
   /** Largest single storage binding, bytes: tensors larger than this are split across bindings. */
   maxBindingBytes: number;
   maxBufferBytes: number;
@@ -66,12 +71,15 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
   });
   const info = adapter.info;
   const cap = options.capBindingBytes ?? Infinity;
+  const described = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
+  const isFallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   return {
     device,
     adapterName: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown GPU',
     hasF16: device.features.has('shader-f16'),
     hasSubgroups: device.features.has('subgroups'),
     hasTimestamps: device.features.has('timestamp-query'),
+    isCpu: isFallback || /swiftshader|llvmpipe|lavapipe/.test(described),
     maxBindingBytes: Math.min(cap, device.limits.maxStorageBufferBindingSize),
     maxBufferBytes: Math.min(cap, device.limits.maxBufferSize),
   };

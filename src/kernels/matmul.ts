@@ -1,7 +1,7 @@
 import { grid, makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
-import type { WeightDtype } from '../formats/dtypes.ts';
+import { DTYPE_LAYOUTS, type WeightDtype } from '../formats/dtypes.ts';
 
 /** Mirrors `struct Params` in shaders/matmul.wgsl. */
 export const MATMUL_PARAMS: UniformLayout = [
@@ -19,8 +19,13 @@ export const GEMV_WG = 64;
 /** Below this many tokens the row-per-workgroup GEMV beats the tiled GEMM. */
 export const GEMM_MIN_TOKENS = 8;
 
-/** Threads per weight row in the GEMV: about 16 values each, between 4 and 32 threads. */
-export function gemvThreadsPerRow(K: number): number {
+/**
+ * Threads per weight row in the GEMV. On GPUs, enough threads that each reads about 64 values of a
+ * row (up to a warp of 32), so a row is read in wide contiguous sweeps. On CPU adapters one thread per
+ * row: 64 rows per workgroup keeps the workgroup count (the cost there) 32 times lower.
+ */
+export function gemvThreadsPerRow(K: number, isCpu = false): number {
+  if (isCpu) return 1;
   let tpr = 1;
   while (tpr < 32 && tpr * 64 < K) tpr *= 2;
   return tpr;
@@ -48,14 +53,18 @@ export interface MatmulArgs {
 /** y = x W^T (+ bias): one dispatch per weight shard. */
 export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   const w = a.weight;
-  const kind = a.kind ?? (a.T < GEMM_MIN_TOKENS ? 'gemv' : 'gemm');
+  // CPU adapters pay per workgroup barrier: the tiled GEMM's two barriers per K step cost more there
+  // than the GEMV's repeated weight reads.
+  const kind = a.kind ?? (a.T < GEMM_MIN_TOKENS || ctx.gpu.isCpu ? 'gemv' : 'gemm');
   return w.shards.map((shard) => {
     const defines = {
       ...weightDefines(w.dtype),
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       WG: GEMV_WG,
-      TPR: kind === 'gemv' ? gemvThreadsPerRow(w.cols) : 1,
+      TPR: kind === 'gemv' ? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu) : 1,
+      // Block-at-a-time decoding for the 32-value quant blocks.
+      BLOCKS: kind === 'gemv' && DTYPE_LAYOUTS[w.dtype].blockElems === 32,
     };
     const params = uniform(
       ctx,
