@@ -35,6 +35,8 @@ const CASES: TestModelSpec[] = [
   { arch: 'llama', format: 'safetensors', dtype: 'f32' },
   { arch: 'qwen3', format: 'gguf', dtype: 'f32' },
   { arch: 'qwen3', format: 'safetensors', dtype: 'f16' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
+  { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
 ];
 
 for (const spec of CASES) {

@@ -12,7 +12,7 @@ import { dequantizeRows } from '../src/formats/numeric.ts';
 import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
-import { encodeWeights } from '../scripts/lib/encode-weights.ts';
+import { encodeWeights, randomKQuantBytes } from '../scripts/lib/encode-weights.ts';
 
 const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
@@ -31,12 +31,23 @@ function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike
 }
 
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'];
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q6_k'];
+
+/** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
+function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
+  return dtype === 'q4_k' || dtype === 'q6_k' ? randomKQuantBytes(dtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
+}
 const SHAPES = [
   { T: 1, N: 5, K: 64 },
   { T: 3, N: 37, K: 96 },
   { T: 9, N: 70, K: 160 },
   { T: 33, N: 65, K: 256 },
+];
+/** 256-value super-blocks for the K-quants. */
+const K_SHAPES = [
+  { T: 1, N: 5, K: 256 },
+  { T: 3, N: 37, K: 512 },
+  { T: 33, N: 40, K: 768 },
 ];
 /** f32 accumulation of K products: relative to sum |x w|. */
 const MATMUL_TOL = 1e-5;
@@ -44,9 +55,9 @@ const MATMUL_TOL = 1e-5;
 for (const dtype of DTYPES) {
   test(`matmul ${dtype}: gemv and gemm, bias, accumulate, split shards`, async ({ page }) => {
     const rng = new Rng(1000 + DTYPES.indexOf(dtype));
-    const shapes = dtype.startsWith('q') ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
+    const shapes = dtype.endsWith('_k') ? K_SHAPES : dtype.startsWith('q') ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
     for (const { T, N, K } of shapes) {
-      const bytes = encodeWeights(dtype, rng.normals(N * K, 0.5));
+      const bytes = weightBytes(dtype, N, K, rng);
       const w = dequantizeRows(dtype, bytes, N, K);
       const x = Array.from(rng.normals(T * K));
       const bias = Array.from(rng.normals(N));
@@ -84,8 +95,8 @@ test('embedding lookup for every weight type, across shards', async ({ page }) =
   const rng = new Rng(7);
   for (const dtype of DTYPES) {
     const rows = 23;
-    const cols = 64;
-    const bytes = encodeWeights(dtype, rng.normals(rows * cols));
+    const cols = dtype.endsWith('_k') ? 256 : 64;
+    const bytes = weightBytes(dtype, rows, cols, rng, 1);
     const table = dequantizeRows(dtype, bytes, rows, cols);
     const tokens = [0, 22, 5, 6, 7, 5, 13];
     const got = await harness<number[]>(page, 'runEmbedding', {

@@ -110,3 +110,56 @@ fn w1(rowByte: u32, k: u32) -> f32 {
   return (f32(q) - 8.0) * w_f16_at(blk);
 }
 #endif
+
+#if WEIGHT_Q4_K
+// block of 256: f16 d; f16 dmin; u8 scales[12]; u8 qs[128] (144 bytes). Values 64c..64c+31 are the
+// low nibbles of qs[32c..32c+31] in sub-block 2c, values 64c+32.. the high nibbles in sub-block 2c+1;
+// value = d * scale * q - dmin * min, with 6-bit scales and mins packed as get_scale_min_k4 reads them.
+fn w_u8_at(byte: u32) -> u32 {
+  return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;
+}
+fn q4k_scale_min(sc: u32, j: u32) -> vec2<f32> {
+  if (j < 4u) { return vec2<f32>(f32(w_u8_at(sc + j) & 63u), f32(w_u8_at(sc + j + 4u) & 63u)); }
+  let a = w_u8_at(sc + j + 4u);
+  return vec2<f32>(f32((a & 15u) | ((w_u8_at(sc + j - 4u) >> 6u) << 4u)), f32((a >> 4u) | ((w_u8_at(sc + j) >> 6u) << 4u)));
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 144u;
+  let j = k & 255u;
+  let c = j >> 6u;
+  let high = (j >> 5u) & 1u;
+  let sm = q4k_scale_min(blk + 4u, 2u * c + high);
+  let q = w_u32_at(blk + 16u + 32u * c + (j & 31u)) >> (high * 4u);
+  let n = vec4<f32>(vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u));
+  let dd = unpack2x16float(w_u32_at(blk));
+  return n * (dd.x * sm.x) - vec4<f32>(dd.y * sm.y);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_Q6_K
+// block of 256: u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (210 bytes). Half n (128 values) uses
+// ql[64n..], qh[32n..], scales[8n..]; within it quarter t of 32 values takes low (t even) or high
+// (t odd... see below) nibbles of ql[l] (t = 0, 2) or ql[l + 32] (t = 1, 3), plus 2 bits of qh[l]
+// at shift 2t, minus 32, times d * scales[l / 16 + 2t].
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 210u;
+  let j = k & 255u;
+  let n = j >> 7u;
+  let t = (j >> 5u) & 3u;
+  let l = j & 31u;
+  let ql = w_u32_at(blk + 64u * n + l + 32u * (t & 1u)) >> (4u * (t >> 1u));
+  let qh = w_u32_at(blk + 128u + 32u * n + l) >> (2u * t);
+  let lo = vec4<u32>(ql, ql >> 8u, ql >> 16u, ql >> 24u) & vec4<u32>(15u);
+  let hi = vec4<u32>(qh, qh >> 8u, qh >> 16u, qh >> 24u) & vec4<u32>(3u);
+  let q = vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32);
+  let scByte = blk + 192u + 8u * n + (l >> 4u) + 2u * t;
+  let sc = f32(bitcast<i32>(w_u32_at(scByte) << 24u) >> 24u);
+  return vec4<f32>(q) * (w_f16_at(blk + 208u) * sc);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif

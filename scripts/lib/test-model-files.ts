@@ -14,10 +14,11 @@ import { configFromGguf, configFromHf } from '../../src/model/config-load.ts';
 import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
 import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
 import { RefModel } from '../../src/ref/forward.ts';
-import { encodeWeights } from './encode-weights.ts';
+import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
-import { makeTestModel, type TestModel } from './test-model.ts';
+import { makeTestModel, TINY_DIMS, type TestModel, type TestModelDims } from './test-model.ts';
+import { Rng } from './random.ts';
 
 /**
  * Writes test models in the exact file formats of the real checkpoints: a GGUF file as llama.cpp's
@@ -27,16 +28,30 @@ import { makeTestModel, type TestModel } from './test-model.ts';
 export const TEST_MODEL_DIR = path.join(REPO_ROOT, '.cache/test-models');
 export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TEST_MODEL_DIR, file)}${file.endsWith('.gguf') ? '' : '/'}`;
 
+/**
+ * A weight type for every matrix, or 'q4_k_m': llama.cpp's Q4_K_M mix (Q6_K for the LM head,
+ * attn_v and ffn_down, Q4_K for the rest), on 256-wide test shapes, as random valid blocks.
+ */
+export type TestModelType = WeightDtype | 'q4_k_m';
+
 export interface TestModelSpec {
   arch: ArchName;
   format: 'gguf' | 'safetensors';
-  dtype: WeightDtype;
+  dtype: TestModelType;
   /** safetensors only: split the weights over this many shards with an index.json. */
   shards?: number;
   seed?: number;
 }
 
 const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
+
+/** K-quant super-blocks are 256 values wide: every matrix dimension a multiple of 256. */
+const K_QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 256, headDim: 64, ffnSize: 512 };
+
+/** The type llama.cpp's Q4_K_M recipe gives a tensor (simplified: no per-layer alternation). */
+function q4kmType(hfName: string): WeightDtype {
+  return /lm_head|v_proj|down_proj/.test(hfName) ? 'q6_k' : 'q4_k';
+}
 
 export function testModelPath(s: TestModelSpec): string {
   const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}`;
@@ -46,7 +61,7 @@ export function testModelPath(s: TestModelSpec): string {
 /** Writes the model unless it is already there; returns its path. */
 export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)): Promise<string> {
   if (await stat(out).catch(() => null)) return out;
-  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch]);
+  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], s.dtype === 'q4_k_m' ? K_QUANT_DIMS : TINY_DIMS);
   await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
   const tmp = `${out}.tmp-${process.pid}`;
@@ -60,8 +75,8 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
 
 const HF_DTYPES: Partial<Record<WeightDtype, string>> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
 
-async function writeHfFolder(dir: string, m: TestModel, dtype: WeightDtype, shards: number): Promise<void> {
-  const st = HF_DTYPES[dtype];
+async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, shards: number): Promise<void> {
+  const st = dtype === 'q4_k_m' ? undefined : HF_DTYPES[dtype];
   if (!st) throw new Error(`safetensors test models are F32, F16 or BF16, not ${dtype}`);
   await mkdir(dir, { recursive: true });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[st];
@@ -69,7 +84,7 @@ async function writeHfFolder(dir: string, m: TestModel, dtype: WeightDtype, shar
   await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(R1_GENERATION_CONFIG, null, 2));
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(r1TokenizerJson()));
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(r1TokenizerConfig(), null, 2));
-  const entries = [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype, t.values) }));
+  const entries = [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype as WeightDtype, t.values) }));
   if (shards === 1) {
     await writeFile(path.join(dir, 'model.safetensors'), writeSafetensors(entries, { format: 'pt' }));
     return;
@@ -102,14 +117,14 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
   return out;
 }
 
-function ggufBytes(m: TestModel, dtype: WeightDtype): Uint8Array {
+function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   const c = configFromHf(m.config);
   const arch = m.arch;
   const md: [string, GgufWriteValue][] = [
     ['general.architecture', { type: 'string', value: arch }],
     ['general.type', { type: 'string', value: 'model' }],
     ['general.name', { type: 'string', value: `R1 Distill test ${arch} ${dtype}` }],
-    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 }[dtype] }],
+    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32, q4_k: 12, q6_k: 18, q4_k_m: 15 }[dtype] }],
     ['general.quantization_version', { type: 'u32', value: 2 }],
     [`${arch}.block_count`, { type: 'u32', value: c.nLayers }],
     [`${arch}.context_length`, { type: 'u32', value: c.maxPositions }],
@@ -135,14 +150,16 @@ function ggufBytes(m: TestModel, dtype: WeightDtype): Uint8Array {
   md.push(...r1GgufTokenizerMetadata(c.vocabSize));
 
   const tensors: GgufWriteTensor[] = [];
+  const rng = new Rng(99);
   for (const [name, t] of m.tensors) {
     let values = t.values;
     if (arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
       values = reorderHeads(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads, true);
     }
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
-    const type = t.shape.length === 2 ? dtype : 'f32';
-    tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data: encodeWeights(type, values) });
+    const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' ? q4kmType(name) : dtype;
+    const data = type === 'q4_k' || type === 'q6_k' ? randomKQuantBytes(type, t.shape[0], t.shape[1], rng) : encodeWeights(type, values);
+    tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data });
   }
   if (c.ropeScaling?.type === 'llama3') {
     // llama.cpp stores llama3 scaling as per-frequency divisors of the plain inv_freq.

@@ -158,6 +158,58 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         }
       }
       break;
+    case 'q4_k':
+      for (let b = 0; b < n / 256; b++) decodeQ4K(bytes.subarray(b * 144, (b + 1) * 144), out, b * 256);
+      break;
+    case 'q6_k':
+      for (let b = 0; b < n / 256; b++) decodeQ6K(bytes.subarray(b * 210, (b + 1) * 210), out, b * 256);
+      break;
   }
   return out;
+}
+
+/** llama.cpp get_scale_min_k4: sub-block j's 6-bit scale and min from the 12 packed bytes. */
+function scaleMinK4(j: number, q: Uint8Array): [number, number] {
+  if (j < 4) return [q[j] & 63, q[j + 4] & 63];
+  return [(q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4)];
+}
+
+/** Q4_K (dequantize_row_q4_K): 8 sub-blocks of 32, value = d*sc*q - dmin*m. */
+function decodeQ4K(x: Uint8Array, out: Float64Array, o: number): void {
+  const v = new DataView(x.buffer, x.byteOffset, x.byteLength);
+  const d = f16BitsToF32(v.getUint16(0, true));
+  const dmin = f16BitsToF32(v.getUint16(2, true));
+  const scales = x.subarray(4, 16);
+  const qs = x.subarray(16, 144);
+  for (let c = 0; c < 4; c++) {
+    const [sc1, m1] = scaleMinK4(2 * c, scales);
+    const [sc2, m2] = scaleMinK4(2 * c + 1, scales);
+    for (let l = 0; l < 32; l++) {
+      out[o + 64 * c + l] = d * sc1 * (qs[32 * c + l] & 0xf) - dmin * m1;
+      out[o + 64 * c + 32 + l] = d * sc2 * (qs[32 * c + l] >> 4) - dmin * m2;
+    }
+  }
+}
+
+/** Q6_K (dequantize_row_q6_K): 16 sub-blocks of 16 with i8 scales, 6-bit values centred on 32. */
+function decodeQ6K(x: Uint8Array, out: Float64Array, o: number): void {
+  const v = new DataView(x.buffer, x.byteOffset, x.byteLength);
+  const d = f16BitsToF32(v.getUint16(208, true));
+  for (let n = 0; n < 2; n++) {
+    const ql = x.subarray(64 * n, 64 * n + 64);
+    const qh = x.subarray(128 + 32 * n, 128 + 32 * n + 32);
+    const sc = (i: number) => v.getInt8(192 + 8 * n + i);
+    for (let l = 0; l < 32; l++) {
+      const is = l >> 4;
+      const q1 = ((ql[l] & 0xf) | (((qh[l] >> 0) & 3) << 4)) - 32;
+      const q2 = ((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4)) - 32;
+      const q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+      const q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+      const b = o + 128 * n;
+      out[b + l] = d * sc(is) * q1;
+      out[b + l + 32] = d * sc(is + 2) * q2;
+      out[b + l + 64] = d * sc(is + 4) * q3;
+      out[b + l + 96] = d * sc(is + 6) * q4;
+    }
+  }
 }
