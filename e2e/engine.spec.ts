@@ -37,6 +37,7 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen3', format: 'safetensors', dtype: 'f16' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
   { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
 ];
 
 for (const spec of CASES) {

@@ -31,11 +31,11 @@ function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike
 }
 
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q6_k'];
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k'];
 
 /** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
 function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
-  return dtype === 'q4_k' || dtype === 'q6_k' ? randomKQuantBytes(dtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
+  return dtype.endsWith('_k') ? randomKQuantBytes(dtype as 'q4_k' | 'q5_k' | 'q6_k', rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
 }
 const SHAPES = [
   { T: 1, N: 5, K: 64 },

@@ -25,6 +25,7 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen3', format: 'gguf', dtype: 'f16' },
   // Q4_K / Q6_K blocks: llama.cpp decodes them with its own code, an independent check of ours.
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
 ];
 
 test.beforeAll(async () => {

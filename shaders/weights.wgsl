@@ -111,10 +111,7 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
-#if WEIGHT_Q4_K
-// block of 256: f16 d; f16 dmin; u8 scales[12]; u8 qs[128] (144 bytes). Values 64c..64c+31 are the
-// low nibbles of qs[32c..32c+31] in sub-block 2c, values 64c+32.. the high nibbles in sub-block 2c+1;
-// value = d * scale * q - dmin * min, with 6-bit scales and mins packed as get_scale_min_k4 reads them.
+// 6-bit scales and mins of the 8 sub-blocks of a Q4_K / Q5_K super-block (get_scale_min_k4).
 fn w_u8_at(byte: u32) -> u32 {
   return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;
 }
@@ -123,6 +120,11 @@ fn q4k_scale_min(sc: u32, j: u32) -> vec2<f32> {
   let a = w_u8_at(sc + j + 4u);
   return vec2<f32>(f32((a & 15u) | ((w_u8_at(sc + j - 4u) >> 6u) << 4u)), f32((a >> 4u) | ((w_u8_at(sc + j) >> 6u) << 4u)));
 }
+
+#if WEIGHT_Q4_K
+// block of 256: f16 d; f16 dmin; u8 scales[12]; u8 qs[128] (144 bytes). Values 64c..64c+31 are the
+// low nibbles of qs[32c..32c+31] in sub-block 2c, values 64c+32.. the high nibbles in sub-block 2c+1;
+// value = d * scale * q - dmin * min, with 6-bit scales and mins packed as get_scale_min_k4 reads them.
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 8u) * 144u;
   let j = k & 255u;
@@ -133,6 +135,27 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let n = vec4<f32>(vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u));
   let dd = unpack2x16float(w_u32_at(blk));
   return n * (dd.x * sm.x) - vec4<f32>(dd.y * sm.y);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_Q5_K
+// block of 256: f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] (176 bytes): Q4_K's layout with
+// a fifth bit per value, bit 2c + high of qh[l] for value 64c + 32 high + l.
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 176u;
+  let j = k & 255u;
+  let c = j >> 6u;
+  let high = (j >> 5u) & 1u;
+  let l = j & 31u;
+  let sm = q4k_scale_min(blk + 4u, 2u * c + high);
+  let q = w_u32_at(blk + 48u + 32u * c + l) >> (high * 4u);
+  let h = w_u32_at(blk + 16u + l) >> (2u * c + high);
+  let n = (vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u)) | ((vec4<u32>(h, h >> 8u, h >> 16u, h >> 24u) & vec4<u32>(1u)) << vec4<u32>(4u));
+  let dd = unpack2x16float(w_u32_at(blk));
+  return vec4<f32>(n) * (dd.x * sm.x) - vec4<f32>(dd.y * sm.y);
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];

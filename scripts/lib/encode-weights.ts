@@ -16,6 +16,7 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'q4_0':
       return quantizeQ4_0(values);
     case 'q4_k':
+    case 'q5_k':
     case 'q6_k':
       throw new RangeError(`no ${dtype} quantizer: use randomKQuantBytes for test data`);
   }
@@ -26,14 +27,14 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
  * small finite f16 super-block scales. There is no K-quant quantizer here: tests compare the kernels
  * with the float64 decode of these very bytes.
  */
-export function randomKQuantBytes(dtype: 'q4_k' | 'q6_k', rows: number, cols: number, rng: Rng): Uint8Array {
+export function randomKQuantBytes(dtype: 'q4_k' | 'q5_k' | 'q6_k', rows: number, cols: number, rng: Rng): Uint8Array {
   if (cols % 256) throw new RangeError(`${dtype} rows hold multiples of 256 values, got ${cols}`);
-  const blockBytes = dtype === 'q4_k' ? 144 : 210;
+  const blockBytes = { q4_k: 144, q5_k: 176, q6_k: 210 }[dtype];
   const out = new Uint8Array((rows * cols * blockBytes) / 256);
   for (let i = 0; i < out.length; i++) out[i] = rng.int(256);
   const view = new DataView(out.buffer);
   for (let b = 0; b < out.length; b += blockBytes) {
-    if (dtype === 'q4_k') {
+    if (dtype !== 'q6_k') {
       view.setUint16(b, f32ToF16Bits(rng.uniform(0.002, 0.01)), true);
       view.setUint16(b + 2, f32ToF16Bits(rng.uniform(0.002, 0.01)), true);
     } else {

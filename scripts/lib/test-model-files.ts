@@ -29,10 +29,11 @@ export const TEST_MODEL_DIR = path.join(REPO_ROOT, '.cache/test-models');
 export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TEST_MODEL_DIR, file)}${file.endsWith('.gguf') ? '' : '/'}`;
 
 /**
- * A weight type for every matrix, or 'q4_k_m': llama.cpp's Q4_K_M mix (Q6_K for the LM head,
- * attn_v and ffn_down, Q4_K for the rest), on 256-wide test shapes, as random valid blocks.
+ * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes as random valid
+ * blocks: 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for the rest), 'q5_k_m' (the same
+ * with Q5_K).
  */
-export type TestModelType = WeightDtype | 'q4_k_m';
+export type TestModelType = WeightDtype | 'q4_k_m' | 'q5_k_m';
 
 export interface TestModelSpec {
   arch: ArchName;
@@ -48,9 +49,9 @@ const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
 /** K-quant super-blocks are 256 values wide: every matrix dimension a multiple of 256. */
 const K_QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 256, headDim: 64, ffnSize: 512 };
 
-/** The type llama.cpp's Q4_K_M recipe gives a tensor (simplified: no per-layer alternation). */
-function q4kmType(hfName: string): WeightDtype {
-  return /lm_head|v_proj|down_proj/.test(hfName) ? 'q6_k' : 'q4_k';
+/** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
+function kMixType(hfName: string, mix: 'q4_k_m' | 'q5_k_m'): WeightDtype {
+  return /lm_head|v_proj|down_proj/.test(hfName) ? 'q6_k' : mix === 'q4_k_m' ? 'q4_k' : 'q5_k';
 }
 
 export function testModelPath(s: TestModelSpec): string {
@@ -61,7 +62,7 @@ export function testModelPath(s: TestModelSpec): string {
 /** Writes the model unless it is already there; returns its path. */
 export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)): Promise<string> {
   if (await stat(out).catch(() => null)) return out;
-  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], s.dtype === 'q4_k_m' ? K_QUANT_DIMS : TINY_DIMS);
+  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], s.dtype.endsWith('_k_m') ? K_QUANT_DIMS : TINY_DIMS);
   await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
   const tmp = `${out}.tmp-${process.pid}`;
@@ -76,7 +77,7 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
 const HF_DTYPES: Partial<Record<WeightDtype, string>> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
 
 async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, shards: number): Promise<void> {
-  const st = dtype === 'q4_k_m' ? undefined : HF_DTYPES[dtype];
+  const st = dtype.endsWith('_k_m') ? undefined : HF_DTYPES[dtype as WeightDtype];
   if (!st) throw new Error(`safetensors test models are F32, F16 or BF16, not ${dtype}`);
   await mkdir(dir, { recursive: true });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[st];
@@ -124,7 +125,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     ['general.architecture', { type: 'string', value: arch }],
     ['general.type', { type: 'string', value: 'model' }],
     ['general.name', { type: 'string', value: `R1 Distill test ${arch} ${dtype}` }],
-    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32, q4_k: 12, q6_k: 18, q4_k_m: 15 }[dtype] }],
+    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 }[dtype] }],
     ['general.quantization_version', { type: 'u32', value: 2 }],
     [`${arch}.block_count`, { type: 'u32', value: c.nLayers }],
     [`${arch}.context_length`, { type: 'u32', value: c.maxPositions }],
@@ -157,8 +158,8 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
       values = reorderHeads(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads, true);
     }
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
-    const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' ? q4kmType(name) : dtype;
-    const data = type === 'q4_k' || type === 'q6_k' ? randomKQuantBytes(type, t.shape[0], t.shape[1], rng) : encodeWeights(type, values);
+    const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' || dtype === 'q5_k_m' ? kMixType(name, dtype) : dtype;
+    const data = type.endsWith('_k') ? randomKQuantBytes(type as 'q4_k' | 'q5_k' | 'q6_k', t.shape[0], t.shape[1], rng) : encodeWeights(type, values);
     tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data });
   }
   if (c.ropeScaling?.type === 'llama3') {

@@ -3,7 +3,7 @@
  * Quantized types pack `blockElems` consecutive values of one row into `blockBytes`
  * (llama.cpp's ggml-common.h layouts); rows are always a whole number of blocks.
  */
-export type WeightDtype = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q6_k';
+export type WeightDtype = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k';
 
 export interface DtypeLayout {
   blockElems: number;
@@ -17,6 +17,7 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q8_0: { blockElems: 32, blockBytes: 34 }, // f16 d; i8 qs[32]
   q4_0: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] (low nibbles first half, high second)
   q4_k: { blockElems: 256, blockBytes: 144 }, // f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
+  q5_k: { blockElems: 256, blockBytes: 176 }, // f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]
   q6_k: { blockElems: 256, blockBytes: 210 }, // u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (last)
 };
 

@@ -161,6 +161,9 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
     case 'q4_k':
       for (let b = 0; b < n / 256; b++) decodeQ4K(bytes.subarray(b * 144, (b + 1) * 144), out, b * 256);
       break;
+    case 'q5_k':
+      for (let b = 0; b < n / 256; b++) decodeQ5K(bytes.subarray(b * 176, (b + 1) * 176), out, b * 256);
+      break;
     case 'q6_k':
       for (let b = 0; b < n / 256; b++) decodeQ6K(bytes.subarray(b * 210, (b + 1) * 210), out, b * 256);
       break;
@@ -187,6 +190,24 @@ function decodeQ4K(x: Uint8Array, out: Float64Array, o: number): void {
     for (let l = 0; l < 32; l++) {
       out[o + 64 * c + l] = d * sc1 * (qs[32 * c + l] & 0xf) - dmin * m1;
       out[o + 64 * c + 32 + l] = d * sc2 * (qs[32 * c + l] >> 4) - dmin * m2;
+    }
+  }
+}
+
+/** Q5_K (dequantize_row_q5_K): Q4_K plus a fifth bit per value from qh, bit 2c (+1 for the high half). */
+function decodeQ5K(x: Uint8Array, out: Float64Array, o: number): void {
+  const v = new DataView(x.buffer, x.byteOffset, x.byteLength);
+  const d = f16BitsToF32(v.getUint16(0, true));
+  const dmin = f16BitsToF32(v.getUint16(2, true));
+  const scales = x.subarray(4, 16);
+  const qh = x.subarray(16, 48);
+  const qs = x.subarray(48, 176);
+  for (let c = 0; c < 4; c++) {
+    const [sc1, m1] = scaleMinK4(2 * c, scales);
+    const [sc2, m2] = scaleMinK4(2 * c + 1, scales);
+    for (let l = 0; l < 32; l++) {
+      out[o + 64 * c + l] = d * sc1 * ((qs[32 * c + l] & 0xf) + ((qh[l] >> (2 * c)) & 1) * 16) - dmin * m1;
+      out[o + 64 * c + 32 + l] = d * sc2 * ((qs[32 * c + l] >> 4) + ((qh[l] >> (2 * c + 1)) & 1) * 16) - dmin * m2;
     }
   }
 }

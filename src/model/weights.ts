@@ -158,7 +158,7 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   const type = typeof t.dtype === 'string' ? t.dtype : t.dtype.unsupported;
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
-      '(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)',
+      '(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)',
   );
 }
 

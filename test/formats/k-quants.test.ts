@@ -20,6 +20,24 @@ describe('K-quant float64 decoders', () => {
     expect(y[1]).toBe(-0.5 * 2); // q = 0, same sub-block
   });
 
+  it('Q5_K: Q4_K plus bit 2c (+1 for the high half) of qh[l] as the fifth bit', () => {
+    const b = new Uint8Array(176);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, 0x3c00, true); // d = 1
+    v.setUint16(2, 0x3800, true); // dmin = 0.5
+    b[4 + 0] = 3; // sub-block 0: scale 3
+    b[4 + 1] = 2; // sub-block 1: scale 2
+    b[4 + 4] = 2; // sub-block 0: min 2
+    b[4 + 2] = 1; // sub-block 2 (values 64..95): scale 1
+    b[16 + 0] = 0b0110; // qh[0]: bit 1 (value 32) and bit 2 (value 64) set
+    b[48 + 0] = 0x5a; // value 0: 10; value 32: 5
+    b[48 + 32] = 0x03; // value 64: 3
+    const y = dequantizeRows('q5_k', b, 1, 256);
+    expect(y[0]).toBe(1 * 3 * 10 - 0.5 * 2);
+    expect(y[32]).toBe(1 * 2 * (5 + 16));
+    expect(y[64]).toBe(1 * 1 * (3 + 16));
+  });
+
   it('Q6_K: (ql | qh << 4) - 32, times d and a signed 8-bit scale per 16 values', () => {
     const b = new Uint8Array(210);
     const v = new DataView(b.buffer);
