@@ -1,19 +1,34 @@
-/** The app's styles, kept in the shadow root. */
+/** The app's styles, kept in its shadow root (the chat element styles itself). */
 export const APP_CSS = `
 :host { display: flex; flex-direction: column; gap: .75rem; flex: 1; }
-.picker { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
-.picker form { display: flex; gap: .5rem; flex: 1; min-width: 20rem; }
-.picker input[type=text], .picker input:not([type]) { flex: 1; padding: .4rem; }
-.note { color: #7a6a2c; font-size: .85rem; }
-.messages { flex: 1; display: flex; flex-direction: column; gap: .6rem; overflow-y: auto; }
-.msg { padding: .6rem .8rem; border-radius: .6rem; white-space: pre-wrap; max-width: 90%; }
-.msg.user { align-self: flex-end; background: #dbe8ff; }
-.msg.assistant { align-self: flex-start; background: #fff; border: 1px solid #e2e2dc; }
-details { color: #555; font-size: .9rem; margin-bottom: .4rem; }
-summary { cursor: pointer; font-style: italic; }
-.chat { display: flex; gap: .5rem; }
-.chat textarea { flex: 1; padding: .5rem; font: inherit; }
-.settings label { margin-right: 1rem; font-size: .9rem; }
-.settings input { width: 5rem; }
-.stats { color: #666; font-size: .8rem; min-height: 1em; }
+[hidden] { display: none !important; }
+section, details { background: #fff; border: 1px solid #e2e2dc; border-radius: .6rem; padding: .6rem .8rem; }
+.row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+.picker form { display: flex; gap: .5rem; flex: 1; min-width: 18rem; }
+.picker form input { flex: 1; padding: .4rem; font: inherit; }
+.note { color: #7a6a2c; font-size: .85rem; margin: .2rem 0 .5rem; }
+.hint { color: #666; font-size: .85rem; }
+.drop { border: 2px dashed #c9c9c0; border-radius: .5rem; padding: .5rem; margin-top: .5rem; font-size: .9rem; color: #555; }
+:host(.dragging) .drop { border-color: #2f6fde; background: #eef4ff; }
+.drop label { text-decoration: underline; cursor: pointer; }
+.drop input[type=file] { display: none; }
+.progress { margin-top: .5rem; }
+.progress progress { flex: 1; min-width: 10rem; }
+.progress-text { font-size: .85rem; color: #444; }
+.status { margin: .4rem 0 0; font-size: .9rem; }
+.status.error { color: #b3261e; }
+summary { cursor: pointer; font-weight: 600; }
+.cached ul { list-style: none; padding: 0; margin: .5rem 0 0; }
+.cached li { display: flex; gap: .5rem; align-items: center; padding: .2rem 0; flex-wrap: wrap; }
+.cached .name { flex: 1; overflow-wrap: anywhere; }
+.cached .size { color: #666; font-size: .85rem; }
+.cached .empty { color: #666; }
+.settings .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .5rem 1rem; margin-top: .5rem; }
+.settings label { display: flex; flex-direction: column; font-size: .85rem; gap: .15rem; }
+.settings input { padding: .3rem; font: inherit; }
+.settings textarea { width: 100%; box-sizing: border-box; font: inherit; padding: .3rem; }
+button { font: inherit; padding: .35rem .75rem; border-radius: .4rem; border: 1px solid #c9c9c0; background: #fff; cursor: pointer; }
+button.primary { background: #2f6fde; border-color: #2f6fde; color: #fff; }
+button:disabled { opacity: .5; cursor: default; }
+r1-chat { flex: 1; min-height: 24rem; }
 `;

@@ -1,209 +1,257 @@
 /**
- * The app page: pick a model (the bundled demo, a Hugging Face repo or URL, or local files), watch it
- * load, then chat. Reasoning streams into a block that is open while the model thinks and collapses
- * with its duration when </think> arrives. Model text is only ever inserted as text, never as HTML.
+ * The app page, <r1-app>: pick a model (the bundled demo, a Hugging Face repo or URL, local files
+ * picked or dropped, or a copy kept in this browser), watch it download and load, set sampling,
+ * and chat in an <r1-chat> that shares the app's engine.
  */
-import type { GenerationChunk, ModelInfo, RuntimeEngine } from '../engine/api.ts';
-import { createWorkerEngine } from '../engine/client.ts';
+import type { ModelInfo, RuntimeEngine } from '../engine/api.ts';
 import type { ModelInput } from '../engine/model-files.ts';
-import type { ChatMessage } from '../text/chat-template.ts';
-import { createThinkParser, type ThinkParser } from '../text/think-parser.ts';
-import { templateOpensThink } from '../text/chat-template.ts';
+import { cachedModelFiles } from '../store/cached-model.ts';
+import { downloadModel } from '../store/download.ts';
+import { idbKeyValueStore, type KeyValueStore } from '../store/kv-store.ts';
+import { isComplete } from '../store/manifest.ts';
+import { deleteCachedModel, listCachedModels, readManifest } from '../store/model-cache.ts';
+import { modelKeyOf } from '../store/model-key.ts';
 import { APP_CSS } from './app-style.ts';
+import { renderCachedModels } from './cached-models-view.ts';
+import './chat-element.ts';
+import { loadModel } from './engine-model.ts';
+import { explainError } from './explain-error.ts';
+import { formatBytes } from './format.ts';
+import { filesFromDrop, modelInputFromFiles } from './local-files.ts';
+import { createProgressMeter, type ProgressReport } from './progress-meter.ts';
+import { sharedEngine } from './shared-engine.ts';
 
 const DEMO_MODEL = '/demo-model/';
+/** Tokens of context the app loads models with: room for a few long R1 answers on most GPUs. */
+const CONTEXT_LENGTH = 4096;
+
+const TEMPLATE = `
+  <section class="picker" part="picker">
+    <div class="row">
+      <button id="demo" class="primary">Load the demo model</button>
+      <form id="remote"><input id="source" aria-label="Model source" placeholder="Hugging Face repo (owner/name or owner/name/file.gguf) or URL of a .gguf / model folder" />
+        <button>Load</button></form>
+    </div>
+    <p class="note">The demo model is a tiny Qwen2 with <strong>random weights</strong>: it writes gibberish. It is there to try
+      the whole pipeline (download, GPU upload, streaming) without a multi-gigabyte download.</p>
+    <label class="hint"><input id="keep" type="checkbox" checked /> Keep a copy in this browser (opens offline; an interrupted download resumes)</label>
+    <div class="drop" id="drop">Drop a .gguf file or a model folder here, or pick
+      <label>a .gguf file<input id="files" type="file" accept=".gguf" /></label> or
+      <label>a model folder<input id="folder" type="file" webkitdirectory multiple /></label>.
+      Local files are read where they are, never uploaded.</div>
+    <div class="progress row" id="progress-row" hidden>
+      <progress id="progress"></progress><span class="progress-text" id="progress-text"></span>
+      <button id="cancel" type="button" hidden>Cancel download</button>
+    </div>
+    <p id="status" class="status" role="status"></p>
+  </section>
+  <details class="cached" id="cached-section"><summary>Models kept in this browser</summary>
+    <ul id="cached"></ul><p class="hint" id="storage"></p>
+    <p class="hint" id="persist-note" hidden>The browser did not promise to keep these copies: it may delete them when the disk fills up.</p></details>
+  <details class="settings"><summary>Settings</summary>
+    <div class="grid">
+      <label>Temperature (0 = greedy)<input id="temperature" type="number" min="0" max="2" step="0.05" value="0.6" /></label>
+      <label>Top-p<input id="top-p" type="number" min="0.01" max="1" step="0.01" value="0.95" /></label>
+      <label>Max new tokens<input id="max-tokens" type="number" min="1" step="1" value="2048" /></label>
+    </div>
+    <label>System prompt <span class="hint">(DeepSeek recommends none for R1: put instructions in your message)</span>
+      <textarea id="system-prompt" rows="2"></textarea></label>
+  </details>
+  <r1-chat id="chat"></r1-chat>`;
+
+/** Which chat attribute each settings field sets. */
+const SETTINGS: [string, string][] = [
+  ['temperature', 'temperature'],
+  ['top-p', 'top-p'],
+  ['max-tokens', 'max-new-tokens'],
+  ['system-prompt', 'system-prompt'],
+];
+
+type Choice = { kind: 'remote'; source: string } | { kind: 'local'; input: ModelInput } | { kind: 'kept'; key: string; source: string };
 
 class R1App extends HTMLElement {
-  private engine: RuntimeEngine | null = null;
-  private info: ModelInfo | null = null;
-  private messages: ChatMessage[] = [];
-  private abort: AbortController | null = null;
+  private engineRef: RuntimeEngine | null = null;
   private readonly root = this.attachShadow({ mode: 'open' });
+  private readonly store: KeyValueStore = idbKeyValueStore();
+  private download: AbortController | null = null;
+  private busy = false;
+
+  /** The engine models load into; the page's shared worker engine unless set (tests set a fake). */
+  get engine(): RuntimeEngine {
+    this.engineRef ??= sharedEngine();
+    return this.engineRef;
+  }
+
+  set engine(engine: RuntimeEngine) {
+    this.engineRef = engine;
+  }
 
   connectedCallback(): void {
-    this.root.innerHTML = `<style>${APP_CSS}</style>
-      <section part="picker" class="picker">
-        <button id="demo">Load the demo model</button>
-        <span class="note">random weights, only for trying the pipeline</span>
-        <form id="remote"><input id="source" placeholder="Hugging Face repo (owner/name) or URL of a .gguf / model folder" />
-          <button>Load</button></form>
-        <label class="files">or local files (.gguf, or a safetensors folder):
-          <input id="files" type="file" multiple /></label>
-        <progress id="progress" hidden></progress><span id="status" role="status"></span>
-      </section>
-      <section part="messages" id="messages" class="messages" aria-live="polite"></section>
-      <form id="chat" class="chat">
-        <textarea id="input" placeholder="Ask something…" rows="2" disabled></textarea>
-        <button id="send" disabled>Send</button>
-        <button id="stop" type="button" hidden>Stop</button>
-        <button id="new" type="button" disabled>New chat</button>
-      </form>
-      <details class="settings"><summary>Settings</summary>
-        <label>Temperature <input id="temperature" type="number" min="0" max="2" step="0.05" /></label>
-        <label>Top-p <input id="top-p" type="number" min="0.01" max="1" step="0.01" /></label>
-        <label>Max new tokens <input id="max-tokens" type="number" min="1" step="1" value="1024" /></label>
-      </details>
-      <p id="stats" class="stats"></p>`;
-    const $ = <T extends HTMLElement>(id: string) => this.root.getElementById(id) as T;
-    $('demo').addEventListener('click', () => void this.load(DEMO_MODEL));
-    $('remote').addEventListener('submit', (e) => {
+    if (this.root.childNodes.length) return;
+    this.root.innerHTML = `<style>${APP_CSS}</style>${TEMPLATE}`;
+    this.$('demo').addEventListener('click', () => void this.load({ kind: 'remote', source: DEMO_MODEL }));
+    this.$('remote').addEventListener('submit', (e) => {
       e.preventDefault();
-      const v = $<HTMLInputElement>('source').value.trim();
-      if (v) void this.load(v);
+      const source = this.$<HTMLInputElement>('source').value.trim();
+      if (source) void this.load({ kind: 'remote', source });
     });
-    $<HTMLInputElement>('files').addEventListener('change', (e) => {
-      const files = [...((e.target as HTMLInputElement).files ?? [])];
-      if (files.length) void this.load(files.length === 1 && files[0].name.endsWith('.gguf') ? files[0] : files);
+    for (const id of ['files', 'folder']) {
+      this.$<HTMLInputElement>(id).addEventListener('change', (e) => {
+        const input = e.target as HTMLInputElement;
+        const files = [...(input.files ?? [])];
+        input.value = '';
+        if (files.length) this.loadLocal(files);
+      });
+    }
+    this.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      this.classList.add('dragging');
     });
-    this.addEventListener('dragover', (e) => e.preventDefault());
+    this.addEventListener('dragleave', () => this.classList.remove('dragging'));
     this.addEventListener('drop', (e) => {
       e.preventDefault();
-      const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) void this.load(files.length === 1 && files[0].name.endsWith('.gguf') ? files[0] : files);
+      this.classList.remove('dragging');
+      if (e.dataTransfer) void filesFromDrop(e.dataTransfer).then((files) => this.loadLocal(files), (err: unknown) => this.fail(err));
     });
-    $('chat').addEventListener('submit', (e) => {
-      e.preventDefault();
-      const input = $<HTMLTextAreaElement>('input');
-      const text = input.value.trim();
-      if (!text || this.abort) return;
-      input.value = '';
-      void this.send(text);
-    });
-    $('stop').addEventListener('click', () => this.abort?.abort());
-    $('new').addEventListener('click', () => {
-      this.messages = [];
-      $('messages').replaceChildren();
-      void this.engine?.reset();
-    });
+    this.$('cancel').addEventListener('click', () => this.download?.abort());
+    for (const [field] of SETTINGS) this.$(field).addEventListener('input', () => this.applySettings());
+    this.applySettings();
+    void this.refreshKept();
   }
 
-  private el<T extends HTMLElement>(id: string): T {
-    return this.root.getElementById(id) as T;
-  }
+  // ---- loading ----
 
-  private async load(input: ModelInput): Promise<void> {
-    const status = this.el('status');
-    const progress = this.el<HTMLProgressElement>('progress');
-    this.engine ??= createWorkerEngine();
-    progress.hidden = false;
-    status.textContent = 'Opening the model…';
-    const t0 = performance.now();
+  private loadLocal(files: File[]): void {
     try {
-      this.info = await this.engine.load(input, { contextLength: 4096 }, (p) => {
-        progress.max = p.totalBytes || 1;
-        progress.value = p.loadedBytes;
-        const s = (performance.now() - t0) / 1000;
-        const speed = p.loadedBytes / Math.max(s, 1e-3);
-        const left = speed > 0 ? (p.totalBytes - p.loadedBytes) / speed : 0;
-        status.textContent = `${p.phase}: ${mib(p.loadedBytes)} of ${mib(p.totalBytes)} (${mib(speed)}/s, ${left.toFixed(0)} s left)`;
+      void this.load({ kind: 'local', input: modelInputFromFiles(files) });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async load(choice: Choice): Promise<void> {
+    if (this.busy) return;
+    this.setBusy(true);
+    this.say(`Opening ${choice.kind === 'local' ? 'the local files' : choice.source}…`);
+    const meter = createProgressMeter();
+    const show = (p: ProgressReport) => {
+      const v = meter(p);
+      const bar = this.$<HTMLProgressElement>('progress');
+      if (v.fraction === null) bar.removeAttribute('value');
+      else bar.value = v.fraction;
+      this.$('progress-text').textContent = v.text;
+    };
+    try {
+      const input = await this.modelInput(choice, show);
+      this.$('cancel').hidden = true;
+      const info = await loadModel(this.engine, input, { contextLength: CONTEXT_LENGTH }, show);
+      // A kept copy is a list of Files to the engine: name it by where it came from.
+      this.ready(info, choice.kind === 'local' ? info.name : choice.source);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.download = null;
+      this.setBusy(false);
+      void this.refreshKept();
+    }
+  }
+
+  /** What the engine is given: the source itself, or the kept copy after downloading what is missing. */
+  private async modelInput(choice: Choice, show: (p: ProgressReport) => void): Promise<ModelInput> {
+    if (choice.kind === 'local') return choice.input;
+    const keep = choice.kind === 'kept' || this.$<HTMLInputElement>('keep').checked;
+    if (!keep) return choice.source;
+    const key = choice.kind === 'kept' ? choice.key : modelKeyOf(choice.source, location.href).key;
+    const kept = await readManifest(this.store, key);
+    // A complete copy opens without the network; anything else downloads what is missing.
+    if (!kept || !isComplete(kept)) {
+      this.download = new AbortController();
+      this.$('cancel').hidden = false;
+      const { persisted } = await downloadModel(kept?.source ?? choice.source, {
+        store: this.store,
+        storage: navigator.storage ?? null,
+        base: location.href,
+        signal: this.download.signal,
+        onProgress: show,
       });
-      // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95).
-      this.el<HTMLInputElement>('temperature').value = String(this.info.generation.temperature ?? 0.6);
-      this.el<HTMLInputElement>('top-p').value = String(this.info.generation.topP ?? 0.95);
-      status.textContent = `${this.info.name} ready on ${this.info.adapter} (${mib(this.info.weightBytes)} of weights, ${this.info.contextLength}-token context)`;
-      for (const id of ['input', 'send', 'new']) (this.el(id) as HTMLButtonElement).disabled = false;
-    } catch (e) {
-      status.textContent = explain(e);
-    } finally {
-      progress.hidden = true;
+      this.$('persist-note').hidden = persisted;
     }
+    return cachedModelFiles(this.store, key);
   }
 
-  private async send(text: string): Promise<void> {
-    const engine = this.engine!;
-    this.messages.push({ role: 'user', content: text });
-    this.bubble('user').textContent = text;
-    const turn = this.bubble('assistant');
-    const think = document.createElement('details');
-    think.open = true;
-    const summary = document.createElement('summary');
-    summary.textContent = 'Thinking…';
-    const reasoning = document.createElement('div');
-    think.append(summary, reasoning);
-    const answer = document.createElement('div');
-    answer.className = 'answer';
-    turn.append(think, answer);
-    this.abort = new AbortController();
-    this.el('stop').hidden = false;
-    this.el('stats').textContent = '';
-    let reply = '';
-    const t0 = performance.now();
+  private ready(info: ModelInfo, label: string): void {
+    // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95).
+    this.$<HTMLInputElement>('temperature').value = String(info.generation.temperature ?? 0.6);
+    this.$<HTMLInputElement>('top-p').value = String(info.generation.topP ?? 0.95);
+    this.applySettings();
+    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
+    chat.engine = this.engine;
+    void chat.newChat();
+    const template = info.hasChatTemplate ? '' : ' It has no chat template, so chat turns may not be formatted as it expects.';
+    this.say(`${label} ready on ${info.adapter} (${formatBytes(info.weightBytes)} of weights, ${info.contextLength}-token context).${template}`);
+  }
+
+  private fail(e: unknown): void {
+    const name = (e as { name?: string })?.name;
+    const text = name === 'AbortError' ? 'Download paused: load the model again to resume where it stopped.' : explainError(e);
+    this.say(text, true);
+  }
+
+  // ---- kept models ----
+
+  private async refreshKept(): Promise<void> {
     try {
-      const prompt = await engine.renderChat(this.messages);
-      const ids = await engine.encode(prompt);
-      const parser: ThinkParser = createThinkParser({ startsInThink: templateOpensThink(prompt) });
-      let thoughtFor: number | null = null;
-      const setting = (id: string) => Number(this.el<HTMLInputElement>(id).value);
-      const opts = { maxNewTokens: setting('max-tokens'), temperature: setting('temperature'), topP: setting('top-p') };
-      for await (const chunk of engine.generate(ids, { ...opts, signal: this.abort.signal })) {
-        if (chunk.type === 'done') {
-          this.showStats(chunk, ids.length);
-          break;
-        }
-        reply += chunk.text;
-        const d = parser.push(chunk.text);
-        reasoning.textContent += d.reasoning;
-        answer.textContent += d.answer;
-        if (!parser.thinking && thoughtFor === null) {
-          thoughtFor = (performance.now() - t0) / 1000;
-          summary.textContent = `Thought for ${thoughtFor.toFixed(1)} s`;
-          think.open = false;
-        }
+      const models = await listCachedModels(this.store);
+      renderCachedModels(this.$('cached'), models, {
+        open: (m) => void this.load({ kind: 'kept', key: m.key, source: m.source }),
+        remove: (m) => void deleteCachedModel(this.store, m.key).then(() => this.refreshKept(), (e: unknown) => this.fail(e)),
+      });
+      const est = await navigator.storage?.estimate();
+      if (est?.quota !== undefined) {
+        this.$('storage').textContent = `This site stores ${formatBytes(est.usage ?? 0)}; the browser allows up to ${formatBytes(est.quota)}.`;
       }
-      const tail = parser.finish();
-      reasoning.textContent += tail.reasoning;
-      answer.textContent += tail.answer;
-      if (!reasoning.textContent) think.remove();
-      this.messages.push({ role: 'assistant', content: reply });
     } catch (e) {
-      answer.textContent += `\n[${explain(e)}]`;
-      this.messages.pop();
-    } finally {
-      this.abort = null;
-      this.el('stop').hidden = true;
+      // IndexedDB can be off (some private windows): the app still works without kept copies.
+      this.$('storage').textContent = `Models cannot be kept in this browser: ${explainError(e)}`;
     }
   }
 
-  private showStats(done: Extract<GenerationChunk, { type: 'done' }>, promptTokens: number): void {
-    const s = done.stats;
-    const tps = s.generatedTokens > 1 ? ((s.generatedTokens - 1) / s.decodeMs) * 1000 : 0;
-    const why = s.finishReason === 'context-full' ? ' — the context is full: start a new chat' : '';
-    this.el('stats').textContent =
-      `${s.generatedTokens} tokens at ${tps.toFixed(1)} tok/s; prefilled ${s.prefilledTokens} of ${promptTokens} prompt tokens; ` +
-      `context ${promptTokens + s.generatedTokens} / ${this.info!.contextLength}${why}`;
+  // ---- view ----
+
+  private applySettings(): void {
+    const chat = this.$('chat');
+    for (const [field, attr] of SETTINGS) {
+      const v = this.$<HTMLInputElement | HTMLTextAreaElement>(field).value;
+      if (v.trim()) chat.setAttribute(attr, v);
+      else chat.removeAttribute(attr);
+    }
   }
 
-  private bubble(role: 'user' | 'assistant'): HTMLElement {
-    const div = document.createElement('div');
-    div.className = `msg ${role}`;
-    this.el('messages').append(div);
-    return div;
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.$('progress-row').hidden = !busy;
+    this.$('cancel').hidden = true;
+    this.root.querySelectorAll<HTMLButtonElement>('.picker button:not(#cancel), .cached button').forEach((b) => (b.disabled = busy));
   }
-}
 
-function mib(n: number): string {
-  return `${(n / 2 ** 20).toFixed(1)} MiB`;
-}
+  private say(text: string, isError = false): void {
+    const status = this.$('status');
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+  }
 
-/** Errors in plain words, with what to do. */
-function explain(e: unknown): string {
-  const err = e as Error;
-  switch (err?.name) {
-    case 'WebGpuUnavailableError':
-      return `${err.message}`;
-    case 'GpuLimitError':
-      return `This GPU cannot hold the model: ${err.message}`;
-    case 'FormatError':
-    case 'HttpError':
-      return `The model files could not be read: ${err.message}`;
-    case 'UnsupportedModelError':
-    case 'ModelLoadError':
-      return `This model is not supported: ${err.message}`;
-    case 'ContextOverflowError':
-      return `${err.message}`;
-    default:
-      return `Something went wrong: ${err?.message ?? String(e)}`;
+  private $<T extends HTMLElement = HTMLElement>(id: string): T {
+    return this.root.getElementById(id) as T;
   }
 }
 
 customElements.define('r1-app', R1App);
+
+// The app shell (not the models: those live in IndexedDB) is cached for offline visits; only in
+// production builds, where the file names are stable and the dev server's live modules are absent.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch((e: unknown) => {
+    // Offline visits are a convenience: the page works the same without them.
+    console.warn('r1-webgpu: offline support is off, the service worker did not register:', e);
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * The app page with a scripted engine (fixtures/fake-engine.ts) in place of the GPU: the demo
+ * model really downloads from the dev server into IndexedDB and is handed to the engine as Files;
+ * the kept copy opens again without the network, resumes after a failed download, and is deleted;
+ * settings reach the engine; errors read as plain words. Screenshots are attached.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+
+const DEMO_DIR = path.join(REPO_ROOT, '.cache/demo-model');
+const MIB16 = 16 * 2 ** 20;
+
+test.skip(() => {
+  try {
+    readFileSync(path.join(DEMO_DIR, 'config.json'));
+    return false;
+  } catch {
+    return true;
+  }
+}, 'the demo model is not built: run `npm run models -- --demo` (npm start builds it too)');
+
+type FakeWindow = { fake: { loads: unknown[]; lastOptions: Record<string, unknown>; calls: string[] } };
+
+/** Opens the app with a scripted engine set on <r1-app>. */
+async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.evaluate(async () => {
+    const url = '/e2e/ui/fixtures/fake-engine.ts';
+    const { createFakeEngine } = (await import(url)) as typeof import('./fixtures/fake-engine.ts');
+    const fake = createFakeEngine({ tokenDelayMs: 2, loadDelayMs: 30 });
+    (window as unknown as { fake: unknown }).fake = fake;
+    (document.querySelector('r1-app') as unknown as { engine: unknown }).engine = fake;
+  });
+}
+
+/** What the engine was last given: file names and sizes, or the string. */
+const lastLoad = (page: Page) =>
+  page.evaluate(() => {
+    const input = (window as unknown as FakeWindow).fake.loads.at(-1);
+    if (typeof input === 'string') return input;
+    const files = (Array.isArray(input) ? input : [input]) as File[];
+    return Object.fromEntries(files.map((f) => [f.name, f.size]));
+  });
+
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+}
+
+test('demo model: downloaded into the browser, loaded with progress, settings reach the engine, opened again offline, deleted', async ({ page }, testInfo) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await expect(app.locator('.note')).toContainText('random weights');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.locator('#progress-text')).toContainText(/Downloading: .* of \d+\.\d MiB|Uploading the weights/);
+  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+  await shot(page, testInfo, 'loaded');
+
+  // The engine got the kept copy as Files, byte for byte the served model.
+  const sizes = await lastLoad(page);
+  const st = (f: string) => readFileSync(path.join(DEMO_DIR, f)).length;
+  expect(sizes).toMatchObject({ 'config.json': st('config.json'), 'tokenizer.json': st('tokenizer.json'), 'model.safetensors': st('model.safetensors') });
+  const same = await page.evaluate(async () => {
+    const files = (window as unknown as { fake: { loads: File[][] } }).fake.loads[0];
+    const kept = await files.find((f) => f.name === 'model.safetensors')!.arrayBuffer();
+    const served = await (await fetch('/demo-model/model.safetensors')).arrayBuffer();
+    const hex = async (b: ArrayBuffer) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', b))].map((x) => x.toString(16)).join('');
+    return (await hex(kept)) === (await hex(served));
+  });
+  expect(same).toBe(true);
+
+  // Sampling defaults come from the model; edits go to the chat and on to the engine.
+  await app.locator('.settings summary').click();
+  await expect(app.locator('#temperature')).toHaveValue('0.6');
+  await expect(app.locator('#top-p')).toHaveValue('0.95');
+  await app.locator('#temperature').fill('0.3');
+  await app.locator('#max-tokens').fill('300');
+  await app.locator('#input').fill('Hello!');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('#stats')).toContainText('context used');
+  await expect(app.locator('.answer strong')).toHaveText('the answer');
+  expect(await page.evaluate(() => (window as unknown as FakeWindow).fake.lastOptions)).toEqual({ temperature: 0.3, topP: 0.95, maxNewTokens: 300 });
+
+  // The kept copy is listed, and opens on the next visit without touching the network.
+  await app.locator('#cached-section summary').click();
+  const item = app.locator('#cached li');
+  await expect(item).toHaveCount(1);
+  await expect(item.locator('.name')).toHaveText('/demo-model/');
+  await expect(item.locator('.size')).toHaveText(/^\d+\.\d MiB$/);
+  await shot(page, testInfo, 'chat-and-kept-model');
+  await openApp(page);
+  const modelRequests: string[] = [];
+  page.on('request', (r) => r.url().includes('/demo-model/') && modelRequests.push(r.url()));
+  await app.locator('#cached-section summary').click();
+  await app.locator('#cached li').getByRole('button', { name: 'Open' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on');
+  expect(modelRequests).toEqual([]);
+  expect(Object.keys(await lastLoad(page))).toContain('model.safetensors');
+
+  await app.locator('#cached li').getByRole('button', { name: 'Delete' }).click();
+  await expect(app.locator('#cached li')).toHaveText('No model is kept in this browser yet.');
+});
+
+test('an interrupted download resumes at the first missing chunk', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  // The connection "drops" for everything past the first 16 MiB chunk of the weights.
+  await page.route('**/demo-model/model.safetensors', (route) => {
+    const start = Number(route.request().headers().range?.match(/bytes=(\d+)/)?.[1] ?? 0);
+    return start >= MIB16 ? route.abort('connectionreset') : route.continue();
+  });
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('The model files could not be read', { timeout: 20_000 });
+  await app.locator('#cached-section summary').click();
+  await expect(app.locator('#cached li .size')).toHaveText(/^\d+\.\d MiB of \d+\.\d MiB \(download paused\)$/);
+
+  await page.unroute('**/demo-model/model.safetensors');
+  const starts: number[] = [];
+  page.on('request', (r) => {
+    const m = r.url().endsWith('/model.safetensors') ? r.headers().range?.match(/bytes=(\d+)-(\d+)/) : null;
+    if (m && m[2] !== '0') starts.push(Number(m[1]));
+  });
+  await app.locator('#cached li').getByRole('button', { name: 'Resume' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on');
+  expect(Math.min(...starts)).toBe(MIB16);
+  await expect(app.locator('#cached li .size')).toHaveText(/^\d+\.\d MiB$/);
+});
+
+test('local files: a dropped .gguf goes to the engine as it is; a wrong file is explained', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await app.locator('#files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await expect(app.getByRole('status')).toContainText('notes.txt is not a model: give a .gguf file, or a Hugging Face model folder');
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(64)], 'tiny.Q8_0.gguf'));
+    document.querySelector('r1-app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await expect(app.getByRole('status')).toContainText('ready on');
+  expect(await lastLoad(page)).toEqual({ 'tiny.Q8_0.gguf': 64 });
+});
+
+test('a source that is not a model folder is explained in plain words', async ({ page }, testInfo) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await app.locator('#source').fill('/test-models/does-not-exist/');
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText('The model could not be found');
+  await expect(app.getByRole('status')).toContainText('has no config.json');
+  await app.locator('#source').fill('not a model');
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText('is not a model location');
+  await shot(page, testInfo, 'error');
+});

@@ -1,0 +1,189 @@
+/**
+ * <r1-chat> against a scripted engine (fixtures/fake-engine.ts), so the UI is tested without a GPU:
+ * the think block streams and collapses with its timing, the answer renders Markdown, code and math,
+ * hostile model output stays inert, stop / regenerate / new chat work, and a full context is
+ * explained with a way out. Screenshots are attached to the report.
+ */
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+
+async function open(page: Page, query = ''): Promise<void> {
+  await page.goto(`/e2e/ui/fixtures/embed.html${query}`);
+  await page.waitForFunction(() => (window as unknown as { chatReady?: boolean }).chatReady === true);
+}
+
+/** Records every event the chat elements fire, by element id. */
+async function recordEvents(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const log: { id: string; type: string; detail: unknown }[] = [];
+    (window as unknown as { events: typeof log }).events = log;
+    for (const el of document.querySelectorAll('r1-chat')) {
+      for (const type of ['ready', 'token', 'thinking-done', 'done', 'error']) {
+        el.addEventListener(type, (e) => log.push({ id: el.id, type, detail: (e as CustomEvent).detail }));
+      }
+    }
+  });
+}
+
+const events = (page: Page, type: string) =>
+  page.evaluate((t) => (window as unknown as { events: { type: string; detail: unknown; id: string }[] }).events.filter((e) => e.type === t), type);
+
+const setDelay = (page: Page, ms: number) =>
+  page.evaluate((d) => ((window as unknown as { fakeEngine: { script: { tokenDelayMs: number } } }).fakeEngine.script.tokenDelayMs = d), ms);
+
+async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+}
+
+test('reasoning streams open, collapses with its time; the answer renders and hostile output is inert', async ({ page }, testInfo) => {
+  await open(page, '?delay=25');
+  await recordEvents(page);
+  const chat = page.locator('#a');
+  await chat.locator('#input').fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.msg.user')).toHaveText('Hello!');
+
+  const think = chat.locator('details.thinking');
+  await expect(think.locator('summary')).toHaveText('Thinking…');
+  await expect(think).toHaveAttribute('open', '');
+  await expect(think.locator('.reasoning')).toContainText('The user greets me');
+  await shot(page, testInfo, 'thinking');
+  await setDelay(page, 3);
+
+  await expect(think.locator('summary')).toHaveText(/^Thought for \d+\.\d s$/);
+  await expect(think).not.toHaveAttribute('open');
+  const answer = chat.locator('.answer');
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  await expect(answer.locator('strong')).toHaveText('the answer');
+  await expect(answer.locator('pre code')).toHaveText('console.log("<b>not bold</b>");');
+  await expect(answer.locator('.katex')).toHaveCount(2);
+  await expect(answer.locator('.katex-display')).toHaveCount(1);
+  await expect(chat.locator('#stats')).toContainText(/prefilled \d+ of \d+ prompt tokens/);
+  await expect(chat.locator('#stats')).toContainText(/context used \d+ of 4096 tokens/);
+
+  // Hostile HTML shows as text; nothing from the model ran or became live markup.
+  await expect(answer).toContainText('<script>window.__pwned = "script"</script>');
+  await expect(answer).toContainText('<img src=x onerror=');
+  for (const sel of ['script', 'img', 'iframe', 'a[href^="javascript" i]', '[onerror]']) {
+    await expect(chat.locator(`.msg ${sel}`)).toHaveCount(0);
+  }
+  await expect(answer.getByText('click me')).toBeVisible();
+  await answer.getByText('click me').click();
+  await think.locator('summary').click();
+  await expect(think.locator('.reasoning')).toContainText('<img src=x onerror=');
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+
+  const thinkingDone = await events(page, 'thinking-done');
+  expect(thinkingDone).toHaveLength(1);
+  expect(typeof thinkingDone[0].detail).toBe('number');
+  const done = await events(page, 'done');
+  expect(done[0].detail).toMatchObject({ finishReason: 'stop' });
+  expect((await events(page, 'token')).length).toBeGreaterThan(50);
+  await shot(page, testInfo, 'answered');
+});
+
+test('stop mid-generation, regenerate, a second turn reuses the prefix, new chat', async ({ page }, testInfo) => {
+  await open(page, '?delay=40');
+  const chat = page.locator('#a');
+  await chat.locator('#input').fill('Hi');
+  await chat.locator('#input').press('Enter');
+  await expect(chat.locator('.reasoning')).toContainText('The user');
+  await chat.getByRole('button', { name: 'Stop' }).click();
+  await expect(chat.locator('.turn-note')).toHaveText('Stopped.');
+  await expect(chat.locator('details.thinking summary')).toContainText('stopped before answering');
+  await expect(chat.getByRole('button', { name: 'Stop' })).toBeHidden();
+  await expect(chat.getByRole('button', { name: 'Send' })).toBeEnabled();
+  await shot(page, testInfo, 'stopped');
+
+  await setDelay(page, 2);
+  await chat.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(chat.locator('.answer strong')).toHaveText('the answer');
+  await expect(chat.locator('.msg.assistant')).toHaveCount(1);
+  await expect(chat.locator('.turn-note')).toHaveCount(0);
+
+  await chat.locator('#input').fill('And again?');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.msg.assistant .answer strong')).toHaveCount(2);
+  await expect(chat.getByRole('button', { name: 'Stop' })).toBeHidden();
+  const m = (await chat.locator('#stats').textContent())!.match(/prefilled (\d+) of (\d+)/)!;
+  expect(Number(m[1])).toBeLessThan(Number(m[2]));
+  // Earlier answers go back without their reasoning.
+  const sent = await page.evaluate(() => (window as unknown as { fakeEngine: { lastMessages: { role: string; content: string }[] } }).fakeEngine.lastMessages);
+  expect(sent.map((x) => x.role)).toEqual(['user', 'assistant', 'user']);
+  expect(sent[1].content.startsWith('Here is **the answer**.')).toBe(true);
+  expect(sent[1].content).not.toContain('The user greets me');
+
+  await chat.getByRole('button', { name: 'New chat' }).click();
+  await expect(chat.locator('.msg')).toHaveCount(0);
+  await expect(chat.locator('#stats')).toHaveText('');
+  expect(await page.evaluate(() => (window as unknown as { fakeEngine: { calls: string[] } }).fakeEngine.calls.at(-1))).toBe('reset');
+});
+
+test('a full context is explained, with "Drop oldest turns" and "New chat"', async ({ page }, testInfo) => {
+  await open(page, '?delay=1&context=560');
+  await recordEvents(page);
+  const chat = page.locator('#a');
+  const notice = chat.locator('.notice');
+  await chat.locator('#input').fill('First question');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  await expect(notice).toBeHidden();
+
+  // The second answer runs into the end of the 560-token window.
+  await chat.locator('#input').fill('Second question');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText("filled the model's context window (560 tokens)");
+  await expect(chat.locator('.turn-note').last()).toContainText('context window is full');
+  await shot(page, testInfo, 'context-full');
+  await notice.getByRole('button', { name: 'Drop oldest turns' }).click();
+  await expect(notice).toBeHidden();
+  await expect(chat.locator('.msg.user')).toHaveText(['Second question']);
+
+  // A question longer than the whole window: the engine refuses it (ContextOverflowError).
+  await chat.locator('#input').fill('x'.repeat(800));
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(notice).toContainText("longer than the model's context window (560 tokens)");
+  await expect(chat.locator('.turn-note.error')).toContainText("no longer fits in the model's context window");
+  expect((await events(page, 'error')).map((e) => (e.detail as { name: string }).name)).toEqual(['ContextOverflowError']);
+  await notice.getByRole('button', { name: 'Drop oldest turns' }).click();
+  await expect(notice).toContainText('too long for the context window');
+  await notice.getByRole('button', { name: 'New chat' }).click();
+  await expect(notice).toBeHidden();
+  await expect(chat.locator('.msg')).toHaveCount(0);
+});
+
+test('two chats on a plain page share one engine and take turns generating', async ({ page }, testInfo) => {
+  await open(page, '?delay=3');
+  const a = page.locator('#a');
+  const b = page.locator('#b');
+  await a.locator('#input').fill('Question for A');
+  await b.locator('#input').fill('Question for B');
+  // B asks while A is generating: B waits for the engine instead of failing.
+  await a.getByRole('button', { name: 'Send' }).click();
+  await b.getByRole('button', { name: 'Send' }).click();
+  await expect(a.getByRole('button', { name: 'Stop' })).toBeVisible();
+  await expect(a.locator('#stats')).toContainText('tok/s');
+  await expect(b.locator('#stats')).toContainText('tok/s');
+  await expect(a.locator('.answer strong')).toHaveText('the answer');
+  await expect(b.locator('.answer strong')).toHaveText('the answer');
+  const fake = await page.evaluate(() => {
+    const f = (window as unknown as { fakeEngine: { maxConcurrent: number; loads: unknown[]; lastMessages: unknown[] } }).fakeEngine;
+    return { maxConcurrent: f.maxConcurrent, loads: f.loads.length };
+  });
+  expect(fake).toEqual({ maxConcurrent: 1, loads: 1 });
+  // The page's styling reaches inside: a custom property and a ::part rule.
+  await expect(b.locator('#send')).toHaveCSS('background-color', 'rgb(176, 48, 106)');
+  await expect(b.locator('#send')).toHaveCSS('text-transform', 'uppercase');
+  await shot(page, testInfo, 'two-chats');
+});
+
+test('a model that fails to load is explained in plain words', async ({ page }) => {
+  await open(page, '?loadError=ModelSourceError');
+  await recordEvents(page);
+  const chat = page.locator('#a');
+  await expect(chat.locator('.status')).toContainText('The model could not be found');
+  await chat.locator('#input').fill('Anyone there?');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.turn-note.error')).toContainText('The model could not be found');
+  expect((await events(page, 'error')).some((e) => (e.detail as { name: string }).name === 'ModelSourceError')).toBe(true);
+});

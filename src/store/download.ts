@@ -1,0 +1,127 @@
+/**
+ * Downloads a model into the browser (IndexedDB) chunk by chunk with HTTP range requests. Progress
+ * is saved after every chunk, so an interrupted download (closed tab, lost connection, Cancel)
+ * resumes at the first missing chunk; files whose size changed on the server start over.
+ */
+import { ModelSourceError } from '../engine/model-files.ts';
+import { FormatError } from '../formats/errors.ts';
+import { fileLabel, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { sourceFromUrl, type ByteSource, type UrlSourceOptions } from '../formats/source.ts';
+import type { KeyValueStore } from './kv-store.ts';
+import { CHUNK_BYTES, chunkCount, chunkKey, chunkSpan, mergeListing, storedBytes, totalBytes, type ModelManifest } from './manifest.ts';
+import { deleteChunks, readManifest, writeManifest } from './model-cache.ts';
+import { modelKeyOf, type ModelKey } from './model-key.ts';
+import { checkQuota, requestPersistence, type StorageLike } from './quota.ts';
+
+export interface DownloadProgress {
+  phase: 'downloading';
+  /** Bytes kept so far, including those of an earlier, interrupted download. */
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface DownloadOptions {
+  store: KeyValueStore;
+  /** navigator.storage in browsers; null skips the quota check and the persistence request. */
+  storage: StorageLike | null;
+  /** Resolves relative sources ("/demo-model/"): the page's address. */
+  base?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  fetch?: typeof fetch;
+  chunkBytes?: number;
+  /** Bytes per range request; a chunk is assembled from several, so progress moves smoothly. */
+  requestBytes?: number;
+}
+
+export interface DownloadResult {
+  manifest: ModelManifest;
+  /** Whether the browser agreed to keep the copy until the user deletes it. */
+  persisted: boolean;
+}
+
+const FOLDER_REQUIRED = ['config.json', 'tokenizer.json'];
+const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json'];
+const INDEX = 'model.safetensors.index.json';
+
+export async function downloadModel(source: string, opts: DownloadOptions): Promise<DownloadResult> {
+  const { store } = opts;
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+  const requestBytes = Math.min(opts.requestBytes ?? 4 * 2 ** 20, chunkBytes);
+  const id = modelKeyOf(source, opts.base);
+  const remote = await listRemote(id, { fetch: opts.fetch });
+  const previous = await readManifest(store, id.key);
+  const { manifest, stale } = mergeListing(
+    previous,
+    { version: 1, key: id.key, source: previous?.source ?? source.trim(), kind: id.kind, chunkBytes },
+    remote.map((r) => ({ path: r.path, sizeBytes: r.src.size })),
+    Date.now(),
+  );
+  for (const f of stale) await deleteChunks(store, id.key, f.path);
+  await writeManifest(store, manifest);
+
+  const total = totalBytes(manifest);
+  let loaded = storedBytes(manifest);
+  await checkQuota(total - loaded, opts.storage);
+  const persisted = await requestPersistence(opts.storage);
+  opts.onProgress?.({ phase: 'downloading', loadedBytes: loaded, totalBytes: total });
+
+  for (const [i, file] of manifest.files.entries()) {
+    const src = remote[i].src;
+    for (let c = file.storedChunks; c < chunkCount(file.sizeBytes, chunkBytes); c++) {
+      const { offset, length } = chunkSpan(file.sizeBytes, chunkBytes, c);
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      for (let at = offset; at < offset + length; at += requestBytes) {
+        opts.signal?.throwIfAborted();
+        const bytes = await src.read(at, Math.min(requestBytes, offset + length - at));
+        parts.push(new Uint8Array(bytes));
+        loaded += bytes.length;
+        opts.onProgress?.({ phase: 'downloading', loadedBytes: loaded, totalBytes: total });
+      }
+      await store.set(chunkKey(id.key, file.path, c), new Blob(parts));
+      file.storedChunks = c + 1;
+      manifest.updatedAt = Date.now();
+      await writeManifest(store, manifest);
+    }
+  }
+  return { manifest, persisted };
+}
+
+/** The files to keep: the one .gguf, or a Hugging Face folder's config, tokenizer and weights. */
+async function listRemote(id: ModelKey, urlOpts: UrlSourceOptions): Promise<{ path: string; src: ByteSource }[]> {
+  if (id.kind === 'gguf') {
+    const src = id.url ? await sourceFromUrl(id.url, urlOpts) : await filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts).open(id.hf!.file!);
+    if (!src) throw new ModelSourceError(`${id.hf!.repo} has no file ${id.hf!.file}`);
+    const name = decodeURIComponent((id.url ? new URL(id.url).pathname : id.hf!.file!).split('/').pop()!);
+    return [{ path: name, src }];
+  }
+  const files: ModelFiles = id.url ? filesFromUrlBase(id.url, urlOpts) : filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts);
+  const out: { path: string; src: ByteSource }[] = [];
+  const add = async (path: string, required: boolean) => {
+    const src = await files.open(path);
+    if (src) out.push({ path, src });
+    else if (required) throw new ModelSourceError(missing(files.name, path));
+  };
+  for (const p of FOLDER_REQUIRED) await add(p, true);
+  for (const p of FOLDER_OPTIONAL) await add(p, false);
+  const index = (await readJson(files, INDEX)) as { weight_map?: Record<string, unknown> } | null;
+  if (!index) {
+    await add('model.safetensors', true);
+    return out;
+  }
+  await add(INDEX, true);
+  const shards = [...new Set(Object.values(index.weight_map ?? {}))];
+  for (const shard of shards) {
+    // Names come from the file: keep them inside the folder.
+    if (typeof shard !== 'string' || shard.startsWith('/') || shard.split(/[/\\]/).includes('..')) {
+      throw new FormatError(fileLabel(files, INDEX), `lists ${JSON.stringify(shard)}, which is not a file in the model folder`);
+    }
+    await add(shard, true);
+  }
+  return out;
+}
+
+function missing(folder: string, path: string): string {
+  const hint = path === 'config.json' ? ' (for a repo of .gguf files, name the file: owner/name/file.gguf)' : '';
+  return `${folder} has no ${path}: is it a Hugging Face model folder?${hint}`;
+}

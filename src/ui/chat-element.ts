@@ -1,0 +1,365 @@
+/**
+ * <r1-chat>: a chat with a DeepSeek-R1-Distill model, embeddable in any page.
+ *
+ *   <r1-chat model="owner/name" system-prompt="…" temperature="0.6" top-p="0.95" max-new-tokens="2048">
+ *
+ * Property `engine`: the RuntimeEngine to use (elements given the same engine share its model and
+ * take turns generating); by default the page's shared worker engine. Events (bubbling, composed):
+ * `ready` (ModelInfo), `token` ({ text, reasoning, answer }), `thinking-done` (seconds), `done`
+ * (GenerationStats), `error` ({ name, message }). Styling: see chat-style.ts.
+ */
+import type { ModelInfo, RuntimeEngine } from '../engine/api.ts';
+import type { GenerationStats } from '../engine/engine.ts';
+import type { GenerateOptions } from '../engine/settings.ts';
+import { templateOpensThink } from '../text/chat-template.ts';
+import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
+import { CHAT_CSS, installMathFonts } from './chat-style.ts';
+import { chatMessages, turnsToDrop, type Turn } from './conversation.ts';
+import { withEngineLock } from './engine-lock.ts';
+import { heldModel, loadModel } from './engine-model.ts';
+import { errorDetail, explainError } from './explain-error.ts';
+import { createProgressMeter } from './progress-meter.ts';
+import { sharedEngine } from './shared-engine.ts';
+import { createTurnView, type TurnView } from './turn-view.ts';
+
+const TEMPLATE = `
+  <div class="status" part="status" hidden><progress></progress><span class="status-text"></span></div>
+  <div class="messages" part="messages" id="messages" aria-live="polite"></div>
+  <div class="notice" part="notice" hidden>
+    <p class="notice-text"></p>
+    <button type="button" class="notice-new">New chat</button>
+    <button type="button" class="notice-drop">Drop oldest turns</button>
+  </div>
+  <form class="composer" part="composer">
+    <textarea id="input" part="input" rows="2" placeholder="Ask something… (Enter sends, Shift+Enter for a new line)" aria-label="Message"></textarea>
+    <button id="send" part="send" class="primary">Send</button>
+    <button id="stop" part="stop" type="button" hidden>Stop</button>
+    <button id="regenerate" part="regenerate" type="button" disabled>Regenerate</button>
+    <button id="new-chat" part="new-chat" type="button">New chat</button>
+  </form>
+  <p id="stats" class="stats" part="stats" aria-live="polite"></p>`;
+
+type ChatTurn = Turn & { view: TurnView };
+
+export class R1ChatElement extends HTMLElement {
+  static readonly observedAttributes = ['model'];
+  private engineRef: RuntimeEngine | null = null;
+  private turns: ChatTurn[] = [];
+  private running: AbortController | null = null;
+  private readonly root: ShadowRoot;
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    this.root.innerHTML = `<style>${CHAT_CSS}</style>${TEMPLATE}`;
+    // A page may set `engine` before this element was defined: that value shadows the accessor.
+    if (Object.prototype.hasOwnProperty.call(this, 'engine')) {
+      const early = (this as unknown as { engine: RuntimeEngine }).engine;
+      delete (this as unknown as { engine?: RuntimeEngine }).engine;
+      this.engineRef = early;
+    }
+    this.wire();
+  }
+
+  get engine(): RuntimeEngine {
+    this.engineRef ??= sharedEngine();
+    return this.engineRef;
+  }
+
+  set engine(engine: RuntimeEngine) {
+    this.engineRef = engine;
+    this.scheduleLoad();
+  }
+
+  connectedCallback(): void {
+    installMathFonts(this.ownerDocument);
+    this.scheduleLoad();
+  }
+
+  disconnectedCallback(): void {
+    // A removed chat must not keep a shared engine busy.
+    this.stop();
+  }
+
+  attributeChangedCallback(): void {
+    this.scheduleLoad();
+  }
+
+  /** Asks the model; the answer streams into the chat. */
+  async send(text: string): Promise<void> {
+    if (this.running || !text.trim()) return;
+    const view = createTurnView(this.$('messages'), text);
+    this.turns.push({ user: text, answer: '', status: 'pending', view });
+    await this.generate();
+  }
+
+  /** Stops the generation under way (or waiting for the engine). */
+  stop(): void {
+    this.running?.abort();
+  }
+
+  /** Answers the last question again. */
+  async regenerate(): Promise<void> {
+    const last = this.turns.at(-1);
+    if (this.running || !last) return;
+    last.view.clearAnswer();
+    await this.generate();
+  }
+
+  /** Forgets the conversation, here and in the engine's cache. */
+  async newChat(): Promise<void> {
+    this.stop();
+    // The stopped generation winds down behind the engine lock; this chat is free at once.
+    this.running = null;
+    for (const t of this.turns) t.view.remove();
+    this.turns = [];
+    this.$('stats').textContent = '';
+    this.hideNotice();
+    this.updateButtons();
+    const engine = this.engineRef;
+    if (engine) await withEngineLock(engine, () => engine.reset()).catch((e: unknown) => this.emit('error', errorDetail(e)));
+  }
+
+  // ---- generation ----
+
+  private async generate(): Promise<void> {
+    const turn = this.turns.at(-1)!;
+    const engine = this.engine;
+    const controller = new AbortController();
+    this.running = controller;
+    turn.status = 'pending';
+    turn.answer = '';
+    this.hideNotice();
+    this.$('stats').textContent = '';
+    this.updateButtons();
+    let stats: GenerationStats | null = null;
+    let info: ModelInfo | null = null;
+    // After "New chat" an ending generation belongs to a conversation that is gone: it shows nothing.
+    const gone = () => !this.turns.includes(turn);
+    try {
+      info = await this.modelInfo(engine);
+      stats = await withEngineLock(engine, () => this.stream(engine, turn, controller.signal), controller.signal);
+      if (gone()) return;
+      turn.status = 'done';
+      turn.view.flush();
+      this.finished(turn, stats, info);
+    } catch (e) {
+      if (gone()) return;
+      turn.view.flush();
+      turn.status = 'failed';
+      const { name } = errorDetail(e);
+      turn.view.note(explainError(e), name === 'AbortError' ? 'info' : 'error');
+      if (name !== 'AbortError') this.emit('error', errorDetail(e));
+      if (name === 'ContextOverflowError') {
+        this.showNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}. Start a new chat, or drop the oldest turns and ask again.`);
+      }
+    } finally {
+      if (this.running === controller) this.running = null;
+      this.updateButtons();
+    }
+  }
+
+  /** One generation, holding the engine: prompt, tokens, the stream split into reasoning and answer. */
+  private async stream(engine: RuntimeEngine, turn: ChatTurn, signal: AbortSignal): Promise<GenerationStats> {
+    const prompt = await engine.renderChat(chatMessages(this.turns, this.getAttribute('system-prompt') ?? ''));
+    const ids = await engine.encode(prompt);
+    const parser = createThinkParser({ startsInThink: templateOpensThink(prompt) });
+    const t0 = performance.now();
+    let thinking = parser.thinking;
+    let reasoned = false;
+    const apply = (d: ThinkDelta) => {
+      reasoned ||= d.reasoning.length > 0;
+      turn.view.addReasoning(d.reasoning);
+      turn.view.addAnswer(d.answer);
+      turn.answer += d.answer;
+    };
+    let stats: GenerationStats | null = null;
+    for await (const chunk of engine.generate(ids, { ...this.settings(), signal })) {
+      if (chunk.type === 'done') {
+        stats = chunk.stats;
+        continue;
+      }
+      const d = parser.push(chunk.text);
+      apply(d);
+      if (thinking && !parser.thinking) {
+        const seconds = (performance.now() - t0) / 1000;
+        if (reasoned) turn.view.thinkingDone(seconds, true);
+        this.emit('thinking-done', seconds);
+      }
+      thinking = parser.thinking;
+      this.emit('token', { text: chunk.text, ...d });
+    }
+    apply(parser.finish());
+    if (thinking && reasoned) turn.view.thinkingDone((performance.now() - t0) / 1000, false);
+    if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
+    return stats;
+  }
+
+  private finished(turn: ChatTurn, stats: GenerationStats, info: ModelInfo | null): void {
+    const ctx = info?.contextLength;
+    if (stats.finishReason === 'abort') turn.view.note('Stopped.');
+    if (stats.finishReason === 'length') turn.view.note(`Stopped at the limit of ${stats.generatedTokens} new tokens (raise "max new tokens" for longer answers).`);
+    if (stats.finishReason === 'context-full') {
+      turn.view.note('Cut off: the context window is full.');
+      this.showNotice(`The conversation filled the model's context window${ctx ? ` (${ctx} tokens)` : ''}, so the answer was cut off. Start a new chat, or drop the oldest turns to make room.`);
+    }
+    const tps = stats.generatedTokens > 1 && stats.decodeMs > 0 ? ((stats.generatedTokens - 1) / stats.decodeMs) * 1000 : 0;
+    const used = stats.promptTokens + stats.generatedTokens;
+    this.$('stats').textContent =
+      `${stats.generatedTokens} tokens at ${tps.toFixed(1)} tok/s · prefilled ${stats.prefilledTokens} of ${stats.promptTokens} prompt tokens · ` +
+      `context used ${used}${ctx ? ` of ${ctx}` : ''} tokens`;
+    this.emit('done', stats);
+  }
+
+  /** Drops the oldest turns until the conversation takes at most half the context; asks the last question again if it failed. */
+  private async dropOldestTurns(): Promise<void> {
+    if (this.running) return;
+    const engine = this.engine;
+    const info = await heldModel(engine)?.catch(() => null);
+    const system = this.getAttribute('system-prompt') ?? '';
+    const measure = async (n: number) => (await engine.encode(await engine.renderChat(chatMessages(this.turns.slice(n), system)))).length;
+    try {
+      const n = await turnsToDrop(this.turns.length, info ? info.contextLength / 2 : Infinity, measure);
+      if (n === null) {
+        this.showNotice('Your last message alone is too long for the context window: start a new chat with a shorter message.');
+        return;
+      }
+      for (const t of this.turns.splice(0, n)) t.view.remove();
+      this.hideNotice();
+      if (this.turns.at(-1)?.status === 'failed') await this.regenerate();
+    } catch (e) {
+      this.showNotice(explainError(e));
+    } finally {
+      this.updateButtons();
+    }
+  }
+
+  // ---- model ----
+
+  private loadTimer = 0;
+  /** The load whose outcome this element shows (and announces with `ready`). */
+  private watchedLoad: Promise<ModelInfo> | null = null;
+
+  /** Loads the `model` attribute's model, after the current task so that a page can set `engine` first. */
+  private scheduleLoad(): void {
+    clearTimeout(this.loadTimer);
+    this.loadTimer = window.setTimeout(() => {
+      // Errors show in the status line; without a model attribute there is nothing to load yet.
+      if (this.getAttribute('model') && this.isConnected) this.modelInfo(this.engine).catch(() => {});
+    });
+  }
+
+  /** The model of the `model` attribute (loading it when needed), or what the engine was given elsewhere. */
+  private modelInfo(engine: RuntimeEngine): Promise<ModelInfo | null> {
+    const model = this.getAttribute('model');
+    if (!model || !this.isConnected) return heldModel(engine) ?? Promise.resolve(null);
+    const meter = createProgressMeter();
+    const info = loadModel(engine, model, {}, (p) => {
+      const v = meter(p);
+      this.showStatus(v.text, v.fraction);
+    });
+    if (info !== this.watchedLoad) {
+      this.watchedLoad = info;
+      this.showStatus('Opening the model…', null);
+      info.then(
+        (i) => {
+          this.hideStatus();
+          this.emit('ready', i);
+        },
+        (e: unknown) => {
+          this.showStatus(explainError(e), null, true);
+          this.emit('error', errorDetail(e));
+        },
+      );
+    }
+    return info;
+  }
+
+  private settings(): GenerateOptions {
+    const num = (name: string) => {
+      const v = this.getAttribute(name);
+      return v === null || v.trim() === '' ? undefined : Number(v);
+    };
+    return { temperature: num('temperature'), topP: num('top-p'), maxNewTokens: num('max-new-tokens') };
+  }
+
+  // ---- view ----
+
+  private $<T extends HTMLElement = HTMLElement>(id: string): T {
+    return this.root.getElementById(id) as T;
+  }
+
+  private wire(): void {
+    const input = this.$<HTMLTextAreaElement>('input');
+    const submit = () => {
+      const text = input.value.trim();
+      if (!text || this.running) return;
+      input.value = '';
+      void this.send(text);
+    };
+    this.root.querySelector('form')!.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submit();
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        submit();
+      }
+    });
+    this.$('stop').addEventListener('click', () => this.stop());
+    this.$('regenerate').addEventListener('click', () => void this.regenerate());
+    this.$('new-chat').addEventListener('click', () => void this.newChat());
+    this.root.querySelector('.notice-new')!.addEventListener('click', () => void this.newChat());
+    this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.dropOldestTurns());
+  }
+
+  private updateButtons(): void {
+    const busy = this.running !== null;
+    this.$<HTMLButtonElement>('send').disabled = busy;
+    this.$('stop').hidden = !busy;
+    this.$<HTMLButtonElement>('regenerate').disabled = busy || this.turns.length === 0;
+  }
+
+  private showStatus(text: string, fraction: number | null, isError = false): void {
+    const status = this.root.querySelector<HTMLElement>('.status')!;
+    const bar = status.querySelector('progress')!;
+    status.hidden = false;
+    status.classList.toggle('error', isError);
+    bar.hidden = isError;
+    if (fraction === null) bar.removeAttribute('value');
+    else bar.value = fraction;
+    status.querySelector('.status-text')!.textContent = text;
+  }
+
+  private hideStatus(): void {
+    this.root.querySelector<HTMLElement>('.status')!.hidden = true;
+  }
+
+  private showNotice(text: string): void {
+    const notice = this.root.querySelector<HTMLElement>('.notice')!;
+    notice.querySelector('.notice-text')!.textContent = text;
+    notice.hidden = false;
+  }
+
+  private hideNotice(): void {
+    this.root.querySelector<HTMLElement>('.notice')!.hidden = true;
+  }
+
+  private emit(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+/** The engine's stream ended without its final statistics chunk (a broken engine or transport). */
+export class GenerationIncompleteError extends Error {
+  override name = 'GenerationIncompleteError';
+}
+
+if (!customElements.get('r1-chat')) customElements.define('r1-chat', R1ChatElement);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'r1-chat': R1ChatElement;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * <r1-chat>'s styles, inside its shadow root. Pages restyle it through CSS custom properties
+ * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...) and ::part(messages | message | user | assistant |
+ * thinking | answer | input | send | stop | regenerate | new-chat | stats | notice | status).
+ */
+import katexCss from 'katex/dist/katex.min.css?inline';
+
+/**
+ * Browsers ignore @font-face inside shadow roots, so KaTeX's fonts are declared once in the
+ * document (installMathFonts) and the rest of its stylesheet goes in each shadow root.
+ */
+const [katexFonts, katexRules] = splitFontFaces(katexCss);
+
+export const CHAT_CSS = `
+:host {
+  --r1-accent: #2f6fde; --r1-bg: #ffffff; --r1-fg: #1d1d1b; --r1-muted: #6b6b66; --r1-border: #e2e2dc;
+  --r1-user-bg: #dbe8ff; --r1-assistant-bg: #ffffff; --r1-code-bg: #f3f3ef; --r1-radius: .6rem;
+  --r1-font: system-ui, sans-serif; --r1-font-mono: ui-monospace, SFMono-Regular, Menlo, monospace;
+  display: flex; flex-direction: column; gap: .5rem; min-height: 16rem;
+  font-family: var(--r1-font); color: var(--r1-fg); background: var(--r1-bg);
+  border: 1px solid var(--r1-border); border-radius: var(--r1-radius); padding: .75rem; box-sizing: border-box;
+}
+[hidden] { display: none !important; }
+.status { display: flex; gap: .5rem; align-items: center; font-size: .85rem; color: var(--r1-muted); }
+.status progress { flex: 0 0 10rem; accent-color: var(--r1-accent); }
+.messages { flex: 1; display: flex; flex-direction: column; gap: .6rem; overflow-y: auto; min-height: 6rem; }
+.msg { padding: .55rem .8rem; border-radius: var(--r1-radius); max-width: 92%; overflow-wrap: anywhere; }
+.msg.user { align-self: flex-end; background: var(--r1-user-bg); white-space: pre-wrap; }
+.msg.assistant { align-self: stretch; background: var(--r1-assistant-bg); border: 1px solid var(--r1-border); }
+.msg.failed { border-color: #d9534f; }
+details.thinking { color: var(--r1-muted); font-size: .9rem; margin-bottom: .3rem; border-left: 3px solid var(--r1-border); padding-left: .6rem; }
+details.thinking summary { cursor: pointer; font-style: italic; list-style-position: outside; }
+.answer:empty { display: none; }
+.turn-note { color: var(--r1-muted); font-size: .8rem; font-style: italic; margin: .2rem 0 0; }
+.turn-note.error { color: #b3261e; font-style: normal; }
+.md > :first-child { margin-top: 0; }
+.md > :last-child { margin-bottom: 0; }
+.md p { margin: .4rem 0; }
+.md pre { background: var(--r1-code-bg); padding: .6rem; border-radius: .4rem; overflow-x: auto; }
+.md code { font-family: var(--r1-font-mono); font-size: .9em; }
+.md :not(pre) > code { background: var(--r1-code-bg); padding: .05rem .25rem; border-radius: .25rem; }
+.md a { color: var(--r1-accent); }
+.md table { border-collapse: collapse; }
+.md th, .md td { border: 1px solid var(--r1-border); padding: .2rem .5rem; }
+.md .math-block { overflow-x: auto; }
+.notice { border: 1px solid #e0b252; background: #fff8e6; border-radius: var(--r1-radius); padding: .5rem .75rem; font-size: .9rem; }
+.notice p { margin: 0 0 .4rem; }
+.composer { display: flex; gap: .5rem; align-items: flex-end; flex-wrap: wrap; }
+.composer textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-border); border-radius: .4rem; resize: vertical; }
+button { font: inherit; padding: .4rem .8rem; border-radius: .4rem; border: 1px solid var(--r1-border); background: var(--r1-bg); color: var(--r1-fg); cursor: pointer; }
+button.primary { background: var(--r1-accent); border-color: var(--r1-accent); color: #fff; }
+button:disabled { opacity: .5; cursor: default; }
+.stats { color: var(--r1-muted); font-size: .8rem; min-height: 1em; margin: 0; }
+${katexRules}
+`;
+
+/** [the @font-face rules, everything else]; one reference to the stylesheet, so bundlers keep one copy. */
+function splitFontFaces(css: string): [string, string] {
+  const fontFace = /@font-face\s*{[^}]*}/g;
+  return [(css.match(fontFace) ?? []).join('\n'), css.replace(fontFace, '')];
+}
+
+/** Declares KaTeX's fonts in the document, once per document. */
+export function installMathFonts(doc: Document): void {
+  if (doc.getElementById('r1-katex-fonts')) return;
+  const style = doc.createElement('style');
+  style.id = 'r1-katex-fonts';
+  style.textContent = katexFonts;
+  doc.head.append(style);
+}

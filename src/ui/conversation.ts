@@ -1,0 +1,42 @@
+/**
+ * A chat as turns (a question and its answer) and the messages the chat template is given for the
+ * next generation. Only answers go back to the model: R1 templates drop earlier reasoning anyway,
+ * and a turn stopped while thinking has no answer to send.
+ */
+import type { ChatMessage } from '../text/chat-template.ts';
+
+export interface Turn {
+  user: string;
+  /** The answer without its reasoning; '' while generating or when stopped before answering. */
+  answer: string;
+  /** 'failed' turns stay on screen but are not sent to the model again. */
+  status: 'pending' | 'done' | 'failed';
+}
+
+/**
+ * The messages for the chat template: the system prompt, then each answered turn as a question and
+ * its answer; the last turn, when it waits for an answer, as its question alone. Earlier failed
+ * turns are left out.
+ */
+export function chatMessages(turns: readonly Turn[], systemPrompt: string): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt });
+  turns.forEach((t, i) => {
+    if (t.status === 'done') messages.push({ role: 'user', content: t.user }, { role: 'assistant', content: t.answer });
+    else if (i === turns.length - 1) messages.push({ role: 'user', content: t.user });
+  });
+  return messages;
+}
+
+/**
+ * How many of the oldest turns to drop so that the conversation measures at most `budget` tokens.
+ * The last turn is always kept. `measure(n)` gives the token count with the oldest n turns dropped.
+ * At least one turn is dropped when there is one to drop; null when even the last turn alone is over
+ * budget (the question itself is too long).
+ */
+export async function turnsToDrop(turnCount: number, budget: number, measure: (dropped: number) => Promise<number>): Promise<number | null> {
+  for (let n = Math.min(1, turnCount - 1); n < turnCount; n++) {
+    if ((await measure(n)) <= budget) return n;
+  }
+  return null;
+}

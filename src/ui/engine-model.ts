@@ -1,0 +1,54 @@
+/**
+ * Which model each engine holds. Chat elements that share an engine and name the same model load
+ * it once; the app loads through here too, so an element handed a loaded engine knows the model's
+ * context length and sampling defaults. Loads queue behind running generations (engine-lock.ts).
+ */
+import type { LoadOptions, ModelInfo, RuntimeEngine } from '../engine/api.ts';
+import type { LoadProgress } from '../engine/engine.ts';
+import type { ModelInput } from '../engine/model-files.ts';
+import { withEngineLock } from './engine-lock.ts';
+
+interface Held {
+  input: ModelInput;
+  info: Promise<ModelInfo>;
+  /** Emptied when the load settles: later callers get no progress to hear. */
+  listeners: Set<(p: LoadProgress) => void>;
+  settled: boolean;
+}
+
+const held = new WeakMap<RuntimeEngine, Held>();
+
+/** Loads `input` into `engine` unless it holds (or is loading) that very model already. */
+export function loadModel(engine: RuntimeEngine, input: ModelInput, opts: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  const current = held.get(engine);
+  if (current && sameInput(current.input, input)) {
+    if (onProgress && !current.settled) current.listeners.add(onProgress);
+    return current.info;
+  }
+  const listeners = new Set(onProgress ? [onProgress] : []);
+  const info = withEngineLock(engine, () => engine.load(input, opts, (p) => listeners.forEach((l) => l(p))));
+  const entry: Held = { input, info, listeners, settled: false };
+  held.set(engine, entry);
+  const settle = () => {
+    entry.settled = true;
+    listeners.clear();
+  };
+  // A failed load leaves nothing held, so asking again retries.
+  info.then(settle, () => {
+    settle();
+    if (held.get(engine) === entry) held.delete(engine);
+  });
+  return info;
+}
+
+/** The model the engine holds or is loading, as loaded through loadModel(); null when unknown. */
+export function heldModel(engine: RuntimeEngine): Promise<ModelInfo> | null {
+  return held.get(engine)?.info ?? null;
+}
+
+/** Strings (URLs, repo ids) by value; files and objects by identity. */
+function sameInput(a: ModelInput, b: ModelInput): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((f, i) => f === b[i]);
+  return a === b;
+}
