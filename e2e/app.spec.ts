@@ -40,3 +40,27 @@ test('a load error is shown in plain words', async ({ page }) => {
   await app.getByRole('button', { name: 'Load', exact: true }).click();
   await expect(app.getByRole('status')).toContainText(/could not be read|no config\.json/);
 });
+
+test('a real model with a known reply: reasoning streams, collapses with its time, the answer renders', async ({ page }, testInfo) => {
+  const { ensureScriptedModel } = await import('../scripts/lib/test-model-files.ts');
+  await ensureScriptedModel();
+  await page.goto('/');
+  const app = page.locator('r1-app');
+  await app.locator('#source').fill('/test-models/scripted-qwen2/');
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText('ready on', { timeout: 60_000 });
+  await app.locator('.settings summary').click();
+  await app.locator('#temperature').fill('0');
+  await app.locator('#input').fill('Hello!');
+  await app.getByRole('button', { name: 'Send' }).click();
+  const think = app.locator('details.thinking');
+  await expect(think.locator('.reasoning')).toContainText('The user says hello, so I greet them back.', { timeout: 60_000 });
+  await expect(think.locator('summary')).toHaveText(/^Thought for \d+\.\d s$/, { timeout: 60_000 });
+  await expect(think).not.toHaveAttribute('open');
+  const answer = app.locator('.answer');
+  await expect(answer.locator('strong')).toHaveText('there', { timeout: 60_000 });
+  await expect(app.locator('#stats')).toContainText('tok/s', { timeout: 60_000 });
+  await expect(answer.locator('.katex')).toHaveCount(1);
+  await expect(answer).toContainText('Hello there! Euler wrote');
+  await testInfo.attach('scripted reply', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+});

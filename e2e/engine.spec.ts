@@ -131,3 +131,17 @@ test('broken files reach the page as named errors that say what is wrong', async
   const missing = await call<{ name: string; message: string }>(page, 'loadError', { url: '/test-models/no-such-model/' });
   expect(missing.message).toMatch(/no config\.json/);
 });
+
+test('a scripted model replies with its known sequence: think block, then a Markdown answer', async ({ page }) => {
+  const { ensureScriptedModel, SCRIPTED_IDS } = await import('../scripts/lib/test-model-files.ts');
+  const folder = await ensureScriptedModel();
+  const out = await page.evaluate(
+    async (url) => (await import('/e2e/harness/engine.ts' as string)).encodeAndGenerate({
+      url,
+      prompt: '<｜begin▁of▁sentence｜><｜User｜>Hi!<｜Assistant｜><think>\n',
+      opts: { temperature: 0, maxNewTokens: 64 },
+    }),
+    TEST_MODEL_URL(folder),
+  );
+  expect(out.ids).toEqual(SCRIPTED_IDS);
+});

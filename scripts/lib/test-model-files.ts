@@ -17,7 +17,7 @@ import { RefModel } from '../../src/ref/forward.ts';
 import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
-import { makeTestModel, TINY_DIMS, type TestModel, type TestModelDims } from './test-model.ts';
+import { makeScriptedModel, makeTestModel, TINY_DIMS, type TestModel, type TestModelDims } from './test-model.ts';
 import { Rng } from './random.ts';
 
 /**
@@ -75,6 +75,27 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
 }
 
 const HF_DTYPES: Partial<Record<WeightDtype, string>> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
+
+/** What the scripted model says after the R1 generation prompt (which ends in `<think>` then "\n"). */
+export const SCRIPTED_REPLY = 'The user says hello, so I greet them back.</think>\n\nHello **there**! Euler wrote $e^{i\\pi}+1=0$.';
+/** Its token ids (Qwen2 BPE), then end of sentence. */
+export const SCRIPTED_IDS = [785, 1196, 2727, 23811, 11, 773, 358, 40786, 1105, 1182, 13, 151649, 271, 9707, 3070, 18532, 334, 0, 80018, 6139, 400, 68, 47822, 72, 59, 2493, 92, 10, 16, 28, 15, 12947, 151643];
+
+/**
+ * A Hugging Face folder (qwen2, F32) whose greedy reply to any R1-templated prompt is SCRIPTED_REPLY:
+ * the generation prompt's last token "\n" (198) leads into the chain.
+ */
+export async function ensureScriptedModel(): Promise<string> {
+  const out = path.join(TEST_MODEL_DIR, 'scripted-qwen2');
+  if (await stat(out).catch(() => null)) return out;
+  await mkdir(TEST_MODEL_DIR, { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  await writeHfFolder(tmp, makeScriptedModel([198, ...SCRIPTED_IDS], 11), 'f32', 1);
+  await rename(tmp, out).catch(async (e) => {
+    if (!(await stat(out).catch(() => null))) throw e;
+  });
+  return out;
+}
 
 async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, shards: number): Promise<void> {
   const st = dtype.endsWith('_k_m') ? undefined : HF_DTYPES[dtype as WeightDtype];

@@ -142,3 +142,30 @@ function hfConfig(arch: ArchName, d: TestModelDims): Record<string, unknown> {
     ...common,
   };
 }
+
+/**
+ * A model whose greedy output is a known token sequence, for deterministic UI and engine tests:
+ * attention and MLP outputs are zeroed (o_proj = down_proj = 0), so the residual stream is the
+ * token's embedding, and the LM head row of each chain token's successor points along that
+ * embedding. Each `chain[i]` must be distinct; after `chain[i]` the model emits `chain[i + 1]`.
+ */
+export function makeScriptedModel(chain: number[], seed: number, dims: TestModelDims = TINY_DIMS): TestModel {
+  if (new Set(chain).size !== chain.length) throw new Error('a scripted chain needs distinct tokens');
+  const m = makeTestModel('qwen2', seed, dims);
+  const H = dims.hiddenSize;
+  for (const [name, t] of m.tensors) {
+    if (/o_proj\.weight|down_proj\.weight/.test(name)) t.values.fill(0);
+  }
+  m.tensors.get('model.norm.weight')!.values.fill(1);
+  const embed = m.tensors.get('model.embed_tokens.weight')!.values;
+  const head = m.tensors.get('lm_head.weight')!.values;
+  // Other rows small: the chain's logits (~16) stand far above them (~0.1) and each other (~2).
+  for (let i = 0; i < head.length; i++) head[i] *= 0.01;
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const e = embed.subarray(chain[i] * H, (chain[i] + 1) * H);
+    const norm = Math.hypot(...e);
+    const row = head.subarray(chain[i + 1] * H, (chain[i + 1] + 1) * H);
+    for (let k = 0; k < H; k++) row[k] = (2 * e[k]) / norm;
+  }
+  return m;
+}
