@@ -1,19 +1,11 @@
-import type { ArchName } from '../../src/model/config.ts';
+import type { ArchName, ModelConfig } from '../../src/model/config.ts';
 import { Rng } from './random.ts';
 
 /**
  * Small random-weight models with the exact tensor names, shapes and settings of the DeepSeek
  * checkpoints (a Hugging Face config.json and its tensors), written out by test-model-files.ts.
  */
-export interface TestModelDims {
-  hiddenSize: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  ffnSize: number;
-  vocabSize: number;
-}
+export type TestModelDims = Pick<ModelConfig, 'hiddenSize' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'ffnSize' | 'vocabSize'>;
 
 /** The real Qwen2 vocabulary (151643 BPE ids + 22 added) padded as in R1-Distill-Qwen-1.5B. */
 export const TINY_DIMS: TestModelDims = {
