@@ -8,17 +8,22 @@ import { rangeHandler } from './scripts/lib/range-server.ts';
  * model at /demo-model/ (copied into the build as well) and, on the dev server, the test models.
  */
 function serveModels(): Plugin {
+  let outDir = 'dist';
   return {
     name: 'serve-models',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
     configureServer(server) {
       server.middlewares.use(rangeHandler(path.resolve('.cache/test-models'), '/test-models/'));
       server.middlewares.use(rangeHandler(path.resolve('.cache/demo-model'), '/demo-model/'));
     },
     configurePreviewServer(server) {
-      server.middlewares.use(rangeHandler(path.resolve('dist/demo-model'), '/demo-model/'));
+      server.middlewares.use(rangeHandler(path.join(outDir, 'demo-model'), '/demo-model/'));
     },
     async closeBundle() {
-      await cp(path.resolve('.cache/demo-model'), path.resolve('dist/demo-model'), { recursive: true }).catch(() => {});
+      // Only the app build ships the demo model (the library build has its own config).
+      await cp(path.resolve('.cache/demo-model'), path.join(outDir, 'demo-model'), { recursive: true }).catch(() => {});
     },
   };
 }

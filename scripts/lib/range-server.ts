@@ -22,6 +22,7 @@ export function rangeHandler(root: string, prefix: string) {
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) return notFound(res);
     res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length');
     const range = req.headers.range?.match(/^bytes=(\d+)-(\d*)$/);
@@ -43,6 +44,17 @@ export function rangeHandler(root: string, prefix: string) {
     createReadStream(file, { start, end }).pipe(res);
   };
 }
+
+/** Enough types to serve a built app too (module scripts need a JavaScript type). */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
 
 function notFound(res: ServerResponse): void {
   res.writeHead(404).end('not found');
