@@ -8,18 +8,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
+import { ensureTestModel } from '../../scripts/lib/test-model-files.ts';
 
 const DEMO_DIR = path.join(REPO_ROOT, '.cache/demo-model');
 const MIB16 = 16 * 2 ** 20;
 
-test.skip(() => {
-  try {
-    readFileSync(path.join(DEMO_DIR, 'config.json'));
-    return false;
-  } catch {
-    return true;
-  }
-}, 'the demo model is not built: run `npm run models -- --demo` (npm start builds it too)');
+test.beforeAll(async () => {
+  // `npm start` builds the demo model; a test run may come first.
+  await ensureTestModel({ arch: 'qwen2', format: 'safetensors', dtype: 'f16' }, DEMO_DIR);
+});
 
 type FakeWindow = { fake: { loads: unknown[]; lastOptions: Record<string, unknown>; calls: string[] } };
 
