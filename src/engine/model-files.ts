@@ -1,5 +1,6 @@
 import { readGguf } from '../formats/gguf.ts';
-import { filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { FormatError } from '../formats/errors.ts';
+import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
 import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -92,6 +93,7 @@ export async function fromGguf(src: ByteSource): Promise<ModelBundle> {
   if (!embed) throw new ModelSourceError(`${src.name}: the GGUF file has no token_embd.weight tensor`);
   const config = configFromGguf(file.metadata, embed.shape[0], tensors.has('lm_head.weight'));
   const tokenizer = tokenizerFromGguf(file.metadata);
+  checkVocab(src.name, tokenizer, config);
   const template = file.metadata.get('tokenizer.chat_template');
   return {
     name: String(file.metadata.get('general.name') ?? src.name),
@@ -114,6 +116,7 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const tokConfig = ((await readJson(files, 'tokenizer_config.json')) ?? {}) as Record<string, unknown>;
   const gen = ((await readJson(files, 'generation_config.json')) ?? {}) as Record<string, unknown>;
   const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
+  checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
   const tensors = new Map(list.map((t) => [t.name, t]));
   const eos = gen.eos_token_id;
@@ -134,6 +137,15 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
     },
     unpermuteQk: false,
   };
+}
+
+/** Token ids past the embedding's rows would be looked up past its end on the GPU: refuse such a tokenizer. */
+function checkVocab(file: string, tokenizer: TextTokenizer, config: ModelConfig): void {
+  if (tokenizer.vocabSize <= config.vocabSize) return;
+  throw new FormatError(
+    file,
+    `has token ids up to ${tokenizer.vocabSize - 1}, but the model has ${config.vocabSize} embedding rows (vocab_size): is it the tokenizer of another model?`,
+  );
 }
 
 /** tokenizer_config.json's chat_template is a string, or a list of named templates. */

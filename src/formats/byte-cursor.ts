@@ -5,7 +5,9 @@ const utf8 = new TextDecoder();
 
 /**
  * Sequential little-endian reads over a ByteSource through a sliding window, so a header of many
- * megabytes (a 150k-token vocabulary) is parsed without reading the file whole.
+ * megabytes (a 150k-token vocabulary) is parsed without reading the file whole. Reads stop at `end`
+ * (the file's end, or a format's bound on its header), so no length read from the file can make it
+ * ask the source for more than that.
  */
 export class ByteCursor {
   private window: Uint8Array = new Uint8Array(0);
@@ -16,6 +18,7 @@ export class ByteCursor {
   constructor(
     readonly src: ByteSource,
     private readonly windowBytes = 1 << 20,
+    readonly end = src.size,
   ) {}
 
   private has(n: number): boolean {
@@ -23,11 +26,14 @@ export class ByteCursor {
   }
 
   private async ensure(n: number): Promise<void> {
-    if (this.pos + n > this.src.size) {
+    if (this.pos + n > this.end) {
+      if (this.end < this.src.size) {
+        throw new FormatError(this.src.name, `has a header longer than ${this.end} bytes (needs ${this.pos + n}), far beyond any real one: corrupt counts or lengths`);
+      }
       throw new FormatError(this.src.name, `ends at byte ${this.src.size} inside the header (needs ${this.pos + n}): truncated or not this format`);
     }
     if (this.has(n)) return;
-    const len = Math.min(Math.max(n, this.windowBytes), this.src.size - this.pos);
+    const len = Math.min(Math.max(n, this.windowBytes), this.end - this.pos);
     this.window = await this.src.read(this.pos, len);
     this.view = new DataView(this.window.buffer, this.window.byteOffset, this.window.byteLength);
     this.windowStart = this.pos;
@@ -51,7 +57,7 @@ export class ByteCursor {
   /**
    * `n` u64-length-prefixed UTF-8 strings. Awaits only to refill the window, since a vocabulary is
    * hundreds of thousands of short strings. `tooLong` is called (and must throw) for a length past
-   * the end of the file.
+   * `end`.
    */
   async strings(n: number, tooLong: (len: bigint) => never): Promise<string[]> {
     const out = new Array<string>(n);
@@ -59,7 +65,7 @@ export class ByteCursor {
       if (!this.has(8)) await this.ensure(8);
       const len = this.view.getBigUint64(this.pos - this.windowStart, true);
       this.pos += 8;
-      if (len > BigInt(this.src.size - this.pos)) tooLong(len);
+      if (len > BigInt(this.end - this.pos)) tooLong(len);
       const l = Number(len);
       if (!this.has(l)) await this.ensure(l);
       const o = this.pos - this.windowStart;

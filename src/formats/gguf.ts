@@ -1,3 +1,4 @@
+import { GGML_F16_SCALES, scaleCheckedSource } from './block-scales.ts';
 import { ByteCursor } from './byte-cursor.ts';
 import { FormatError } from './errors.ts';
 import { GGML_TYPES } from './ggml-types.ts';
@@ -36,6 +37,16 @@ export const GGUF_VALUE = {
 
 const MAX_DIMS = 4;
 
+/**
+ * Bounds on what a header may claim. Real headers are a few MiB (a 150k-token vocabulary with its
+ * merges is about 7 MiB; arrays have at most a few hundred thousand entries), but a corrupt count in a
+ * multi-gigabyte file would otherwise pass the "fits in the file" checks and ask for gigabytes.
+ */
+export const MAX_GGUF_HEADER_BYTES = 64 * 2 ** 20;
+export const MAX_GGUF_ARRAY_ELEMENTS = 2 ** 23;
+/** Arrays of arrays are legal but unused by real files; deeper nesting than this is refused. */
+const MAX_ARRAY_DEPTH = 4;
+
 /** Smallest encoding of one value of each metadata type, to bound counts by the bytes left. */
 const MIN_VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
 
@@ -53,11 +64,14 @@ const FIXED_READERS: Record<number, (v: DataView, o: number) => number> = {
 
 /**
  * Reads a GGUF header (v2 and v3, little-endian; ggml docs/gguf.md) in chunks, never the whole file.
- * Every count, length and offset is checked against the file size before use, so a corrupt header
- * fails fast with a FormatError instead of allocating gigabytes.
+ * Every count, length and offset is checked against the file size (and the header against
+ * MAX_GGUF_HEADER_BYTES) before use, so a corrupt header fails fast with a FormatError instead of
+ * allocating gigabytes.
  */
 export async function readGguf(src: ByteSource): Promise<GgufFile> {
-  const c = new ByteCursor(src);
+  const headerEnd = Math.min(src.size, MAX_GGUF_HEADER_BYTES);
+  const c = new ByteCursor(src, undefined, headerEnd);
+  const room = headerEnd < src.size ? `the ${MAX_GGUF_HEADER_BYTES / 2 ** 20} MiB a header may take` : `its ${src.size} bytes`;
   const fail = (problem: string): never => {
     throw new FormatError(src.name, problem);
   };
@@ -71,16 +85,15 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   if (version !== 2 && version !== 3) fail(`has GGUF version ${version}; versions 2 and 3 are supported`);
   const count = async (what: string, minEntryBytes: number) => {
     const n = await c.u64();
-    const room = BigInt(src.size - c.pos) / BigInt(minEntryBytes);
-    if (n > room) fail(`claims ${n} ${what}, more than its ${src.size} bytes could hold (truncated or corrupt header)`);
+    if (n > BigInt(headerEnd - c.pos) / BigInt(minEntryBytes)) fail(`claims ${n} ${what}, more than ${room} could hold (truncated or corrupt header)`);
     return Number(n);
   };
   const nTensors = await count('tensors', 8 + 4 + 4 + 8);
   const nKv = await count('metadata entries', 8 + 4 + 1);
 
-  const tooLong = (what: string) => (len: bigint) => fail(`a string length (${len}) in ${what} runs past the end of the file`);
+  const tooLong = (what: string) => (len: bigint) => fail(`a string length (${len}) in ${what} runs past ${headerEnd < src.size ? room : 'the end of the file'}`);
   const str = async (what: string) => (await c.strings(1, tooLong(what)))[0];
-  const value = async (type: number, key: string): Promise<GgufValue> => {
+  const value = async (type: number, key: string, depth = 0): Promise<GgufValue> => {
     switch (type) {
       case GGUF_VALUE.UINT8: return c.u8();
       case GGUF_VALUE.INT8: return c.i8();
@@ -102,7 +115,10 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
         const elemType = await c.u32();
         const minBytes = MIN_VALUE_BYTES[elemType];
         if (minBytes === undefined) fail(`metadata array "${key}" has unknown element type ${elemType}`);
+        // Unbounded nesting would let a header build millions of nested arrays from a few bytes each.
+        if (elemType === GGUF_VALUE.ARRAY && depth + 1 >= MAX_ARRAY_DEPTH) fail(`metadata "${key}" nests arrays more than ${MAX_ARRAY_DEPTH} deep`);
         const n = await count(`elements in metadata array "${key}"`, minBytes);
+        if (n > MAX_GGUF_ARRAY_ELEMENTS) fail(`metadata array "${key}" claims ${n} elements (at most ${MAX_GGUF_ARRAY_ELEMENTS}): corrupt header`);
         const fixed = FIXED_READERS[elemType];
         // Numeric arrays (token types, scores) in one read rather than one await per element.
         if (fixed) {
@@ -112,7 +128,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
         }
         if (elemType === GGUF_VALUE.STRING) return c.strings(n, tooLong(`metadata "${key}"`));
         const out: GgufValue[] = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = await value(elemType, key);
+        for (let i = 0; i < n; i++) out[i] = await value(elemType, key, depth + 1);
         return out;
       }
       default:
@@ -163,12 +179,14 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     if (offset > BigInt(src.size) || start + byteLength > src.size) {
       fail(`tensor "${name}" ends at byte ${start + byteLength} but the file has ${src.size} bytes (truncated download?)`);
     }
+    const scales = Object.hasOwn(GGML_F16_SCALES, t.name) ? GGML_F16_SCALES[t.name] : null;
     return {
       name,
       dtype: t.dtype ?? { unsupported: t.name },
       // GGUF lists dims innermost first: reverse to PyTorch order.
       shape: [...dims].reverse(),
-      source: src,
+      // Quantized blocks are checked for NaN or infinite scales as they are read.
+      source: scales ? scaleCheckedSource(src, { name, typeName: t.name, offset: start, byteLength, blockBytes: t.blockBytes, scales }) : src,
       offset: start,
       byteLength,
     };

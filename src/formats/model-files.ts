@@ -55,14 +55,22 @@ export function fileLabel(files: ModelFiles, relPath: string): string {
   return `${files.name.replace(/\/+$/, '')}/${relPath}`;
 }
 
-/** Parses a JSON file of the folder; null when the file is absent, a FormatError when it is not JSON. */
-export async function readJson(files: ModelFiles, relPath: string): Promise<unknown> {
+/**
+ * Parses a JSON file of the folder, which must hold an object (every model file does); null when the
+ * file is absent, a FormatError when it is not JSON or not an object ("null" is not an absent file).
+ */
+export async function readJson(files: ModelFiles, relPath: string): Promise<Record<string, unknown> | null> {
   const src = await files.open(relPath);
   if (!src) return null;
   const text = new TextDecoder().decode(await src.read(0, src.size));
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new FormatError(fileLabel(files, relPath), `is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FormatError(fileLabel(files, relPath), `holds ${Array.isArray(value) ? 'an array' : JSON.stringify(value)?.slice(0, 40)} where a JSON object belongs`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { isWeightDtype } from './dtypes.ts';
 import { FormatError } from './errors.ts';
+import { duplicateTopLevelKey } from './json-keys.ts';
 import { fileLabel, readJson, type ModelFiles } from './model-files.ts';
 import { wrongFileHint } from './sniff.ts';
 import type { ByteSource } from './source.ts';
@@ -41,6 +42,8 @@ export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile>
     return fail(`header is not valid JSON (${(e as Error).message})${wrongFileHint(head)}`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const twice = duplicateTopLevelKey(text);
+  if (twice !== null) fail(`header defines "${twice}" twice`);
   const dataStart = 8 + Number(headerLen);
   const dataBytes = src.size - dataStart;
   const tensors: TensorEntry[] = [];

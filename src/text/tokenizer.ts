@@ -52,6 +52,23 @@ function checkByteLevel(json: Json): void {
   }
 }
 
+/**
+ * Ids are what reaches the GPU: every one a non-negative integer, and added tokens real objects, so
+ * that a broken file fails here rather than as a TypeError or an id the embedding does not have.
+ */
+function checkIds(json: Json): void {
+  const vocab = (json.model as Json).vocab as Json;
+  for (const [s, id] of Object.entries(vocab)) {
+    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new TokenizerError(`tokenizer.json gives ${JSON.stringify(s)} the id ${JSON.stringify(id)}, which is not a token id`);
+  }
+  const added = json.added_tokens ?? [];
+  if (!Array.isArray(added)) throw new TokenizerError('tokenizer.json "added_tokens" is not a list');
+  for (const t of added as unknown[]) {
+    const ok = typeof t === 'object' && t !== null && Number.isSafeInteger((t as Json).id) && ((t as Json).id as number) >= 0 && typeof (t as Json).content === 'string';
+    if (!ok) throw new TokenizerError(`tokenizer.json has an added token that is not {id, content}: ${JSON.stringify(t)?.slice(0, 80)}`);
+  }
+}
+
 type Ids = (token: string) => number | undefined;
 
 /**
@@ -87,6 +104,7 @@ function postProcessor(json: Json, config: Json, idOf: Ids): unknown {
 /** The tokenizer of a Hugging Face model folder: its tokenizer.json and tokenizer_config.json. */
 export function tokenizerFromHf(tokenizerJson: Json, tokenizerConfig: Json): TextTokenizer {
   checkByteLevel(tokenizerJson);
+  checkIds(tokenizerJson);
   const vocab = (tokenizerJson.model as Json).vocab as Record<string, number>;
   const added = new Map<number, string>();
   const addedIds = new Map<string, number>();
@@ -105,8 +123,11 @@ export function tokenizerFromHf(tokenizerJson: Json, tokenizerConfig: Json): Tex
   }
 
   const byId: string[] = [];
-  for (const [s, id] of Object.entries(vocab)) byId[id] = s;
-  let maxId = byId.length - 1;
+  let maxId = -1;
+  for (const [s, id] of Object.entries(vocab)) {
+    byId[id] = s;
+    maxId = Math.max(maxId, id);
+  }
   for (const id of added.keys()) maxId = Math.max(maxId, id);
   const bos = tokenContent(tokenizerConfig.bos_token);
   const eos = tokenContent(tokenizerConfig.eos_token);

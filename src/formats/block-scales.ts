@@ -1,0 +1,66 @@
+import { FormatError } from './errors.ts';
+import type { ByteSource } from './source.ts';
+
+/**
+ * Byte offsets of the f16 scale fields in one block of the quantized GGUF types the kernels read
+ * (ggml-common.h): Q8_0 and Q4_0 `d`; Q4_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q6_K `d`, stored last.
+ */
+export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
+  Q8_0: [0],
+  Q4_0: [0],
+  Q4_1: [0, 2],
+  Q4_K: [0, 2],
+  Q5_K: [0, 2],
+  Q6_K: [208],
+};
+
+export interface ScaledTensor {
+  name: string;
+  /** ggml type name, for the error ("Q8_0"). */
+  typeName: string;
+  /** Absolute offset of the tensor's first block in the source. */
+  offset: number;
+  byteLength: number;
+  blockBytes: number;
+  /** Offsets of the f16 scale fields inside a block. */
+  scales: readonly number[];
+}
+
+/** Index of the first whole block of `bytes` (which starts on a block boundary) with a NaN or infinite scale, or -1. */
+export function firstNonFiniteScale(bytes: Uint8Array, blockBytes: number, scales: readonly number[]): number {
+  const blocks = Math.floor(bytes.length / blockBytes);
+  for (let b = 0, at = 0; b < blocks; b++, at += blockBytes) {
+    // An f16 is NaN or infinite when its five exponent bits are all ones: bits 2..6 of its high byte.
+    for (const f of scales) if ((bytes[at + f + 1] & 0x7c) === 0x7c) return b;
+  }
+  return -1;
+}
+
+/**
+ * The tensor's reads, refusing blocks whose scales are NaN or infinite. One such scale makes a row of
+ * the matrix NaN and from there every logit, so the model would answer gibberish instead of failing.
+ * The check costs one byte test per block (a block is 18 to 210 bytes) on bytes already read; reads
+ * that do not start on a block boundary of the tensor (nothing in the loader makes them) go unchecked.
+ */
+export function scaleCheckedSource(src: ByteSource, t: ScaledTensor): ByteSource {
+  return {
+    name: src.name,
+    size: src.size,
+    async read(offset, length) {
+      const bytes = await src.read(offset, length);
+      const rel = offset - t.offset;
+      if (rel < 0 || rel >= t.byteLength || rel % t.blockBytes !== 0) return bytes;
+      const inTensor = bytes.subarray(0, Math.min(length, t.byteLength - rel));
+      const bad = firstNonFiniteScale(inTensor, t.blockBytes, t.scales);
+      if (bad >= 0) {
+        const block = rel / t.blockBytes + bad;
+        throw new FormatError(
+          src.name,
+          `tensor "${t.name}" has a NaN or infinite scale in ${t.typeName} block ${block} (byte ${t.offset + block * t.blockBytes}): ` +
+            'the file is corrupt; download it again',
+        );
+      }
+      return bytes;
+    },
+  };
+}
