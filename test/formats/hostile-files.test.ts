@@ -18,7 +18,7 @@ import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
 import { fromFolder } from '../../src/engine/model-files.ts';
-import { checkTensors, ModelLoadError } from '../../src/model/weights.ts';
+import { checkTensors } from '../../src/model/weights.ts';
 import { makeTestModel } from '../../scripts/lib/test-model.ts';
 import { formatError, indexOfBytes, patched, randomBytes, randomFloats } from './helpers.ts';
 import { HUGE, recordingSource } from './hostile-sources.ts';
