@@ -38,6 +38,14 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
   { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
   { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_1' },
+  // Safetensors checkpoints with their own quantization (repacked by row at load).
+  { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
+  { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'gptq' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act' },
+  { arch: 'llama', format: 'safetensors', dtype: 'awq' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
 ];
 
 for (const spec of CASES) {

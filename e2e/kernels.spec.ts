@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
 import { Rng } from '../scripts/lib/random.ts';
-import type { WeightDtype } from '../src/formats/dtypes.ts';
+import { DTYPE_LAYOUTS, type WeightDtype } from '../src/formats/dtypes.ts';
 import { dequantizeRows } from '../src/formats/numeric.ts';
 import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
@@ -31,7 +31,7 @@ function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike
 }
 
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k'];
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q4_k', 'q5_k', 'q6_k', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
 
 /** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
 function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
@@ -42,6 +42,12 @@ const SHAPES = [
   { T: 3, N: 37, K: 96 },
   { T: 9, N: 70, K: 160 },
   { T: 33, N: 65, K: 256 },
+];
+/** 128-value blocks (FP8, 4-bit groups of up to 128). */
+const WIDE_SHAPES = [
+  { T: 1, N: 5, K: 128 },
+  { T: 3, N: 37, K: 384 },
+  { T: 33, N: 40, K: 256 },
 ];
 /** 256-value super-blocks for the K-quants. */
 const K_SHAPES = [
@@ -55,7 +61,8 @@ const MATMUL_TOL = 1e-5;
 for (const dtype of DTYPES) {
   test(`matmul ${dtype}: gemv and gemm, bias, accumulate, split shards`, async ({ page }) => {
     const rng = new Rng(1000 + DTYPES.indexOf(dtype));
-    const shapes = dtype.endsWith('_k') ? K_SHAPES : dtype.startsWith('q') ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
+    const block = DTYPE_LAYOUTS[dtype].blockElems;
+    const shapes = block === 256 ? K_SHAPES : block > 32 ? WIDE_SHAPES : block === 32 ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
     for (const { T, N, K } of shapes) {
       const bytes = weightBytes(dtype, N, K, rng);
       const w = dequantizeRows(dtype, bytes, N, K);
@@ -91,11 +98,35 @@ for (const dtype of DTYPES) {
   });
 }
 
+test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
+  const rng = new Rng(1100);
+  for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {
+    const bytes = encodeWeights('q4z_32', rng.normals(N * K, 0.5));
+    const stored = dequantizeRows('q4z_32', bytes, N, K);
+    const order = Array.from({ length: K }, (_, k) => k).sort(() => rng.next() - 0.5);
+    // The same matrix in feature order: stored column k is feature order[k].
+    const w = new Float64Array(N * K);
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) w[n * K + order[k]] = stored[n * K + k];
+    const x = Array.from(rng.normals(T * K));
+    const want = ref.matmul(Float64Array.from(x), w, T, N, K, new Float64Array(N));
+    const scale = Array.from(want, (_, i) => {
+      const t = Math.floor(i / N), n = i % N;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
+      return s;
+    });
+    for (const kind of ['gemv', 'gemm'] as const) {
+      const [, ...y] = await harness<number[]>(page, 'runMatmul', { dtype: 'q4z_32', weightBytes: Array.from(bytes), rows: N, cols: K, x, T, kind, columnOrder: order });
+      expect(worst(y, want, scale), `${kind} T=${T}`).toBeLessThan(MATMUL_TOL);
+    }
+  }
+});
+
 test('embedding lookup for every weight type, across shards', async ({ page }) => {
   const rng = new Rng(7);
   for (const dtype of DTYPES) {
     const rows = 23;
-    const cols = dtype.endsWith('_k') ? 256 : 64;
+    const cols = Math.max(64, DTYPE_LAYOUTS[dtype].blockElems);
     const bytes = weightBytes(dtype, rows, cols, rng, 1);
     const table = dequantizeRows(dtype, bytes, rows, cols);
     const tokens = [0, 22, 5, 6, 7, 5, 13];
@@ -103,8 +134,9 @@ test('embedding lookup for every weight type, across shards', async ({ page }) =
       dtype, weightBytes: Array.from(bytes), rows, cols, tokens, maxBindingBytes: (bytes.length / rows) * 4 + 8,
     });
     const want = tokens.flatMap((t) => Array.from(table.subarray(t * cols, (t + 1) * cols)));
-    // Exact: a decoded weight is an f32 value.
-    expect(worst(got, want, 1, 0), dtype).toBeLessThan(1e-7);
+    // Exact up to one f32 rounding: a decoded weight is an f32 value, or (FP8) an f32 product of an
+    // E4M3 value and its block's f32 scale.
+    expect(worst(got, want, want.map(Math.abs), 1e-30), dtype).toBeLessThanOrEqual(2 ** -24);
   }
 });
 

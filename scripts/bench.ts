@@ -10,13 +10,13 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { WeightDtype } from '../src/formats/dtypes.ts';
+import type { GgmlDtype } from '../src/formats/dtypes.ts';
 import { runBench, type BenchRequest, type BenchResult } from './bench/run.ts';
 import { BENCH_SHAPES, ensureBenchModel } from './lib/bench-model.ts';
 import { openBrowserPage } from './lib/browser.ts';
 
 function parse(argv: string[]) {
-  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as WeightDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0 };
+  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as GgmlDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
       const x = argv[++i];
@@ -26,7 +26,7 @@ function parse(argv: string[]) {
     const a = argv[i];
     if (a === '--model') o.model = v();
     else if (a === '--shape') o.shape = v();
-    else if (a === '--dtype') o.dtype = v() as WeightDtype;
+    else if (a === '--dtype') o.dtype = v() as GgmlDtype;
     else if (a === '--prompt-lengths') o.promptLengths = v().split(',').map(Number);
     else if (a === '--decode-tokens') o.decodeTokens = Number(v());
     else if (a === '--prefill-chunk') o.prefillChunk = Number(v());

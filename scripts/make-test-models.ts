@@ -4,7 +4,7 @@
  * tokenizer and chat template). Without --all, one model per architecture. --demo writes only the
  * app's bundled demo model (.cache/demo-model, served at /demo-model/).
  */
-import type { WeightDtype } from '../src/formats/dtypes.ts';
+import type { GgmlDtype } from '../src/formats/dtypes.ts';
 import type { ArchName } from '../src/model/config.ts';
 import { ensureTestModel, type TestModelSpec } from './lib/test-model-files.ts';
 
@@ -18,8 +18,8 @@ if (process.argv.includes('--demo')) {
 const all = process.argv.includes('--all');
 const specs: TestModelSpec[] = [];
 for (const arch of ['qwen2', 'llama', 'qwen3'] as ArchName[]) {
-  const ggufTypes: WeightDtype[] = all ? ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'] : ['q8_0'];
-  const hfTypes: WeightDtype[] = all ? ['f32', 'f16', 'bf16'] : ['bf16'];
+  const ggufTypes: GgmlDtype[] = all ? ['f32', 'f16', 'bf16', 'q8_0', 'q4_0'] : ['q8_0'];
+  const hfTypes: GgmlDtype[] = all ? ['f32', 'f16', 'bf16'] : ['bf16'];
   for (const dtype of ggufTypes) specs.push({ arch, format: 'gguf', dtype });
   for (const dtype of hfTypes) specs.push({ arch, format: 'safetensors', dtype });
 }

@@ -2,7 +2,8 @@
 // `gemv` (decode, few tokens): TPR threads per weight row split K, WG / TPR rows per workgroup.
 // `gemm` (prefill): 32x32 output tiles, weights dequantized into workgroup memory once per tile.
 // Variants: one WEIGHT_* type (see weights.wgsl), HAS_BIAS, ACCUMULATE (add into y: fuses the
-// residual add into o_proj and down_proj).
+// residual add into o_proj and down_proj), X_PERM (stored column k multiplies x[xperm[k]]: GPTQ
+// act-order checkpoints, whose groups are contiguous only in that order).
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
 
@@ -33,11 +34,22 @@ struct Step {
 @group(0) @binding(5) var<storage, read> bias: array<f32>;       // [N] of this shard
 #endif
 
+#if X_PERM
+@group(0) @binding(6) var<storage, read> xperm: array<u32>;      // [K]
+#endif
+
 #include "weights.wgsl"
 
+fn x1(t: u32, k: u32) -> f32 {
+#if X_PERM
+  return x[t * p.K + xperm[k]];
+#else
+  return x[t * p.K + k];
+#endif
+}
+
 fn x4(t: u32, k: u32) -> vec4<f32> {
-  let i = t * p.K + k;
-  return vec4<f32>(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+  return vec4<f32>(x1(t, k), x1(t, k + 1u), x1(t, k + 2u), x1(t, k + 3u));
 }
 
 fn store(t: u32, n: u32, acc: f32) {
@@ -93,7 +105,7 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var k = k4End + lane; k < p.K; k += TPR) {
       let wv = w1(rowByte, k);
       for (var j = 0u; j < TT; j++) {
-        if (t0 + j < p.T) { acc[j] += wv * x[(t0 + j) * p.K + k]; }
+        if (t0 + j < p.T) { acc[j] += wv * x1(t0 + j, k); }
       }
     }
 #endif
@@ -129,7 +141,7 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var i = lid; i < TILE * TILE; i += 64u) {
       let t = t0 + i / TILE;
       let k = k0 + i % TILE;
-      xs[i] = select(0.0, x[t * p.K + k], t < p.T && k < p.K);
+      xs[i] = select(0.0, x1(min(t, p.T - 1u), min(k, p.K - 1u)), t < p.T && k < p.K);
     }
     // weight tile: 32 rows x 8 groups of 4, 4 groups per thread.
     for (var g = lid; g < TILE * 8u; g += 64u) {

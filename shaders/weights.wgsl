@@ -1,6 +1,8 @@
 // Weight decoding shared by the matmul and embedding kernels. The includer declares
 //   @group(0) @binding(1) var<storage, read> w: array<u32>;   // raw bytes of rows [rowStart, rowEnd)
-// and exactly one of WEIGHT_F32 / WEIGHT_F16 / WEIGHT_BF16 / WEIGHT_Q8_0 / WEIGHT_Q4_0.
+// and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts names the layouts); WEIGHT_Q4Z comes with
+// Q4Z_GROUP, its block length. Each type defines w4 (4 values from an index that is a multiple of 4)
+// and w1; the 32-value GGUF blocks also define wblock (a whole block, for the GEMV).
 // Rows are read as stored in the file (GGUF blocks are 18 or 34 bytes, so reads are not 4-aligned):
 // nothing is ever expanded to float in GPU memory.
 
@@ -108,6 +110,72 @@ fn w1(rowByte: u32, k: u32) -> f32 {
   let j = k & 31u;
   let q = (w_u32_at(blk + 2u + (j & 15u)) >> ((j >> 4u) * 4u)) & 15u;
   return (f32(q) - 8.0) * w_f16_at(blk);
+}
+#endif
+
+#if WEIGHT_Q4_1
+// block: f16 d; f16 m; u8 qs[16]  (20 bytes, so blocks stay word-aligned);  y = q d + m, nibbles as Q4_0.
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 20u;
+  let dm = unpack2x16float(w[base >> 2u]);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let v = w[(base >> 2u) + 1u + q];
+    let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+    out[q] = vec4<f32>(bytes & vec4<u32>(15u)) * dm.x + dm.y;
+    out[q + 4u] = vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) * dm.x + dm.y;
+  }
+  return out;
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let base = rowByte + (k >> 5u) * 20u;
+  let j = k & 31u;
+  let q = w[(base + 4u + (j & 15u)) >> 2u] >> ((j >> 4u) * 4u);
+  let n = vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u);
+  let dm = unpack2x16float(w[base >> 2u]);
+  return vec4<f32>(n) * dm.x + dm.y;
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_F8E4M3_128
+// block: f32 scale; u8 e4m3[128]  (132 bytes);  y = e4m3 * scale. E4M3: sign, 4 exponent bits with
+// bias 7 (0 = subnormal), 3 mantissa bits: |y| = (8 + m) 2^(e - 10), or m 2^-9 when e = 0. The loader
+// refuses the NaN code, so it is not decoded here.
+fn e4m3x4(v: u32) -> vec4<f32> {
+  let b = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(0xffu);
+  let e = (b >> vec4<u32>(3u)) & vec4<u32>(15u);
+  let m = b & vec4<u32>(7u);
+  let normal = e > vec4<u32>(0u);
+  let mag = ldexp(vec4<f32>(select(m, m + 8u, normal)), vec4<i32>(max(e, vec4<u32>(1u))) - vec4<i32>(10));
+  return select(mag, -mag, b >= vec4<u32>(0x80u));
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = (rowByte >> 2u) + (k >> 7u) * 33u;
+  return e4m3x4(w[blk + 1u + ((k & 127u) >> 2u)]) * bitcast<f32>(w[blk]);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_Q4Z
+// block of Q4Z_GROUP values: f16 d; f16 z; u8 qs[Q4Z_GROUP / 2]  (word-aligned);  y = (q - z) d, where
+// byte j holds value j (low nibble) and value j + Q4Z_GROUP / 2 (high): GPTQ / AWQ groups as rows.
+const Q4Z_HALF: u32 = Q4Z_GROUP / 2u;
+const Q4Z_WORDS: u32 = 1u + Q4Z_GROUP / 8u;
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = (rowByte >> 2u) + (k / Q4Z_GROUP) * Q4Z_WORDS;
+  let j = k % Q4Z_GROUP;
+  let q = w[blk + 1u + (j % Q4Z_HALF) / 4u] >> ((j / Q4Z_HALF) * 4u);
+  let n = vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u);
+  let dz = unpack2x16float(w[blk]);
+  return (vec4<f32>(n) - dz.y) * dz.x;
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
 }
 #endif
 

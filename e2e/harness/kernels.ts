@@ -65,6 +65,8 @@ export interface MatmulCase {
   yInit?: number[];
   /** Forces the weight to be split into shards of at most this many bytes. */
   maxBindingBytes?: number;
+  /** Stored column k multiplies x[columnOrder[k]]. */
+  columnOrder?: number[];
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
@@ -74,7 +76,12 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
     ctx.gpu.device,
     { name: 'w', dtype: c.dtype, rows: c.rows, cols: c.cols },
     async (o, n) => bytes.subarray(o, o + n),
-    { maxBindingBytes: c.maxBindingBytes ?? ctx.gpu.maxBindingBytes, bias: c.bias ? new Float32Array(c.bias) : undefined, chunkBytes: 100 },
+    {
+      maxBindingBytes: c.maxBindingBytes ?? ctx.gpu.maxBindingBytes,
+      bias: c.bias ? new Float32Array(c.bias) : undefined,
+      columnOrder: c.columnOrder ? new Uint32Array(c.columnOrder) : undefined,
+      chunkBytes: 100,
+    },
   );
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));
   const ds = matmul(ctx, { x: f32(ctx, c.x), weight, y, T: c.T, kind: c.kind, accumulate: c.accumulate });

@@ -1,6 +1,6 @@
 import { open, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { rowBytes, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { rowBytes, type GgmlDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { encodeGgufHeader, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
@@ -25,11 +25,11 @@ export const BENCH_SHAPES: Record<string, { arch: ArchName; dims: TestModelDims;
 
 interface PlannedTensor {
   name: string;
-  dtype: WeightDtype;
+  dtype: GgmlDtype;
   shape: number[];
 }
 
-function plan(shape: (typeof BENCH_SHAPES)[string], dtype: WeightDtype): PlannedTensor[] {
+function plan(shape: (typeof BENCH_SHAPES)[string], dtype: GgmlDtype): PlannedTensor[] {
   const { arch, dims: d } = shape;
   const q = d.nHeads * d.headDim;
   const kv = d.nKvHeads * d.headDim;
@@ -52,7 +52,7 @@ function plan(shape: (typeof BENCH_SHAPES)[string], dtype: WeightDtype): Planned
 }
 
 /** Valid random bytes of `rows` x `cols` values: small f16 scales so activations stay finite. */
-function fillRandom(out: Uint8Array, dtype: WeightDtype, cols: number, rng: Rng): void {
+function fillRandom(out: Uint8Array, dtype: GgmlDtype, cols: number, rng: Rng): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const scale = 1 / Math.sqrt(cols);
   if (dtype === 'f32') for (let i = 0; i < out.length; i += 4) view.setFloat32(i, (rng.next() * 2 - 1) * scale, true);
@@ -70,7 +70,7 @@ function fillRandom(out: Uint8Array, dtype: WeightDtype, cols: number, rng: Rng)
 }
 
 /** `layers` overrides the depth (a 2-layer 7B measures per-layer and head costs without writing 4 GB). */
-export async function ensureBenchModel(shapeName: string, dtype: WeightDtype, log: (s: string) => void, layers?: number): Promise<string> {
+export async function ensureBenchModel(shapeName: string, dtype: GgmlDtype, log: (s: string) => void, layers?: number): Promise<string> {
   const base = BENCH_SHAPES[shapeName];
   if (!base) throw new Error(`unknown shape ${shapeName}`);
   const shape = layers ? { ...base, dims: { ...base.dims, nLayers: layers } } : base;

@@ -1,5 +1,5 @@
-import type { WeightDtype } from '../../src/formats/dtypes.ts';
-import { f32ToBf16, f32ToF16, f32ToF16Bits, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
+import { DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { f32ToBf16, f32ToF16, f32ToF16Bits, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { Rng } from './random.ts';
 
 /** f32 values (rows of whole blocks for quantized types) in a weight type's stored bytes. */
@@ -15,11 +15,57 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ8_0(values);
     case 'q4_0':
       return quantizeQ4_0(values);
+    case 'q4_1':
+      return quantizeQ4_1(values);
+    case 'f8e4m3_128':
+      return quantizeF8E4M3_128(values);
+    case 'q4z_32':
+    case 'q4z_64':
+    case 'q4z_128':
+      return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
     case 'q4_k':
     case 'q5_k':
     case 'q6_k':
       throw new RangeError(`no ${dtype} quantizer: use randomKQuantBytes for test data`);
   }
+}
+
+/** llama.cpp quantize_row_q4_1_ref: d = (max - min) / 15, m = min, q = min(15, trunc((x - min) / d + 0.5)). */
+export function quantizeQ4_1(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 32) * 20);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 32; b++) {
+    const block = values.subarray(b * 32, b * 32 + 32);
+    const min = Math.min(...block);
+    const d = Math.fround((Math.max(...block) - min) / 15);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * 20, f32ToF16Bits(d), true);
+    view.setUint16(b * 20 + 2, f32ToF16Bits(min), true);
+    for (let j = 0; j < 16; j++) {
+      const q = (x: number) => Math.min(15, Math.trunc(Math.fround(Math.fround((x - min) * id) + 0.5)));
+      out[b * 20 + 4 + j] = q(block[j]) | (q(block[16 + j]) << 4);
+    }
+  }
+  return out;
+}
+
+/** Asymmetric 4-bit groups in the runtime's repacked GPTQ layout: integer zero z, y = (q - z) d. */
+export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
+  const bb = 4 + group / 2;
+  const out = new Uint8Array((values.length / group) * bb);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / group; b++) {
+    const block = values.subarray(b * group, (b + 1) * group);
+    const min = Math.min(0, ...block);
+    const max = Math.max(0, ...block);
+    const d = (max - min) / 15 || 1;
+    const z = Math.min(15, Math.max(0, Math.round(-min / d)));
+    view.setUint16(b * bb, f32ToF16Bits(d), true);
+    view.setUint16(b * bb + 2, f32ToF16Bits(z), true);
+    const q = (x: number) => Math.min(15, Math.max(0, Math.round(x / d) + z));
+    for (let j = 0; j < group / 2; j++) out[b * bb + 4 + j] = q(block[j]) | (q(block[group / 2 + j]) << 4);
+  }
+  return out;
 }
 
 /**

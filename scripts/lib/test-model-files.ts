@@ -1,6 +1,6 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { WeightDtype } from '../../src/formats/dtypes.ts';
+import type { GgmlDtype, WeightDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { readGguf } from '../../src/formats/gguf.ts';
 import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
@@ -14,6 +14,9 @@ import { configFromGguf, configFromHf } from '../../src/model/config-load.ts';
 import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
 import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
 import { RefModel } from '../../src/ref/forward.ts';
+import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
+import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
+import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
 import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -31,9 +34,9 @@ export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TE
 /**
  * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes as random valid
  * blocks: 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for the rest), 'q5_k_m' (the same
- * with Q5_K).
+ * with Q5_K), or (safetensors) a quantized checkpoint layout from quant-checkpoints.ts.
  */
-export type TestModelType = WeightDtype | 'q4_k_m' | 'q5_k_m';
+export type TestModelType = GgmlDtype | 'q4_k_m' | 'q5_k_m' | CheckpointQuant;
 
 export interface TestModelSpec {
   arch: ArchName;
@@ -42,27 +45,36 @@ export interface TestModelSpec {
   /** safetensors only: split the weights over this many shards with an index.json. */
   shards?: number;
   seed?: number;
+  /** Matrix sizes; by default the smallest the type allows (TINY_DIMS, or 128 / 256 wide blocks). */
+  dims?: 'tiny' | 'quant' | 'k-quant';
 }
 
 const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
 
 /** K-quant super-blocks are 256 values wide: every matrix dimension a multiple of 256. */
 const K_QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 256, headDim: 64, ffnSize: 512 };
+/** FP8 blocks and INT4 groups of 128: every matrix dimension a multiple of 128, as in the real models. */
+export const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDim: 32, ffnSize: 256 };
+
+function dimsOf(s: TestModelSpec): TestModelDims {
+  if (s.dims) return { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims];
+  return s.dtype.endsWith('_k_m') ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
+}
 
 /** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
-function kMixType(hfName: string, mix: 'q4_k_m' | 'q5_k_m'): WeightDtype {
+function kMixType(hfName: string, mix: 'q4_k_m' | 'q5_k_m'): GgmlDtype {
   return /lm_head|v_proj|down_proj/.test(hfName) ? 'q6_k' : mix === 'q4_k_m' ? 'q4_k' : 'q5_k';
 }
 
 export function testModelPath(s: TestModelSpec): string {
-  const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}`;
+  const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}${s.dims ? `-${s.dims}` : ''}`;
   return path.join(TEST_MODEL_DIR, s.format === 'gguf' ? `${base}.gguf` : base);
 }
 
 /** Writes the model unless it is already there; returns its path. */
 export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)): Promise<string> {
   if (await stat(out).catch(() => null)) return out;
-  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], s.dtype.endsWith('_k_m') ? K_QUANT_DIMS : TINY_DIMS);
+  const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], dimsOf(s));
   await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
   const tmp = `${out}.tmp-${process.pid}`;
@@ -98,15 +110,17 @@ export async function ensureScriptedModel(): Promise<string> {
 }
 
 async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, shards: number): Promise<void> {
-  const st = dtype.endsWith('_k_m') ? undefined : HF_DTYPES[dtype as WeightDtype];
-  if (!st) throw new Error(`safetensors test models are F32, F16 or BF16, not ${dtype}`);
+  const quant = isCheckpointQuant(dtype) ? quantizedCheckpoint(m, dtype) : undefined;
+  const st = quant ? (dtype.startsWith('gptq') || dtype === 'awq' ? 'F16' : 'BF16') : HF_DTYPES[dtype as WeightDtype];
+  if (!st) throw new Error(`safetensors test models are F32, F16, BF16 or a quantized checkpoint layout, not ${dtype}`);
   await mkdir(dir, { recursive: true });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[st];
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...m.config, torch_dtype: torchDtype }, null, 2));
+  const config = { ...m.config, torch_dtype: torchDtype, ...(quant ? { quantization_config: quant.quantizationConfig } : {}) };
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(R1_GENERATION_CONFIG, null, 2));
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(r1TokenizerJson()));
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(r1TokenizerConfig(), null, 2));
-  const entries = [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype as WeightDtype, t.values) }));
+  const entries = quant?.entries ?? [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype as WeightDtype, t.values) }));
   if (shards === 1) {
     await writeFile(path.join(dir, 'model.safetensors'), writeSafetensors(entries, { format: 'pt' }));
     return;
@@ -125,6 +139,13 @@ async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, sh
   await writeFile(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
 }
 
+/** Stored column k holds input feature order[k]: back to feature order. */
+function unorderColumns(w: Float64Array, rows: number, cols: number, order: Uint32Array): Float64Array {
+  const out = new Float64Array(w.length);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[r * cols + order[k]] = w[r * cols + k];
+  return out;
+}
+
 /**
  * convert_hf_to_gguf.py's permute() (toGguf) and its inverse: stored row `unpermuteRow(D)(r)` holds
  * Hugging Face row r within each head.
@@ -139,14 +160,18 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
   return out;
 }
 
+/** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
+const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 };
+
 function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
+  if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);
   const c = configFromHf(m.config);
   const arch = m.arch;
   const md: [string, GgufWriteValue][] = [
     ['general.architecture', { type: 'string', value: arch }],
     ['general.type', { type: 'string', value: 'model' }],
     ['general.name', { type: 'string', value: `R1 Distill test ${arch} ${dtype}` }],
-    ['general.file_type', { type: 'u32', value: { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 }[dtype] }],
+    ['general.file_type', { type: 'u32', value: LLAMA_FILE_TYPE[dtype] }],
     ['general.quantization_version', { type: 'u32', value: 2 }],
     [`${arch}.block_count`, { type: 'u32', value: c.nLayers }],
     [`${arch}.context_length`, { type: 'u32', value: c.maxPositions }],
@@ -180,6 +205,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     }
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
     const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' || dtype === 'q5_k_m' ? kMixType(name, dtype) : dtype;
+    if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
     const data = type.endsWith('_k') ? randomKQuantBytes(type as 'q4_k' | 'q5_k' | 'q6_k', t.shape[0], t.shape[1], rng) : encodeWeights(type, values);
     tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data });
   }
@@ -205,8 +231,10 @@ export async function referenceModel(file: string): Promise<RefModel> {
   } else {
     const files = filesFromDirectory(file);
     const cfgSrc = (await files.open('config.json'))!;
-    config = configFromHf(JSON.parse(new TextDecoder().decode(await cfgSrc.read(0, cfgSrc.size))));
-    entries = (await readShardedSafetensors(files)).tensors.map((t) => [t.name, t]);
+    const json = JSON.parse(new TextDecoder().decode(await cfgSrc.read(0, cfgSrc.size)));
+    config = configFromHf(json);
+    const stored = (await readShardedSafetensors(files)).tensors.map((t): [string, TensorEntry] => [t.name, t]);
+    entries = [...(await resolveQuantized(new Map(stored), quantSchemeOf(json)))];
   }
   const weights = new Map<string, Float64Array>();
   for (const [name, t] of entries) {
@@ -214,6 +242,7 @@ export async function referenceModel(file: string): Promise<RefModel> {
     const rows = t.shape.length === 2 ? t.shape[0] : 1;
     const cols = t.shape[t.shape.length - 1];
     let w = dequantizeRows(t.dtype, await t.source.read(t.offset, t.byteLength), rows, cols);
+    if (t.columnOrder) w = unorderColumns(w, rows, cols, t.columnOrder);
     if (file.endsWith('.gguf') && config.arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
       w = reorderHeads(w, rows, cols, name.includes('q_proj') ? config.nHeads : config.nKvHeads, false);
     }

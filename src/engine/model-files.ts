@@ -1,6 +1,8 @@
 import { readGguf } from '../formats/gguf.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { resolveQuantized } from '../formats/quant/resolve.ts';
+import { quantSchemeOf } from '../formats/quant/scheme.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
 import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -118,7 +120,8 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
   checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
-  const tensors = new Map(list.map((t) => [t.name, t]));
+  // FP8 / INT4 checkpoints: each Linear's packed weights and scales become one repacked weight.
+  const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), quantSchemeOf(configJson as Record<string, unknown>));
   const eos = gen.eos_token_id;
   const genEos = typeof eos === 'number' ? [eos] : Array.isArray(eos) ? (eos as number[]) : [];
   return {

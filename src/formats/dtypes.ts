@@ -3,7 +3,16 @@
  * Quantized types pack `blockElems` consecutive values of one row into `blockBytes`
  * (llama.cpp's ggml-common.h layouts); rows are always a whole number of blocks.
  */
-export type WeightDtype = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k';
+export type WeightDtype =
+  | 'f32' | 'f16' | 'bf16'
+  | 'q8_0' | 'q4_0' | 'q4_1' | 'q4_k' | 'q5_k' | 'q6_k' // GGUF blocks, as stored
+  | RepackedDtype;
+
+/** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
+export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128';
+
+/** The types a GGUF file can hold. */
+export type GgmlDtype = Exclude<WeightDtype, RepackedDtype>;
 
 export interface DtypeLayout {
   blockElems: number;
@@ -16,9 +25,16 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   bf16: { blockElems: 1, blockBytes: 2 },
   q8_0: { blockElems: 32, blockBytes: 34 }, // f16 d; i8 qs[32]
   q4_0: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] (low nibbles first half, high second)
+  q4_1: { blockElems: 32, blockBytes: 20 }, // f16 d; f16 m; u8 qs[16] as Q4_0; y = q d + m
   q4_k: { blockElems: 256, blockBytes: 144 }, // f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
   q5_k: { blockElems: 256, blockBytes: 176 }, // f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]
   q6_k: { blockElems: 256, blockBytes: 210 }, // u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (last)
+  // Row-major repacks of checkpoints whose scales live in separate tensors (src/formats/quant/):
+  f8e4m3_128: { blockElems: 128, blockBytes: 132 }, // f32 scale; u8 e4m3[128]; y = e4m3 * scale
+  // f16 d; f16 z; u8 qs[G/2] (byte j: value j low nibble, value j + G/2 high); y = (q - z) d
+  q4z_32: { blockElems: 32, blockBytes: 20 },
+  q4z_64: { blockElems: 64, blockBytes: 36 },
+  q4z_128: { blockElems: 128, blockBytes: 68 },
 };
 
 export function isWeightDtype(s: string): s is WeightDtype {

@@ -1,4 +1,4 @@
-import type { WeightDtype } from './dtypes.ts';
+import type { GgmlDtype, WeightDtype } from './dtypes.ts';
 
 /** ggml tensor types (ggml.h `enum ggml_type`): id -> name, block geometry, and the runtime dtype if computable. */
 export interface GgmlType {
@@ -13,7 +13,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   0: { name: 'F32', blockElems: 1, blockBytes: 4, dtype: 'f32' },
   1: { name: 'F16', blockElems: 1, blockBytes: 2, dtype: 'f16' },
   2: { name: 'Q4_0', blockElems: 32, blockBytes: 18, dtype: 'q4_0' },
-  3: { name: 'Q4_1', blockElems: 32, blockBytes: 20 },
+  3: { name: 'Q4_1', blockElems: 32, blockBytes: 20, dtype: 'q4_1' },
   6: { name: 'Q5_0', blockElems: 32, blockBytes: 22 },
   7: { name: 'Q5_1', blockElems: 32, blockBytes: 24 },
   8: { name: 'Q8_0', blockElems: 32, blockBytes: 34, dtype: 'q8_0' },
@@ -52,7 +52,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
 };
 
 /** ggml type id of each runtime dtype. */
-export const GGML_TYPE_ID: Record<WeightDtype, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 8, bf16: 30, q4_k: 12, q5_k: 13, q6_k: 14 };
+export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 8, bf16: 30, q4_k: 12, q5_k: 13, q6_k: 14 };
 
 /** ggml type ids by ggml name, e.g. `GGML_TYPE.Q4_K === 12`. */
 export const GGML_TYPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]));

@@ -1,4 +1,4 @@
-import type { WeightDtype } from './dtypes.ts';
+import type { GgmlDtype } from './dtypes.ts';
 import { GGML_TYPE_ID, GGML_TYPES } from './ggml-types.ts';
 import { GGUF_MAGIC, GGUF_VALUE } from './gguf.ts';
 
@@ -24,7 +24,7 @@ export type GgufWriteTensor = {
   /** PyTorch order (outermost first); written reversed. */
   shape: number[];
   data: Uint8Array;
-} & ({ ggmlType: number; dtype?: never } | { dtype: WeightDtype; ggmlType?: never });
+} & ({ ggmlType: number; dtype?: never } | { dtype: GgmlDtype; ggmlType?: never });
 
 /** A whole file: metadata in order, tensors in order, data alignment (general.alignment is added when not 32). */
 export interface GgufWriteSpec {

@@ -1,7 +1,8 @@
-import { rowBytes, type WeightDtype } from './dtypes.ts';
+import { DTYPE_LAYOUTS, rowBytes, type WeightDtype } from './dtypes.ts';
 
 /**
- * Number formats of stored weights: IEEE half, bfloat16, and llama.cpp's Q8_0 / Q4_0 blocks.
+ * Number formats of stored weights: IEEE half, bfloat16, FP8 E4M3, llama.cpp's blocks and the
+ * runtime's repacks of FP8 / INT4 checkpoints (dtypes.ts).
  * The decoders return float64 and are the tests' oracle for the in-shader decoding.
  */
 const f32 = new Float32Array(1);
@@ -75,6 +76,54 @@ export function f16ToF32(bits: ArrayLike<number>): Float32Array {
 /** bfloat16 bits -> values. */
 export function bf16ToF32(bits: ArrayLike<number>): Float32Array {
   return Float32Array.from({ length: bits.length }, (_, i) => bf16BitsToF32(bits[i]));
+}
+
+/**
+ * FP8 E4M3 ("float8_e4m3fn") byte -> value: sign, 4 exponent bits (bias 7), 3 mantissa bits; exponent 0
+ * is subnormal; no infinities; S.1111.111 is NaN; the largest finite value is 448.
+ */
+export function e4m3ToF32(b: number): number {
+  const sign = b & 0x80 ? -1 : 1;
+  const e = (b >> 3) & 15;
+  const m = b & 7;
+  if (e === 15 && m === 7) return NaN;
+  return e === 0 ? sign * m * 2 ** -9 : sign * (8 + m) * 2 ** (e - 10);
+}
+
+/** value -> the nearest E4M3 byte (ties to even), saturating at ±448 as torch's float8 casts do. */
+export function f32ToE4M3(v: number): number {
+  if (Number.isNaN(v)) return 0x7f;
+  const sign = v < 0 || Object.is(v, -0) ? 0x80 : 0;
+  const a = Math.min(Math.abs(v), 448);
+  // Spacing of representable values around a: 2^-9 below 2^-6 (subnormals), else 2^(floor(log2 a) - 3).
+  const exp = a < 2 ** -6 ? -6 : Math.floor(Math.log2(a));
+  const step = 2 ** (exp - 3);
+  let q = a / step;
+  const f = Math.floor(q);
+  q = q - f > 0.5 || (q - f === 0.5 && f % 2 === 1) ? f + 1 : f;
+  const r = q * step; // may round up to the next binade: still exact
+  if (r === 0) return sign;
+  if (r < 2 ** -6) return sign | (r / 2 ** -9);
+  const e = Math.floor(Math.log2(r));
+  return sign | ((e + 7) << 3) | (r / 2 ** (e - 3) - 8);
+}
+
+/**
+ * Rows of whole 128-value blocks -> the runtime's FP8 layout (f32 scale, 128 E4M3 bytes per block),
+ * scale = max|x| / 448 per block as FP8 checkpoints choose it: quantize-on-load's FP8.
+ */
+export function quantizeF8E4M3_128(values: Float32Array): Uint8Array {
+  if (values.length % 128) throw new RangeError(`FP8 blocks hold 128 values, got ${values.length}`);
+  const out = new Uint8Array((values.length / 128) * 132);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 128; b++) {
+    let amax = 0;
+    for (let j = 0; j < 128; j++) amax = Math.max(amax, Math.abs(values[b * 128 + j]));
+    const scale = Math.fround(amax / 448) || 1;
+    view.setFloat32(b * 132, scale, true);
+    for (let j = 0; j < 128; j++) out[b * 132 + 4 + j] = f32ToE4M3(values[b * 128 + j] / scale);
+  }
+  return out;
 }
 
 /** llama.cpp quantize_row_q8_0_ref: per 32 values, d = max|x| / 127, q = round(x / d). */
@@ -158,6 +207,39 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         }
       }
       break;
+    case 'q4_1':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 20, true));
+        const m = f16BitsToF32(view.getUint16(b * 20 + 2, true));
+        for (let j = 0; j < 16; j++) {
+          const q = bytes[b * 20 + 4 + j];
+          out[b * 32 + j] = (q & 15) * d + m;
+          out[b * 32 + 16 + j] = (q >> 4) * d + m;
+        }
+      }
+      break;
+    case 'f8e4m3_128':
+      for (let b = 0; b < n / 128; b++) {
+        const scale = view.getFloat32(b * 132, true);
+        for (let j = 0; j < 128; j++) out[b * 128 + j] = e4m3ToF32(bytes[b * 132 + 4 + j]) * scale;
+      }
+      break;
+    case 'q4z_32':
+    case 'q4z_64':
+    case 'q4z_128': {
+      const g = DTYPE_LAYOUTS[dtype].blockElems;
+      const bb = DTYPE_LAYOUTS[dtype].blockBytes;
+      for (let b = 0; b < n / g; b++) {
+        const d = f16BitsToF32(view.getUint16(b * bb, true));
+        const z = f16BitsToF32(view.getUint16(b * bb + 2, true));
+        for (let j = 0; j < g / 2; j++) {
+          const q = bytes[b * bb + 4 + j];
+          out[b * g + j] = ((q & 15) - z) * d;
+          out[b * g + g / 2 + j] = ((q >> 4) - z) * d;
+        }
+      }
+      break;
+    }
     case 'q4_k':
       for (let b = 0; b < n / 256; b++) decodeQ4K(bytes.subarray(b * 144, (b + 1) * 144), out, b * 256);
       break;

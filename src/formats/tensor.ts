@@ -15,4 +15,9 @@ export interface TensorEntry {
   /** Absolute byte offset of the first element in `source`. */
   offset: number;
   byteLength: number;
+  /**
+   * Rows whose columns are stored in another order (GPTQ act-order groups made contiguous): stored
+   * column k holds input feature columnOrder[k].
+   */
+  columnOrder?: Uint32Array;
 }

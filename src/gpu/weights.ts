@@ -11,6 +11,8 @@ export interface GpuWeight {
   cols: number;
   rowBytes: number;
   shards: WeightShard[];
+  /** u32 [cols]: stored column k multiplies input feature inputOrder[k] (GPTQ act-order). */
+  inputOrder?: GPUBuffer;
 }
 
 export interface WeightShard {
@@ -48,6 +50,8 @@ export interface UploadOptions {
   /** Row r of the GPU copy is row `sourceRow(r)` of the file (GGUF llama Q/K are stored permuted). */
   sourceRow?: (row: number) => number;
   bias?: Float32Array;
+  /** Stored column k multiplies input feature columnOrder[k]. */
+  columnOrder?: Uint32Array;
   /** Called with bytes written so far, for progress bars. */
   onBytes?: (n: number) => void;
 }
@@ -96,7 +100,13 @@ export async function uploadWeight(
     if (opts.bias) shard.bias = createF32Buffer(device, `${spec.name} bias`, opts.bias.subarray(rowStart, rowStart + nRows));
     shards.push(shard);
   }
-  return { ...spec, rowBytes, shards };
+  const weight: GpuWeight = { ...spec, rowBytes, shards };
+  if (opts.columnOrder) {
+    if (opts.columnOrder.length !== spec.cols) throw new RangeError(`${spec.name}: column order of ${opts.columnOrder.length} for ${spec.cols} columns`);
+    weight.inputOrder = device.createBuffer({ label: `${spec.name} column order`, size: spec.cols * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(weight.inputOrder, 0, opts.columnOrder);
+  }
+  return weight;
 }
 
 /**

@@ -31,9 +31,14 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
   return tpr;
 }
 
-export function weightDefines(dtype: WeightDtype): Record<string, boolean> {
+/** The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length. */
+export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
+  if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
   return { [`WEIGHT_${dtype.toUpperCase()}`]: true };
 }
+
+/** Types whose 32-value blocks weights.wgsl decodes whole (`wblock`), scale read once per block. */
+const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
@@ -61,10 +66,11 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       ...weightDefines(w.dtype),
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
+      X_PERM: w.inputOrder !== undefined,
       WG: GEMV_WG,
       TPR: kind === 'gemv' ? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu) : 1,
       // Block-at-a-time decoding for the 32-value quant blocks.
-      BLOCKS: kind === 'gemv' && DTYPE_LAYOUTS[w.dtype].blockElems === 32,
+      BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(w.dtype),
     };
     const params = uniform(
       ctx,
@@ -83,6 +89,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     );
     const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: shard.buffer, 2: a.y, 3: params, 4: ctx.step };
     if (shard.bias) bindings[5] = shard.bias;
+    if (w.inputOrder) bindings[6] = w.inputOrder;
     const workgroups: [number, number, number] =
       kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / defines.TPR))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);

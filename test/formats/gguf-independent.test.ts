@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gguf as hfGguf } from '@huggingface/gguf';
 import { describe, expect, it } from 'vitest';
 import { rangeHandler } from '../../scripts/lib/range-server.ts';
-import type { WeightDtype } from '../../src/formats/dtypes.ts';
+import type { GgmlDtype, WeightDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { readGguf, type GgufValue } from '../../src/formats/gguf.ts';
 import { writeGguf, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
@@ -92,7 +92,7 @@ describe('our writer, read by @huggingface/gguf', async () => {
       const info = theirs.tensorInfos[i];
       // They report dims as stored (innermost first); we report PyTorch order.
       expect(info.shape.map(Number), t.name).toEqual([...t.shape].reverse());
-      expect(info.dtype, t.name).toBe(GGML_TYPE_ID[t.dtype as WeightDtype]);
+      expect(info.dtype, t.name).toBe(GGML_TYPE_ID[t.dtype as GgmlDtype]);
       expect(Number(info.offset) + ours.dataOffset, t.name).toBe(t.offset);
       expect(t.offset % 64, t.name).toBe(0);
     }

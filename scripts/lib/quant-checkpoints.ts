@@ -1,0 +1,227 @@
+import { f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32 } from '../../src/formats/numeric.ts';
+import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
+import { Rng } from './random.ts';
+import type { TestModel } from './test-model.ts';
+
+/**
+ * Quantized Hugging Face checkpoints as the tools that publish them write them, packed the way their
+ * Python code packs (formats.md 5.3-5.7), so the runtime's unpacking is checked against the writers'
+ * layouts rather than against itself:
+ * - 'fp8-block': DeepSeek-V3 FP8, 128x128 blocks, F32 weight_scale_inv;
+ * - 'fp8-dynamic': compressed-tensors FP8 per output channel (RedHatAI "-FP8-dynamic"), BF16 scales;
+ * - 'gptq': AutoGPTQ 4-bit, group 128, symmetric, g_idx in order;
+ * - 'gptq-act': AutoGPTQ 4-bit, group 32, asymmetric, act-order (desc_act) g_idx;
+ * - 'awq': AutoAWQ GEMM 4-bit, group 64, zero points;
+ * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales.
+ * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
+ */
+export const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16'] as const;
+export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
+
+export function isCheckpointQuant(s: string): s is CheckpointQuant {
+  return (CHECKPOINT_QUANTS as readonly string[]).includes(s);
+}
+
+const LINEAR = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
+
+export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
+  const fp8 = kind.startsWith('fp8') || kind === 'w4a16';
+  const plain = (name: string, shape: number[], values: Float32Array): SafetensorsWriteTensor =>
+    fp8 ? { name, dtype: 'BF16', shape, data: bytes(f32ToBf16(values)) } : { name, dtype: 'F16', shape, data: bytes(f32ToF16(values)) };
+  const entries: SafetensorsWriteTensor[] = [];
+  const rng = new Rng(4242);
+  for (const [name, t] of m.tensors) {
+    if (!LINEAR.test(name)) {
+      entries.push(plain(name, t.shape, t.values));
+      continue;
+    }
+    const prefix = name.slice(0, -'.weight'.length);
+    const [out, inp] = t.shape;
+    switch (kind) {
+      case 'fp8-block':
+        entries.push(...fp8Block(prefix, t.values, out, inp));
+        break;
+      case 'fp8-dynamic':
+        entries.push(...fp8Channel(prefix, t.values, out, inp));
+        break;
+      case 'gptq':
+        entries.push(...gptq(prefix, t.values, out, inp, 128, true, null));
+        break;
+      case 'gptq-act':
+        entries.push(...gptq(prefix, t.values, out, inp, 32, false, shuffled(inp, rng)));
+        break;
+      case 'awq':
+        entries.push(...awq(prefix, t.values, out, inp, 64));
+        break;
+      case 'w4a16':
+        entries.push(...packQuantized(prefix, t.values, out, inp, 128));
+        break;
+    }
+  }
+  return { entries, quantizationConfig: CONFIGS[kind] };
+}
+
+const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
+  'fp8-block': { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] },
+  'fp8-dynamic': ctConfig('float-quantized', { num_bits: 8, type: 'float', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
+  gptq: { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_name_or_path: null, model_file_base_name: 'model', quant_method: 'gptq', checkpoint_format: 'gptq' },
+  'gptq-act': { bits: 4, group_size: 32, damp_percent: 0.01, desc_act: true, sym: false, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
+  awq: { bits: 4, group_size: 64, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
+  w4a16: ctConfig('pack-quantized', { num_bits: 4, type: 'int', strategy: 'group', symmetric: true, dynamic: false, group_size: 128 }),
+};
+
+function ctConfig(format: string, weights: Record<string, unknown>): Record<string, unknown> {
+  return {
+    quant_method: 'compressed-tensors',
+    format,
+    quantization_status: 'compressed',
+    ignore: ['lm_head'],
+    config_groups: { group_0: { targets: ['Linear'], weights, input_activations: format === 'float-quantized' ? { num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true } : null } },
+  };
+}
+
+// ---- FP8 ----
+/** DeepSeek's weight quantization: per 128x128 block s = max|w| / 448, fp8 = w / s, stored scale_inv = s. */
+function fp8Block(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+  const br = Math.ceil(out / 128);
+  const bc = Math.ceil(inp / 128);
+  const scale = new Float32Array(br * bc);
+  for (let r = 0; r < out; r++) for (let c = 0; c < inp; c++) {
+    const s = Math.floor(r / 128) * bc + Math.floor(c / 128);
+    scale[s] = Math.max(scale[s], Math.abs(w[r * inp + c]) / 448);
+  }
+  const q = Uint8Array.from(w, (v, i) => f32ToE4M3(v / scale[Math.floor(i / inp / 128) * bc + Math.floor((i % inp) / 128)]));
+  return [
+    { name: `${prefix}.weight`, dtype: 'F8_E4M3', shape: [out, inp], data: q },
+    { name: `${prefix}.weight_scale_inv`, dtype: 'F32', shape: [br, bc], data: bytes(scale) },
+  ];
+}
+
+/** compressed-tensors channel FP8: s[o] = max|w[o]| / 448 (kept in BF16), fp8 = w / s. */
+function fp8Channel(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+  const bits = new Uint16Array(out);
+  const q = new Uint8Array(out * inp);
+  for (let o = 0; o < out; o++) {
+    const row = w.subarray(o * inp, (o + 1) * inp);
+    bits[o] = f32ToBf16([Math.max(...row.map(Math.abs)) / 448])[0];
+    const s = new Float32Array(new Uint32Array([bits[o] << 16]).buffer)[0];
+    row.forEach((v, i) => (q[o * inp + i] = f32ToE4M3(v / s)));
+  }
+  return [
+    { name: `${prefix}.weight`, dtype: 'F8_E4M3', shape: [out, inp], data: q },
+    { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, 1], data: bytes(bits) },
+  ];
+}
+
+// ---- INT4 ----
+/** Per group: scale and integer zero as GPTQ's quantizer finds them (sym: zero 8, range +-max|w|). */
+function groupParams(vals: number[], sym: boolean): { scale: number; zero: number } {
+  let lo = Math.min(0, ...vals);
+  let hi = Math.max(0, ...vals);
+  if (sym) hi = Math.max(hi, -lo), lo = -hi;
+  // Scales travel as f16: quantize with the value the file will hold.
+  const scale = f16BitsToF32(f32ToF16Bits((hi - lo) / 15 || 1));
+  return { scale, zero: sym ? 8 : Math.round(-lo / scale) };
+}
+
+const clamp15 = (x: number) => Math.min(15, Math.max(0, x));
+
+/** AutoGPTQ QuantLinear.pack: qweight along the input, qzeros (z - 1) along the output, sequential nibbles. */
+function gptq(prefix: string, w: Float32Array, out: number, inp: number, g: number, sym: boolean, perm: number[] | null): SafetensorsWriteTensor[] {
+  const groups = inp / g;
+  // Act-order: features are quantized in `perm` order, and g_idx[perm[j]] = j // g.
+  const gIdx = Int32Array.from({ length: inp }, (_, i) => Math.floor(i / g));
+  if (perm) perm.forEach((i, j) => (gIdx[i] = Math.floor(j / g)));
+  const scales = new Float32Array(groups * out);
+  const zeros = new Int32Array(groups * out);
+  for (let o = 0; o < out; o++)
+    for (let grp = 0; grp < groups; grp++) {
+      const members = [...gIdx.keys()].filter((i) => gIdx[i] === grp).map((i) => w[o * inp + i]);
+      const { scale, zero } = groupParams(members, sym);
+      scales[grp * out + o] = scale;
+      // The "gptq" format stores z - 1 as a nibble: a zero of 0 would wrap (AutoGPTQ's known quirk).
+      zeros[grp * out + o] = Math.max(1, zero);
+    }
+  const qweight = new Uint32Array((inp / 8) * out);
+  for (let i = 0; i < inp; i++)
+    for (let o = 0; o < out; o++) {
+      const grp = gIdx[i];
+      const q = clamp15(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o]);
+      qweight[(i >> 3) * out + o] |= q << (4 * (i & 7));
+    }
+  const qzeros = new Uint32Array(groups * (out / 8));
+  for (let grp = 0; grp < groups; grp++)
+    for (let o = 0; o < out; o++) qzeros[grp * (out / 8) + (o >> 3)] |= ((zeros[grp * out + o] - 1) & 15) << (4 * (o & 7));
+  return [
+    { name: `${prefix}.qweight`, dtype: 'I32', shape: [inp / 8, out], data: bytes(qweight) },
+    { name: `${prefix}.qzeros`, dtype: 'I32', shape: [groups, out / 8], data: bytes(qzeros) },
+    { name: `${prefix}.scales`, dtype: 'F16', shape: [groups, out], data: bytes(f32ToF16(scales)) },
+    { name: `${prefix}.g_idx`, dtype: 'I32', shape: [inp], data: bytes(gIdx) },
+  ];
+}
+
+/** AutoAWQ WQLinear_GEMM.from_linear: [in, out / 8] words, column 8c + order[s] in nibble s. */
+function awq(prefix: string, w: Float32Array, out: number, inp: number, g: number): SafetensorsWriteTensor[] {
+  const order = [0, 2, 4, 6, 1, 3, 5, 7];
+  const groups = inp / g;
+  const scales = new Float32Array(groups * out);
+  const zeros = new Int32Array(groups * out);
+  for (let o = 0; o < out; o++)
+    for (let grp = 0; grp < groups; grp++) {
+      const { scale, zero } = groupParams(Array.from(w.subarray(o * inp + grp * g, o * inp + (grp + 1) * g)), false);
+      scales[grp * out + o] = scale;
+      zeros[grp * out + o] = zero;
+    }
+  const qweight = new Uint32Array(inp * (out / 8));
+  const qzeros = new Uint32Array(groups * (out / 8));
+  for (let c = 0; c < out / 8; c++)
+    for (let s = 0; s < 8; s++) {
+      const o = 8 * c + order[s];
+      for (let i = 0; i < inp; i++) {
+        const grp = Math.floor(i / g);
+        qweight[i * (out / 8) + c] |= clamp15(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o]) << (4 * s);
+      }
+      for (let grp = 0; grp < groups; grp++) qzeros[grp * (out / 8) + c] |= zeros[grp * out + o] << (4 * s);
+    }
+  return [
+    { name: `${prefix}.qweight`, dtype: 'I32', shape: [inp, out / 8], data: bytes(qweight) },
+    { name: `${prefix}.qzeros`, dtype: 'I32', shape: [groups, out / 8], data: bytes(qzeros) },
+    { name: `${prefix}.scales`, dtype: 'F16', shape: [groups, out], data: bytes(f32ToF16(scales)) },
+  ];
+}
+
+/** compressed-tensors pack_to_int32: int4 values q in [-8, 7] stored as q + 8, 8 per word along the input. */
+function packQuantized(prefix: string, w: Float32Array, out: number, inp: number, g: number): SafetensorsWriteTensor[] {
+  const groups = inp / g;
+  const scaleBits = new Uint16Array(out * groups);
+  const packed = new Uint32Array(out * Math.ceil(inp / 8));
+  for (let o = 0; o < out; o++)
+    for (let grp = 0; grp < groups; grp++) {
+      const vals = w.subarray(o * inp + grp * g, o * inp + (grp + 1) * g);
+      scaleBits[o * groups + grp] = f32ToBf16([Math.max(...vals.map(Math.abs)) / 7.5 || 1])[0];
+      const s = new Float32Array(new Uint32Array([scaleBits[o * groups + grp] << 16]).buffer)[0];
+      vals.forEach((v, j) => {
+        const i = grp * g + j;
+        const q = Math.min(7, Math.max(-8, Math.round(v / s)));
+        packed[o * Math.ceil(inp / 8) + (i >> 3)] |= (q + 8) << (4 * (i & 7));
+      });
+    }
+  return [
+    { name: `${prefix}.weight_packed`, dtype: 'I32', shape: [out, Math.ceil(inp / 8)], data: bytes(packed) },
+    { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, groups], data: bytes(scaleBits) },
+    { name: `${prefix}.weight_shape`, dtype: 'I64', shape: [2], data: bytes(new BigInt64Array([BigInt(out), BigInt(inp)])) },
+  ];
+}
+
+function shuffled(n: number, rng: Rng): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+function bytes(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}

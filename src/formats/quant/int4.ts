@@ -1,0 +1,127 @@
+import { rowBytes as rowBytesOf, type WeightDtype } from '../dtypes.ts';
+import { f32ToF16Bits } from '../numeric.ts';
+import type { TensorEntry } from '../tensor.ts';
+import { expectShape, partError, readInts, readScalesF16, readWords, wholeSource } from './parts.ts';
+
+/**
+ * 4-bit checkpoints -> the runtime's `q4z_<G>` rows: per block of G input features a half scale d,
+ * a half zero z, then G nibbles; W[o, i] = (q - z) d. Scales are copied as stored (GPTQ and AWQ keep
+ * them in f16), zeros are small integers, so the repack is exact.
+ *
+ * The three packings (formats.md 5.5-5.7):
+ * - GPTQ `qweight` I32 [in / 8, out]: nibble s of word [r, o] is input 8r + s (along the input);
+ *   `qzeros` I32 [groups, out / 8] along the output, stored as z - 1 in the original "gptq" format;
+ *   `scales` F16 [groups, out]; optional `g_idx` [in] (act-order: a feature's group, in any order).
+ * - AWQ `qweight` I32 [in, out / 8]: nibble slot s of word [i, c] is output 8c + AWQ_ORDER[s];
+ *   `qzeros` the same way, no offset; `scales` F16 [groups, out].
+ * - compressed-tensors `weight_packed` I32 [out, in / 8], sequential low nibble first, value q - 8;
+ *   `weight_scale` [out, groups]; optional `weight_g_idx`.
+ */
+export const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
+
+export interface Int4Parts {
+  packing: 'gptq' | 'awq' | 'ct';
+  /** The packed nibbles: qweight or weight_packed. */
+  packed: TensorEntry;
+  scales: TensorEntry;
+  zeros?: TensorEntry;
+  groupIndex?: TensorEntry;
+  /** [out, in] from compressed-tensors' weight_shape; otherwise from the packed shape. */
+  shape?: [number, number];
+  /** Values per group along the input; -1 for one group per row. */
+  groupSize: number;
+  /** Added to stored GPTQ zeros (1 in the original format). */
+  zeroOffset: number;
+}
+
+const F16_OF_INT = Array.from({ length: 17 }, (_, z) => f32ToF16Bits(z));
+
+export async function repackInt4(name: string, p: Int4Parts): Promise<TensorEntry> {
+  const [rows, cols] = p.shape ?? packedShape(p);
+  const groupSize = p.groupSize === -1 ? cols : p.groupSize;
+  if (cols % groupSize) throw partError(p.packed, `has ${cols} inputs, not whole groups of ${groupSize}`);
+  const groups = cols / groupSize;
+  expectShape(p.scales, p.packing === 'ct' ? [rows, groups] : [groups, rows], `a [${rows}, ${cols}] matrix in groups of ${groupSize}`);
+  if (p.zeros) expectShape(p.zeros, [groups, rows / 8], `a [${rows}, ${cols}] matrix in groups of ${groupSize}`);
+  // Blocks of the runtime's layout: the file's group when it is one, else a divisor sharing its scale.
+  const block = [128, 64, 32].find((b) => groupSize % b === 0 && cols % b === 0);
+  if (!block) throw partError(p.packed, `groups of ${groupSize} inputs are not supported (multiples of 32)`);
+  const dtype = `q4z_${block}` as WeightDtype;
+  const rowBytes = rowBytesOf(dtype, cols);
+
+  // Act-order checkpoints assign features to groups out of order: store columns sorted by group
+  // (stable), so each block has one group; the matmul reads x through the same order.
+  let order: Uint32Array | undefined;
+  let groupOfStored = (k: number) => Math.floor(k / groupSize);
+  if (p.groupIndex) {
+    const gIdx = await readInts(p.groupIndex);
+    if (gIdx.length !== cols || gIdx.some((g) => !(g >= 0 && g < groups))) throw partError(p.groupIndex, `is not ${cols} group numbers below ${groups}`);
+    if (gIdx.some((g, i) => g !== Math.floor(i / groupSize))) {
+      order = Uint32Array.from(gIdx.keys()).sort((a, b) => gIdx[a] - gIdx[b] || a - b);
+      const o = order;
+      groupOfStored = (k) => gIdx[o[k]];
+      for (let k = 0; k < cols; k += block) {
+        if (groupOfStored(k) !== groupOfStored(k + block - 1)) throw partError(p.groupIndex, `puts ${block} consecutive sorted inputs in different groups: groups must hold whole blocks of ${block}`);
+      }
+    }
+  }
+  const storedCol = new Uint32Array(cols);
+  for (let k = 0; k < cols; k++) storedCol[order ? order[k] : k] = k;
+
+  const repack = async () => {
+    const out = new Uint8Array(rows * rowBytes);
+    const bb = 4 + block / 2;
+    const half = block / 2;
+    const put = (o: number, i: number, q: number) => {
+      const k = storedCol[i];
+      const b = (k / block) | 0;
+      const j = k - b * block;
+      out[o * rowBytes + b * bb + 4 + (j % half)] |= j < half ? q : q << 4;
+    };
+    const packed = await readWords(p.packed);
+    if (p.packing === 'gptq') {
+      for (let r = 0; r < cols / 8; r++)
+        for (let o = 0; o < rows; o++) {
+          const w = packed[r * rows + o];
+          for (let s = 0; s < 8; s++) put(o, 8 * r + s, (w >>> (4 * s)) & 15);
+        }
+    } else if (p.packing === 'awq') {
+      for (let i = 0; i < cols; i++)
+        for (let c = 0; c < rows / 8; c++) {
+          const w = packed[i * (rows / 8) + c];
+          for (let s = 0; s < 8; s++) put(8 * c + AWQ_ORDER[s], i, (w >>> (4 * s)) & 15);
+        }
+    } else {
+      const words = Math.ceil(cols / 8);
+      for (let o = 0; o < rows; o++)
+        for (let j = 0; j < words; j++) {
+          const w = packed[o * words + j];
+          for (let s = 0; s < 8 && 8 * j + s < cols; s++) put(o, 8 * j + s, (w >>> (4 * s)) & 15);
+        }
+    }
+    const scales = await readScalesF16(p.scales);
+    const zeros = p.zeros ? await readWords(p.zeros) : undefined;
+    const view = new DataView(out.buffer);
+    for (let o = 0; o < rows; o++) {
+      const slot = p.packing === 'awq' ? AWQ_ORDER.indexOf(o & 7) : o & 7;
+      for (let b = 0; b < cols / block; b++) {
+        const g = groupOfStored(b * block);
+        const z = zeros ? ((zeros[g * (rows / 8) + (o >> 3)] >>> (4 * slot)) & 15) + p.zeroOffset : 8;
+        const at = o * rowBytes + b * bb;
+        view.setUint16(at, scales[p.packing === 'ct' ? o * groups + g : g * rows + o], true);
+        view.setUint16(at + 2, F16_OF_INT[z], true);
+      }
+    }
+    return out;
+  };
+  const label = { gptq: 'GPTQ', awq: 'AWQ', ct: 'compressed-tensors INT4' }[p.packing];
+  const source = wholeSource(`${p.packed.source.name} (${name}, ${label})`, rows, rowBytes, repack);
+  return { name, dtype, shape: [rows, cols], source, offset: 0, byteLength: rows * rowBytes, columnOrder: order };
+}
+
+/** [out, in] implied by the packed tensor's shape. */
+function packedShape(p: Int4Parts): [number, number] {
+  const [a, b] = p.packed.shape;
+  if (p.packed.shape.length !== 2) throw partError(p.packed, `has shape [${p.packed.shape}]: packed weights are matrices`);
+  return p.packing === 'gptq' ? [b, a * 8] : [b * 8, a];
+}

@@ -1,0 +1,77 @@
+import { FormatError } from '../errors.ts';
+import type { TensorEntry } from '../tensor.ts';
+import { repackFp8 } from './fp8.ts';
+import { repackInt4 } from './int4.ts';
+import { expectShape, partError, readInts } from './parts.ts';
+import type { QuantScheme } from './scheme.ts';
+
+/**
+ * Replaces each quantized Linear's pieces (packed weights, scales, zeros, group indices) by one
+ * `<prefix>.weight` entry in a runtime layout, read on demand; every other tensor passes through.
+ */
+export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
+  const out = new Map(tensors);
+  if (!scheme) return out;
+  const marker = { 'fp8-block': '.weight_scale_inv', 'ct-fp8': '.weight_scale', gptq: '.qweight', awq: '.qweight', 'ct-int4': '.weight_packed' }[scheme.method];
+  const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
+  if (prefixes.length === 0) {
+    throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in "${marker}"`);
+  }
+  for (const prefix of prefixes) {
+    const part = (suffix: string, required = true): TensorEntry | undefined => {
+      const t = out.get(prefix + suffix);
+      if (!t && required) throw new FormatError(tensors.get(prefix + marker)!.source.name, `"${prefix}${marker}" comes without "${prefix}${suffix}"`);
+      out.delete(prefix + suffix);
+      return t;
+    };
+    const name = `${prefix}.weight`;
+    let entry: TensorEntry;
+    switch (scheme.method) {
+      case 'fp8-block':
+        entry = await repackFp8(part('.weight')!, { tensor: part('.weight_scale_inv')!, blockRows: scheme.blockRows, blockCols: scheme.blockCols });
+        break;
+      case 'ct-fp8': {
+        const weight = part('.weight')!;
+        const tensor = part('.weight_scale')!;
+        part('.input_scale', false); // static activation scales: activations stay f32 here
+        // Scale blocks as rows x cols; 0 rows: one scale for the tensor; 0 cols: the whole row.
+        const [blockRows, blockCols] = { tensor: [0, 0], channel: [1, 0], block: [scheme.blockRows, scheme.blockCols] }[scheme.strategy];
+        entry = await repackFp8(weight, { tensor, blockRows, blockCols });
+        break;
+      }
+      case 'gptq':
+      case 'awq':
+        entry = await repackInt4(name, {
+          packing: scheme.method,
+          packed: part('.qweight')!,
+          zeros: part('.qzeros')!,
+          scales: part('.scales')!,
+          groupIndex: scheme.method === 'gptq' ? part('.g_idx', false) : undefined,
+          groupSize: scheme.groupSize,
+          zeroOffset: scheme.method === 'gptq' ? scheme.zeroOffset : 0,
+        });
+        break;
+      case 'ct-int4': {
+        const packed = part('.weight_packed')!;
+        const shapeT = part('.weight_shape')!;
+        const shape = await readInts(shapeT);
+        if (shape.length !== 2 || !shape.every((d) => d > 0)) throw partError(shapeT, `is [${shape}], not a matrix shape`);
+        const [rows, cols] = shape as [number, number];
+        expectShape(packed, [rows, Math.ceil(cols / 8)], `weight_shape [${rows}, ${cols}]`);
+        if (out.has(prefix + '.weight_zero_point')) throw partError(packed, 'has zero points (asymmetric), which are not supported');
+        entry = await repackInt4(name, {
+          packing: 'ct',
+          packed,
+          scales: part('.weight_scale')!,
+          groupIndex: part('.weight_g_idx', false),
+          shape: [rows, cols],
+          groupSize: scheme.groupSize,
+          zeroOffset: 0,
+        });
+        break;
+      }
+    }
+    out.set(name, entry);
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import { FormatError } from '../errors.ts';
+
+/**
+ * How a Hugging Face checkpoint's Linear weights are quantized, from config.json's
+ * `quantization_config`. Only what the runtime decodes exactly is accepted; every other method or
+ * setting is refused by name, never computed as garbage.
+ */
+export type QuantScheme =
+  /** DeepSeek-V3 style: F8_E4M3 `weight` + f32 `weight_scale_inv` per [blockRows x blockCols] block. */
+  | { method: 'fp8-block'; blockRows: number; blockCols: number }
+  /** compressed-tensors `float-quantized`: F8_E4M3 `weight` + `weight_scale` per tensor, channel or block. */
+  | { method: 'ct-fp8'; strategy: 'tensor' | 'channel' | 'block'; blockRows: number; blockCols: number }
+  /** AutoGPTQ / GPTQModel: `qweight` packed along the input, `qzeros` stored minus `zeroOffset`. */
+  | { method: 'gptq'; groupSize: number; zeroOffset: 0 | 1 }
+  /** AutoAWQ GEMM: `qweight` packed along the output in AWQ's interleaved nibble order. */
+  | { method: 'awq'; groupSize: number }
+  /** compressed-tensors `pack-quantized` symmetric INT4: `weight_packed` + `weight_scale`. */
+  | { method: 'ct-int4'; groupSize: number };
+
+type Json = Record<string, unknown>;
+
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM';
+
+/** null for an unquantized checkpoint. `file` names config.json in errors. */
+export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
+  const q = config.quantization_config as Json | undefined;
+  if (q === undefined || q === null) return null;
+  const fail = (problem: string): never => {
+    throw new FormatError(file, `quantization_config: ${problem}`);
+  };
+  if (typeof q !== 'object' || Array.isArray(q)) fail('is not an object');
+  const method = q.quant_method;
+  switch (method) {
+    case 'fp8': {
+      if (q.fmt !== undefined && q.fmt !== 'e4m3') fail(`FP8 format "${String(q.fmt)}" is not supported (only e4m3)`);
+      const block = q.weight_block_size;
+      if (!isPair(block)) fail('FP8 without weight_block_size [rows, cols] (per-tensor FP8 checkpoints use compressed-tensors) is not supported');
+      const [blockRows, blockCols] = block as [number, number];
+      if (blockCols % 128) fail(`FP8 blocks ${blockRows}x${blockCols} are not supported: columns must come in multiples of 128`);
+      return { method: 'fp8-block', blockRows, blockCols };
+    }
+    case 'gptq': {
+      if (q.bits !== 4) fail(`GPTQ with ${String(q.bits)}-bit weights is not supported (only 4-bit)`);
+      const fmt = q.checkpoint_format ?? 'gptq';
+      if (fmt !== 'gptq' && fmt !== 'gptq_v2') fail(`GPTQ checkpoint_format "${String(fmt)}" is not supported (gptq, gptq_v2)`);
+      return { method: 'gptq', groupSize: groupSize(q.group_size, fail), zeroOffset: fmt === 'gptq' ? 1 : 0 };
+    }
+    case 'awq': {
+      if (q.bits !== undefined && q.bits !== 4 && q.w_bit !== 4) fail(`AWQ with ${String(q.bits)}-bit weights is not supported (only 4-bit)`);
+      const version = String(q.version ?? 'gemm').toLowerCase();
+      if (version !== 'gemm') fail(`AWQ version "${version}" is not supported (only gemm; gemv and marlin pack differently)`);
+      if (q.zero_point === false) fail('AWQ without zero points is not supported');
+      return { method: 'awq', groupSize: groupSize(q.group_size ?? q.q_group_size, fail) };
+    }
+    case 'compressed-tensors':
+      return compressedTensors(q, fail);
+    default:
+      return fail(`quant_method "${String(method)}" is not supported (${SUPPORTED})`);
+  }
+}
+
+function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
+  const groups = Object.values((q.config_groups ?? {}) as Record<string, Json>);
+  if (groups.length !== 1) fail(`compressed-tensors with ${groups.length} config_groups is not supported (exactly one)`);
+  const w = (groups[0].weights ?? {}) as Json;
+  const format = q.format;
+  const bits = w.num_bits;
+  const strategy = String(w.strategy);
+  if (w.symmetric === false) fail('asymmetric compressed-tensors weights (weight_zero_point) are not supported');
+  if (format === 'float-quantized' || (format === 'naive-quantized' && w.type === 'float')) {
+    if (bits !== 8 || w.type !== 'float') fail(`compressed-tensors float weights of ${String(bits)} bits are not supported (FP8 E4M3 only)`);
+    if (strategy === 'block') {
+      const b = w.block_structure;
+      if (!isPair(b)) fail('block strategy without block_structure [rows, cols]');
+      const [blockRows, blockCols] = b as [number, number];
+      if (blockCols % 128) fail(`FP8 blocks ${blockRows}x${blockCols} are not supported: columns must come in multiples of 128`);
+      return { method: 'ct-fp8', strategy, blockRows, blockCols };
+    }
+    if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors FP8 strategy "${strategy}" is not supported (tensor, channel, block)`);
+    return { method: 'ct-fp8', strategy, blockRows: 0, blockCols: 0 };
+  }
+  if (format === 'pack-quantized') {
+    if (bits !== 4 || w.type !== 'int') fail(`compressed-tensors pack-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (4-bit int only)`);
+    if (strategy === 'channel') return { method: 'ct-int4', groupSize: -1 };
+    if (strategy !== 'group') fail(`compressed-tensors INT4 strategy "${strategy}" is not supported (group, channel)`);
+    return { method: 'ct-int4', groupSize: groupSize(w.group_size, fail) };
+  }
+  return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, pack-quantized INT4)`);
+}
+
+function groupSize(v: unknown, fail: (p: string) => never): number {
+  if (v === -1) return -1;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v % 32) fail(`group size ${JSON.stringify(v)} is not supported (a multiple of 32, or -1 for one group per row)`);
+  return v as number;
+}
+
+function isPair(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x > 0);
+}
