@@ -22,6 +22,35 @@ export type GenerationChunk =
   | { type: 'token'; id: number; pos: number; text: string }
   | { type: 'done'; stats: GenerationStats };
 
+/** What broke: the GPU device (driver reset, GPU removed) or the Web Worker running the engine. */
+export type LossCause = 'device' | 'worker';
+
+/** An error as it crosses a boundary: its class name and message. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+}
+
+/**
+ * What an engine reports outside any call. After `lost` the model is loaded again from where it came
+ * from (the same URL, the same Files: a copy kept in IndexedDB is read again) when one was loaded
+ * (`reloading: true`): progress, then `recovered` or `recovery-failed`. The conversation lives with
+ * the caller, so it survives; only the KV cache is rebuilt, on the next generation.
+ */
+export type EngineEvent =
+  | { type: 'lost'; cause: LossCause; error: ErrorInfo; reloading: boolean }
+  | { type: 'reloading'; cause: LossCause; progress: LoadProgress }
+  | { type: 'recovered'; cause: LossCause; info: ModelInfo }
+  | { type: 'recovery-failed'; cause: LossCause; error: ErrorInfo };
+
+/** Debugging and tests: what the engine holds now. */
+export interface EngineMemory {
+  /** Bytes and count of the GPU buffers alive on the engine's device (0 with no model loaded). */
+  gpuLiveBytes: number;
+  gpuLiveBuffers: number;
+  gpuPeakBytes: number;
+}
+
 /**
  * One engine interface, two transports: `createLocalEngine()` runs in the calling thread,
  * `createWorkerEngine()` proxies the same calls to a Web Worker. UI code does not care which.
@@ -41,4 +70,9 @@ export interface RuntimeEngine {
   /** Forgets the cached conversation. */
   reset(): Promise<void>;
   unload(): Promise<void>;
+  /**
+   * Hears losses and recoveries (EngineEvent); returns the way to stop listening. Engines that cannot
+   * lose their GPU or worker (a scripted one in tests) may leave it out.
+   */
+  onEvent?(listener: (e: EngineEvent) => void): () => void;
 }

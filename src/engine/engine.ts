@@ -86,12 +86,19 @@ export class Engine {
     this.pipelines = new PipelineCache(device);
     this.step = device.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.readback = device.createBuffer({ label: 'readback', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    void device.lost.then((info) => {
-      if (info.reason !== 'destroyed' || !this.destroyed) this.lostMessage = info.message || String(info.reason);
+    this.lost = device.lost.then((info) => {
+      if (this.destroyed) return null;
+      this.lostMessage = info.message || String(info.reason);
+      return this.lostMessage;
     });
   }
 
-  /** Set once the device is lost (driver reset, GPU removed): every later call fails with GpuDeviceLostError. */
+  /**
+   * Resolves with the reason once the device is lost (driver reset, GPU removed, destroyed from
+   * outside): this Engine is then unusable and a new one must be loaded. Resolves with null after destroy().
+   */
+  readonly lost: Promise<string | null>;
+  /** Set once the device is lost: every later call fails with GpuDeviceLostError. */
   private lostMessage: string | null = null;
   private destroyed = false;
 

@@ -16,3 +16,8 @@ export class ContextOverflowError extends Error {
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
+
+/** The engine's Web Worker died (closed, killed by the browser, an uncaught exception) or never started. */
+export class WorkerCrashedError extends Error {
+  override name = 'WorkerCrashedError';
+}

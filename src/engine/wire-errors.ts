@@ -6,7 +6,7 @@ import { GpuDeviceLostError, GpuLimitError, WebGpuUnavailableError } from '../gp
 import { GpuValidationError } from '../gpu/validation.ts';
 import { UnsupportedModelError } from '../model/arch.ts';
 import { ModelLoadError } from '../model/weights.ts';
-import { ContextOverflowError, SettingsError } from './errors.ts';
+import { ContextOverflowError, SettingsError, WorkerCrashedError } from './errors.ts';
 import { ModelSourceError } from './model-files.ts';
 import { EngineNotLoadedError } from './local.ts';
 import { FormatError } from '../formats/errors.ts';
@@ -24,6 +24,7 @@ const CLASSES: Record<string, { prototype: Error }> = {
   ModelSourceError,
   ContextOverflowError,
   SettingsError,
+  WorkerCrashedError,
   EngineNotLoadedError,
   FormatError,
   HttpError,

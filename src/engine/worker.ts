@@ -4,7 +4,7 @@
  * page's main thread. The page talks to it through client.ts (comlink).
  */
 import * as Comlink from 'comlink';
-import type { GenerationChunk, LoadOptions } from './api.ts';
+import type { EngineEvent, GenerationChunk, LoadOptions } from './api.ts';
 import type { LoadProgress } from './engine.ts';
 import { createLocalEngine } from './local.ts';
 import type { ModelInput } from './model-files.ts';
@@ -32,6 +32,32 @@ export const workerApi = {
   abort: () => current?.abort(),
   reset: () => engine.reset(),
   unload: () => engine.unload(),
+  /** Device losses and recoveries, pushed to the page. */
+  onEvent: (listener: (e: EngineEvent) => void) => void engine.onEvent(listener),
+  /**
+   * Holds the Web Lock `name` for as long as this worker lives, resolving once it is held: the page
+   * asks for the same lock and gets it when the worker ends, however it ends (a closed or killed
+   * worker fires no event on the page).
+   */
+  holdLifeLock: (name: string) =>
+    new Promise<void>((held) => {
+      void navigator.locks.request(name, () => {
+        held();
+        return new Promise<never>(() => {});
+      });
+    }),
+  // ---- debugging and tests ----
+  debugLoseDevice: () => engine.debug.loseDevice(),
+  debugMemory: () => engine.debug.memory(),
+  /** Fails as a bug would: an exception thrown outside any call ('throw'), or the worker ending ('exit'). */
+  debugCrash(how: 'throw' | 'exit') {
+    if (how === 'exit') self.close();
+    else {
+      setTimeout(() => {
+        throw new Error('injected failure: the worker threw outside any call');
+      });
+    }
+  },
 };
 
 export type WorkerApi = typeof workerApi;

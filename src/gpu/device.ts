@@ -1,4 +1,5 @@
 import { GpuLimitError, WebGpuUnavailableError } from './errors.ts';
+import { trackBufferMemory, type GpuMemory } from './memory.ts';
 
 /** What the runtime needs from one GPU: the device and what it can do. */
 export interface GpuContext {
@@ -16,6 +17,8 @@ export interface GpuContext {
   /** Largest single storage binding, bytes: tensors larger than this are split across bindings. */
   maxBindingBytes: number;
   maxBufferBytes: number;
+  /** Live buffer bytes on the device (memory.ts): long-run tests check it stays flat. */
+  memory: GpuMemory;
 }
 
 export interface GpuOptions {
@@ -82,5 +85,6 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
     isCpu: isFallback || /swiftshader|llvmpipe|lavapipe/.test(described),
     maxBindingBytes: Math.min(cap, device.limits.maxStorageBufferBindingSize),
     maxBufferBytes: Math.min(cap, device.limits.maxBufferSize),
+    memory: trackBufferMemory(device),
   };
 }
