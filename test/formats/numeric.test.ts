@@ -9,6 +9,8 @@ import {
   f32ToF16Bits,
   quantizeQ4_0,
   quantizeQ8_0,
+  e4m3ToF32,
+  f32ToE4M3,
 } from '../../src/formats/numeric.ts';
 import { randomFloats } from './helpers.ts';
 
@@ -257,5 +259,31 @@ describe('dequantizeRows', () => {
     const q = new Uint8Array(1 + 18);
     q.set(quantizeQ4_0(Float32Array.from({ length: 32 }, (_, j) => (j % 2 ? -8 : 3))), 1);
     expect(dequantizeRows('q4_0', q.subarray(1), 1, 32)[1]).toBe(-8);
+  });
+});
+
+describe('FP8 E4M3 (float8_e4m3fn)', () => {
+  it('decodes the code points the format defines', () => {
+    expect(e4m3ToF32(0x38)).toBe(1);
+    expect(e4m3ToF32(0xb8)).toBe(-1);
+    expect(e4m3ToF32(0x7e)).toBe(448);
+    expect(e4m3ToF32(0x08)).toBe(2 ** -6); // smallest normal
+    expect(e4m3ToF32(0x07)).toBe(7 * 2 ** -9); // largest subnormal
+    expect(e4m3ToF32(0x01)).toBe(2 ** -9);
+    expect(e4m3ToF32(0x00)).toBe(0);
+    expect(e4m3ToF32(0x7f)).toBeNaN();
+    expect(e4m3ToF32(0xff)).toBeNaN();
+  });
+
+  it('encodes every finite value back to its own code, rounds to nearest even, saturates at 448', () => {
+    for (let b = 0; b < 256; b++) {
+      const v = e4m3ToF32(b);
+      if (!Number.isNaN(v) && v !== 0) expect(f32ToE4M3(v), `code ${b}`).toBe(b);
+    }
+    expect(f32ToE4M3(1 + 1 / 16)).toBe(0x38); // tie between 1 and 1.125: even mantissa
+    expect(f32ToE4M3(1 + 3 / 16)).toBe(0x3a); // tie between 1.125 and 1.25: even mantissa
+    expect(f32ToE4M3(1e6)).toBe(0x7e);
+    expect(f32ToE4M3(-1e6)).toBe(0xfe);
+    expect(f32ToE4M3(2 ** -11)).toBe(0);
   });
 });

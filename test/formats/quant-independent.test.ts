@@ -1,0 +1,51 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { dequantizeRows } from '../../src/formats/numeric.ts';
+import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
+import type { QuantScheme } from '../../src/formats/quant/scheme.ts';
+import { readSafetensors } from '../../src/formats/safetensors.ts';
+import { sourceFromPath } from '../../src/formats/source-node.ts';
+import type { WeightDtype } from '../../src/formats/dtypes.ts';
+
+/**
+ * Quantized checkpoints packed by a Python writer (standard library only) that follows the tools' own
+ * packing code, read through the runtime's repacking: every dequantized value must equal the one
+ * Python computed from the integers and scales it packed, exactly (all are exact in float64).
+ */
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+const CASES: [string, QuantScheme][] = [
+  ['gptq_sym', { method: 'gptq', groupSize: 128, zeroOffset: 1 }],
+  ['gptq_act', { method: 'gptq', groupSize: 32, zeroOffset: 1 }],
+  ['gptq_v2', { method: 'gptq', groupSize: 64, zeroOffset: 0 }],
+  ['awq', { method: 'awq', groupSize: 64 }],
+  ['ct_int4', { method: 'ct-int4', groupSize: 128 }],
+  ['fp8_block', { method: 'fp8-block', blockRows: 128, blockCols: 128 }],
+  ['fp8_channel', { method: 'ct-fp8', strategy: 'channel', blockRows: 0, blockCols: 0 }],
+];
+
+describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantized by us', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'r1-quant-'));
+  execFileSync('python3', [fileURLToPath(new URL('../fixtures/formats/write_quantized.py', import.meta.url)), out]);
+  const expected = JSON.parse(readFileSync(path.join(out, 'expected.json'), 'utf8')) as Record<string, number[]>;
+
+  for (const [file, scheme] of CASES) {
+    it(`${file}: every value exact`, async () => {
+      const st = await readSafetensors(await sourceFromPath(path.join(out, `${file}.safetensors`)));
+      const tensors = await resolveQuantized(new Map(st.tensors.map((t) => [t.name, t])), scheme);
+      expect([...tensors.keys()]).toEqual(['model.layers.0.mlp.up_proj.weight']);
+      const t = tensors.get('model.layers.0.mlp.up_proj.weight')!;
+      const [rows, cols] = t.shape;
+      const stored = dequantizeRows(t.dtype as WeightDtype, await t.source.read(0, t.byteLength), rows, cols);
+      const got = new Float64Array(stored.length);
+      const order = t.columnOrder;
+      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) got[r * cols + (order ? order[k] : k)] = stored[r * cols + k];
+      expect(file === 'gptq_act' ? order !== undefined : order === undefined).toBe(true);
+      expect(Array.from(got)).toEqual(expected[file]);
+    });
+  }
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../../src/formats/errors.ts';
+import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
+import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
+import { readSafetensors } from '../../src/formats/safetensors.ts';
+import { writeSafetensors, type SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
+import { sourceFromBytes } from '../../src/formats/source.ts';
+
+const ct = (weights: Record<string, unknown>, format = 'pack-quantized') => ({
+  quantization_config: { quant_method: 'compressed-tensors', format, config_groups: { group_0: { targets: ['Linear'], weights } } },
+});
+
+describe('quantization_config', () => {
+  it('reads the supported methods', () => {
+    expect(quantSchemeOf({})).toBeNull();
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 128] } })).toEqual({ method: 'fp8-block', blockRows: 128, blockCols: 128 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: true, sym: false } })).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: -1, checkpoint_format: 'gptq_v2' } })).toEqual({ method: 'gptq', groupSize: -1, zeroOffset: 0 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'GEMM', zero_point: true } })).toEqual({ method: 'awq', groupSize: 128 });
+    expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-int4', groupSize: 128 });
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'ct-fp8', strategy: 'channel', blockRows: 0, blockCols: 0 });
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'ct-fp8', strategy: 'block', blockRows: 128, blockCols: 128 });
+  });
+
+  it.each([
+    [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /quant_method "bitsandbytes" is not supported/],
+    [{ quant_method: 'gptq', bits: 8, group_size: 128 }, /GPTQ with 8-bit weights is not supported/],
+    [{ quant_method: 'gptq', bits: 4, group_size: 100 }, /group size 100 is not supported/],
+    [{ quant_method: 'gptq', bits: 4, group_size: 128, checkpoint_format: 'marlin' }, /checkpoint_format "marlin"/],
+    [{ quant_method: 'awq', bits: 4, group_size: 128, version: 'gemv' }, /AWQ version "gemv" is not supported/],
+    [{ quant_method: 'fp8', fmt: 'e5m2', weight_block_size: [128, 128] }, /only e4m3/],
+    [{ quant_method: 'fp8', fmt: 'e4m3' }, /without weight_block_size/],
+    [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 64] }, /multiples of 128/],
+    [ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }).quantization_config, /pack-quantized int weights of 8 bits/],
+    [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: false }).quantization_config, /asymmetric/],
+    [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128 }, 'marlin-24').quantization_config, /format "marlin-24" is not supported/],
+    ['yes', /is not an object/],
+  ])('refuses %j by name', (q, message) => {
+    expect(() => quantSchemeOf({ quantization_config: q })).toThrow(FormatError);
+    expect(() => quantSchemeOf({ quantization_config: q })).toThrow(message);
+  });
+});
+
+async function tensorsOf(list: SafetensorsWriteTensor[]) {
+  const st = await readSafetensors(sourceFromBytes(writeSafetensors(list), 'model.safetensors'));
+  return new Map(st.tensors.map((t) => [t.name, t]));
+}
+const P = 'model.layers.0.self_attn.q_proj';
+const f32 = (n: number, v = 0.01) => new Uint8Array(new Float32Array(n).fill(v).buffer);
+const fp8 = (n: number, code = 0x38) => new Uint8Array(n).fill(code);
+
+describe('broken quantized tensors end in a clear error', () => {
+  const block = { method: 'fp8-block', blockRows: 128, blockCols: 128 } as const;
+
+  it('a scale tensor without its weight', async () => {
+    const t = await tensorsOf([{ name: `${P}.weight_scale_inv`, dtype: 'F32', shape: [1, 1], data: f32(1) }]);
+    await expect(resolveQuantized(t, block)).rejects.toThrow(`"${P}.weight_scale_inv" comes without "${P}.weight"`);
+  });
+
+  it('a config that says FP8 over a model with no FP8 tensors', async () => {
+    const t = await tensorsOf([{ name: `${P}.weight`, dtype: 'F32', shape: [1, 128], data: f32(128) }]);
+    await expect(resolveQuantized(t, block)).rejects.toThrow(/no tensor ends in ".weight_scale_inv"/);
+  });
+
+  it('scales of the wrong shape, NaN scales, and the FP8 NaN code', async () => {
+    const wrong = await tensorsOf([
+      { name: `${P}.weight`, dtype: 'F8_E4M3', shape: [2, 256], data: fp8(512) },
+      { name: `${P}.weight_scale_inv`, dtype: 'F32', shape: [1, 1], data: f32(1) },
+    ]);
+    await expect(resolveQuantized(wrong, block)).rejects.toThrow(/weight_scale_inv" has shape \[1,1\], but .* implies \[1,2\]/);
+    const nanScale = await tensorsOf([
+      { name: `${P}.weight`, dtype: 'F8_E4M3', shape: [2, 128], data: fp8(256) },
+      { name: `${P}.weight_scale_inv`, dtype: 'F32', shape: [1, 1], data: f32(1, NaN) },
+    ]);
+    await expect(resolveQuantized(nanScale, block)).rejects.toThrow(/holds a scale that is not finite \(NaN at index 0\)/);
+    const nanCode = fp8(256);
+    nanCode[128 + 5] = 0xff;
+    const nanWeight = await resolveQuantized(
+      await tensorsOf([
+        { name: `${P}.weight`, dtype: 'F8_E4M3', shape: [2, 128], data: nanCode },
+        { name: `${P}.weight_scale_inv`, dtype: 'F32', shape: [1, 1], data: f32(1) },
+      ]),
+      block,
+    );
+    const w = nanWeight.get(`${P}.weight`)!;
+    await expect(w.source.read(0, w.byteLength)).rejects.toThrow(/FP8 NaN code at row 1, column 5/);
+  });
+
+  it('FP8 rows that are not whole 128-value blocks', async () => {
+    const t = await tensorsOf([
+      { name: `${P}.weight`, dtype: 'F8_E4M3', shape: [2, 64], data: fp8(128) },
+      { name: `${P}.weight_scale_inv`, dtype: 'F32', shape: [1, 1], data: f32(1) },
+    ]);
+    await expect(resolveQuantized(t, block)).rejects.toThrow(/rows of 64 values are not whole 128-value FP8 blocks/);
+  });
+
+  it('GPTQ parts that disagree, and packed weights that are not I32', async () => {
+    const gptq = { method: 'gptq', groupSize: 32, zeroOffset: 1 } as const;
+    const parts = (scales: number[]): SafetensorsWriteTensor[] => [
+      { name: `${P}.qweight`, dtype: 'I32', shape: [8, 16], data: new Uint8Array(8 * 16 * 4) },
+      { name: `${P}.qzeros`, dtype: 'I32', shape: [2, 2], data: new Uint8Array(16) },
+      { name: `${P}.scales`, dtype: 'F16', shape: scales, data: new Uint8Array(scales[0] * scales[1] * 2).fill(0x20) },
+    ];
+    await expect(resolveQuantized(await tensorsOf(parts([3, 16])), gptq)).rejects.toThrow(/scales" has shape \[3,16\], but a \[16, 64\] matrix in groups of 32 implies \[2,16\]/);
+    const noZeros = parts([2, 16]).filter((p) => !p.name.endsWith('qzeros'));
+    await expect(resolveQuantized(await tensorsOf(noZeros), gptq)).rejects.toThrow(`"${P}.qweight" comes without "${P}.qzeros"`);
+    const asF32 = parts([2, 16]).map((p) => (p.name.endsWith('qweight') ? { ...p, dtype: 'F32' } : p));
+    const r = await resolveQuantized(await tensorsOf(asF32), gptq);
+    const w = r.get(`${P}.weight`)!;
+    await expect(w.source.read(0, w.byteLength)).rejects.toThrow(/qweight" is F32, expected packed I32 words/);
+  });
+
+  it('act-order groups that do not fill whole blocks', async () => {
+    const gIdx = new Int32Array(64).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const t = await tensorsOf([
+      { name: `${P}.qweight`, dtype: 'I32', shape: [8, 16], data: new Uint8Array(8 * 16 * 4) },
+      { name: `${P}.qzeros`, dtype: 'I32', shape: [2, 2], data: new Uint8Array(16) },
+      { name: `${P}.scales`, dtype: 'F16', shape: [2, 16], data: new Uint8Array(64).fill(0x20) },
+      { name: `${P}.g_idx`, dtype: 'I32', shape: [64], data: new Uint8Array(gIdx.buffer) },
+    ]);
+    await expect(resolveQuantized(t, { method: 'gptq', groupSize: 32, zeroOffset: 1 })).rejects.toThrow(/groups must hold whole blocks of 32/);
+  });
+});
