@@ -11,34 +11,21 @@ import { firstNonFiniteScale, GGML_F16_SCALES } from '../../src/formats/block-sc
 import { ByteCursor } from '../../src/formats/byte-cursor.ts';
 import { GGML_TYPE, GGML_TYPES } from '../../src/formats/ggml-types.ts';
 import { GGUF_MAGIC, GGUF_VALUE, MAX_GGUF_ARRAY_ELEMENTS, readGguf } from '../../src/formats/gguf.ts';
-import { writeGguf, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import type { ModelFiles } from '../../src/formats/model-files.ts';
-import { f32ToBf16, f32ToF16 } from '../../src/formats/numeric.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
 import { fromFolder } from '../../src/engine/model-files.ts';
 import { checkTensors } from '../../src/model/weights.ts';
 import { makeTestModel } from '../../scripts/lib/test-model.ts';
-import { formatError, indexOfBytes, patched, randomBytes, randomFloats } from './helpers.ts';
-import { HUGE, recordingSource } from './hostile-sources.ts';
+import { formatError, indexOfBytes, patched, randomFloats } from './helpers.ts';
+import { bytesOf, GGUF_GOOD, HUGE, quantBlocks, recordingSource, ST_GOOD, x } from './hostile.ts';
 
 const corpus = { gguf: 0, safetensors: 0, folders: 0 };
 afterAll(() => {
   const total = corpus.gguf + corpus.safetensors + corpus.folders;
   console.log(`broken-file corpus: ${corpus.gguf} GGUF, ${corpus.safetensors} safetensors, ${corpus.folders} model folders (${total} cases)`);
 });
-
-const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-/** Whole blocks of a quantized type: random bytes with every f16 scale set to a finite value. */
-function quantBlocks(typeName: string, blocks: number, seed: number): Uint8Array {
-  const t = GGML_TYPES[GGML_TYPE[typeName]];
-  const out = randomBytes(blocks * t.blockBytes, seed);
-  const view = new DataView(out.buffer);
-  for (let b = 0; b < blocks; b++) for (const f of GGML_F16_SCALES[typeName]) view.setUint16(b * t.blockBytes + f, 0x2e66, true); // 0.1
-  return out;
-}
 
 /**
  * Broken GGUF files must fail with a FormatError naming the file, in at most `ms`, and without a read
@@ -55,39 +42,6 @@ async function ggufProblem(bytes: Uint8Array, size = bytes.length, maxRead = 1 <
   return e.problem;
 }
 
-// ---- a GGUF file with every metadata type and tensors of the computable types ----
-
-const x = randomFloats(512, 3);
-const GGUF_GOOD = writeGguf(
-  [
-    ['general.architecture', { type: 'string', value: 'qwen2' }],
-    ['test.u8', { type: 'u8', value: 200 }],
-    ['test.i8', { type: 'i8', value: -100 }],
-    ['test.u16', { type: 'u16', value: 60000 }],
-    ['test.i16', { type: 'i16', value: -30000 }],
-    ['test.u32', { type: 'u32', value: 4e9 }],
-    ['test.i32', { type: 'i32', value: -2e9 }],
-    ['test.f32', { type: 'f32', value: 0.5 }],
-    ['test.f64', { type: 'f64', value: Math.PI }],
-    ['test.bool', { type: 'bool', value: true }],
-    ['test.u64', { type: 'u64', value: 2n ** 60n }],
-    ['test.i64', { type: 'i64', value: -(2n ** 60n) }],
-    ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: ['a', 'b', 'ab', 'é', ''] }],
-    ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: [1, 1, 1, 3, 1] }],
-    ['tokenizer.ggml.scores', { type: 'array', itemType: 'f32', value: [0, -1, -2, -3, -4] }],
-    ['test.flags', { type: 'array', itemType: 'bool', value: [true, false] }],
-    ['test.u64s', { type: 'array', itemType: 'u64', value: [1n, 2n ** 63n] }],
-  ] satisfies [string, GgufWriteValue][],
-  [
-    { name: 'tensor.f32', ggmlType: GGML_TYPE.F32, shape: [4, 8], data: bytesOf(x.slice(0, 32)) },
-    { name: 'tensor.f16', ggmlType: GGML_TYPE.F16, shape: [2, 16], data: bytesOf(f32ToF16(x.slice(0, 32))) },
-    { name: 'tensor.bf16', ggmlType: GGML_TYPE.BF16, shape: [3, 4], data: bytesOf(f32ToBf16(x.slice(0, 12))) },
-    { name: 'tensor.q8_0', ggmlType: GGML_TYPE.Q8_0, shape: [4, 64], data: quantBlocks('Q8_0', 8, 1) },
-    { name: 'tensor.q4_0', ggmlType: GGML_TYPE.Q4_0, shape: [2, 32], data: quantBlocks('Q4_0', 2, 2) },
-    { name: 'tensor.q4_k', ggmlType: GGML_TYPE.Q4_K, shape: [2, 512], data: quantBlocks('Q4_K', 4, 3) },
-    { name: 'tensor.q6_k', ggmlType: GGML_TYPE.Q6_K, shape: [2, 256], data: quantBlocks('Q6_K', 2, 4) },
-  ],
-);
 const u64At = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(at, true);
 /** Offset of the field right after a metadata key's name (its value type). */
 const afterKey = (key: string) => indexOfBytes(GGUF_GOOD, key) + key.length;
@@ -264,14 +218,6 @@ async function stProblem(bytes: Uint8Array, size = bytes.length, maxRead = 100_0
   return e.problem;
 }
 
-const ST_GOOD = writeSafetensors(
-  [
-    { name: 'a', dtype: 'F32', shape: [2, 3], data: bytesOf(x.slice(0, 6)) },
-    { name: 'b', dtype: 'F16', shape: [5], data: bytesOf(f32ToF16(x.slice(0, 5))) },
-    { name: 'c', dtype: 'BF16', shape: [], data: bytesOf(f32ToBf16(x.slice(0, 1))) },
-  ],
-  { format: 'pt' },
-);
 const ST_HEADER = 8 + Number(u64At(ST_GOOD, 0));
 const T = { dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] };
 const T_DATA = bytesOf(x.slice(0, 6));

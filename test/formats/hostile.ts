@@ -1,10 +1,17 @@
 /**
- * Byte sources for the broken-file corpus and the fuzzers: one that records what the parser asks
- * for, and one that claims to be enormous (a corrupt multi-gigabyte download, a server lying about
- * its Content-Range) so that counts and lengths read from the file pass every "fits in the file"
- * check and only the parser's own bounds stand between them and a huge allocation.
+ * Shared by the broken-file corpus and the fuzzers: the well-formed GGUF and safetensors files they
+ * break, and a byte source that records what the parser asks for and can claim to be enormous (a
+ * corrupt multi-gigabyte download, a server lying about its Content-Range), so that counts and
+ * lengths read from the file pass every "fits in the file" check and only the parser's own bounds
+ * stand between them and a huge allocation.
  */
+import { GGML_F16_SCALES } from '../../src/formats/block-scales.ts';
+import { GGML_TYPE, GGML_TYPES } from '../../src/formats/ggml-types.ts';
+import { writeGguf, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
+import { f32ToBf16, f32ToF16 } from '../../src/formats/numeric.ts';
+import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
 import { checkRange, type ByteSource } from '../../src/formats/source.ts';
+import { randomBytes, randomFloats } from './helpers.ts';
 
 export interface RecordingSource extends ByteSource {
   /** Longest single read asked for, and the bytes asked for in all. */
@@ -42,3 +49,58 @@ export function recordingSource(bytes: Uint8Array, name: string, size = bytes.le
 
 /** 1 TiB: room for any count or length a 64-bit field can make plausible. */
 export const HUGE = 2 ** 40;
+
+export const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Whole blocks of a quantized type: random bytes with every f16 scale set to a finite value. */
+export function quantBlocks(typeName: string, blocks: number, seed: number): Uint8Array {
+  const t = GGML_TYPES[GGML_TYPE[typeName]];
+  const out = randomBytes(blocks * t.blockBytes, seed);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < blocks; b++) for (const f of GGML_F16_SCALES[typeName]) view.setUint16(b * t.blockBytes + f, 0x2e66, true); // 0.1
+  return out;
+}
+
+/** A GGUF file with every metadata type and tensors of the computable types. */
+
+export const x = randomFloats(512, 3);
+export const GGUF_GOOD = writeGguf(
+  [
+    ['general.architecture', { type: 'string', value: 'qwen2' }],
+    ['test.u8', { type: 'u8', value: 200 }],
+    ['test.i8', { type: 'i8', value: -100 }],
+    ['test.u16', { type: 'u16', value: 60000 }],
+    ['test.i16', { type: 'i16', value: -30000 }],
+    ['test.u32', { type: 'u32', value: 4e9 }],
+    ['test.i32', { type: 'i32', value: -2e9 }],
+    ['test.f32', { type: 'f32', value: 0.5 }],
+    ['test.f64', { type: 'f64', value: Math.PI }],
+    ['test.bool', { type: 'bool', value: true }],
+    ['test.u64', { type: 'u64', value: 2n ** 60n }],
+    ['test.i64', { type: 'i64', value: -(2n ** 60n) }],
+    ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: ['a', 'b', 'ab', 'é', ''] }],
+    ['tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: [1, 1, 1, 3, 1] }],
+    ['tokenizer.ggml.scores', { type: 'array', itemType: 'f32', value: [0, -1, -2, -3, -4] }],
+    ['test.flags', { type: 'array', itemType: 'bool', value: [true, false] }],
+    ['test.u64s', { type: 'array', itemType: 'u64', value: [1n, 2n ** 63n] }],
+  ] satisfies [string, GgufWriteValue][],
+  [
+    { name: 'tensor.f32', ggmlType: GGML_TYPE.F32, shape: [4, 8], data: bytesOf(x.slice(0, 32)) },
+    { name: 'tensor.f16', ggmlType: GGML_TYPE.F16, shape: [2, 16], data: bytesOf(f32ToF16(x.slice(0, 32))) },
+    { name: 'tensor.bf16', ggmlType: GGML_TYPE.BF16, shape: [3, 4], data: bytesOf(f32ToBf16(x.slice(0, 12))) },
+    { name: 'tensor.q8_0', ggmlType: GGML_TYPE.Q8_0, shape: [4, 64], data: quantBlocks('Q8_0', 8, 1) },
+    { name: 'tensor.q4_0', ggmlType: GGML_TYPE.Q4_0, shape: [2, 32], data: quantBlocks('Q4_0', 2, 2) },
+    { name: 'tensor.q4_k', ggmlType: GGML_TYPE.Q4_K, shape: [2, 512], data: quantBlocks('Q4_K', 4, 3) },
+    { name: 'tensor.q6_k', ggmlType: GGML_TYPE.Q6_K, shape: [2, 256], data: quantBlocks('Q6_K', 2, 4) },
+  ],
+);
+
+/** A safetensors file with metadata, a matrix, a vector and a scalar. */
+export const ST_GOOD = writeSafetensors(
+  [
+    { name: 'a', dtype: 'F32', shape: [2, 3], data: bytesOf(x.slice(0, 6)) },
+    { name: 'b', dtype: 'F16', shape: [5], data: bytesOf(f32ToF16(x.slice(0, 5))) },
+    { name: 'c', dtype: 'BF16', shape: [], data: bytesOf(f32ToBf16(x.slice(0, 1))) },
+  ],
+  { format: 'pt' },
+);
