@@ -122,7 +122,7 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
           // A map or submission can fail before the loss is known: the lost device is the news.
           if (err instanceof GpuDeviceLostError || lostEngines.has(e)) {
             // Settled: a GpuDeviceLostError is only thrown once the loss is known.
-            const why = (await e.lost) ?? 'the model was unloaded';
+            const why = ((await e.lost) ?? 'the model was unloaded').replace(/\.$/, '');
             throw new GpuDeviceLostError(`the GPU device was lost during this answer (${why}); the model is being loaded again on a new device: ask again when it is ready`);
           }
           throw err;

@@ -6,9 +6,10 @@
  * Property `engine`: the RuntimeEngine to use (elements given the same engine share its model and
  * take turns generating); by default the page's shared worker engine. Events (bubbling, composed):
  * `ready` (ModelInfo), `token` ({ text, reasoning, answer }), `thinking-done` (seconds), `done`
- * (GenerationStats), `error` ({ name, message }). Styling: see chat-style.ts.
+ * (GenerationStats), `error` ({ name, message }). Styling: see chat-style.ts. When the engine loses its GPU
+ * or its worker, the status line says so and follows the reload; the cut-off answer offers Retry.
  */
-import type { ModelInfo, RuntimeEngine } from '../engine/api.ts';
+import type { EngineEvent, ModelInfo, RuntimeEngine } from '../engine/api.ts';
 import type { GenerationStats } from '../engine/engine.ts';
 import type { GenerateOptions } from '../engine/settings.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
@@ -16,7 +17,7 @@ import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
 import { CHAT_CSS, installMathFonts } from './chat-style.ts';
 import { chatMessages, turnsToDrop, type Turn } from './conversation.ts';
 import { withEngineLock } from './engine-lock.ts';
-import { heldModel, loadModel } from './engine-model.ts';
+import { heldModel, loadModel, reloadModel } from './engine-model.ts';
 import { errorDetail, explainError } from './explain-error.ts';
 import { createProgressMeter } from './progress-meter.ts';
 import { sharedEngine } from './shared-engine.ts';
@@ -27,6 +28,8 @@ const TEMPLATE = `
   <div class="messages" part="messages" id="messages" aria-live="polite"></div>
   <div class="notice" part="notice" hidden>
     <p class="notice-text"></p>
+    <button type="button" class="notice-retry">Retry</button>
+    <button type="button" class="notice-reload">Reload model</button>
     <button type="button" class="notice-new">New chat</button>
     <button type="button" class="notice-drop">Drop oldest turns</button>
   </div>
@@ -63,22 +66,26 @@ export class R1ChatElement extends HTMLElement {
 
   get engine(): RuntimeEngine {
     this.engineRef ??= sharedEngine();
+    this.watchEngine();
     return this.engineRef;
   }
 
   set engine(engine: RuntimeEngine) {
     this.engineRef = engine;
+    this.watchEngine();
     this.scheduleLoad();
   }
 
   connectedCallback(): void {
     installMathFonts(this.ownerDocument);
+    this.watchEngine();
     this.scheduleLoad();
   }
 
   disconnectedCallback(): void {
     // A removed chat must not keep a shared engine busy.
     this.stop();
+    this.watchEngine();
   }
 
   attributeChangedCallback(): void {
@@ -130,6 +137,7 @@ export class R1ChatElement extends HTMLElement {
     turn.status = 'pending';
     turn.answer = '';
     this.hideNotice();
+    if (this.recoveryShown) this.hideStatus();
     this.$('stats').textContent = '';
     this.updateButtons();
     let stats: GenerationStats | null = null;
@@ -152,6 +160,9 @@ export class R1ChatElement extends HTMLElement {
       if (name !== 'AbortError') this.emit('error', errorDetail(e));
       if (name === 'ContextOverflowError') {
         this.showNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}. Start a new chat, or drop the oldest turns and ask again.`);
+      }
+      if (name === 'GpuDeviceLostError' || name === 'WorkerCrashedError') {
+        this.showNotice('The answer was cut off, but the conversation is kept: the model is loading again by itself. Retry asks the last question again as soon as it is ready.', ['retry']);
       }
     } finally {
       if (this.running === controller) this.running = null;
@@ -283,6 +294,71 @@ export class R1ChatElement extends HTMLElement {
     return { temperature: num('temperature'), topP: num('top-p'), maxNewTokens: num('max-new-tokens') };
   }
 
+  // ---- engine losses ----
+
+  private watched: { engine: RuntimeEngine; stop: () => void } | null = null;
+  private recoveryMeter = createProgressMeter();
+  /** The status line shows a loss or recovery (hidden when the next answer starts). */
+  private recoveryShown = false;
+
+  /** Listens to this element's engine, while connected, for lost GPUs or workers and the reloads after them. */
+  private watchEngine(): void {
+    const engine = this.isConnected ? this.engineRef : null;
+    if (this.watched?.engine === engine) return;
+    this.watched?.stop();
+    this.watched = null;
+    const stop = engine?.onEvent?.((e) => this.onEngineEvent(e));
+    if (engine && stop) this.watched = { engine, stop };
+  }
+
+  private onEngineEvent(e: EngineEvent): void {
+    const loss = (cause: EngineEvent['cause'], message: string) =>
+      cause === 'device' ? `The GPU device was lost (${message.replace(/\.$/, '')})` : `The engine's worker stopped: ${message.replace(/^the engine's worker /, '')}`;
+    this.recoveryShown = true;
+    switch (e.type) {
+      case 'lost':
+        this.recoveryMeter = createProgressMeter();
+        if (e.reloading) this.showStatus(`${loss(e.cause, e.error.message)}. Loading the model again; the conversation is kept…`, null);
+        else this.showStatus(`${loss(e.cause, e.error.message)}.`, null, true);
+        break;
+      case 'reloading': {
+        const v = this.recoveryMeter(e.progress);
+        this.showStatus(`Loading the model again after ${e.cause === 'device' ? 'the GPU was lost' : 'the engine stopped'}: ${v.text}`, v.fraction);
+        break;
+      }
+      case 'recovered':
+        this.showStatus(`The model is loaded again after ${e.cause === 'device' ? 'the GPU was lost' : 'the engine stopped'}; the conversation is kept.`, null, false, false);
+        break;
+      case 'recovery-failed':
+        this.showStatus(`The model could not be loaded again: ${explainError(e.error)}`, null, true);
+        this.showNotice('The model is not loaded any more. Reload it to carry on with this conversation.', ['reload', 'new']);
+        this.emit('error', e.error);
+        break;
+    }
+  }
+
+  /** Loads the model again after a failed recovery; the conversation stays. */
+  private async reloadModel(): Promise<void> {
+    const meter = createProgressMeter();
+    const info = reloadModel(this.engine, (p) => {
+      const v = meter(p);
+      this.showStatus(`Loading the model again: ${v.text}`, v.fraction);
+    });
+    if (!info) {
+      this.showNotice('This chat does not know which model to load: pick it again.', ['new']);
+      return;
+    }
+    this.hideNotice();
+    this.showStatus('Loading the model again…', null);
+    try {
+      await info;
+      this.showStatus('The model is loaded again; the conversation is kept.', null, false, false);
+    } catch (e) {
+      this.showStatus(explainError(e), null, true);
+      this.showNotice('The model could not be loaded again.', ['reload', 'new']);
+    }
+  }
+
   // ---- view ----
 
   private $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -312,6 +388,8 @@ export class R1ChatElement extends HTMLElement {
     this.$('new-chat').addEventListener('click', () => void this.newChat());
     this.root.querySelector('.notice-new')!.addEventListener('click', () => void this.newChat());
     this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.dropOldestTurns());
+    this.root.querySelector('.notice-retry')!.addEventListener('click', () => void this.regenerate());
+    this.root.querySelector('.notice-reload')!.addEventListener('click', () => void this.reloadModel());
   }
 
   private updateButtons(): void {
@@ -321,24 +399,27 @@ export class R1ChatElement extends HTMLElement {
     this.$<HTMLButtonElement>('regenerate').disabled = busy || this.turns.length === 0;
   }
 
-  private showStatus(text: string, fraction: number | null, isError = false): void {
+  private showStatus(text: string, fraction: number | null, isError = false, showBar = !isError): void {
     const status = this.root.querySelector<HTMLElement>('.status')!;
     const bar = status.querySelector('progress')!;
     status.hidden = false;
     status.classList.toggle('error', isError);
-    bar.hidden = isError;
+    bar.hidden = !showBar;
     if (fraction === null) bar.removeAttribute('value');
     else bar.value = fraction;
     status.querySelector('.status-text')!.textContent = text;
   }
 
   private hideStatus(): void {
+    this.recoveryShown = false;
     this.root.querySelector<HTMLElement>('.status')!.hidden = true;
   }
 
-  private showNotice(text: string): void {
+  /** A notice with a way out: the buttons named in `actions`. */
+  private showNotice(text: string, actions: ('retry' | 'reload' | 'new' | 'drop')[] = ['new', 'drop']): void {
     const notice = this.root.querySelector<HTMLElement>('.notice')!;
     notice.querySelector('.notice-text')!.textContent = text;
+    for (const a of ['retry', 'reload', 'new', 'drop'] as const) notice.querySelector<HTMLElement>(`.notice-${a}`)!.hidden = !actions.includes(a);
     notice.hidden = false;
   }
 

@@ -10,6 +10,7 @@ import { withEngineLock } from './engine-lock.ts';
 
 interface Held {
   input: ModelInput;
+  opts: LoadOptions;
   info: Promise<ModelInfo>;
   /** Emptied when the load settles: later callers get no progress to hear. */
   listeners: Set<(p: LoadProgress) => void>;
@@ -27,7 +28,7 @@ export function loadModel(engine: RuntimeEngine, input: ModelInput, opts: LoadOp
   }
   const listeners = new Set(onProgress ? [onProgress] : []);
   const info = withEngineLock(engine, () => engine.load(input, opts, (p) => listeners.forEach((l) => l(p))));
-  const entry: Held = { input, info, listeners, settled: false };
+  const entry: Held = { input, opts, info, listeners, settled: false };
   held.set(engine, entry);
   const settle = () => {
     entry.settled = true;
@@ -39,6 +40,17 @@ export function loadModel(engine: RuntimeEngine, input: ModelInput, opts: LoadOp
     if (held.get(engine) === entry) held.delete(engine);
   });
   return info;
+}
+
+/**
+ * Loads the held model again, with the same options: after its engine lost it for good (a failed
+ * recovery from a lost GPU or worker). Null when no model was loaded through loadModel().
+ */
+export function reloadModel(engine: RuntimeEngine, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> | null {
+  const current = held.get(engine);
+  if (!current) return null;
+  held.delete(engine);
+  return loadModel(engine, current.input, current.opts, onProgress);
 }
 
 /** The model the engine holds or is loading, as loaded through loadModel(); null when unknown. */

@@ -6,6 +6,7 @@ const PLAIN: Record<string, (message: string) => string> = {
   WebGpuUnavailableError: (m) => `This browser cannot run the model on the GPU: ${m}. Use a recent Chrome or Edge with WebGPU on.`,
   GpuLimitError: (m) => `The GPU cannot hold this model: ${m}`,
   GpuDeviceLostError: (m) => `The GPU stopped responding: ${m}`,
+  WorkerCrashedError: (m) => `The engine stopped: ${m}`,
   GpuValidationError: (m) => `The GPU rejected a step of the model (a bug in this app; please report it): ${m}`,
   FormatError: (m) => `The model files could not be read: ${m}`,
   HttpError: (m) => `The model files could not be read: ${m}`,
