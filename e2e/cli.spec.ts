@@ -61,6 +61,24 @@ test('bad flags and missing files fail with a clear message', async () => {
   const c = await generate(['--model', '/no/such/model.gguf', '--prompt', 'x']);
   expect(c.code).toBe(2);
   expect(c.stderr).toMatch(/no such file or folder/);
+  const d = await generate(['--model', 'nope.gguf', '--prompt', 'x', '--quantize', 'int3']);
+  expect(d.code).toBe(2);
+  expect(d.stderr).toMatch(/--quantize is q4 or fp8, not int3/);
+});
+
+test('--quantize q4 and fp8 load a BF16 folder in about half the GPU bytes or less', async () => {
+  process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const model = await ensureTestModel({ arch: 'qwen2', format: 'safetensors', dtype: 'bf16', dims: 'quant' });
+  const args = ['--model', model, '--prompt', 'Hello', '--temperature', '0', '--max-new-tokens', '3', '--json', '--backend', 'node'];
+  const plain = JSON.parse((await generate(args)).stdout);
+  for (const q of ['q4', 'fp8']) {
+    const r = await generate([...args, '--quantize', q]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ids).toHaveLength(3);
+    // BF16 is 2 bytes a weight; Q8_0 tables 1.06, Q4_0 0.56, FP8 1.03.
+    expect(out.gpu_bytes.weights / plain.gpu_bytes.weights, q).toBeLessThan(0.55);
+  }
 });
 
 test('--backend node runs the same engine on Dawn and gives the same tokens', async () => {

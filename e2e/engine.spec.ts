@@ -5,6 +5,10 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
+import type { QuantizeMode } from '../src/formats/quant/on-load.ts';
+import { readGguf } from '../src/formats/gguf.ts';
+import { readShardedSafetensors } from '../src/formats/safetensors.ts';
+import { filesFromDirectory, sourceFromPath } from '../src/formats/source-node.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
@@ -48,13 +52,20 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
 ];
 
-for (const spec of CASES) {
-  test(`logits match the float64 reference: ${spec.arch} ${spec.format} ${spec.dtype}`, async ({ page }) => {
+/** Float checkpoints quantized while they load. */
+const QUANTIZE_CASES: [TestModelSpec, QuantizeMode][] = [
+  [{ arch: 'qwen2', format: 'safetensors', dtype: 'bf16', dims: 'quant' }, 'q4'],
+  [{ arch: 'llama', format: 'safetensors', dtype: 'f16', dims: 'quant' }, 'fp8'],
+];
+
+for (const [spec, quantize] of [...CASES.map((c) => [c, undefined] as const), ...QUANTIZE_CASES]) {
+  const label = `${spec.arch} ${spec.format} ${spec.dtype}${quantize ? `, quantized to ${quantize} on load` : ''}`;
+  test(`logits match the float64 reference: ${label}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
-    const ref = await referenceModel(file);
+    const ref = await referenceModel(file, quantize);
     // Prefill 11 tokens in chunks of 8 (a full chunk and a tail), then 4 single-token decode steps.
     const upTo = [11, 12, 13, 14, 15];
-    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8 });
+    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, quantize });
     const want = ref.forward(PROMPT.slice(0, 11));
     const V = ref.config.vocabSize;
     const rows = [want.subarray(10 * V, 11 * V)];
@@ -152,4 +163,35 @@ test('a scripted model replies with its known sequence: think block, then a Mark
     TEST_MODEL_URL(folder),
   );
   expect(out.ids).toEqual(SCRIPTED_IDS);
+});
+
+/** Bytes of every tensor in a test model's files: what its weights weigh on disk. */
+async function fileWeightBytes(file: string): Promise<number> {
+  const tensors = file.endsWith('.gguf')
+    ? (await readGguf(await sourceFromPath(file))).tensors
+    : (await readShardedSafetensors(filesFromDirectory(file))).tensors;
+  return tensors.reduce((s, t) => s + t.byteLength, 0);
+}
+
+test('GPU memory of a loaded quantized model: its weights\' bytes (within 5%) plus the KV cache and activations', async ({ page }) => {
+  const rows: string[] = [];
+  for (const spec of [
+    { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
+    { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
+    { arch: 'llama', format: 'gguf', dtype: 'q4_0' },
+    { arch: 'qwen2', format: 'safetensors', dtype: 'gptq' },
+    { arch: 'llama', format: 'safetensors', dtype: 'awq' },
+    { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
+    { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
+  ] as TestModelSpec[]) {
+    const file = await ensureTestModel(spec);
+    const got = await call<{ info: { kvCacheBytes: number; activationBytes: number }; gpuLiveBytes: number }>(page, 'logitsAt', {
+      url: TEST_MODEL_URL(file), ids: PROMPT, upTo: [2],
+    });
+    const weights = await fileWeightBytes(file);
+    const onGpu = got.gpuLiveBytes - got.info.kvCacheBytes - got.info.activationBytes;
+    rows.push(`${spec.arch} ${spec.dtype}: file ${weights} B, GPU ${got.gpuLiveBytes} B = weights ${onGpu} (${((onGpu / weights - 1) * 100).toFixed(2)}%) + KV ${got.info.kvCacheBytes} + activations ${got.info.activationBytes}`);
+    expect(Math.abs(onGpu / weights - 1), rows.at(-1)).toBeLessThan(0.05);
+  }
+  console.log(rows.join('\n'));
 });

@@ -2,6 +2,7 @@
  * Engine-level helpers for the Playwright tests: load a model from a URL in this page, read logits
  * back (the debug path), and run generation through the Web Worker as the app does.
  */
+import type { QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { createWorkerEngine } from '../../src/engine/client.ts';
 import type { GenerateOptions } from '../../src/engine/settings.ts';
@@ -17,12 +18,12 @@ function toBase64(a: Float32Array): string {
  * Logits after each prefix length in `upTo` (ascending): the first is a chunked prefill, the later
  * ones reuse the cache and run only the new tokens (step-by-step decode when they differ by one).
  */
-export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number }) {
-  const engine = await Engine.load(c.url, { prefillChunk: c.prefillChunk, capBindingBytes: c.capBindingBytes, contextLength: 256 });
+export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode }) {
+  const engine = await Engine.load(c.url, { prefillChunk: c.prefillChunk, capBindingBytes: c.capBindingBytes, contextLength: 256, quantize: c.quantize });
   try {
     const out: string[] = [];
     for (const n of c.upTo) out.push(toBase64(await engine.logits(c.ids.slice(0, n))));
-    return { logits: out, info: engine.info };
+    return { logits: out, info: engine.info, gpuLiveBytes: engine.gpu.memory.liveBytes };
   } finally {
     engine.destroy();
   }

@@ -3,7 +3,8 @@ import type { CliRequest } from './run.ts';
 /** Flags of `npm run generate`, parsed strictly: unknown flags and missing values are errors. */
 export const USAGE = `usage: npm run generate -- --model <gguf file | safetensors folder | URL | HF repo>
   [--prompt TEXT | --messages FILE.json] [--raw] [--max-new-tokens N] [--temperature T]
-  [--top-p P] [--top-k K] [--seed S] [--context N] [--dry-run] [--json] [--backend chromium|node]`;
+  [--top-p P] [--top-k K] [--seed S] [--context N] [--quantize q4|fp8] [--dry-run] [--json]
+  [--backend chromium|node]`;
 
 /** Bad command-line flags: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
@@ -28,7 +29,11 @@ export function parseArgs(argv: string[]): { req: CliRequest; messagesFile?: str
     else if (flag === '--raw') req.raw = true;
     else if (flag === '--dry-run') req.dryRun = true;
     else if (flag === '--json') json = true;
-    else if (flag === '--backend') {
+    else if (flag === '--quantize') {
+      const q = value();
+      if (q !== 'q4' && q !== 'fp8') throw new UsageError(`--quantize is q4 or fp8, not ${q}`);
+      req.quantize = q;
+    } else if (flag === '--backend') {
       const b = value();
       if (b !== 'chromium' && b !== 'node') throw new UsageError(`--backend is chromium or node, not ${b}`);
       backend = b;

@@ -1,5 +1,6 @@
 import type { RuntimeEngine } from '../../src/engine/api.ts';
 import type { ModelInput } from '../../src/engine/model-files.ts';
+import type { QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import type { ChatMessage } from '../../src/text/chat-template.ts';
 
 /** What `npm run generate` asks for, after flag parsing. */
@@ -14,6 +15,7 @@ export interface CliRequest {
   topK?: number;
   seed?: number;
   contextLength?: number;
+  quantize?: QuantizeMode;
   dryRun: boolean;
 }
 
@@ -26,6 +28,8 @@ export interface CliResult {
   ids: number[];
   text: string;
   finish_reason?: string;
+  /** GPU bytes of the weights as stored there, and of the KV cache. */
+  gpu_bytes?: { weights: number; kv_cache: number };
   timings: { load_ms: number; prefill_ms?: number; decode_ms?: number; prefill_tokens_per_s?: number; decode_tokens_per_s?: number | null };
 }
 
@@ -42,7 +46,7 @@ export async function runGenerate(
 ): Promise<CliResult> {
   const t0 = performance.now();
   let lastReport = 0;
-  const info = await engine.load(model, { contextLength: req.contextLength, textOnly: req.dryRun }, (p) => {
+  const info = await engine.load(model, { contextLength: req.contextLength, quantize: req.quantize, textOnly: req.dryRun }, (p) => {
     const now = performance.now();
     if (now - lastReport > 1000 || p.phase === 'ready') {
       lastReport = now;
@@ -55,6 +59,7 @@ export async function runGenerate(
     : await engine.renderChat(req.messages ?? [{ role: 'user', content: req.prompt ?? '' }], true);
   const promptIds = await engine.encode(prompt, { raw: req.raw });
   const base = { model: info.name, format: info.format, adapter: info.adapter, prompt, prompt_ids: promptIds };
+  const gpuBytes = { weights: info.weightBytes, kv_cache: info.kvCacheBytes };
   if (req.dryRun) return { ...base, ids: [], text: '', timings: { load_ms: loadMs } };
   const ids: number[] = [];
   let text = '';
@@ -72,6 +77,7 @@ export async function runGenerate(
         ids,
         text,
         finish_reason: s.finishReason,
+        gpu_bytes: gpuBytes,
         timings: {
           load_ms: loadMs,
           prefill_ms: s.prefillMs,

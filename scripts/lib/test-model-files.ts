@@ -16,6 +16,7 @@ import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor
 import { RefModel } from '../../src/ref/forward.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
 import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
+import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
 import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
@@ -219,8 +220,11 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   return writeGguf(md, tensors);
 }
 
-/** The float64 reference model of a test-model file, with weights decoded from the file's own bytes. */
-export async function referenceModel(file: string): Promise<RefModel> {
+/**
+ * The float64 reference model of a test-model file, with weights decoded from the file's own bytes
+ * (after quantize-on-load's rounding when `quantize` is given).
+ */
+export async function referenceModel(file: string, quantize?: QuantizeMode): Promise<RefModel> {
   let config: ModelConfig;
   let entries: [string, TensorEntry][];
   if (file.endsWith('.gguf')) {
@@ -236,6 +240,7 @@ export async function referenceModel(file: string): Promise<RefModel> {
     const stored = (await readShardedSafetensors(files)).tensors.map((t): [string, TensorEntry] => [t.name, t]);
     entries = [...(await resolveQuantized(new Map(stored), quantSchemeOf(json)))];
   }
+  if (quantize) entries = [...quantizeOnLoad(new Map(entries), quantize)];
   const weights = new Map<string, Float64Array>();
   for (const [name, t] of entries) {
     if (typeof t.dtype !== 'string') throw new Error(`${name}: ${t.dtype.unsupported}`);

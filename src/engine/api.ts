@@ -1,3 +1,4 @@
+import type { QuantizeMode } from '../formats/quant/on-load.ts';
 import type { ChatMessage } from '../text/chat-template.ts';
 import type { EngineInfo, GenerationStats, LoadProgress } from './engine.ts';
 import type { GenerationDefaults, ModelInput } from './model-files.ts';
@@ -14,6 +15,8 @@ export interface LoadOptions {
   contextLength?: number;
   prefillChunk?: number;
   capBindingBytes?: number;
+  /** Quantize F32 / F16 / BF16 matrices while they stream to the GPU (formats/quant/on-load.ts). */
+  quantize?: QuantizeMode;
   /** Open the tokenizer, template and config only: no GPU, no weights (tokenizing, dry runs). */
   textOnly?: boolean;
 }

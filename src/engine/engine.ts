@@ -11,6 +11,7 @@ import { createActivations, recordForward, type Activations } from '../model/for
 import { createKvCache, destroyKvCache, type KvCache } from '../model/kv-cache.ts';
 import { ropeInvFreqs, ropeTable } from '../model/rope-freqs.ts';
 import { planMemory } from '../model/memory.ts';
+import { quantizeOnLoad, type QuantizeMode } from '../formats/quant/on-load.ts';
 import { checkTensors, loadWeights, type ModelWeights } from '../model/weights.ts';
 import { ContextOverflowError } from './errors.ts';
 import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
@@ -25,6 +26,8 @@ export interface EngineOptions {
   gpu?: GPU;
   /** Split tensors above this many bytes per binding (tests use it to exercise sharding). */
   capBindingBytes?: number;
+  /** Quantize float matrices while they stream to the GPU. */
+  quantize?: QuantizeMode;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -41,6 +44,8 @@ export interface EngineInfo {
   adapter: string;
   weightBytes: number;
   kvCacheBytes: number;
+  /** Activation buffers: the hidden states of one prefill chunk, the logits, the rotary table. */
+  activationBytes: number;
   contextLength: number;
 }
 
@@ -109,7 +114,8 @@ export class Engine {
   }
 
   static async load(input: ModelInput | ModelBundle, opts: EngineOptions = {}): Promise<Engine> {
-    const bundle = isBundle(input) ? input : await openModel(input);
+    const opened = isBundle(input) ? input : await openModel(input);
+    const bundle = opts.quantize ? { ...opened, tensors: quantizeOnLoad(opened.tensors, opts.quantize) } : opened;
     const c = bundle.config;
     const contextLength = Math.min(opts.contextLength ?? 4096, c.maxPositions);
     const prefillChunk = Math.min(opts.prefillChunk ?? 128, contextLength);
@@ -148,6 +154,7 @@ export class Engine {
       adapter: this.gpu.adapterName,
       weightBytes: this.weights.bytes,
       kvCacheBytes: this.kv.bytes,
+      activationBytes: this.act.bytes,
       contextLength: this.kv.maxSeq,
     };
   }

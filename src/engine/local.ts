@@ -93,7 +93,7 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
       const b = bundle;
       if (opts.textOnly) {
         const base = { generation: b.generation, hasChatTemplate: b.chatTemplate !== null, bosId: b.tokenizer.bosId };
-        return { ...base, name: b.name, format: b.format, config: b.config, adapter: '', weightBytes: 0, kvCacheBytes: 0, contextLength: 0 };
+        return { ...base, name: b.name, format: b.format, config: b.config, adapter: '', weightBytes: 0, kvCacheBytes: 0, activationBytes: 0, contextLength: 0 };
       }
       loadOpts = opts;
       engine = await Engine.load(b, { ...opts, gpu, onProgress });

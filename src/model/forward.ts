@@ -25,15 +25,20 @@ export interface Activations {
   ropeCosSin: GPUBuffer; // [maxSeq, headDim/2] (cos, sin) pairs
   samplerParams: GPUBuffer; // SAMPLE_PARAMS uniform
   penalized: GPUBuffer; //    [maxSeq] u32 distinct ids in context
+  /** Bytes of all of the above. */
+  bytes: number;
 }
 
 export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: number, maxSeq: number, ropeCosSin: Float32Array): Activations {
-  const f32 = (label: string, n: number, extra = 0) =>
-    device.createBuffer({ label, size: n * 4, usage: GPUBufferUsage.STORAGE | extra });
+  let bytes = 32; // the sampler's uniform
+  const f32 = (label: string, n: number, extra = 0) => {
+    bytes += n * 4;
+    return device.createBuffer({ label, size: n * 4, usage: GPUBufferUsage.STORAGE | extra });
+  };
   const qDim = c.nHeads * c.headDim;
   const rope = f32('rope cos/sin', ropeCosSin.length, GPUBufferUsage.COPY_DST);
   device.queue.writeBuffer(rope, 0, ropeCosSin);
-  return {
+  const a = {
     maxTokens,
     tokens: f32('tokens', maxTokens, GPUBufferUsage.COPY_DST),
     x: f32('x', maxTokens * c.hiddenSize),
@@ -48,6 +53,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
     samplerParams: device.createBuffer({ label: 'sampler params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
     penalized: f32('penalized ids', Math.max(1, maxSeq), GPUBufferUsage.COPY_DST),
   };
+  return { ...a, bytes };
 }
 
 /**
