@@ -33,6 +33,22 @@ test('load the demo model and chat', async ({ page }, testInfo) => {
   expect(Number(m[1])).toBeLessThan(Number(m[2]));
 });
 
+test('context and quantization chosen before loading: the plan says what it needs, the model loads so', async ({ page }) => {
+  await page.goto('/');
+  const app = page.locator('r1-app');
+  await app.locator('#context').selectOption('2048');
+  await app.locator('#quantize').selectOption('q4');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  const status = app.getByRole('status');
+  await expect(status).toContainText('ready on', { timeout: 60_000 });
+  // The tiny demo model is nearly all embedding and LM head, which go to Q8_0 (its matrices to Q4_0).
+  await expect(status).toContainText(/qwen2 model \(Q8_0 \d+%.*quantized to Q4 while loading\) with a 2048-token context takes [\d.]+ MiB on the GPU/);
+  // Same model, other options: loaded again, as stored.
+  await app.locator('#quantize').selectOption('');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(status).toContainText(/\(F16 \d+%.*\) with a 2048-token context takes/, { timeout: 60_000 });
+});
+
 test('a load error is shown in plain words', async ({ page }) => {
   await page.goto('/');
   const app = page.locator('r1-app');

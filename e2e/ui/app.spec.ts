@@ -150,3 +150,20 @@ test('a source that is not a model folder is explained in plain words', async ({
   await expect(app.getByRole('status')).toContainText('is not a model location');
   await shot(page, testInfo, 'error');
 });
+
+test('a model this GPU cannot hold is refused before any weight is read, saying why', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate(() => {
+    (window as unknown as { fake: { script: { planProblem: string } } }).fake.script.planProblem =
+      'one layer of the KV cache (32768 tokens) takes 2048 MiB, more than this GPU\'s 1024 MiB buffer limit: choose a shorter context';
+  });
+  const app = page.locator('r1-app');
+  await app.locator('#context').selectOption('32768');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  const status = app.getByRole('status');
+  await expect(status).toContainText('with a 32768-token context needs');
+  await expect(status).toContainText('It cannot load on this GPU: one layer of the KV cache (32768 tokens) takes 2048 MiB');
+  await expect(status).toHaveClass(/error/);
+  const calls = await page.evaluate(() => (window as unknown as FakeWindow).fake.calls);
+  expect(calls).not.toContain('load');
+});

@@ -2,6 +2,7 @@ import type { QuantizeMode } from '../formats/quant/on-load.ts';
 import type { ChatMessage } from '../text/chat-template.ts';
 import type { EngineInfo, GenerationStats, LoadProgress } from './engine.ts';
 import type { GenerationDefaults, ModelInput } from './model-files.ts';
+import type { LoadPlan } from './plan.ts';
 import type { GenerateOptions } from './settings.ts';
 
 /** What a page or a script sees of a loaded model. */
@@ -60,6 +61,8 @@ export interface EngineMemory {
  */
 export interface RuntimeEngine {
   load(input: ModelInput, opts?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /** What loading would take on this GPU, from the model's headers (no weights are read). */
+  plan(input: ModelInput, opts?: LoadOptions): Promise<LoadPlan>;
   /** The model's chat template applied to the messages (generation prompt added by default). */
   renderChat(messages: ChatMessage[], addGenerationPrompt?: boolean): Promise<string>;
   /**

@@ -129,6 +129,7 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
       lastLoad = { input, opts };
       return info;
     },
+    plan: (input, opts = {}) => call((api) => api.plan(input, opts)),
     renderChat: (messages, add) => call((api) => api.renderChat(messages, add)),
     encode: (text, opts) => call((api) => api.encode(text, opts)),
     decode: (ids) => call((api) => api.decode(ids)),

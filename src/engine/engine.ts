@@ -12,6 +12,7 @@ import { createKvCache, destroyKvCache, type KvCache } from '../model/kv-cache.t
 import { ropeInvFreqs, ropeTable } from '../model/rope-freqs.ts';
 import { planMemory } from '../model/memory.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../formats/quant/on-load.ts';
+import { loadShape } from './plan.ts';
 import { checkTensors, loadWeights, type ModelWeights } from '../model/weights.ts';
 import { ContextOverflowError } from './errors.ts';
 import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
@@ -117,8 +118,7 @@ export class Engine {
     const opened = isBundle(input) ? input : await openModel(input);
     const bundle = opts.quantize ? { ...opened, tensors: quantizeOnLoad(opened.tensors, opts.quantize) } : opened;
     const c = bundle.config;
-    const contextLength = Math.min(opts.contextLength ?? 4096, c.maxPositions);
-    const prefillChunk = Math.min(opts.prefillChunk ?? 128, contextLength);
+    const { contextLength, prefillChunk } = loadShape(bundle, opts);
     checkTensors(c, bundle.tensors);
     const plan = planMemory(c, bundle.tensors.values(), contextLength, prefillChunk);
     const need =

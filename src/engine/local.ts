@@ -1,8 +1,10 @@
+import { adapterBindingLimit } from '../gpu/device.ts';
 import { GpuDeviceLostError } from '../gpu/errors.ts';
 import { createStreamDecoder } from '../text/stream-decoder.ts';
 import type { EngineEvent, EngineMemory, ErrorInfo, GenerationChunk, LoadOptions, ModelInfo, RuntimeEngine } from './api.ts';
 import { Engine, type LoadProgress } from './engine.ts';
 import { openModel, type ModelBundle, type ModelInput } from './model-files.ts';
+import { planLoad } from './plan.ts';
 import { renderPrompt } from './prompt.ts';
 import type { GenerateOptions } from './settings.ts';
 
@@ -99,6 +101,9 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
       engine = await Engine.load(b, { ...opts, gpu, onProgress });
       watch(engine);
       return infoOf(engine, b);
+    },
+    async plan(input: ModelInput, opts: LoadOptions = {}) {
+      return planLoad(await openModel(input), opts, await adapterBindingLimit(gpu));
     },
     async renderChat(messages, addGenerationPrompt = true) {
       return renderPrompt(text(), messages, addGenerationPrompt);

@@ -16,6 +16,7 @@ let current: AbortController | null = null;
 
 export const workerApi = {
   load: (input: ModelInput, opts: LoadOptions, onProgress?: (p: LoadProgress) => void) => engine.load(input, opts, onProgress),
+  plan: (input: ModelInput, opts: LoadOptions) => engine.plan(input, opts),
   renderChat: (messages: ChatMessage[], addGenerationPrompt?: boolean) => engine.renderChat(messages, addGenerationPrompt),
   encode: (text: string, opts?: { raw?: boolean }) => engine.encode(text, opts),
   decode: (ids: number[]) => engine.decode(ids),

@@ -49,3 +49,10 @@ export function rowBytes(dtype: WeightDtype, cols: number): number {
   }
   return (cols / blockElems) * blockBytes;
 }
+
+/** How people name a storage type: GGUF's names, and what the repacked checkpoint types came from. */
+export function dtypeLabel(dtype: WeightDtype): string {
+  if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
+  if (dtype.startsWith('q4z_')) return `INT4 g${DTYPE_LAYOUTS[dtype].blockElems}`;
+  return dtype.toUpperCase();
+}

@@ -38,6 +38,13 @@ export interface GpuOptions {
  * Requests an adapter and a device with the largest buffer limits the adapter offers, and the
  * optional features that make kernels faster. Fails with a precise error before anything is allocated.
  */
+/** The adapter's largest storage binding (what one buffer may hold), or null without WebGPU. */
+export async function adapterBindingLimit(gpu?: GPU): Promise<number | null> {
+  const g = gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  const adapter = await g?.requestAdapter({ powerPreference: 'high-performance' });
+  return adapter ? Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize) : null;
+}
+
 export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
   const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {

@@ -3,7 +3,8 @@
  * picked or dropped, or a copy kept in this browser), watch it download and load, set sampling,
  * and chat in an <r1-chat> that shares the app's engine.
  */
-import type { ModelInfo, RuntimeEngine } from '../engine/api.ts';
+import type { LoadOptions, ModelInfo, RuntimeEngine } from '../engine/api.ts';
+import type { LoadPlan } from '../engine/plan.ts';
 import type { ModelInput } from '../engine/model-files.ts';
 import { cachedModelFiles } from '../store/cached-model.ts';
 import { downloadModel } from '../store/download.ts';
@@ -18,12 +19,11 @@ import { loadModel } from './engine-model.ts';
 import { explainError } from './explain-error.ts';
 import { formatBytes } from './format.ts';
 import { filesFromDrop, modelInputFromFiles } from './local-files.ts';
+import { describePlan } from './plan-text.ts';
 import { createProgressMeter, type ProgressReport } from './progress-meter.ts';
 import { sharedEngine } from './shared-engine.ts';
 
 const DEMO_MODEL = '/demo-model/';
-/** Tokens of context the app loads models with: room for a few long R1 answers on most GPUs. */
-const CONTEXT_LENGTH = 4096;
 
 const TEMPLATE = `
   <section class="picker" part="picker">
@@ -34,6 +34,13 @@ const TEMPLATE = `
     </div>
     <p class="note">The demo model is a tiny Qwen2 with <strong>random weights</strong>: it writes gibberish. It is there to try
       the whole pipeline (download, GPU upload, streaming) without a multi-gigabyte download.</p>
+    <div class="row options">
+      <!-- 4096 by default: room for a few long R1 answers on most GPUs. -->
+      <label>Context <select id="context"><option value="2048">2k tokens</option><option value="4096" selected>4k tokens</option>
+        <option value="8192">8k tokens</option><option value="16384">16k tokens</option><option value="32768">32k tokens</option></select></label>
+      <label>Weights <select id="quantize"><option value="" selected>as stored in the file</option>
+        <option value="q4">quantize BF16/F16 to 4-bit while loading</option><option value="fp8">quantize BF16/F16 to FP8 while loading</option></select></label>
+    </div>
     <label class="hint"><input id="keep" type="checkbox" checked /> Keep a copy in this browser (opens offline; an interrupted download resumes)</label>
     <div class="drop" id="drop">Drop a .gguf file or a model folder here, or pick
       <label>a .gguf file<input id="files" type="file" accept=".gguf" /></label> or
@@ -144,9 +151,14 @@ class R1App extends HTMLElement {
     try {
       const input = await this.modelInput(choice, show);
       this.$('cancel').hidden = true;
-      const info = await loadModel(this.engine, input, { contextLength: CONTEXT_LENGTH }, show);
+      const opts = this.loadOptions();
+      // What it will take, said before any weight is read; a model this GPU cannot hold stops here.
+      const plan = await this.engine.plan(input, opts);
+      this.say(describePlan(plan), plan.problem !== null);
+      if (plan.problem) return;
+      const info = await loadModel(this.engine, input, opts, show);
       // A kept copy is a list of Files to the engine: name it by where it came from.
-      this.ready(info, choice.kind === 'local' ? info.name : choice.source);
+      this.ready(info, choice.kind === 'local' ? info.name : choice.source, plan);
     } catch (e) {
       this.fail(e);
     } finally {
@@ -179,7 +191,12 @@ class R1App extends HTMLElement {
     return cachedModelFiles(this.store, key);
   }
 
-  private ready(info: ModelInfo, label: string): void {
+  private loadOptions(): LoadOptions {
+    const q = this.$<HTMLSelectElement>('quantize').value;
+    return { contextLength: Number(this.$<HTMLSelectElement>('context').value), quantize: q === 'q4' || q === 'fp8' ? q : undefined };
+  }
+
+  private ready(info: ModelInfo, label: string, plan: LoadPlan): void {
     // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95).
     this.$<HTMLInputElement>('temperature').value = String(info.generation.temperature ?? 0.6);
     this.$<HTMLInputElement>('top-p').value = String(info.generation.topP ?? 0.95);
@@ -188,7 +205,8 @@ class R1App extends HTMLElement {
     chat.engine = this.engine;
     void chat.newChat();
     const template = info.hasChatTemplate ? '' : ' It has no chat template, so chat turns may not be formatted as it expects.';
-    this.say(`${label} ready on ${info.adapter} (${formatBytes(info.weightBytes)} of weights, ${info.contextLength}-token context).${template}`);
+    const gpuBytes = info.weightBytes + info.kvCacheBytes + info.activationBytes;
+    this.say(`${label} ready on ${info.adapter}: ${describePlan(plan).replace(/ needs .*/, '')} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
   }
 
   private fail(e: unknown): void {

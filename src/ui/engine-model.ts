@@ -22,7 +22,7 @@ const held = new WeakMap<RuntimeEngine, Held>();
 /** Loads `input` into `engine` unless it holds (or is loading) that very model already. */
 export function loadModel(engine: RuntimeEngine, input: ModelInput, opts: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
   const current = held.get(engine);
-  if (current && sameInput(current.input, input)) {
+  if (current && sameInput(current.input, input) && sameOptions(current.opts, opts)) {
     if (onProgress && !current.settled) current.listeners.add(onProgress);
     return current.info;
   }
@@ -63,4 +63,9 @@ function sameInput(a: ModelInput, b: ModelInput): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((f, i) => f === b[i]);
   return a === b;
+}
+
+/** Options that change what is loaded: a new context length or quantization means a new load. */
+function sameOptions(a: LoadOptions, b: LoadOptions): boolean {
+  return a.contextLength === b.contextLength && a.quantize === b.quantize && a.prefillChunk === b.prefillChunk && a.textOnly === b.textOnly;
 }

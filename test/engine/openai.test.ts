@@ -7,6 +7,7 @@ import { chatCompletions } from '../../src/engine/openai.ts';
 function scripted(pieces: string[], finishReason: GenerationStats['finishReason'] = 'stop'): RuntimeEngine & { lastOpts?: unknown } {
   const e: RuntimeEngine & { lastOpts?: unknown } = {
     load: async () => { throw new Error('unused'); },
+    plan: async () => { throw new Error('unused'); },
     renderChat: async (messages) => `<｜User｜>${messages.at(-1)!.content}<｜Assistant｜><think>\n`,
     encode: async (text) => Array.from(text, (_, i) => i),
     decode: async () => '',
