@@ -9,10 +9,13 @@ import { rangeHandler } from './scripts/lib/range-server.ts';
  */
 function serveModels(): Plugin {
   let outDir = 'dist';
+  let building = false;
   return {
     name: 'serve-models',
     configResolved(config) {
       outDir = path.resolve(config.root, config.build.outDir);
+      // Dev servers (Vitest's too, with its placeholder outDir) close bundles as well: only builds copy.
+      building = config.command === 'build';
     },
     configureServer(server) {
       server.middlewares.use(rangeHandler(path.resolve('.cache/test-models'), '/test-models/'));
@@ -23,6 +26,7 @@ function serveModels(): Plugin {
     },
     async closeBundle() {
       // Only the app build ships the demo model (the library build has its own config).
+      if (!building) return;
       await cp(path.resolve('.cache/demo-model'), path.join(outDir, 'demo-model'), { recursive: true }).catch(() => {});
     },
   };
