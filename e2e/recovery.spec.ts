@@ -91,3 +91,11 @@ test('a worker that dies again while reloading: no restart loop, recovery-failed
   expect(r.withoutModel?.name).toBe('EngineNotLoadedError');
   expect(r.after).toEqual(r.before);
 });
+
+test('a worker whose script does not load: the call fails with WorkerCrashedError, it does not wait forever', async ({ page }) => {
+  const r = await call<{ name: string; message: string; ms: number; events: string[] } | null>(page, 'brokenWorkerScript', { url });
+  expect(r).toMatchObject({ name: 'WorkerCrashedError', message: "the engine's worker could not start: its script did not load" });
+  expect(r!.ms).toBeLessThan(10_000);
+  // No model was loaded, so there is nothing to reload.
+  expect(r!.events).toEqual(['lost:worker']);
+});

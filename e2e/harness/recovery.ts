@@ -133,3 +133,18 @@ export async function crashWhileReloading(c: { url: string; ids: number[] }) {
     engine.terminate();
   }
 }
+
+/** A worker whose script does not load: the first call fails with WorkerCrashedError instead of waiting. */
+export async function brokenWorkerScript(c: { url: string }) {
+  const engine = createWorkerEngine(() => new Worker('/e2e/harness/no-such-worker.ts', { type: 'module' }));
+  const events = recordEvents(engine);
+  const t0 = performance.now();
+  try {
+    await engine.load(c.url, { contextLength: 256 });
+    return null;
+  } catch (e) {
+    return { name: (e as Error).name, message: (e as Error).message, ms: performance.now() - t0, events: events.types };
+  } finally {
+    engine.terminate();
+  }
+}
