@@ -18,11 +18,11 @@ import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
 import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
-import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
+import { encodeWeights } from './encode-weights.ts';
+import { quantizeKQuant } from './k-quants.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
 import { makeScriptedModel, makeTestModel, TINY_DIMS, type TestModel, type TestModelDims } from './test-model.ts';
-import { Rng } from './random.ts';
 
 /**
  * Writes test models in the exact file formats of the real checkpoints: a GGUF file as llama.cpp's
@@ -33,8 +33,7 @@ export const TEST_MODEL_DIR = path.join(REPO_ROOT, '.cache/test-models');
 export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TEST_MODEL_DIR, file)}${file.endsWith('.gguf') ? '' : '/'}`;
 
 /**
- * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes as random valid
- * blocks: 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for the rest), 'q5_k_m' (the same
+ * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes: 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for the rest), 'q5_k_m' (the same
  * with Q5_K), or (safetensors) a quantized checkpoint layout from quant-checkpoints.ts.
  */
 export type TestModelType = GgmlDtype | 'q4_k_m' | 'q5_k_m' | CheckpointQuant;
@@ -198,7 +197,6 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   md.push(...r1GgufTokenizerMetadata(c.vocabSize));
 
   const tensors: GgufWriteTensor[] = [];
-  const rng = new Rng(99);
   for (const [name, t] of m.tensors) {
     let values = t.values;
     if (arch === 'llama' && /self_attn\.[qk]_proj\.weight$/.test(name)) {
@@ -207,7 +205,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
     const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' || dtype === 'q5_k_m' ? kMixType(name, dtype) : dtype;
     if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
-    const data = type.endsWith('_k') ? randomKQuantBytes(type as 'q4_k' | 'q5_k' | 'q6_k', t.shape[0], t.shape[1], rng) : encodeWeights(type, values);
+    const data = type.endsWith('_k') ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values) : encodeWeights(type, values);
     tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data });
   }
   if (c.ropeScaling?.type === 'llama3') {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dequantizeRows } from '../../src/formats/numeric.ts';
+import { quantizeKQuant } from '../../scripts/lib/k-quants.ts';
+import { Rng } from '../../scripts/lib/random.ts';
 
 /** Hand-built K-quant blocks (llama.cpp block_q4_K / block_q6_K layouts) and the values they hold. */
 describe('K-quant float64 decoders', () => {
@@ -50,5 +52,21 @@ describe('K-quant float64 decoders', () => {
     expect(y[0]).toBe(2 * -3 * ((5 | (2 << 4)) - 32));
     expect(y[32]).toBe(2 * 1 * (0 - 32));
     expect(Math.abs(y[16])).toBe(0); // scale index 1 is 0
+  });
+});
+
+describe('the test-model K-quant quantizers (scripts/lib/k-quants.ts)', () => {
+  // Unit normals: the rounding error of each type, as a fraction of the values' spread.
+  const x = new Rng(31).normals(256 * 16);
+  it.each([
+    ['q4_k', 0.1],
+    ['q5_k', 0.05],
+    ['q6_k', 0.025],
+  ] as const)('%s: valid blocks that decode to the values within %s rms', (dtype, rms) => {
+    const y = dequantizeRows(dtype, quantizeKQuant(dtype, x), 16, 256);
+    let e = 0;
+    for (let i = 0; i < x.length; i++) e += (y[i] - x[i]) ** 2;
+    expect(Math.sqrt(e / x.length)).toBeLessThan(rms);
+    expect(Math.sqrt(e / x.length)).toBeGreaterThan(rms / 8); // really quantized
   });
 });
