@@ -42,7 +42,7 @@ test('a lost GPU device: the answer in flight fails with GpuDeviceLostError, the
   expect(r.inFlight.error?.name).toBe('GpuDeviceLostError');
   expect(r.inFlight.error?.message).toMatch(/^the GPU device was lost during this answer \(.+\); the model is being loaded again on a new device/);
   // Ended promptly: a few tokens may already have been on their way, not the remaining ~200.
-  expect(r.inFlight.tokens).toBeLessThan(20);
+  expect(r.inFlight.tokens).toBeLessThan(50);
   expect(r.inFlight.endedAfterMs).toBeLessThan(5_000);
   expect(r.events.slice(0, 3)).toEqual(['lost:device', 'reloading:device', 'recovered:device']);
   expect(r.recovered).toBe(2);
