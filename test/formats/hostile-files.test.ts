@@ -11,15 +11,12 @@ import { firstNonFiniteScale, GGML_F16_SCALES } from '../../src/formats/block-sc
 import { ByteCursor } from '../../src/formats/byte-cursor.ts';
 import { GGML_TYPE, GGML_TYPES } from '../../src/formats/ggml-types.ts';
 import { GGUF_MAGIC, GGUF_VALUE, MAX_GGUF_ARRAY_ELEMENTS, readGguf } from '../../src/formats/gguf.ts';
-import type { ModelFiles } from '../../src/formats/model-files.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
-import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
 import { fromFolder } from '../../src/engine/model-files.ts';
 import { checkTensors } from '../../src/model/weights.ts';
-import { makeTestModel } from '../../scripts/lib/test-model.ts';
 import { formatError, indexOfBytes, patched, randomFloats } from './helpers.ts';
-import { bytesOf, GGUF_GOOD, HUGE, quantBlocks, recordingSource, ST_GOOD, x } from './hostile.ts';
+import { bytesOf, GGUF_GOOD, HUGE, quantBlocks, recordingSource, ST_GOOD, TINY_CONFIG, TINY_TOKENIZER, tinyFolder, tinyWeights, x } from './hostile.ts';
 
 const corpus = { gguf: 0, safetensors: 0, folders: 0 };
 afterAll(() => {
@@ -284,45 +281,10 @@ describe('safetensors corpus', () => {
 
 // ---- model folders: files that do not agree, tokenizers that are not tokenizers ----
 
-const TINY = { hiddenSize: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 8, ffnSize: 32, vocabSize: 64 };
-const model = makeTestModel('qwen2', 5, TINY);
-const TOKENIZER = {
-  version: '1.0',
-  normalizer: null,
-  pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-  post_processor: null,
-  decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-  model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2, 'Ġ': 3 }, merges: ['a b'] },
-  added_tokens: [{ id: 4, content: '<eos>', special: true }],
-};
-const weights = (edit: (m: Map<string, { shape: number[]; values: Float32Array }>) => void = () => {}) => {
-  const tensors = new Map(model.tensors);
-  edit(tensors);
-  return writeSafetensors([...tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, data: bytesOf(t.values) })));
-};
-const FOLDER: Record<string, string | Uint8Array> = {
-  'config.json': JSON.stringify(model.config),
-  'tokenizer.json': JSON.stringify(TOKENIZER),
-  'tokenizer_config.json': JSON.stringify({ eos_token: '<eos>' }),
-  'model.safetensors': weights(),
-};
-
-function folder(replace: Record<string, string | Uint8Array | null>): ModelFiles {
-  const files = { ...FOLDER, ...replace };
-  return {
-    name: 'models/tiny',
-    async open(p) {
-      const f = files[p];
-      if (f === undefined || f === null) return null;
-      return sourceFromBytes(typeof f === 'string' ? new TextEncoder().encode(f) : f, `models/tiny/${p}`);
-    },
-  };
-}
-
 /** The named error a broken folder fails with (name and message): never a TypeError or RangeError. */
 async function folderError(replace: Record<string, string | Uint8Array | null>): Promise<{ name: string; message: string }> {
   corpus.folders++;
-  const e = await fromFolder(folder(replace)).then(
+  const e = await fromFolder(tinyFolder(replace)).then(
     (b) => {
       checkTensors(b.config, b.tensors);
       return null;
@@ -336,19 +298,19 @@ async function folderError(replace: Record<string, string | Uint8Array | null>):
 
 describe('model folder corpus', () => {
   it('the unbroken folder loads and passes the tensor check', async () => {
-    const b = await fromFolder(folder({}));
+    const b = await fromFolder(tinyFolder());
     expect(() => checkTensors(b.config, b.tensors)).not.toThrow();
     expect(b.tokenizer.encode('ab a', { addSpecialTokens: false })).toEqual([2, 3, 0]);
   });
 
   it('a missing tensor, a tensor of the wrong shape: named before any GPU work', async () => {
-    const missing = await folderError({ 'model.safetensors': weights((m) => m.delete('model.layers.0.mlp.up_proj.weight')) });
+    const missing = await folderError({ 'model.safetensors': tinyWeights((m) => m.delete('model.layers.0.mlp.up_proj.weight')) });
     expect(missing).toEqual({ name: 'ModelLoadError', message: 'the model has no tensor "model.layers.0.mlp.up_proj.weight", which its config requires' });
     const shape = await folderError({
-      'model.safetensors': weights((m) => m.set('model.layers.0.self_attn.k_proj.weight', { shape: [4, 16], values: randomFloats(64, 1) })),
+      'model.safetensors': tinyWeights((m) => m.set('model.layers.0.self_attn.k_proj.weight', { shape: [4, 16], values: randomFloats(64, 1) })),
     });
     expect(shape.message).toBe('models/tiny/model.safetensors: tensor "model.layers.0.self_attn.k_proj.weight" has shape [4,16], but the config implies [8,16]');
-    const config = await folderError({ 'config.json': JSON.stringify({ ...model.config, hidden_size: 32 }) });
+    const config = await folderError({ 'config.json': JSON.stringify({ ...TINY_CONFIG, hidden_size: 32 }) });
     expect(config.name).toBe('ModelLoadError');
   });
 
@@ -367,7 +329,7 @@ describe('model folder corpus', () => {
 
   it('a tokenizer.json of the wrong shape says what is wrong with it', async () => {
     const bad = (edit: (t: Record<string, unknown>) => void) => {
-      const t = structuredClone(TOKENIZER) as unknown as Record<string, unknown>;
+      const t = structuredClone(TINY_TOKENIZER) as unknown as Record<string, unknown>;
       edit(t);
       return folderError({ 'tokenizer.json': JSON.stringify(t) });
     };
@@ -384,7 +346,7 @@ describe('model folder corpus', () => {
   });
 
   it('a tokenizer whose ids the embedding does not have', async () => {
-    const t = structuredClone(TOKENIZER);
+    const t = structuredClone(TINY_TOKENIZER);
     t.added_tokens = [{ id: 5000, content: '<eos>', special: true }];
     const e = await folderError({ 'tokenizer.json': JSON.stringify(t) });
     expect(e).toEqual({ name: 'FormatError', message: 'models/tiny/tokenizer.json: has token ids up to 5000, but the model has 64 embedding rows (vocab_size): is it the tokenizer of another model?' });

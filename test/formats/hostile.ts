@@ -10,7 +10,9 @@ import { GGML_TYPE, GGML_TYPES } from '../../src/formats/ggml-types.ts';
 import { writeGguf, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { f32ToBf16, f32ToF16 } from '../../src/formats/numeric.ts';
 import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
-import { checkRange, type ByteSource } from '../../src/formats/source.ts';
+import type { ModelFiles } from '../../src/formats/model-files.ts';
+import { checkRange, sourceFromBytes, type ByteSource } from '../../src/formats/source.ts';
+import { makeTestModel } from '../../scripts/lib/test-model.ts';
 import { randomBytes, randomFloats } from './helpers.ts';
 
 export interface RecordingSource extends ByteSource {
@@ -104,3 +106,47 @@ export const ST_GOOD = writeSafetensors(
   ],
   { format: 'pt' },
 );
+
+// ---- a tiny model folder (config, tokenizer, weights) that loads without a GPU ----
+
+const TINY = { hiddenSize: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 8, ffnSize: 32, vocabSize: 64 };
+const tinyModel = makeTestModel('qwen2', 5, TINY);
+export const TINY_CONFIG = tinyModel.config;
+
+/** A byte-level BPE tokenizer.json with five tokens. */
+export const TINY_TOKENIZER = {
+  version: '1.0',
+  normalizer: null,
+  pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+  post_processor: null,
+  decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+  model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2, 'Ġ': 3 }, merges: ['a b'] },
+  added_tokens: [{ id: 4, content: '<eos>', special: true }],
+};
+
+/** model.safetensors of the tiny model, its tensors edited first. */
+export function tinyWeights(edit: (m: Map<string, { shape: number[]; values: Float32Array }>) => void = () => {}): Uint8Array {
+  const tensors = new Map(tinyModel.tensors);
+  edit(tensors);
+  return writeSafetensors([...tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, data: bytesOf(t.values) })));
+}
+
+const TINY_FOLDER: Record<string, string | Uint8Array> = {
+  'config.json': JSON.stringify(TINY_CONFIG),
+  'tokenizer.json': JSON.stringify(TINY_TOKENIZER),
+  'tokenizer_config.json': JSON.stringify({ eos_token: '<eos>' }),
+  'model.safetensors': tinyWeights(),
+};
+
+/** The tiny model folder "models/tiny" in memory, with files replaced (null: removed). */
+export function tinyFolder(replace: Record<string, string | Uint8Array | null> = {}): ModelFiles {
+  const files = { ...TINY_FOLDER, ...replace };
+  return {
+    name: 'models/tiny',
+    async open(p) {
+      const f = files[p];
+      if (f === undefined || f === null) return null;
+      return sourceFromBytes(typeof f === 'string' ? new TextEncoder().encode(f) : f, `models/tiny/${p}`);
+    },
+  };
+}
