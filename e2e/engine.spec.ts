@@ -63,6 +63,7 @@ for (const [spec, quantize] of [...CASES.map((c) => [c, undefined] as const), ..
   test(`logits match the float64 reference: ${label}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file, quantize);
+    ref.kvF16 = true; // the engine's default half-precision KV cache
     // Prefill 11 tokens in chunks of 8 (a full chunk and a tail), then 4 single-token decode steps.
     const upTo = [11, 12, 13, 14, 15];
     const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, quantize });
@@ -100,6 +101,7 @@ test('the same model as GGUF and as safetensors gives the same greedy tokens, th
     expect(a.ids, arch).toEqual(b.ids);
     // And equal to the reference's greedy continuation.
     const ref = await referenceModel(hf);
+    ref.kvF16 = true;
     let logits = ref.forward(PROMPT);
     const V = ref.config.vocabSize;
     const want: number[] = [];
@@ -113,6 +115,24 @@ test('the same model as GGUF and as safetensors gives the same greedy tokens, th
     }
     expect(a.ids, `${arch} reference greedy`).toEqual(want);
   }
+});
+
+test('an f32 KV cache on request: logits match the reference that keeps keys and values unrounded', async ({ page }) => {
+  const file = await ensureTestModel({ arch: 'llama', format: 'gguf', dtype: 'f32' });
+  const ref = await referenceModel(file);
+  const V = ref.config.vocabSize;
+  const want = ref.forward(PROMPT).subarray((PROMPT.length - 1) * V);
+  const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo: [PROMPT.length], kvCache: 'f32' });
+  const g = fromBase64(got.logits[0]);
+  let maxAbs = 0;
+  let maxDiff = 0;
+  for (let v = 0; v < V; v++) {
+    maxAbs = Math.max(maxAbs, Math.abs(want[v]));
+    maxDiff = Math.max(maxDiff, Math.abs(g[v] - want[v]));
+  }
+  expect(maxDiff / maxAbs).toBeLessThan(LOGIT_TOL);
+  const c = ref.config;
+  expect(got.info.kvCacheBytes).toBe(2 * c.nLayers * 256 * c.nKvHeads * c.headDim * 4);
 });
 
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {

@@ -8,7 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
 import { Rng } from '../scripts/lib/random.ts';
 import { DTYPE_LAYOUTS, type WeightDtype } from '../src/formats/dtypes.ts';
-import { dequantizeRows } from '../src/formats/numeric.ts';
+import { dequantizeRows, f16BitsToF32, f32ToF16Bits } from '../src/formats/numeric.ts';
 import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
@@ -192,7 +192,29 @@ test('attention: causal GQA over the cache, short and multi-tile contexts', asyn
     const got = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim });
     // Softmax-weighted mean of unit-scale values: 1e-5 absolute.
     expect(worst(got, want, 1, 0), `T=${T} pos=${pos}`).toBeLessThan(1e-5);
+    // A half-precision cache: the same, against the reference on the halves it holds.
+    const half = (x: number[]) => Float64Array.from(x, (e) => f16BitsToF32(f32ToF16Bits(e)));
+    const wantF16 = ref.attention(Float64Array.from(q), half(k), half(v), T, pos, nHeads, nKvHeads, headDim);
+    const gotF16 = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim, kvF16: true });
+    expect(worst(gotF16, wantF16, 1, 0), `f16 cache T=${T} pos=${pos}`).toBeLessThan(1e-5);
   }
+});
+
+test('kv store: rows appended to a half-precision cache at the step position, nothing else touched', async ({ page }) => {
+  const rng = new Rng(17);
+  const T = 3, kvDim = 10, rows = 7, pos = 2;
+  const src = Array.from(rng.normals(T * kvDim, 3));
+  const got = await harness<number[]>(page, 'runKvStore', { src, T, kvDim, rows, pos });
+  for (let r = 0; r < rows; r++)
+    for (let i = 0; i < kvDim; i++) {
+      const h = got[r * kvDim + i];
+      if (r < pos || r >= pos + T) expect(h, `row ${r} untouched`).toBe(0x7e00);
+      else {
+        // Round to nearest, or to the other neighbour where the GPU rounds differently: one ulp.
+        const x = src[(r - pos) * kvDim + i];
+        expect(Math.abs(f16BitsToF32(h) - x), `row ${r} col ${i}`).toBeLessThanOrEqual(Math.abs(x) * 2 ** -10);
+      }
+    }
 });
 
 test('silu(gate) * up', async ({ page }) => {

@@ -1,7 +1,8 @@
 // Causal grouped-query attention over the KV cache, one workgroup per (query head, query token).
 // Query t sits at position step.pos + t and sees keys 0 ..= step.pos + t. Keys are visited in tiles of
 // WG with an online softmax (running max m and sum l rescaled per tile), so any context length fits
-// in fixed workgroup memory. Query head h reads kv head h / (nHeads / nKvHeads).
+// in fixed workgroup memory. Query head h reads kv head h / (nHeads / nKvHeads). KV_F16: the cache
+// holds halves, two per u32.
 
 struct Params {
   T: u32,
@@ -19,8 +20,18 @@ struct Step {
 };
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;          // [T, nHeads * headDim]
+#if KV_F16
+// Half-precision cache: two values per u32 (kv-cache.wgsl writes it).
+@group(0) @binding(1) var<storage, read> kCache: array<u32>;     // [maxSeq, nKvHeads * headDim / 2]
+@group(0) @binding(2) var<storage, read> vCache: array<u32>;     // [maxSeq, nKvHeads * headDim / 2]
+fn k_at(i: u32) -> f32 { return unpack2x16float(kCache[i >> 1u])[i & 1u]; }
+fn v_at(i: u32) -> f32 { return unpack2x16float(vCache[i >> 1u])[i & 1u]; }
+#else
 @group(0) @binding(1) var<storage, read> kCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
 @group(0) @binding(2) var<storage, read> vCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
+fn k_at(i: u32) -> f32 { return kCache[i]; }
+fn v_at(i: u32) -> f32 { return vCache[i]; }
+#endif
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;  // [T, nHeads * headDim]
 @group(0) @binding(4) var<uniform> p: Params;
 @group(0) @binding(5) var<uniform> step: Step;
@@ -78,7 +89,7 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     if (j < nKeys) {
       let kb = j * kvStride + kvBase;
       var dotv = 0.0;
-      for (var d = 0u; d < D; d++) { dotv += qs[d] * kCache[kb + d]; }
+      for (var d = 0u; d < D; d++) { dotv += qs[d] * k_at(kb + d); }
       s = dotv * p.scale;
     }
     let mNew = max(m, reduce_max(lid, s));
@@ -91,7 +102,7 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
       let d = lid + e * WG;
       if (d < D) {
         var a = acc[e] * corr;
-        for (var jj = 0u; jj < n; jj++) { a += probs[jj] * vCache[(k0 + jj) * kvStride + kvBase + d]; }
+        for (var jj = 0u; jj < n; jj++) { a += probs[jj] * v_at((k0 + jj) * kvStride + kvBase + d); }
         acc[e] = a;
       }
     }

@@ -3,6 +3,7 @@
  * back (the debug path), and run generation through the Web Worker as the app does.
  */
 import type { QuantizeMode } from '../../src/formats/quant/on-load.ts';
+import type { KvDtype } from '../../src/model/kv-cache.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { createWorkerEngine } from '../../src/engine/client.ts';
 import type { GenerateOptions } from '../../src/engine/settings.ts';
@@ -18,8 +19,8 @@ function toBase64(a: Float32Array): string {
  * Logits after each prefix length in `upTo` (ascending): the first is a chunked prefill, the later
  * ones reuse the cache and run only the new tokens (step-by-step decode when they differ by one).
  */
-export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode }) {
-  const engine = await Engine.load(c.url, { prefillChunk: c.prefillChunk, capBindingBytes: c.capBindingBytes, contextLength: 256, quantize: c.quantize });
+export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode; kvCache?: KvDtype }) {
+  const engine = await Engine.load(c.url, { prefillChunk: c.prefillChunk, capBindingBytes: c.capBindingBytes, contextLength: 256, quantize: c.quantize, kvCache: c.kvCache });
   try {
     const out: string[] = [];
     for (const n of c.upTo) out.push(toBase64(await engine.logits(c.ids.slice(0, n))));

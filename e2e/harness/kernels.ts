@@ -13,6 +13,8 @@ import { matmul } from '../../src/kernels/matmul.ts';
 import { rmsNorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
 import { attention } from '../../src/kernels/attention.ts';
+import { kvStoreF16 } from '../../src/kernels/kv-store.ts';
+import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
 import { embedding } from '../../src/kernels/embedding.ts';
 import { argmax, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
@@ -104,11 +106,28 @@ export async function runRope(c: { x: number[]; cosSin: number[]; T: number; nHe
   return run(ctx, [d], x, c.x.length);
 }
 
-export async function runAttention(c: { q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number }) {
+export async function runAttention(c: { q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number; kvF16?: boolean }) {
   const ctx = await context({ pos: c.pos });
   const out = f32(ctx, new Array(c.q.length).fill(0));
-  const d = attention(ctx, { q: f32(ctx, c.q), kCache: f32(ctx, c.k), vCache: f32(ctx, c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim });
+  // A half-precision cache: pairs of halves packed into u32 words, low half first.
+  const cache = (x: number[]) =>
+    c.kvF16 ? u32(ctx, Array.from({ length: x.length / 2 }, (_, i) => f32ToF16Bits(x[2 * i]) | (f32ToF16Bits(x[2 * i + 1]) << 16))) : f32(ctx, x);
+  const d = attention(ctx, { q: f32(ctx, c.q), kCache: cache(c.k), vCache: cache(c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, kvF16: c.kvF16 });
   return run(ctx, [d], out, c.q.length);
+}
+
+/** Appends T rows to a half-precision cache of `rows` rows at row `pos`; returns the cache as halves' bits. */
+export async function runKvStore(c: { src: number[]; T: number; kvDim: number; rows: number; pos: number }) {
+  const ctx = await context({ pos: c.pos });
+  const cache = u32(ctx, new Array((c.rows * c.kvDim) / 2).fill(0x7e007e00)); // NaN halves: untouched rows stay visible
+  const words = await run(ctx, [kvStoreF16(ctx, f32(ctx, c.src), cache, c.T, c.kvDim)], cache, (c.rows * c.kvDim) / 2, true);
+  return words.flatMap((w) => [w & 0xffff, w >>> 16]);
+}
+
+function u32(ctx: KernelContext, data: number[]): GPUBuffer {
+  const buffer = ctx.gpu.device.createBuffer({ label: 'u32 input', size: data.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  ctx.gpu.device.queue.writeBuffer(buffer, 0, new Uint32Array(data));
+  return buffer;
 }
 
 export async function runSiluMul(c: { gate: number[]; up: number[] }) {

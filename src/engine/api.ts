@@ -1,4 +1,5 @@
 import type { QuantizeMode } from '../formats/quant/on-load.ts';
+import type { KvDtype } from '../model/kv-cache.ts';
 import type { ChatMessage } from '../text/chat-template.ts';
 import type { EngineInfo, GenerationStats, LoadProgress } from './engine.ts';
 import type { GenerationDefaults, ModelInput } from './model-files.ts';
@@ -18,6 +19,8 @@ export interface LoadOptions {
   capBindingBytes?: number;
   /** Quantize F32 / F16 / BF16 matrices while they stream to the GPU (formats/quant/on-load.ts). */
   quantize?: QuantizeMode;
+  /** KV cache precision: 'f16' (default, half the memory) or 'f32'. */
+  kvCache?: KvDtype;
   /** Open the tokenizer, template and config only: no GPU, no weights (tokenizing, dry runs). */
   textOnly?: boolean;
 }

@@ -8,7 +8,7 @@ import { checked } from '../gpu/validation.ts';
 import { SAMPLE_PARAMS } from '../kernels/sample.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { createActivations, recordForward, type Activations } from '../model/forward.ts';
-import { createKvCache, destroyKvCache, type KvCache } from '../model/kv-cache.ts';
+import { createKvCache, destroyKvCache, type KvCache, type KvDtype } from '../model/kv-cache.ts';
 import { ropeInvFreqs, ropeTable } from '../model/rope-freqs.ts';
 import { planMemory } from '../model/memory.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../formats/quant/on-load.ts';
@@ -29,6 +29,8 @@ export interface EngineOptions {
   capBindingBytes?: number;
   /** Quantize float matrices while they stream to the GPU. */
   quantize?: QuantizeMode;
+  /** KV cache precision: f16 (default) or f32. */
+  kvCache?: KvDtype;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -120,7 +122,7 @@ export class Engine {
     const c = bundle.config;
     const { contextLength, prefillChunk } = loadShape(bundle, opts);
     checkTensors(c, bundle.tensors);
-    const plan = planMemory(c, bundle.tensors.values(), contextLength, prefillChunk);
+    const plan = planMemory(c, bundle.tensors.values(), contextLength, prefillChunk, opts.kvCache);
     const need =
       plan.largestRowBytes > plan.largestBufferBytes
         ? { bytes: plan.largestRowBytes, what: 'one weight row', fix: 'This model file cannot run on this GPU.' }
@@ -140,7 +142,7 @@ export class Engine {
     );
     const rope = ropeInvFreqs(c);
     const invFreq = Float64Array.from(rope.invFreq, (f, i) => f / (weights.ropeFreqFactors?.[i] ?? 1));
-    const kv = createKvCache(gpu.device, c, contextLength);
+    const kv = createKvCache(gpu.device, c, contextLength, opts.kvCache);
     const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength));
     opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
     return new Engine(gpu, bundle, weights, kv, act, prefillChunk);

@@ -2,6 +2,7 @@ import type { QuantizeMode } from '../formats/quant/on-load.ts';
 import { QUANTIZE_MODES, quantizeOnLoad } from '../formats/quant/on-load.ts';
 import { dtypeLabel } from '../formats/dtypes.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
+import type { KvDtype } from '../model/kv-cache.ts';
 import { planMemory } from '../model/memory.ts';
 import type { ModelBundle } from './model-files.ts';
 
@@ -35,6 +36,7 @@ export interface PlanOptions {
   contextLength?: number;
   prefillChunk?: number;
   quantize?: QuantizeMode;
+  kvCache?: KvDtype;
 }
 
 /** The context and prefill chunk an engine loads with (engine.ts uses the same). */
@@ -46,10 +48,10 @@ export function loadShape(b: ModelBundle, o: PlanOptions): { contextLength: numb
 export function planLoad(b: ModelBundle, o: PlanOptions, bindingLimit: number | null): LoadPlan {
   const { contextLength, prefillChunk } = loadShape(b, o);
   const tensors = o.quantize ? quantizeOnLoad(b.tensors, o.quantize) : b.tensors;
-  const m = planMemory(b.config, tensors.values(), contextLength, prefillChunk);
+  const m = planMemory(b.config, tensors.values(), contextLength, prefillChunk, o.kvCache);
   let problem: string | null = null;
   if (bindingLimit !== null) {
-    const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
     if (m.largestRowBytes > bindingLimit) problem = `one weight row takes ${mb(m.largestRowBytes)}, more than this GPU's ${mb(bindingLimit)} buffer limit`;
     else if (m.largestBufferBytes > bindingLimit) {
       problem = `${m.largestBufferName} takes ${mb(m.largestBufferBytes)}, more than this GPU's ${mb(bindingLimit)} buffer limit: choose a shorter context`;
@@ -58,7 +60,7 @@ export function planLoad(b: ModelBundle, o: PlanOptions, bindingLimit: number | 
   const isFloat = [...b.tensors.values()].some((t) => t.shape.length === 2 && ['f32', 'f16', 'bf16'].includes(t.dtype as string));
   const alternatives =
     isFloat && !o.quantize
-      ? QUANTIZE_MODES.map((q) => ({ quantize: q, totalBytes: planMemory(b.config, quantizeOnLoad(b.tensors, q).values(), contextLength, prefillChunk).totalBytes }))
+      ? QUANTIZE_MODES.map((q) => ({ quantize: q, totalBytes: planMemory(b.config, quantizeOnLoad(b.tensors, q).values(), contextLength, prefillChunk, o.kvCache).totalBytes }))
       : [];
   return {
     name: b.name,

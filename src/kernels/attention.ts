@@ -15,13 +15,15 @@ export const MAX_HEAD_DIM = 256;
 
 export interface AttentionArgs {
   q: GPUBuffer; //       [T, nHeads * headDim]
-  kCache: GPUBuffer; //  [maxSeq, nKvHeads * headDim]
-  vCache: GPUBuffer; //  [maxSeq, nKvHeads * headDim]
+  kCache: GPUBuffer; //  [maxSeq, nKvHeads * headDim] f32 or f16
+  vCache: GPUBuffer; //  [maxSeq, nKvHeads * headDim] f32 or f16
   out: GPUBuffer; //     [T, nHeads * headDim]
   T: number;
   nHeads: number;
   nKvHeads: number;
   headDim: number;
+  /** The cache holds halves, two per u32 (kv-cache.wgsl). */
+  kvF16?: boolean;
 }
 
 export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch {
@@ -37,7 +39,7 @@ export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch {
     ctx,
     'attention.wgsl',
     'attention',
-    { WG },
+    { WG, KV_F16: a.kvF16 ?? false },
     { 0: a.q, 1: a.kCache, 2: a.vCache, 3: a.out, 4: params, 5: ctx.step },
     [a.nHeads, a.T, 1],
   );

@@ -1,6 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
+import { kvStoreF16 } from '../kernels/kv-store.ts';
 import { matmul } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope } from '../kernels/rope.ts';
@@ -17,6 +18,8 @@ export interface Activations {
   x: GPUBuffer; //       [maxTokens, hidden] residual stream
   h: GPUBuffer; //       [maxTokens, hidden] normalized
   q: GPUBuffer; //       [maxTokens, nHeads*headDim]
+  k: GPUBuffer; //       [maxTokens, nKvHeads*headDim] before an f16 cache takes them
+  v: GPUBuffer; //       [maxTokens, nKvHeads*headDim]
   attn: GPUBuffer; //    [maxTokens, nHeads*headDim]
   gate: GPUBuffer; //    [maxTokens, ffn]
   up: GPUBuffer; //      [maxTokens, ffn]
@@ -44,6 +47,8 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
     x: f32('x', maxTokens * c.hiddenSize),
     h: f32('h', maxTokens * c.hiddenSize),
     q: f32('q', maxTokens * qDim),
+    k: f32('k', maxTokens * c.nKvHeads * c.headDim),
+    v: f32('v', maxTokens * c.nKvHeads * c.headDim),
     attn: f32('attn', maxTokens * qDim),
     gate: f32('gate', maxTokens * c.ffnSize),
     up: f32('up', maxTokens * c.ffnSize),
@@ -82,16 +87,20 @@ export function recordForward(
     // ---- attention ----
     ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.attnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
     ds.push(...matmul(ctx, { x: a.h, weight: L.wq, y: a.q, T }));
-    // k and v land straight in the cache at row step.pos.
-    ds.push(...matmul(ctx, { x: a.h, weight: L.wk, y: kCache, T, yOffsetPerPos: kvDim }));
-    ds.push(...matmul(ctx, { x: a.h, weight: L.wv, y: vCache, T, yOffsetPerPos: kvDim }));
+    // An f32 cache takes k and v straight at row step.pos; an f16 one after they are final.
+    const f16 = kv.dtype === 'f16';
+    const k = f16 ? a.k : kCache;
+    const kAt = f16 ? 0 : kvDim;
+    ds.push(...matmul(ctx, { x: a.h, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
+    ds.push(...matmul(ctx, { x: a.h, weight: L.wv, y: f16 ? a.v : vCache, T, yOffsetPerPos: kAt }));
     if (L.qNorm && L.kNorm) {
       ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
-      ds.push(rmsNorm(ctx, { x: kCache, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kvDim }));
+      ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
     }
     ds.push(rope(ctx, { x: a.q, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, headDim: D }));
-    ds.push(rope(ctx, { x: kCache, cosSin: a.ropeCosSin, T, nHeads: c.nKvHeads, headDim: D, offsetPerPos: kvDim }));
-    ds.push(attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D }));
+    ds.push(rope(ctx, { x: k, cosSin: a.ropeCosSin, T, nHeads: c.nKvHeads, headDim: D, offsetPerPos: kAt }));
+    if (f16) ds.push(kvStoreF16(ctx, a.k, kCache, T, kvDim), kvStoreF16(ctx, a.v, vCache, T, kvDim));
+    ds.push(attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16 }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
     ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.ffnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));

@@ -1,7 +1,7 @@
 import { rowBytes } from '../formats/dtypes.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
 import type { ModelConfig } from './config.ts';
-import { kvCacheBytes } from './kv-cache.ts';
+import { kvCacheBytes, type KvDtype } from './kv-cache.ts';
 
 /** What a model needs from the GPU before anything is allocated. */
 export interface MemoryPlan {
@@ -17,14 +17,14 @@ export interface MemoryPlan {
   largestRowBytes: number;
 }
 
-export function planMemory(c: ModelConfig, tensors: Iterable<TensorEntry>, contextLength: number, prefillChunk: number): MemoryPlan {
+export function planMemory(c: ModelConfig, tensors: Iterable<TensorEntry>, contextLength: number, prefillChunk: number, kvDtype: KvDtype = 'f16'): MemoryPlan {
   let weightBytes = 0;
   let largestRowBytes = 0;
   for (const t of tensors) {
     weightBytes += t.byteLength;
     if (t.shape.length === 2 && typeof t.dtype === 'string') largestRowBytes = Math.max(largestRowBytes, rowBytes(t.dtype, t.shape[1]));
   }
-  const kvLayer = contextLength * c.nKvHeads * c.headDim * 4;
+  const kvLayer = contextLength * c.nKvHeads * c.headDim * (kvDtype === 'f16' ? 2 : 4);
   const buffers: [string, number][] = [
     [`one layer of the KV cache (${contextLength} tokens)`, kvLayer],
     ['the feed-forward activations', prefillChunk * c.ffnSize * 4],
@@ -33,7 +33,7 @@ export function planMemory(c: ModelConfig, tensors: Iterable<TensorEntry>, conte
   ];
   const [largestBufferName, largestBufferBytes] = buffers.reduce((a, b) => (b[1] > a[1] ? b : a));
   const activationBytes = buffers.slice(1).reduce((s, [, n]) => s + n, 0) + prefillChunk * (3 * c.hiddenSize + 3 * c.nHeads * c.headDim) * 4;
-  const kv = kvCacheBytes(c, contextLength);
+  const kv = kvCacheBytes(c, contextLength, kvDtype);
   return {
     weightBytes,
     kvCacheBytes: kv,

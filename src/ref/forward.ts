@@ -1,3 +1,4 @@
+import { f16BitsToF32, f32ToF16Bits } from '../formats/numeric.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { ropeInvFreqs } from '../model/rope-freqs.ts';
 import { add, attention, embed, matmul, rmsNorm, rope, swiglu } from './ops.ts';
@@ -43,6 +44,8 @@ export class RefModel {
   readonly config: ModelConfig;
   /** Called with each intermediate while forward() runs; null for none. */
   hook: RefHook | null;
+  /** Keep keys and values rounded to IEEE half, as the GPU's default f16 KV cache does. */
+  kvF16 = false;
   private readonly embedTable: Float64Array; // [V, H]
   private readonly finalNorm: Float64Array; //  [H]
   private readonly lmHead: Float64Array; //     [V, H]
@@ -146,8 +149,9 @@ export class RefModel {
       tap(l, 'q', q);
       tap(l, 'k', k);
       tap(l, 'v', v);
-      this.keys[l].set(k, pastLen * kvDim);
-      this.values[l].set(v, pastLen * kvDim);
+      const kept = (x: Float64Array) => (this.kvF16 ? x.map((e) => f16BitsToF32(f32ToF16Bits(e))) : x);
+      this.keys[l].set(kept(k), pastLen * kvDim);
+      this.values[l].set(kept(v), pastLen * kvDim);
       const o = attention(q, this.keys[l], this.values[l], T, pastLen, nH, nKv, D); // [T, nH*D]
       tap(l, 'attn', o);
       const attnOut = matmul(o, L.wo, T, H, nH * D); // [T, H]

@@ -4,6 +4,7 @@ import { preprocess, shaderFile, variantName } from '../../src/gpu/shader-source
 import { packUniforms, type UniformLayout } from '../../src/gpu/uniforms.ts';
 import { ATTENTION_PARAMS } from '../../src/kernels/attention.ts';
 import { EMBEDDING_PARAMS } from '../../src/kernels/embedding.ts';
+import { KV_STORE_PARAMS } from '../../src/kernels/kv-store.ts';
 import { MATMUL_PARAMS } from '../../src/kernels/matmul.ts';
 import { RMSNORM_PARAMS } from '../../src/kernels/norm.ts';
 import { ROPE_PARAMS } from '../../src/kernels/rope.ts';
@@ -33,6 +34,7 @@ const LAYOUTS: [string, UniformLayout][] = [
   ['elementwise.wgsl', SILU_MUL_PARAMS],
   ['embedding.wgsl', EMBEDDING_PARAMS],
   ['sample.wgsl', SAMPLE_PARAMS],
+  ['kv-cache.wgsl', KV_STORE_PARAMS],
 ];
 
 describe('uniform layouts', () => {
