@@ -43,6 +43,7 @@ const CASES: TestModelSpec[] = [
   { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
   { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_1' },
+  { arch: 'llama', format: 'gguf', dtype: 'q5_0' },
   // Safetensors checkpoints with their own quantization (repacked by row at load).
   { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
   { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic' },

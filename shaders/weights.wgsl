@@ -140,6 +140,40 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
+#if WEIGHT_Q5_0
+// block: f16 d; u32 qh; u8 qs[16]  (22 bytes);  y[j] = (qs[j] & 15 | bit j of qh << 4) - 16) d,
+// y[j + 16] = (qs[j] >> 4 | bit j + 16 of qh << 4) - 16) d.
+fn q5_0_nibbles(base: u32, q: u32) -> array<vec4<f32>, 2> {
+  // Values 4q..4q+3 (low nibbles) and 16+4q.. (high) of the block at `base`.
+  let v = w_u32_at(base + 6u + q * 4u);
+  let qh = w_u32_at(base + 2u);
+  let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+  let sh = vec4<u32>(4u * q, 4u * q + 1u, 4u * q + 2u, 4u * q + 3u);
+  let lo = (bytes & vec4<u32>(15u)) | (((vec4<u32>(qh) >> sh) & vec4<u32>(1u)) << vec4<u32>(4u));
+  let hi = ((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) | (((vec4<u32>(qh) >> (sh + vec4<u32>(16u))) & vec4<u32>(1u)) << vec4<u32>(4u));
+  return array<vec4<f32>, 2>(vec4<f32>(lo) - 16.0, vec4<f32>(hi) - 16.0);
+}
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 22u;
+  let d = w_f16_at(base);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let n = q5_0_nibbles(base, q);
+    out[q] = n[0] * d;
+    out[q + 4u] = n[1] * d;
+  }
+  return out;
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let base = rowByte + (k >> 5u) * 22u;
+  let j = k & 31u;
+  return q5_0_nibbles(base, (j & 15u) >> 2u)[j >> 4u] * w_f16_at(base);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
 #if WEIGHT_F8E4M3_128
 // block: f32 scale; u8 e4m3[128]  (132 bytes);  y = e4m3 * scale. E4M3: sign, 4 exponent bits with
 // bias 7 (0 = subnormal), 3 mantissa bits: |y| = (8 + m) 2^(e - 10), or m 2^-9 when e = 0. The loader

@@ -17,6 +17,8 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ4_0(values);
     case 'q4_1':
       return quantizeQ4_1(values);
+    case 'q5_0':
+      return quantizeQ5_0(values);
     case 'f8e4m3_128':
       return quantizeF8E4M3_128(values);
     case 'q4z_32':
@@ -45,6 +47,29 @@ export function quantizeQ4_1(values: Float32Array): Uint8Array {
       const q = (x: number) => Math.min(15, Math.trunc(Math.fround(Math.fround((x - min) * id) + 0.5)));
       out[b * 20 + 4 + j] = q(block[j]) | (q(block[16 + j]) << 4);
     }
+  }
+  return out;
+}
+
+/** llama.cpp quantize_row_q5_0_ref: d = (signed value of max magnitude) / -16, q = min(31, trunc(x/d + 16.5)). */
+export function quantizeQ5_0(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 32) * 22);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 32; b++) {
+    const block = values.subarray(b * 32, b * 32 + 32);
+    const max = block.reduce((m, v) => (Math.abs(v) > Math.abs(m) ? v : m), 0);
+    const d = Math.fround(max / -16);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * 22, f32ToF16Bits(d), true);
+    let qh = 0;
+    for (let j = 0; j < 16; j++) {
+      const q = (x: number) => Math.min(31, Math.trunc(Math.fround(Math.fround(x * id) + 16.5)));
+      const lo = q(block[j]);
+      const hi = q(block[16 + j]);
+      out[b * 22 + 6 + j] = (lo & 15) | ((hi & 15) << 4);
+      qh |= ((lo >> 4) << j) | ((hi >> 4) << (j + 16));
+    }
+    view.setUint32(b * 22 + 2, qh >>> 0, true);
   }
   return out;
 }

@@ -161,7 +161,7 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
 }
 
 /** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
-const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 };
+const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 };
 
 function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);

@@ -14,7 +14,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   1: { name: 'F16', blockElems: 1, blockBytes: 2, dtype: 'f16' },
   2: { name: 'Q4_0', blockElems: 32, blockBytes: 18, dtype: 'q4_0' },
   3: { name: 'Q4_1', blockElems: 32, blockBytes: 20, dtype: 'q4_1' },
-  6: { name: 'Q5_0', blockElems: 32, blockBytes: 22 },
+  6: { name: 'Q5_0', blockElems: 32, blockBytes: 22, dtype: 'q5_0' },
   7: { name: 'Q5_1', blockElems: 32, blockBytes: 24 },
   8: { name: 'Q8_0', blockElems: 32, blockBytes: 34, dtype: 'q8_0' },
   9: { name: 'Q8_1', blockElems: 32, blockBytes: 36 },
@@ -52,7 +52,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
 };
 
 /** ggml type id of each runtime dtype. */
-export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 8, bf16: 30, q4_k: 12, q5_k: 13, q6_k: 14 };
+export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 6, q8_0: 8, bf16: 30, q4_k: 12, q5_k: 13, q6_k: 14 };
 
 /** ggml type ids by ggml name, e.g. `GGML_TYPE.Q4_K === 12`. */
 export const GGML_TYPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]));

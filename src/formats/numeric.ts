@@ -218,6 +218,17 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         }
       }
       break;
+    case 'q5_0':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 22, true));
+        const qh = view.getUint32(b * 22 + 2, true);
+        for (let j = 0; j < 16; j++) {
+          const q = bytes[b * 22 + 6 + j];
+          out[b * 32 + j] = ((q & 15) + ((qh >>> j) & 1) * 16 - 16) * d;
+          out[b * 32 + 16 + j] = ((q >> 4) + ((qh >>> (j + 16)) & 1) * 16 - 16) * d;
+        }
+      }
+      break;
     case 'f8e4m3_128':
       for (let b = 0; b < n / 128; b++) {
         const scale = view.getFloat32(b * 132, true);

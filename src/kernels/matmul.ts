@@ -38,7 +38,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
 }
 
 /** Types whose 32-value blocks weights.wgsl decodes whole (`wblock`), scale read once per block. */
-const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1']);
+const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
