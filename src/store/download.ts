@@ -1,7 +1,8 @@
 /**
  * Downloads a model into the browser (IndexedDB) chunk by chunk with HTTP range requests. Progress
- * is saved after every chunk, so an interrupted download (closed tab, lost connection, Cancel)
- * resumes at the first missing chunk; files whose size changed on the server start over.
+ * is saved after every chunk, so an interrupted download (closed tab, lost connection, Cancel, a full
+ * disk) resumes at the first missing chunk; files whose size changed on the server start over. Tabs
+ * downloading the same model take turns (a Web Lock per model): the second finds the copy whole.
  */
 import { ModelSourceError } from '../engine/model-files.ts';
 import { FormatError } from '../formats/errors.ts';
@@ -11,7 +12,7 @@ import type { KeyValueStore } from './kv-store.ts';
 import { CHUNK_BYTES, chunkCount, chunkKey, chunkSpan, mergeListing, storedBytes, totalBytes, type ModelManifest } from './manifest.ts';
 import { deleteChunks, readManifest, writeManifest } from './model-cache.ts';
 import { modelKeyOf, type ModelKey } from './model-key.ts';
-import { checkQuota, requestPersistence, type StorageLike } from './quota.ts';
+import { checkQuota, isQuotaError, requestPersistence, StorageFullError, type StorageLike } from './quota.ts';
 
 export interface DownloadProgress {
   phase: 'downloading';
@@ -32,6 +33,12 @@ export interface DownloadOptions {
   chunkBytes?: number;
   /** Bytes per range request; a chunk is assembled from several, so progress moves smoothly. */
   requestBytes?: number;
+  /**
+   * navigator.locks in browsers: other tabs downloading the same model wait for this one, then find
+   * it kept. Without it (null) two downloads of one model still leave it whole, each claiming only
+   * chunks it wrote, but both fetch every byte.
+   */
+  locks?: Pick<LockManager, 'request'> | null;
 }
 
 export interface DownloadResult {
@@ -45,10 +52,15 @@ const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json'];
 const INDEX = 'model.safetensors.index.json';
 
 export async function downloadModel(source: string, opts: DownloadOptions): Promise<DownloadResult> {
+  const id = modelKeyOf(source, opts.base);
+  if (!opts.locks) return download(source, id, opts);
+  return opts.locks.request(`r1-webgpu download ${id.key}`, { signal: opts.signal }, () => download(source, id, opts));
+}
+
+async function download(source: string, id: ModelKey, opts: DownloadOptions): Promise<DownloadResult> {
   const { store } = opts;
   const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
   const requestBytes = Math.min(opts.requestBytes ?? 4 * 2 ** 20, chunkBytes);
-  const id = modelKeyOf(source, opts.base);
   const remote = await listRemote(id, { fetch: opts.fetch });
   const previous = await readManifest(store, id.key);
   const { manifest, stale } = mergeListing(
@@ -57,11 +69,16 @@ export async function downloadModel(source: string, opts: DownloadOptions): Prom
     remote.map((r) => ({ path: r.path, sizeBytes: r.src.size })),
     Date.now(),
   );
-  for (const f of stale) await deleteChunks(store, id.key, f.path);
-  await writeManifest(store, manifest);
-
   const total = totalBytes(manifest);
   let loaded = storedBytes(manifest);
+  // A refused write keeps what is stored, as the manifest last counted it, and says why in words.
+  const write = async (what: Promise<void>) =>
+    what.catch((e: unknown) => {
+      throw isQuotaError(e) ? new StorageFullError(storedBytes(manifest), total) : e;
+    });
+  for (const f of stale) await deleteChunks(store, id.key, f.path);
+  await write(writeManifest(store, manifest));
+
   await checkQuota(total - loaded, opts.storage);
   const persisted = await requestPersistence(opts.storage);
   opts.onProgress?.({ phase: 'downloading', loadedBytes: loaded, totalBytes: total });
@@ -78,10 +95,10 @@ export async function downloadModel(source: string, opts: DownloadOptions): Prom
         loaded += bytes.length;
         opts.onProgress?.({ phase: 'downloading', loadedBytes: loaded, totalBytes: total });
       }
-      await store.set(chunkKey(id.key, file.path, c), new Blob(parts));
+      await write(store.set(chunkKey(id.key, file.path, c), new Blob(parts)));
       file.storedChunks = c + 1;
       manifest.updatedAt = Date.now();
-      await writeManifest(store, manifest);
+      await write(writeManifest(store, manifest));
     }
   }
   return { manifest, persisted };
@@ -104,13 +121,15 @@ async function listRemote(id: ModelKey, urlOpts: UrlSourceOptions): Promise<{ pa
   };
   for (const p of FOLDER_REQUIRED) await add(p, true);
   for (const p of FOLDER_OPTIONAL) await add(p, false);
-  const index = (await readJson(files, INDEX)) as { weight_map?: Record<string, unknown> } | null;
+  const index = await readJson(files, INDEX);
   if (!index) {
     await add('model.safetensors', true);
     return out;
   }
+  const map = index.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new FormatError(fileLabel(files, INDEX), 'has no "weight_map" object');
   await add(INDEX, true);
-  const shards = [...new Set(Object.values(index.weight_map ?? {}))];
+  const shards = [...new Set(Object.values(map))];
   for (const shard of shards) {
     // Names come from the file: keep them inside the folder.
     if (typeof shard !== 'string' || shard.startsWith('/') || shard.split(/[/\\]/).includes('..')) {

@@ -22,6 +22,31 @@ export class StorageQuotaError extends Error {
   }
 }
 
+/**
+ * The browser refused a write while a model was being kept (QuotaExceededError): the estimate said
+ * there was room, but other sites, other tabs or the disk took it. What was stored stays, counted in
+ * the manifest only up to the last whole chunk, so the copy is never taken for complete.
+ */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+  constructor(
+    readonly storedBytes: number,
+    readonly totalBytes: number,
+  ) {
+    super(
+      `The browser refused to store more of this model after ${gib(storedBytes)} of ${gib(totalBytes)}: its storage for this site is full. ` +
+        'The part kept so far stays, and loading the model again resumes from there once there is room: delete models kept in this browser, ' +
+        'free disk space, or load the model without keeping a copy.',
+    );
+  }
+}
+
+/** Whether a failed IndexedDB write was the browser's storage limit (Chrome and Firefox name it so). */
+export function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
 export async function checkQuota(neededBytes: number, storage: StorageLike | null): Promise<void> {
   if (!storage || neededBytes <= 0) return;
   const { quota, usage } = await storage.estimate();

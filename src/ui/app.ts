@@ -182,6 +182,7 @@ class R1App extends HTMLElement {
       const { persisted } = await downloadModel(kept?.source ?? choice.source, {
         store: this.store,
         storage: navigator.storage ?? null,
+        locks: navigator.locks ?? null,
         base: location.href,
         signal: this.download.signal,
         onProgress: show,

@@ -19,6 +19,7 @@ const PLAIN: Record<string, (message: string) => string> = {
   TemplateError: (m) => `The model's chat template failed: ${m}`,
   TokenizerError: (m) => `The model's tokenizer failed: ${m}`,
   StorageQuotaError: (m) => m,
+  StorageFullError: (m) => m,
   CacheIncompleteError: (m) => m,
   LocalFilesError: (m) => m,
   GenerationIncompleteError: (m) => `The answer ended early: ${m}. Try again (Regenerate).`,

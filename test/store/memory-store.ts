@@ -1,6 +1,11 @@
-/** An in-memory stand-in for IndexedDB (values kept as given; IndexedDB would clone them). */
+/**
+ * An in-memory stand-in for IndexedDB. Values are cloned in and out as IndexedDB clones them, so a
+ * manifest changed after it was written is not changed in the store (Blobs are immutable: kept as given).
+ */
 import type { KeyValueStore } from '../../src/store/kv-store.ts';
 import type { StoreKey } from '../../src/store/manifest.ts';
+
+const clone = (v: unknown) => (v instanceof Blob || v === undefined ? v : structuredClone(v));
 
 export function memoryStore(): KeyValueStore & { map: Map<string, { key: StoreKey; value: unknown }> } {
   const map = new Map<string, { key: StoreKey; value: unknown }>();
@@ -8,10 +13,10 @@ export function memoryStore(): KeyValueStore & { map: Map<string, { key: StoreKe
   return {
     map,
     async get(k) {
-      return map.get(id(k))?.value;
+      return clone(map.get(id(k))?.value);
     },
     async set(k, value) {
-      map.set(id(k), { key: k, value });
+      map.set(id(k), { key: k, value: clone(value) });
     },
     async del(k) {
       map.delete(id(k));
