@@ -56,16 +56,18 @@ describe('model load errors', () => {
   it('names a tensor stored in a type the kernels cannot read', async () => {
     const b = await variant('dtype', (ts) => {
       const t = ts.find((x) => x.name === 'blk.0.ffn_down.weight')!;
-      // Q4_1: 32-value blocks of 20 bytes, a real GGUF type the kernels do not decode.
-      t.ggmlType = 3;
-      t.data = new Uint8Array((t.shape[0] * t.shape[1] * 20) / 32);
+      // Q5_1: 32-value blocks of 24 bytes, a real GGUF type the kernels do not decode.
+      t.ggmlType = 7;
+      t.data = new Uint8Array((t.shape[0] * t.shape[1] * 24) / 32);
     });
-    expect(() => checkTensors(b.config, b.tensors)).toThrow(/"blk\.0\.ffn_down\.weight" is stored as Q4_1, which this runtime cannot compute with/);
+    expect(() => checkTensors(b.config, b.tensors)).toThrow(/"blk\.0\.ffn_down\.weight" is stored as Q5_1, which this runtime cannot compute with/);
   });
   it('plans memory and names the largest unsplittable buffer', async () => {
     const b = await variant('plan', () => {});
     const plan = planMemory(b.config, b.tensors.values(), 4096, 128);
-    expect(plan.kvCacheBytes).toBe(2 * 2 * 4096 * 2 * 16 * 4);
+    // Keys and values of 2 layers, 4096 positions, 2 kv heads of 16, in half precision (the default).
+    expect(plan.kvCacheBytes).toBe(2 * 2 * 4096 * 2 * 16 * 2);
+    expect(planMemory(b.config, b.tensors.values(), 4096, 128, 'f32').kvCacheBytes).toBe(2 * 2 * 4096 * 2 * 16 * 4);
     expect(plan.weightBytes).toBeGreaterThan(20e6);
     expect(plan.largestBufferName).toMatch(/logits|KV cache/);
   });
