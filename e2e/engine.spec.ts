@@ -170,6 +170,10 @@ test('broken files reach the page as named errors that say what is wrong', async
   expect(err.message).toMatch(/broken-truncated\.gguf: tensor "[\w.]+" ends at byte \d+ but the file has 20000000 bytes/);
   const missing = await call<{ name: string; message: string }>(page, 'loadError', { url: '/test-models/no-such-model/' });
   expect(missing.message).toMatch(/no config\.json/);
+  // Token ids from the API must be the model's: an id past the embedding is refused, not read.
+  await expect(call(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: [1, 200_000], upTo: [2] })).rejects.toThrow(
+    /prompt token 1 is 200000, not a token id of this model \(0 to 151935\)/,
+  );
 });
 
 test('a scripted model replies with its known sequence: think block, then a Markdown answer', async ({ page }) => {

@@ -14,7 +14,7 @@ import { planMemory } from '../model/memory.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../formats/quant/on-load.ts';
 import { loadShape } from './plan.ts';
 import { checkTensors, loadWeights, type ModelWeights } from '../model/weights.ts';
-import { ContextOverflowError } from './errors.ts';
+import { ContextOverflowError, SettingsError } from './errors.ts';
 import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
 import { resolveSettings, type GenerateOptions, type ResolvedSettings } from './settings.ts';
 
@@ -161,6 +161,11 @@ export class Engine {
     };
   }
 
+  /** GPU bytes of the embedding table: a decode step reads one row of it, not all (bandwidth rooflines). */
+  get embeddingBytes(): number {
+    return this.weights.embed.rows * this.weights.embed.rowBytes;
+  }
+
   get generationDefaults(): GenerationDefaults {
     return this.bundle.generation;
   }
@@ -172,6 +177,7 @@ export class Engine {
   async *generate(promptIds: number[], options: GenerateOptions = {}): AsyncGenerator<TokenEvent, GenerationStats> {
     if (this.busy) throw new Error('the engine is already generating: wait for it or abort it first');
     if (promptIds.length === 0) throw new Error('the prompt is empty');
+    this.checkIds(promptIds);
     const s = resolveSettings(options, this.bundle.generation);
     const maxSeq = this.kv.maxSeq;
     if (promptIds.length >= maxSeq) throw new ContextOverflowError(promptIds.length + 1, maxSeq);
@@ -220,6 +226,13 @@ export class Engine {
     }
   }
 
+  /** Token ids from outside must name rows of the embedding: the GPU would read past it silently. */
+  private checkIds(ids: readonly number[]): void {
+    const V = this.bundle.config.vocabSize;
+    const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= V);
+    if (bad >= 0) throw new SettingsError(`prompt token ${bad} is ${ids[bad]}, not a token id of this model (0 to ${V - 1})`);
+  }
+
   /**
    * Debugging and tests: the last token's logits after `ids`, computed like generate() does (cached
    * prefix reused, the rest prefilled in chunks), read back whole.
@@ -227,6 +240,7 @@ export class Engine {
   async logits(ids: number[]): Promise<Float32Array> {
     if (this.busy) throw new Error('the engine is generating');
     if (ids.length === 0 || ids.length > this.kv.maxSeq) throw new ContextOverflowError(ids.length, this.kv.maxSeq);
+    this.checkIds(ids);
     await this.prefill(ids, 'greedy', 0);
     const { device } = this.gpu;
     const size = this.bundle.config.vocabSize * 4;
