@@ -1,22 +1,25 @@
 /**
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
- *   [--dtype q4_0|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
- *   [--layers N] [--backend chromium|node]
+ *   [--dtype q4_0|q4_k_m|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
+ *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
  * table: prefill speed per prompt length, time to first token, decode speed at short and long
- * context, load time, GPU bytes, the adapter, and GPU time per kernel when timestamps are available.
+ * context, load time, GPU bytes, the adapter, and GPU time per kernel when timestamps are available;
+ * the device's copy bandwidth and decode as a fraction of that roofline; with --llama-cpp, the same
+ * GGUF through llama.cpp and the engine's speed as a ratio to it.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { GgmlDtype } from '../src/formats/dtypes.ts';
 import { runBench, type BenchRequest, type BenchResult } from './bench/run.ts';
-import { BENCH_SHAPES, ensureBenchModel } from './lib/bench-model.ts';
+import { BENCH_SHAPES, ensureBenchModel, type BenchDtype } from './lib/bench-model.ts';
 import { openBrowserPage } from './lib/browser.ts';
+import type { LlamaCppBackend } from './lib/llama-cpp.ts';
+import type { PeerResult } from './bench/llama-cpp.ts';
 
 function parse(argv: string[]) {
-  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as GgmlDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0 };
+  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
       const x = argv[++i];
@@ -26,13 +29,18 @@ function parse(argv: string[]) {
     const a = argv[i];
     if (a === '--model') o.model = v();
     else if (a === '--shape') o.shape = v();
-    else if (a === '--dtype') o.dtype = v() as GgmlDtype;
+    else if (a === '--dtype') o.dtype = v() as BenchDtype;
     else if (a === '--prompt-lengths') o.promptLengths = v().split(',').map(Number);
     else if (a === '--decode-tokens') o.decodeTokens = Number(v());
     else if (a === '--prefill-chunk') o.prefillChunk = Number(v());
     else if (a === '--json') o.json = true;
     else if (a === '--backend') o.backend = v();
     else if (a === '--layers') o.layers = Number(v());
+    else if (a === '--llama-cpp') {
+      const b = v();
+      if (b !== 'cpu' && b !== 'vulkan' && b !== 'cuda') throw new Error('--llama-cpp is cpu, vulkan or cuda');
+      o.llamaCpp = b;
+    }
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.model && !(o.shape in BENCH_SHAPES)) throw new Error(`--shape must be one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
@@ -41,15 +49,24 @@ function parse(argv: string[]) {
   return o;
 }
 
-function table(r: BenchResult): string {
-  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+function table(r: BenchResult, peer: PeerResult | null): string {
+  const mib = (n: number) => (n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+  const vs = (ours: number, theirs: number | undefined) => (theirs ? `; ${peer!.name} ${theirs.toFixed(2)} tok/s, ratio ${(ours / theirs).toFixed(2)}` : '');
+  const roofline = (tokS: number) => ((tokS * r.bytesPerToken) / r.bandwidthBytesPerS) * 100;
   const rows: [string, string][] = [
     ['model', r.model],
     ['adapter', r.adapter],
     ['load', `${(r.loadMs / 1000).toFixed(2)} s`],
     ['GPU bytes', `${mib(r.weightBytes)} weights + ${mib(r.kvCacheBytes)} KV cache`],
-    ...r.prefill.map((p): [string, string] => [`prefill ${p.tokens}`, `${p.tokensPerS.toFixed(1)} tok/s (first token after ${p.ttftMs.toFixed(0)} ms)`]),
-    ...r.decode.map((d): [string, string] => [`decode @${d.context}`, `${d.tokensPerS.toFixed(2)} tok/s (${d.tokens} tokens)`]),
+    ['copy bandwidth', `${(r.bandwidthBytesPerS / 1e9).toFixed(2)} GB/s; a decode step reads ${mib(r.bytesPerToken)}`],
+    ...r.prefill.map((p, i): [string, string] => [
+      `prefill ${p.tokens}`,
+      `${p.tokensPerS.toFixed(1)} tok/s (first token after ${p.ttftMs.toFixed(0)} ms)${vs(p.tokensPerS, peer?.prefill[i]?.tokensPerS)}`,
+    ]),
+    ...r.decode.map((d, i): [string, string] => [
+      `decode @${d.context}`,
+      `${d.tokensPerS.toFixed(2)} tok/s (${d.tokens} tokens, ${roofline(d.tokensPerS).toFixed(1)}% of the roofline)${vs(d.tokensPerS, peer?.decode[i]?.tokensPerS)}`,
+    ]),
     ...(r.kernels ?? []).slice(0, 12).map((k): [string, string] => [`  ${k.name}`, `${k.ms.toFixed(3)} ms x${k.dispatches}`]),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -81,7 +98,13 @@ async function main(): Promise<void> {
       await session.close();
     }
   }
-  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
+  let peer: PeerResult | null = null;
+  if (o.llamaCpp) {
+    if (!local?.isFile() || !file.endsWith('.gguf')) throw new Error('--llama-cpp needs a local .gguf model (or a random --shape model)');
+    const { runLlamaCppBench } = await import('./bench/llama-cpp.ts');
+    peer = await runLlamaCppBench(file, req, o.llamaCpp, result.vocabSize, log);
+  }
+  process.stdout.write(o.json ? `${JSON.stringify({ ...result, peer })}\n` : `${table(result, peer)}\n`);
 }
 
 main().catch((e: unknown) => {

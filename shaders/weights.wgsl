@@ -2,7 +2,8 @@
 //   @group(0) @binding(1) var<storage, read> w: array<u32>;   // raw bytes of rows [rowStart, rowEnd)
 // and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts names the layouts); WEIGHT_Q4Z comes with
 // Q4Z_GROUP, its block length. Each type defines w4 (4 values from an index that is a multiple of 4)
-// and w1; the 32-value GGUF blocks also define wblock (a whole block, for the GEMV).
+// and w1; the 32-value GGUF blocks and the K-quants (per 32-value sub-block) also define wblock, a
+// whole block at once for the GEMV.
 // Rows are read as stored in the file (GGUF blocks are 18 or 34 bytes, so reads are not 4-aligned):
 // nothing is ever expanded to float in GPU memory.
 
@@ -241,6 +242,23 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
 }
+// 32 values (sub-block `chunk` of the row) at once: its scale and min decoded once, not per 4 values.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 144u;
+  let j = chunk & 7u;
+  let sm = q4k_scale_min(blk + 4u, j);
+  let dd = unpack2x16float(w_u32_at(blk));
+  let scale = dd.x * sm.x;
+  let min = vec4<f32>(dd.y * sm.y);
+  let base = blk + 16u + 32u * (j >> 1u);
+  let shift = (j & 1u) * 4u;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let v = w_u32_at(base + 4u * q) >> shift;
+    out[q] = vec4<f32>(vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) * scale - min;
+  }
+  return out;
+}
 #endif
 
 #if WEIGHT_Q5_K
@@ -261,6 +279,24 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
+}
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 176u;
+  let j = chunk & 7u;
+  let sm = q4k_scale_min(blk + 4u, j);
+  let dd = unpack2x16float(w_u32_at(blk));
+  let scale = dd.x * sm.x;
+  let min = vec4<f32>(dd.y * sm.y);
+  let base = blk + 48u + 32u * (j >> 1u);
+  let shift = (j & 1u) * 4u;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let v = w_u32_at(base + 4u * q) >> shift;
+    let h = w_u32_at(blk + 16u + 4u * q) >> j;
+    let n = (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) | ((vec4<u32>(h, h >> 8u, h >> 16u, h >> 24u) & vec4<u32>(1u)) << vec4<u32>(4u));
+    out[q] = vec4<f32>(n) * scale - min;
+  }
+  return out;
 }
 #endif
 
@@ -286,5 +322,28 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
+}
+// 32 values: quarter t of half n of a super-block; its two 16-value scales decoded once.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 210u;
+  let n = (chunk >> 2u) & 1u;
+  let t = chunk & 3u;
+  let d = w_f16_at(blk + 208u);
+  let scByte = blk + 192u + 8u * n + 2u * t;
+  let sc = w_u32_at(scByte);
+  let s0 = d * f32(bitcast<i32>(sc << 24u) >> 24u);
+  let s1 = d * f32(bitcast<i32>(sc << 16u) >> 24u);
+  let qlBase = blk + 64u * n + 32u * (t & 1u);
+  let qhBase = blk + 128u + 32u * n;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) {
+    let ql = w_u32_at(qlBase + 4u * q) >> (4u * (t >> 1u));
+    let qh = w_u32_at(qhBase + 4u * q) >> (2u * t);
+    let lo = vec4<u32>(ql, ql >> 8u, ql >> 16u, ql >> 24u) & vec4<u32>(15u);
+    let hi = vec4<u32>(qh, qh >> 8u, qh >> 16u, qh >> 24u) & vec4<u32>(3u);
+    let v = vec4<f32>(vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32));
+    out[q] = v * select(s1, s0, q < 4u);
+  }
+  return out;
 }
 #endif

@@ -21,11 +21,16 @@ export interface BenchResult {
   prefill: { tokens: number; ms: number; tokensPerS: number; ttftMs: number }[];
   decode: { context: number; tokens: number; ms: number; tokensPerS: number }[];
   kernels: KernelTime[] | null;
+  /** Device memory bandwidth from a large buffer copy (bytes read + written per second). */
+  bandwidthBytesPerS: number;
+  /** Bytes one decode step reads at 16 tokens of context: every weight but the embedding table, plus the KV cache so far. */
+  bytesPerToken: number;
+  vocabSize: number;
 }
 
 
 /** Deterministic token ids below the tokenizer's range (any id works for timing). */
-function ids(n: number, vocab: number, salt: number): number[] {
+export function benchIds(n: number, vocab: number, salt: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7919 + salt * 104729) % Math.min(vocab, 150_000));
 }
 
@@ -46,24 +51,66 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   };
   // Warm-up: compiles every pipeline variant (decode, a full prefill chunk and a tail).
   engine.reset();
-  await drain(ids(Math.min(req.prefillChunk + 3, maxPrompt), vocab, 99), 2);
+  await drain(benchIds(Math.min(req.prefillChunk + 3, maxPrompt), vocab, 99), 2);
   const prefill: BenchResult['prefill'] = [];
   for (const n of req.promptLengths) {
     engine.reset();
-    const s = await drain(ids(n, vocab, n), 1);
+    const s = await drain(benchIds(n, vocab, n), 1);
     prefill.push({ tokens: n, ms: s.prefillMs, tokensPerS: (n / s.prefillMs) * 1000, ttftMs: s.prefillMs });
     log(`prefill ${n}: ${s.prefillMs.toFixed(0)} ms`);
   }
   const decode: BenchResult['decode'] = [];
-  for (const context of [16, maxPrompt]) {
+  for (const context of [...new Set([16, maxPrompt])]) {
     engine.reset();
-    const s = await drain(ids(context, vocab, 7), req.decodeTokens);
+    const s = await drain(benchIds(context, vocab, 7), req.decodeTokens);
     const steps = s.generatedTokens - 1;
     decode.push({ context, tokens: steps, ms: s.decodeMs, tokensPerS: (steps / s.decodeMs) * 1000 });
     log(`decode at ${context}: ${((steps / s.decodeMs) * 1000).toFixed(2)} tok/s`);
   }
   const kernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep() : null;
+  const bandwidthBytesPerS = await copyBandwidth(engine.gpu.device, log);
   const info = engine.info;
+  const c = info.config;
+  const embedBytes = engine.embeddingBytes;
+  const kvPerPos = info.kvCacheBytes / info.contextLength;
   engine.destroy();
-  return { model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, kernels };
+  return {
+    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, kernels,
+    bandwidthBytesPerS,
+    bytesPerToken: info.weightBytes - (c.tieEmbeddings ? 0 : embedBytes) + 16 * kvPerPos,
+    vocabSize: c.vocabSize,
+  };
+}
+
+/**
+ * Copy bandwidth of the device: a 256 MiB buffer (or the largest the device allows) copied until a
+ * second has passed; each copy reads and writes it once.
+ */
+async function copyBandwidth(device: GPUDevice, log: (s: string) => void): Promise<number> {
+  const size = Math.min(256 * 2 ** 20, Math.floor(device.limits.maxBufferSize / 4) * 4);
+  const src = device.createBuffer({ size, usage: GPUBufferUsage.COPY_SRC });
+  const dst = device.createBuffer({ size, usage: GPUBufferUsage.COPY_DST });
+  const copies = async (n: number) => {
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < n; i++) enc.copyBufferToBuffer(src, 0, dst, 0, size);
+    const t0 = performance.now();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  try {
+    await copies(1); // warm-up
+    let n = 1;
+    let ms = await copies(n);
+    while (ms < 1000 && n < 1024) {
+      n *= 2;
+      ms = await copies(n);
+    }
+    const rate = (2 * size * n) / (ms / 1000);
+    log(`copy bandwidth: ${(rate / 1e9).toFixed(1)} GB/s (${n} copies of ${size >> 20} MiB in ${ms.toFixed(0)} ms)`);
+    return rate;
+  } finally {
+    src.destroy();
+    dst.destroy();
+  }
 }

@@ -1,6 +1,6 @@
 import { open, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { rowBytes, type GgmlDtype } from '../../src/formats/dtypes.ts';
+import { DTYPE_LAYOUTS, rowBytes, type GgmlDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { encodeGgufHeader, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
@@ -29,8 +29,12 @@ interface PlannedTensor {
   shape: number[];
 }
 
-function plan(shape: (typeof BENCH_SHAPES)[string], dtype: GgmlDtype): PlannedTensor[] {
+/** A weight type for every matrix, or llama.cpp's Q4_K_M recipe (Q6_K for attn_v, ffn_down and output). */
+export type BenchDtype = GgmlDtype | 'q4_k_m';
+
+function plan(shape: (typeof BENCH_SHAPES)[string], mix: BenchDtype): PlannedTensor[] {
   const { arch, dims: d } = shape;
+  const dtype: GgmlDtype = mix === 'q4_k_m' ? 'q4_k' : mix;
   const q = d.nHeads * d.headDim;
   const kv = d.nKvHeads * d.headDim;
   const out: PlannedTensor[] = [{ name: 'token_embd.weight', dtype, shape: [d.vocabSize, d.hiddenSize] }];
@@ -38,16 +42,16 @@ function plan(shape: (typeof BENCH_SHAPES)[string], dtype: GgmlDtype): PlannedTe
     const b = `blk.${i}.`;
     out.push({ name: `${b}attn_norm.weight`, dtype: 'f32', shape: [d.hiddenSize] });
     out.push({ name: `${b}attn_q.weight`, dtype, shape: [q, d.hiddenSize] }, { name: `${b}attn_k.weight`, dtype, shape: [kv, d.hiddenSize] });
-    out.push({ name: `${b}attn_v.weight`, dtype, shape: [kv, d.hiddenSize] }, { name: `${b}attn_output.weight`, dtype, shape: [d.hiddenSize, q] });
+    out.push({ name: `${b}attn_v.weight`, dtype: mix === 'q4_k_m' ? 'q6_k' : dtype, shape: [kv, d.hiddenSize] }, { name: `${b}attn_output.weight`, dtype, shape: [d.hiddenSize, q] });
     if (arch === 'qwen2') {
       for (const [n, len] of [['q', q], ['k', kv], ['v', kv]] as const) out.push({ name: `${b}attn_${n}.bias`, dtype: 'f32', shape: [len] });
     }
     if (arch === 'qwen3') out.push({ name: `${b}attn_q_norm.weight`, dtype: 'f32', shape: [d.headDim] }, { name: `${b}attn_k_norm.weight`, dtype: 'f32', shape: [d.headDim] });
     out.push({ name: `${b}ffn_norm.weight`, dtype: 'f32', shape: [d.hiddenSize] });
     out.push({ name: `${b}ffn_gate.weight`, dtype, shape: [d.ffnSize, d.hiddenSize] }, { name: `${b}ffn_up.weight`, dtype, shape: [d.ffnSize, d.hiddenSize] });
-    out.push({ name: `${b}ffn_down.weight`, dtype, shape: [d.hiddenSize, d.ffnSize] });
+    out.push({ name: `${b}ffn_down.weight`, dtype: mix === 'q4_k_m' ? 'q6_k' : dtype, shape: [d.hiddenSize, d.ffnSize] });
   }
-  out.push({ name: 'output_norm.weight', dtype: 'f32', shape: [d.hiddenSize] }, { name: 'output.weight', dtype, shape: [d.vocabSize, d.hiddenSize] });
+  out.push({ name: 'output_norm.weight', dtype: 'f32', shape: [d.hiddenSize] }, { name: 'output.weight', dtype: mix === 'q4_k_m' ? 'q6_k' : dtype, shape: [d.vocabSize, d.hiddenSize] });
   return out;
 }
 
@@ -62,15 +66,17 @@ function fillRandom(out: Uint8Array, dtype: GgmlDtype, cols: number, rng: Rng): 
       view.setUint16(i, dtype === 'f16' ? f32ToF16Bits(v) : new Uint32Array(new Float32Array([v]).buffer)[0] >>> 16, true);
     }
   } else {
-    const block = dtype === 'q8_0' ? 34 : 18;
-    const d = f32ToF16Bits(scale / (dtype === 'q8_0' ? 64 : 4));
+    // Random quants under small f16 scales, at each block's scale offset(s).
+    const { blockBytes } = DTYPE_LAYOUTS[dtype];
+    const scaleAt: Partial<Record<GgmlDtype, number[]>> = { q4_k: [0, 2], q5_k: [0, 2], q6_k: [208], q4_1: [0, 2] };
+    const d = f32ToF16Bits(scale / (dtype === 'q8_0' ? 64 : dtype.endsWith('_k') ? 256 : 4));
     for (let i = 0; i < out.length; i++) out[i] = (rng.next() * 256) | 0;
-    for (let b = 0; b < out.length; b += block) view.setUint16(b, d, true);
+    for (let b = 0; b < out.length; b += blockBytes) for (const o of scaleAt[dtype] ?? [0]) view.setUint16(b + o, d, true);
   }
 }
 
 /** `layers` overrides the depth (a 2-layer 7B measures per-layer and head costs without writing 4 GB). */
-export async function ensureBenchModel(shapeName: string, dtype: GgmlDtype, log: (s: string) => void, layers?: number): Promise<string> {
+export async function ensureBenchModel(shapeName: string, dtype: BenchDtype, log: (s: string) => void, layers?: number): Promise<string> {
   const base = BENCH_SHAPES[shapeName];
   if (!base) throw new Error(`unknown shape ${shapeName}`);
   const shape = layers ? { ...base, dims: { ...base.dims, nLayers: layers } } : base;

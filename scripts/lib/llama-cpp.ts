@@ -46,10 +46,34 @@ export async function ensureLlamaCpp(): Promise<NodeLlamaCpp> {
   return lib;
 }
 
-export async function loadLlamaCpp(modelPath: string): Promise<LlamaModel> {
+/** Which llama.cpp build runs the model: the CPU one, or a GPU backend whose prebuilt binary is installed. */
+export type LlamaCppBackend = 'cpu' | 'vulkan' | 'cuda';
+
+export async function loadLlamaCpp(modelPath: string, backend: LlamaCppBackend = 'cpu'): Promise<LlamaModel> {
   const m = await ensureLlamaCpp();
-  const llama = await m.getLlama({ gpu: false, build: 'never', logLevel: m.LlamaLogLevel.error });
-  return llama.loadModel({ modelPath });
+  const llama = await m.getLlama({ gpu: backend === 'cpu' ? false : backend, build: 'never', logLevel: m.LlamaLogLevel.error });
+  // All layers on the GPU when there is one (node-llama-cpp would otherwise fit what it guesses).
+  return llama.loadModel({ modelPath, ...(backend === 'cpu' ? {} : { gpuLayers: 'max' }) } as { modelPath: string });
+}
+
+/**
+ * llama.cpp's speed on `promptIds` then `n` generated tokens (greedy, its default f16 KV cache):
+ * prefill is the time to the first token, decode the rate of the tokens after it.
+ */
+export async function llamaCppTiming(model: LlamaModel, promptIds: number[], n: number): Promise<{ prefillMs: number; decodeMs: number; decoded: number }> {
+  const ctx = await model.createContext({ contextSize: promptIds.length + n + 8 });
+  try {
+    const t0 = performance.now();
+    let first = 0;
+    let count = 0;
+    for await (const _ of ctx.getSequence().evaluate(promptIds, { temperature: 0 })) {
+      if (count++ === 0) first = performance.now();
+      if (count >= n) break;
+    }
+    return { prefillMs: first - t0, decodeMs: performance.now() - first, decoded: count - 1 };
+  } finally {
+    await ctx.dispose();
+  }
 }
 
 /** Token ids of `text`, special tokens recognised, BOS as the model's metadata says. */
