@@ -11,6 +11,7 @@ import { DTYPE_LAYOUTS, type WeightDtype } from '../src/formats/dtypes.ts';
 import { dequantizeRows, f16BitsToF32, f32ToF16Bits } from '../src/formats/numeric.ts';
 import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
+import { gemvThreadsPerRow } from '../src/kernels/matmul.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
 import { encodeWeights, randomKQuantBytes } from '../scripts/lib/encode-weights.ts';
 
@@ -77,12 +78,15 @@ for (const dtype of DTYPES) {
           for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
           scale[t * N + n] = s;
         }
-      for (const kind of ['gemv', 'gemm'] as const) {
+      // The GEMV as CPU adapters run it (a thread per row) and as GPUs do (threads sharing a row, up to
+      // a warp of 32 on long rows).
+      const gpuTpr = Math.max(2, gemvThreadsPerRow(K, false));
+      for (const [kind, threadsPerRow] of [['gemv', 1], ['gemv', gpuTpr], ['gemv', 32], ['gemm', undefined]] as const) {
         const rowBytes = bytes.length / N;
-        const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind };
+        const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind, threadsPerRow };
         const [shards, ...y] = await harness<number[]>(page, 'runMatmul', base);
         expect(shards).toBe(1);
-        expect(worst(y, want, scale), `${dtype} ${kind} T=${T} N=${N} K=${K}`).toBeLessThan(MATMUL_TOL);
+        expect(worst(y, want, scale), `${dtype} ${kind} (${threadsPerRow ?? '-'} per row) T=${T} N=${N} K=${K}`).toBeLessThan(MATMUL_TOL);
         // Accumulating into y and splitting the rows over bindings of 2 rows each.
         const [nShards, ...acc] = await harness<number[]>(page, 'runMatmul', {
           ...base,

@@ -69,6 +69,8 @@ export interface MatmulCase {
   maxBindingBytes?: number;
   /** Stored column k multiplies x[columnOrder[k]]. */
   columnOrder?: number[];
+  /** GEMV threads per row: the GPU choice can be tested on a CPU adapter. */
+  threadsPerRow?: number;
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
@@ -86,7 +88,7 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
     },
   );
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));
-  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, y, T: c.T, kind: c.kind, accumulate: c.accumulate });
+  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, y, T: c.T, kind: c.kind, accumulate: c.accumulate, threadsPerRow: c.threadsPerRow });
   const out = await run(ctx, ds, y, c.T * c.rows);
   return [weight.shards.length, ...out];
 }

@@ -56,6 +56,8 @@ export interface MatmulArgs {
   /** y += x W^T instead of y = x W^T (residual connection). */
   accumulate?: boolean;
   kind?: 'gemv' | 'gemm';
+  /** GEMV threads per weight row; by default gemvThreadsPerRow() for this adapter (tests set both kinds). */
+  threadsPerRow?: number;
 }
 
 /** y = x W^T (+ bias): one dispatch per weight shard. */
@@ -71,7 +73,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
       WG: GEMV_WG,
-      TPR: kind === 'gemv' ? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu) : 1,
+      TPR: kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1,
       // Block-at-a-time decoding for the 32-value quant blocks.
       BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(w.dtype),
     };
