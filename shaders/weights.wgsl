@@ -223,6 +223,12 @@ fn q4k_scale_min(sc: u32, j: u32) -> vec2<f32> {
   let a = w_u8_at(sc + j + 4u);
   return vec2<f32>(f32((a & 15u) | ((w_u8_at(sc + j - 4u) >> 6u) << 4u)), f32((a >> 4u) | ((w_u8_at(sc + j) >> 6u) << 4u)));
 }
+// Sub-block j of the Q4_K / Q5_K super-block at `blk`: (d * scale, dmin * min).
+fn q4k_sub_block(blk: u32, j: u32) -> vec2<f32> {
+  let sm = q4k_scale_min(blk + 4u, j);
+  let dd = unpack2x16float(w_u32_at(blk));
+  return vec2<f32>(dd.x * sm.x, dd.y * sm.y);
+}
 
 #if WEIGHT_Q4_K
 // block of 256: f16 d; f16 dmin; u8 scales[12]; u8 qs[128] (144 bytes). Values 64c..64c+31 are the
@@ -246,16 +252,13 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   let blk = rowByte + (chunk >> 3u) * 144u;
   let j = chunk & 7u;
-  let sm = q4k_scale_min(blk + 4u, j);
-  let dd = unpack2x16float(w_u32_at(blk));
-  let scale = dd.x * sm.x;
-  let min = vec4<f32>(dd.y * sm.y);
+  let sm = q4k_sub_block(blk, j);
   let base = blk + 16u + 32u * (j >> 1u);
   let shift = (j & 1u) * 4u;
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 8u; q++) {
     let v = w_u32_at(base + 4u * q) >> shift;
-    out[q] = vec4<f32>(vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) * scale - min;
+    out[q] = vec4<f32>(vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) * sm.x - sm.y;
   }
   return out;
 }
@@ -283,10 +286,7 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   let blk = rowByte + (chunk >> 3u) * 176u;
   let j = chunk & 7u;
-  let sm = q4k_scale_min(blk + 4u, j);
-  let dd = unpack2x16float(w_u32_at(blk));
-  let scale = dd.x * sm.x;
-  let min = vec4<f32>(dd.y * sm.y);
+  let sm = q4k_sub_block(blk, j);
   let base = blk + 48u + 32u * (j >> 1u);
   let shift = (j & 1u) * 4u;
   var out: array<vec4<f32>, 8>;
@@ -294,7 +294,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     let v = w_u32_at(base + 4u * q) >> shift;
     let h = w_u32_at(blk + 16u + 4u * q) >> j;
     let n = (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) | ((vec4<u32>(h, h >> 8u, h >> 16u, h >> 24u) & vec4<u32>(1u)) << vec4<u32>(4u));
-    out[q] = vec4<f32>(n) * scale - min;
+    out[q] = vec4<f32>(n) * sm.x - sm.y;
   }
   return out;
 }
