@@ -136,6 +136,27 @@ test('an f32 KV cache on request: logits match the reference that keeps keys and
   expect(got.info.kvCacheBytes).toBe(2 * c.nLayers * 256 * c.nKvHeads * c.headDim * 4);
 });
 
+test('decode attention split into key slices (flash-decoding, what GPUs run) gives the reference logits', async ({ page }) => {
+  const file = await ensureTestModel({ arch: 'qwen3', format: 'safetensors', dtype: 'f16' });
+  const ref = await referenceModel(file);
+  ref.kvF16 = true;
+  const V = ref.config.vocabSize;
+  const upTo = [11, 12, 13, 14, 15];
+  const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, attentionSplits: 3 });
+  const rows = [ref.forward(PROMPT.slice(0, 11)).subarray(10 * V)];
+  for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
+  rows.forEach((w, i) => {
+    const g = fromBase64(got.logits[i]);
+    let maxAbs = 0;
+    let maxDiff = 0;
+    for (let v = 0; v < V; v++) {
+      maxAbs = Math.max(maxAbs, Math.abs(w[v]));
+      maxDiff = Math.max(maxDiff, Math.abs(g[v] - w[v]));
+    }
+    expect(maxDiff / maxAbs, `after ${upTo[i]} tokens`).toBeLessThan(LOGIT_TOL);
+  });
+});
+
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0' });
   const url = TEST_MODEL_URL(file);

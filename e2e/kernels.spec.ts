@@ -201,6 +201,11 @@ test('attention: causal GQA over the cache, short and multi-tile contexts', asyn
     const wantF16 = ref.attention(Float64Array.from(q), half(k), half(v), T, pos, nHeads, nKvHeads, headDim);
     const gotF16 = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim, kvF16: true });
     expect(worst(gotF16, wantF16, 1, 0), `f16 cache T=${T} pos=${pos}`).toBeLessThan(1e-5);
+    // Split into key slices merged afterwards (flash-decoding): more slices than tiles leaves some empty.
+    for (const splits of [2, 5]) {
+      const gotSplit = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim, splits });
+      expect(worst(gotSplit, want, 1, 0), `${splits} slices T=${T} pos=${pos}`).toBeLessThan(1e-5);
+    }
   }
 });
 

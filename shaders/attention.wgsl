@@ -68,49 +68,117 @@ fn reduce_sum(lid: u32, v: f32) -> f32 {
   return r;
 }
 
-@compute @workgroup_size(WG)
-fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let h = wid.x;
-  let t = wid.y;
+/** Softmax state of one query over a range of keys: running max, sum, and this thread's output dims. */
+struct Partial {
+  m: f32,
+  l: f32,
+  acc: array<f32, DIMS_PER_THREAD>,
+};
+
+// Query (h, t) against keys [kBegin, kEnd), a tile of WG keys at a time. Called in uniform control
+// flow: it holds the workgroup's barriers.
+fn attend(h: u32, t: u32, lid: u32, kBegin: u32, kEnd: u32) -> Partial {
   let D = p.headDim;
   let kvStride = p.nKvHeads * D;
   let kvBase = (h / (p.nHeads / p.nKvHeads)) * D;
   let qBase = (t * p.nHeads + h) * D;
   for (var d = lid; d < D; d += WG) { qs[d] = q[qBase + d]; }
   workgroupBarrier();
-
-  let nKeys = step.pos + t + 1u;
-  var m = NEG_BIG;
-  var l = 0.0;
-  var acc: array<f32, DIMS_PER_THREAD>;
-  for (var k0 = 0u; k0 < nKeys; k0 += WG) {
+  var r: Partial;
+  r.m = NEG_BIG;
+  r.l = 0.0;
+  for (var k0 = kBegin; k0 < kEnd; k0 += WG) {
     let j = k0 + lid;
     var s = NEG_BIG;
-    if (j < nKeys) {
+    if (j < kEnd) {
       let kb = j * kvStride + kvBase;
       var dotv = 0.0;
       for (var d = 0u; d < D; d++) { dotv += qs[d] * k_at(kb + d); }
       s = dotv * p.scale;
     }
-    let mNew = max(m, reduce_max(lid, s));
-    let pj = select(0.0, exp(s - mNew), j < nKeys);
+    let mNew = max(r.m, reduce_max(lid, s));
+    let pj = select(0.0, exp(s - mNew), j < kEnd);
     probs[lid] = pj;
-    let corr = exp(m - mNew);
-    l = l * corr + reduce_sum(lid, pj);  // reduce_sum's barriers also publish probs
-    let n = min(WG, nKeys - k0);
+    let corr = exp(r.m - mNew);
+    r.l = r.l * corr + reduce_sum(lid, pj);  // reduce_sum's barriers also publish probs
+    let n = min(WG, kEnd - k0);
     for (var e = 0u; e < DIMS_PER_THREAD; e++) {
       let d = lid + e * WG;
       if (d < D) {
-        var a = acc[e] * corr;
+        var a = r.acc[e] * corr;
         for (var jj = 0u; jj < n; jj++) { a += probs[jj] * v_at((k0 + jj) * kvStride + kvBase + d); }
-        acc[e] = a;
+        r.acc[e] = a;
       }
     }
-    m = mNew;
+    r.m = mNew;
     workgroupBarrier();
+  }
+  return r;
+}
+
+// One workgroup per (query head, query token), over all its keys.
+@compute @workgroup_size(WG)
+fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let h = wid.x;
+  let t = wid.y;
+  let r = attend(h, t, lid, 0u, step.pos + t + 1u);
+  let qBase = (t * p.nHeads + h) * p.headDim;
+  for (var e = 0u; e < DIMS_PER_THREAD; e++) {
+    let d = lid + e * WG;
+    if (d < p.headDim) { out[qBase + d] = r.acc[e] / r.l; }
+  }
+}
+
+#if SPLIT
+// Flash-decoding: with few queries (decode) one workgroup per head leaves most of a GPU idle on long
+// contexts, so SPLITS workgroups per query each take a slice of the keys and leave their softmax
+// state in `parts`; attention_combine merges the slices.
+@group(0) @binding(6) var<storage, read_write> parts: array<f32>;  // [T, nHeads, SPLITS, 2 + headDim]
+
+fn part_base(t: u32, h: u32, s: u32) -> u32 {
+  return ((t * p.nHeads + h) * SPLITS + s) * (2u + p.headDim);
+}
+
+@compute @workgroup_size(WG)
+fn attention_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let h = wid.x;
+  let t = wid.y;
+  let s = wid.z;
+  let nKeys = step.pos + t + 1u;
+  // Slices of whole tiles; the last ones may be empty (m stays NEG_BIG, l 0: they weigh nothing).
+  let slice = ((nKeys + SPLITS * WG - 1u) / (SPLITS * WG)) * WG;
+  let kBegin = min(nKeys, s * slice);
+  let r = attend(h, t, lid, kBegin, min(nKeys, kBegin + slice));
+  let b = part_base(t, h, s);
+  if (lid == 0u) {
+    parts[b] = r.m;
+    parts[b + 1u] = r.l;
   }
   for (var e = 0u; e < DIMS_PER_THREAD; e++) {
     let d = lid + e * WG;
-    if (d < D) { out[qBase + d] = acc[e] / l; }
+    if (d < p.headDim) { parts[b + 2u + d] = r.acc[e]; }
   }
 }
+
+@compute @workgroup_size(WG)
+fn attention_combine(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let h = wid.x;
+  let t = wid.y;
+  var m = NEG_BIG;
+  for (var s = 0u; s < SPLITS; s++) { m = max(m, parts[part_base(t, h, s)]); }
+  var l = 0.0;
+  for (var s = 0u; s < SPLITS; s++) {
+    let b = part_base(t, h, s);
+    l += parts[b + 1u] * exp(parts[b] - m);
+  }
+  let qBase = (t * p.nHeads + h) * p.headDim;
+  for (var d = lid; d < p.headDim; d += WG) {
+    var a = 0.0;
+    for (var s = 0u; s < SPLITS; s++) {
+      let b = part_base(t, h, s);
+      a += parts[b + 2u + d] * exp(parts[b] - m);
+    }
+    out[qBase + d] = a / l;
+  }
+}
+#endif

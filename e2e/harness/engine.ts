@@ -19,8 +19,15 @@ function toBase64(a: Float32Array): string {
  * Logits after each prefix length in `upTo` (ascending): the first is a chunked prefill, the later
  * ones reuse the cache and run only the new tokens (step-by-step decode when they differ by one).
  */
-export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode; kvCache?: KvDtype }) {
-  const engine = await Engine.load(c.url, { prefillChunk: c.prefillChunk, capBindingBytes: c.capBindingBytes, contextLength: 256, quantize: c.quantize, kvCache: c.kvCache });
+export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode; kvCache?: KvDtype; attentionSplits?: number }) {
+  const engine = await Engine.load(c.url, {
+    prefillChunk: c.prefillChunk,
+    capBindingBytes: c.capBindingBytes,
+    contextLength: 256,
+    quantize: c.quantize,
+    kvCache: c.kvCache,
+    attentionSplits: c.attentionSplits,
+  });
   try {
     const out: string[] = [];
     for (const n of c.upTo) out.push(toBase64(await engine.logits(c.ids.slice(0, n))));

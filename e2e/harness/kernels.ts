@@ -12,7 +12,7 @@ import type { WeightDtype } from '../../src/formats/dtypes.ts';
 import { matmul } from '../../src/kernels/matmul.ts';
 import { rmsNorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
-import { attention } from '../../src/kernels/attention.ts';
+import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
 import { kvStoreF16 } from '../../src/kernels/kv-store.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
@@ -108,14 +108,18 @@ export async function runRope(c: { x: number[]; cosSin: number[]; T: number; nHe
   return run(ctx, [d], x, c.x.length);
 }
 
-export async function runAttention(c: { q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number; kvF16?: boolean }) {
+export async function runAttention(c: {
+  q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number; kvF16?: boolean; splits?: number;
+}) {
   const ctx = await context({ pos: c.pos });
   const out = f32(ctx, new Array(c.q.length).fill(0));
   // A half-precision cache: pairs of halves packed into u32 words, low half first.
   const cache = (x: number[]) =>
     c.kvF16 ? u32(ctx, Array.from({ length: x.length / 2 }, (_, i) => f32ToF16Bits(x[2 * i]) | (f32ToF16Bits(x[2 * i + 1]) << 16))) : f32(ctx, x);
-  const d = attention(ctx, { q: f32(ctx, c.q), kCache: cache(c.k), vCache: cache(c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, kvF16: c.kvF16 });
-  return run(ctx, [d], out, c.q.length);
+  const splits = c.splits ?? 1;
+  const parts = f32(ctx, new Array(attentionPartsSize(c.T, c.nHeads, c.headDim, splits)).fill(0));
+  const ds = attention(ctx, { q: f32(ctx, c.q), kCache: cache(c.k), vCache: cache(c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, kvF16: c.kvF16, splits, parts });
+  return run(ctx, ds, out, c.q.length);
 }
 
 /** Appends T rows to a half-precision cache of `rows` rows at row `pos`; returns the cache as halves' bits. */

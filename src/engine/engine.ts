@@ -31,6 +31,8 @@ export interface EngineOptions {
   quantize?: QuantizeMode;
   /** KV cache precision: f16 (default) or f32. */
   kvCache?: KvDtype;
+  /** Key slices per query in decode attention; by default chosen for the adapter (tests force it). */
+  attentionSplits?: number;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -143,7 +145,10 @@ export class Engine {
     const rope = ropeInvFreqs(c);
     const invFreq = Float64Array.from(rope.invFreq, (f, i) => f / (weights.ropeFreqFactors?.[i] ?? 1));
     const kv = createKvCache(gpu.device, c, contextLength, opts.kvCache);
-    const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength));
+    const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength), {
+      isCpu: gpu.isCpu,
+      attentionSplits: opts.attentionSplits,
+    });
     opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
     return new Engine(gpu, bundle, weights, kv, act, prefillChunk);
   }

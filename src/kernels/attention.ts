@@ -24,9 +24,28 @@ export interface AttentionArgs {
   headDim: number;
   /** The cache holds halves, two per u32 (kv-cache.wgsl). */
   kvF16?: boolean;
+  /** Key slices per query, each its own workgroup, merged by a second pass (flash-decoding); 1 = off. */
+  splits?: number;
+  /** f32 [T, nHeads, splits, 2 + headDim]: the slices' softmax states, when splits > 1. */
+  parts?: GPUBuffer;
 }
 
-export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch {
+/** Floats of scratch that attention with `splits` slices needs for T tokens. */
+export function attentionPartsSize(T: number, nHeads: number, headDim: number, splits: number): number {
+  return T * nHeads * splits * (2 + headDim);
+}
+
+/**
+ * Slices per query for T tokens: enough workgroups to fill a GPU on long contexts when few queries
+ * run (decode), none on CPU adapters (they pay per workgroup) or when T * nHeads already fills it.
+ */
+export function attentionSplits(T: number, nHeads: number, maxSeq: number, isCpu: boolean): number {
+  if (isCpu || T * nHeads >= 128) return 1;
+  // A slice of at least 4 tiles of keys at the longest context, and at most 16 slices.
+  return Math.max(1, Math.min(16, Math.floor(maxSeq / (4 * WG))));
+}
+
+export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch[] {
   if (a.headDim > MAX_HEAD_DIM) throw new RangeError(`head_dim ${a.headDim} exceeds the supported ${MAX_HEAD_DIM}`);
   if (a.nHeads % a.nKvHeads !== 0) throw new RangeError(`${a.nHeads} query heads cannot share ${a.nKvHeads} kv heads evenly`);
   const params = uniform(
@@ -35,12 +54,15 @@ export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch {
     { T: a.T, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim, scale: 1 / Math.sqrt(a.headDim) },
     'attention params',
   );
-  return makeDispatch(
-    ctx,
-    'attention.wgsl',
-    'attention',
-    { WG, KV_F16: a.kvF16 ?? false },
-    { 0: a.q, 1: a.kCache, 2: a.vCache, 3: a.out, 4: params, 5: ctx.step },
-    [a.nHeads, a.T, 1],
-  );
+  const splits = a.splits ?? 1;
+  if (splits === 1) {
+    const defines = { WG, KV_F16: a.kvF16 ?? false };
+    return [makeDispatch(ctx, 'attention.wgsl', 'attention', defines, { 0: a.q, 1: a.kCache, 2: a.vCache, 3: a.out, 4: params, 5: ctx.step }, [a.nHeads, a.T, 1])];
+  }
+  if (!a.parts) throw new RangeError('split attention needs its scratch buffer (parts)');
+  const defines = { WG, KV_F16: a.kvF16 ?? false, SPLIT: true, SPLITS: splits };
+  return [
+    makeDispatch(ctx, 'attention.wgsl', 'attention_split', defines, { 0: a.q, 1: a.kCache, 2: a.vCache, 4: params, 5: ctx.step, 6: a.parts }, [a.nHeads, a.T, splits]),
+    makeDispatch(ctx, 'attention.wgsl', 'attention_combine', defines, { 3: a.out, 4: params, 6: a.parts }, [a.nHeads, a.T, 1]),
+  ];
 }
