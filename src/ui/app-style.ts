@@ -8,6 +8,8 @@ section, details { background: #fff; border: 1px solid #e2e2dc; border-radius: .
 .picker form input { flex: 1; padding: .4rem; font: inherit; }
 .note { color: #7a6a2c; font-size: .85rem; margin: .2rem 0 .5rem; }
 .hint { color: #666; font-size: .85rem; }
+.options label { display: flex; gap: .35rem; align-items: center; }
+.options select { font: inherit; padding: .2rem .3rem; border-radius: 6px; border: 1px solid #ccc; background: #fff; }
 .drop { border: 2px dashed #c9c9c0; border-radius: .5rem; padding: .5rem; margin-top: .5rem; font-size: .9rem; color: #555; }
 :host(.dragging) .drop { border-color: #2f6fde; background: #eef4ff; }
 .drop label { text-decoration: underline; cursor: pointer; }
