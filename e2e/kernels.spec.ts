@@ -13,7 +13,7 @@ import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
 import { gemvThreadsPerRow } from '../src/kernels/matmul.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
-import { encodeWeights, randomKQuantBytes } from '../scripts/lib/encode-weights.ts';
+import { encodeWeights, randomKQuantBytes, type KQuantDtype } from '../scripts/lib/encode-weights.ts';
 
 const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
@@ -32,11 +32,11 @@ function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike
 }
 
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
 
 /** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
 function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
-  return dtype.endsWith('_k') ? randomKQuantBytes(dtype as 'q4_k' | 'q5_k' | 'q6_k', rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
+  return dtype.endsWith('_k') ? randomKQuantBytes(dtype as KQuantDtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
 }
 const SHAPES = [
   { T: 1, N: 5, K: 64 },

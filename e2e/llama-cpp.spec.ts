@@ -16,9 +16,10 @@ import { ensureTestModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/
 /**
  * Logits of these models reach ~25; float32 implementations differ by ~1e-3 of that. With quantized
  * weights llama.cpp's CPU kernels also round the activations to 8 bits (Q8_0 / Q8_K dot products),
- * which adds a few 1e-3 of the logits' size.
+ * which moves logits by up to ~0.6% of their size (0.14 seen on a Q3_K_M near-tie). A wrong block
+ * layout moves them by whole units, from the first token on.
  */
-const logitNoise = (dtype: string) => (dtype.startsWith('q') ? 0.1 : 0.05);
+const logitNoise = (dtype: string) => (dtype.startsWith('q') ? 0.2 : 0.05);
 
 const PROMPT = '<｜begin▁of▁sentence｜><｜User｜>What is 17 × 23? 解释一下 🙂<｜Assistant｜><think>\n';
 
@@ -30,6 +31,8 @@ const CASES: TestModelSpec[] = [
   // Q4_K / Q6_K blocks: llama.cpp decodes them with its own code, an independent check of ours.
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
   { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
+  { arch: 'llama', format: 'gguf', dtype: 'q3_k_m' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q2_k_m' },
   // The legacy 32-value blocks with a minimum or a fifth bit.
   { arch: 'llama', format: 'gguf', dtype: 'q4_1' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q5_0' },
@@ -65,13 +68,16 @@ for (const spec of CASES) {
     const upTo = theirs.map((_, i) => theirIds.length + i);
     const { logits } = await page.evaluate(
       async (arg) => (await import('/e2e/harness/engine.ts' as string)).logitsAt(arg),
-      { url, ids, upTo },
+      // An f32 KV cache, as llamaCppGreedy asks of llama.cpp: neither side rounds keys and values.
+      { url, ids, upTo, kvCache: 'f32' },
     );
     theirs.forEach((id, i) => {
       const b = Buffer.from(logits[i], 'base64');
       const l = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
       const top = l.reduce((a, v) => Math.max(a, v), -Infinity);
-      expect(top - l[id], `step ${i}: llama.cpp picked ${id}, the engine's top logit is ${top}`).toBeLessThan(logitNoise(spec.dtype));
+      const second = l.reduce((a, v) => (v < top ? Math.max(a, v) : a), -Infinity);
+      const msg = `step ${i}: llama.cpp picked ${id}, ${(top - l[id]).toFixed(3)} below the engine's top logit ${top.toFixed(3)} (runner-up ${(top - second).toFixed(3)} below)`;
+      expect(top - l[id], msg).toBeLessThan(logitNoise(spec.dtype));
     });
     console.log(`${spec.arch} ${spec.dtype}: ${(ours.ids as number[]).filter((id, i) => id === theirs[i]).length}/${n} greedy tokens identical`);
   });

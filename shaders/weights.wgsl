@@ -214,6 +214,82 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
+// Q2_K / Q3_K: 2-bit fields, four per byte, value i of a super-block in byte qs[32 (i / 128) + i % 32]
+// at shift 2 ((i / 32) % 4), with 16-value sub-blocks.
+fn q2_fields(word: u32, j: u32) -> vec4<u32> {
+  let v = word >> (2u * j);
+  return vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(3u);
+}
+
+#if WEIGHT_Q2_K
+// block of 256: u8 scales[16] (low nibble scale, high nibble min); u8 qs[64]; f16 d; f16 dmin (84 bytes).
+// value = d * scale * q - dmin * min.
+fn q2k_values(blk: u32, h: u32, j: u32, l: u32, sc: u32) -> vec4<f32> {
+  let dm = unpack2x16float(w_u32_at(blk + 80u));
+  let q = q2_fields(w_u32_at(blk + 16u + 32u * h + l), j);
+  return vec4<f32>(q) * (dm.x * f32(sc & 15u)) - vec4<f32>(dm.y * f32(sc >> 4u));
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 84u;
+  let i = k & 255u;
+  let h = i >> 7u;
+  let j = (i >> 5u) & 3u;
+  let l = i & 31u;
+  return q2k_values(blk, h, j, l, w_u8_at(blk + 8u * h + 2u * j + (l >> 4u)));
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 84u;
+  let h = (chunk >> 2u) & 1u;
+  let j = chunk & 3u;
+  let sc = w_u32_at(blk + 8u * h + 2u * j);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) { out[q] = q2k_values(blk, h, j, 4u * q, select((sc >> 8u) & 255u, sc & 255u, q < 4u)); }
+  return out;
+}
+#endif
+
+#if WEIGHT_Q3_K
+// block of 256: u8 hmask[32]; u8 qs[64]; u8 scales[12] (16 six-bit scales); f16 d (110 bytes).
+// value = d * (scale - 32) * (q - (bit 4h + j of hmask[l] ? 0 : 4)).
+fn q3k_scale(blk: u32, si: u32) -> f32 {
+  let s = blk + 96u;
+  let lo = select(w_u8_at(s + si - 8u) >> 4u, w_u8_at(s + si) & 15u, si < 8u);
+  let hi = (w_u8_at(s + 8u + (si & 3u)) >> (2u * (si >> 2u))) & 3u;
+  return f32(i32(lo | (hi << 4u)) - 32);
+}
+fn q3k_values(blk: u32, h: u32, j: u32, l: u32) -> vec4<f32> {
+  let q = vec4<i32>(q2_fields(w_u32_at(blk + 32u + 32u * h + l), j));
+  let m = w_u32_at(blk + l) >> (4u * h + j);
+  let hb = vec4<u32>(m, m >> 8u, m >> 16u, m >> 24u) & vec4<u32>(1u);
+  return vec4<f32>(q - select(vec4<i32>(4), vec4<i32>(0), hb == vec4<u32>(1u)));
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 110u;
+  let i = k & 255u;
+  let h = i >> 7u;
+  let j = (i >> 5u) & 3u;
+  let l = i & 31u;
+  return q3k_values(blk, h, j, l) * (w_f16_at(blk + 108u) * q3k_scale(blk, 8u * h + 2u * j + (l >> 4u)));
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 110u;
+  let h = (chunk >> 2u) & 1u;
+  let j = chunk & 3u;
+  let d = w_f16_at(blk + 108u);
+  let s0 = d * q3k_scale(blk, 8u * h + 2u * j);
+  let s1 = d * q3k_scale(blk, 8u * h + 2u * j + 1u);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) { out[q] = q3k_values(blk, h, j, 4u * q) * select(s1, s0, q < 4u); }
+  return out;
+}
+#endif
+
 // 6-bit scales and mins of the 8 sub-blocks of a Q4_K / Q5_K super-block (get_scale_min_k4).
 fn w_u8_at(byte: u32) -> u32 {
   return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;

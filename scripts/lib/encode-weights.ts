@@ -25,10 +25,12 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'q4z_64':
     case 'q4z_128':
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
+    case 'q2_k':
+    case 'q3_k':
     case 'q4_k':
     case 'q5_k':
     case 'q6_k':
-      throw new RangeError(`no ${dtype} quantizer: use randomKQuantBytes for test data`);
+      throw new RangeError(`no ${dtype} quantizer here: use randomKQuantBytes or k-quants.ts for test data`);
   }
 }
 
@@ -98,19 +100,24 @@ export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
  * small finite f16 super-block scales. There is no K-quant quantizer here: tests compare the kernels
  * with the float64 decode of these very bytes.
  */
-export function randomKQuantBytes(dtype: 'q4_k' | 'q5_k' | 'q6_k', rows: number, cols: number, rng: Rng): Uint8Array {
+export type KQuantDtype = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
+
+/** Where each K-quant keeps its f16 super-block scale(s), and a range that keeps values near unit scale. */
+const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = {
+  q2_k: { at: [80, 82], lo: 0.01, hi: 0.05 },
+  q3_k: { at: [108], lo: 0.0005, hi: 0.002 },
+  q4_k: { at: [0, 2], lo: 0.002, hi: 0.01 },
+  q5_k: { at: [0, 2], lo: 0.002, hi: 0.01 },
+  q6_k: { at: [208], lo: 0.0005, hi: 0.002 },
+};
+
+export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number, rng: Rng): Uint8Array {
   if (cols % 256) throw new RangeError(`${dtype} rows hold multiples of 256 values, got ${cols}`);
-  const blockBytes = { q4_k: 144, q5_k: 176, q6_k: 210 }[dtype];
+  const { blockBytes } = DTYPE_LAYOUTS[dtype];
   const out = new Uint8Array((rows * cols * blockBytes) / 256);
   for (let i = 0; i < out.length; i++) out[i] = rng.int(256);
   const view = new DataView(out.buffer);
-  for (let b = 0; b < out.length; b += blockBytes) {
-    if (dtype !== 'q6_k') {
-      view.setUint16(b, f32ToF16Bits(rng.uniform(0.002, 0.01)), true);
-      view.setUint16(b + 2, f32ToF16Bits(rng.uniform(0.002, 0.01)), true);
-    } else {
-      view.setUint16(b + 208, f32ToF16Bits(rng.uniform(0.0005, 0.002)), true);
-    }
-  }
+  const { at, lo, hi } = K_SCALES[dtype];
+  for (let b = 0; b < out.length; b += blockBytes) for (const o of at) view.setUint16(b + o, f32ToF16Bits(rng.uniform(lo, hi)), true);
   return out;
 }

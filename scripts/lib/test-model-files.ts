@@ -18,7 +18,8 @@ import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
 import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
-import { encodeWeights } from './encode-weights.ts';
+import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
+import { Rng } from './random.ts';
 import { quantizeKQuant } from './k-quants.ts';
 import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -33,10 +34,15 @@ export const TEST_MODEL_DIR = path.join(REPO_ROOT, '.cache/test-models');
 export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TEST_MODEL_DIR, file)}${file.endsWith('.gguf') ? '' : '/'}`;
 
 /**
- * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes: 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for the rest), 'q5_k_m' (the same
- * with Q5_K), or (safetensors) a quantized checkpoint layout from quant-checkpoints.ts.
+ * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes (simplified
+ * recipes, no per-layer alternation): 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for
+ * the rest), 'q5_k_m' (the same with Q5_K), 'q3_k_m' (Q6_K head, Q5_K attn_v and ffn_down, Q3_K rest),
+ * 'q2_k_m' (llama.cpp's Q2_K recipe: Q6_K head, Q4_K attn_v and ffn_down, Q2_K rest); or (safetensors) a quantized checkpoint
+ * layout from quant-checkpoints.ts. Q2_K and Q3_K blocks are random but valid (no quantizer here).
  */
-export type TestModelType = GgmlDtype | 'q4_k_m' | 'q5_k_m' | CheckpointQuant;
+export type TestModelType = GgmlDtype | KMix | CheckpointQuant;
+type KMix = 'q4_k_m' | 'q5_k_m' | 'q3_k_m' | 'q2_k_m';
+const isKMix = (t: string): t is KMix => ['q4_k_m', 'q5_k_m', 'q3_k_m', 'q2_k_m'].includes(t);
 
 export interface TestModelSpec {
   arch: ArchName;
@@ -58,12 +64,14 @@ export const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDi
 
 function dimsOf(s: TestModelSpec): TestModelDims {
   if (s.dims) return { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims];
-  return s.dtype.endsWith('_k_m') ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
+  return isKMix(s.dtype) || s.dtype.endsWith('_k') ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
 }
 
 /** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
-function kMixType(hfName: string, mix: 'q4_k_m' | 'q5_k_m'): GgmlDtype {
-  return /lm_head|v_proj|down_proj/.test(hfName) ? 'q6_k' : mix === 'q4_k_m' ? 'q4_k' : 'q5_k';
+function kMixType(hfName: string, mix: KMix): GgmlDtype {
+  const [base, sensitive] = { q4_k_m: ['q4_k', 'q6_k'], q5_k_m: ['q5_k', 'q6_k'], q3_k_m: ['q3_k', 'q5_k'], q2_k_m: ['q2_k', 'q4_k'] }[mix] as [GgmlDtype, GgmlDtype];
+  if (/lm_head/.test(hfName)) return 'q6_k';
+  return /v_proj|down_proj/.test(hfName) ? sensitive : base;
 }
 
 export function testModelPath(s: TestModelSpec): string {
@@ -161,7 +169,7 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
 }
 
 /** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
-const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17 };
+const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10 };
 
 function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);
@@ -203,9 +211,14 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
       values = reorderHeads(values, t.shape[0], t.shape[1], name.includes('q_proj') ? c.nHeads : c.nKvHeads, true);
     }
     // As llama.cpp: matrices in the file's type, vectors (norms, biases) in F32.
-    const type = t.shape.length !== 2 ? 'f32' : dtype === 'q4_k_m' || dtype === 'q5_k_m' ? kMixType(name, dtype) : dtype;
+    const type = t.shape.length !== 2 ? 'f32' : isKMix(dtype) ? kMixType(name, dtype) : dtype;
     if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
-    const data = type.endsWith('_k') ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values) : encodeWeights(type, values);
+    const data =
+      type === 'q2_k' || type === 'q3_k'
+        ? randomKQuantBytes(type, t.shape[0], t.shape[1], new Rng(name.length * 7919 + t.shape[0]))
+        : type.endsWith('_k')
+          ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values)
+          : encodeWeights(type, values);
     tensors.push({ name: ggufNameOfHf(name)!, ggmlType: GGML_TYPE_ID[type], shape: t.shape, data });
   }
   if (c.ropeScaling?.type === 'llama3') {

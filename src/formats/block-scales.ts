@@ -3,13 +3,16 @@ import type { ByteSource } from './source.ts';
 
 /**
  * Byte offsets of the f16 scale fields in one block of the quantized GGUF types the kernels read
- * (ggml-common.h): Q8_0, Q4_0 and Q5_0 `d`; Q4_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q6_K `d`, stored last.
+ * (ggml-common.h): Q8_0, Q4_0 and Q5_0 `d`; Q4_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q2_K `d`, `dmin`
+ * and Q3_K, Q6_K `d`, stored last.
  */
 export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
   Q8_0: [0],
   Q4_0: [0],
   Q4_1: [0, 2],
   Q5_0: [0],
+  Q2_K: [80, 82],
+  Q3_K: [108],
   Q4_K: [0, 2],
   Q5_K: [0, 2],
   Q6_K: [208],

@@ -5,7 +5,7 @@
  */
 export type WeightDtype =
   | 'f32' | 'f16' | 'bf16'
-  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q4_k' | 'q5_k' | 'q6_k' // GGUF blocks, as stored
+  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' // GGUF blocks, as stored
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
@@ -27,6 +27,8 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q4_0: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] (low nibbles first half, high second)
   q4_1: { blockElems: 32, blockBytes: 20 }, // f16 d; f16 m; u8 qs[16] as Q4_0; y = q d + m
   q5_0: { blockElems: 32, blockBytes: 22 }, // f16 d; u32 qh (5th bits); u8 qs[16] as Q4_0; y = (q - 16) d
+  q2_k: { blockElems: 256, blockBytes: 84 }, // u8 scales[16] (4-bit scale, 4-bit min); u8 qs[64]; f16 d; f16 dmin
+  q3_k: { blockElems: 256, blockBytes: 110 }, // u8 hmask[32]; u8 qs[64]; u8 scales[12] (16 x 6 bits); f16 d
   q4_k: { blockElems: 256, blockBytes: 144 }, // f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
   q5_k: { blockElems: 256, blockBytes: 176 }, // f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]
   q6_k: { blockElems: 256, blockBytes: 210 }, // u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (last)

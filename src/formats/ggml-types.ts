@@ -18,8 +18,8 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   7: { name: 'Q5_1', blockElems: 32, blockBytes: 24 },
   8: { name: 'Q8_0', blockElems: 32, blockBytes: 34, dtype: 'q8_0' },
   9: { name: 'Q8_1', blockElems: 32, blockBytes: 36 },
-  10: { name: 'Q2_K', blockElems: 256, blockBytes: 84 },
-  11: { name: 'Q3_K', blockElems: 256, blockBytes: 110 },
+  10: { name: 'Q2_K', blockElems: 256, blockBytes: 84, dtype: 'q2_k' },
+  11: { name: 'Q3_K', blockElems: 256, blockBytes: 110, dtype: 'q3_k' },
   12: { name: 'Q4_K', blockElems: 256, blockBytes: 144, dtype: 'q4_k' },
   13: { name: 'Q5_K', blockElems: 256, blockBytes: 176, dtype: 'q5_k' },
   14: { name: 'Q6_K', blockElems: 256, blockBytes: 210, dtype: 'q6_k' },
@@ -52,7 +52,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
 };
 
 /** ggml type id of each runtime dtype. */
-export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 6, q8_0: 8, bf16: 30, q4_k: 12, q5_k: 13, q6_k: 14 };
+export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 6, q8_0: 8, bf16: 30, q2_k: 10, q3_k: 11, q4_k: 12, q5_k: 13, q6_k: 14 };
 
 /** ggml type ids by ggml name, e.g. `GGML_TYPE.Q4_K === 12`. */
 export const GGML_TYPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]));

@@ -251,6 +251,12 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     }
+    case 'q2_k':
+      for (let b = 0; b < n / 256; b++) decodeQ2K(bytes.subarray(b * 84, (b + 1) * 84), out, b * 256);
+      break;
+    case 'q3_k':
+      for (let b = 0; b < n / 256; b++) decodeQ3K(bytes.subarray(b * 110, (b + 1) * 110), out, b * 256);
+      break;
     case 'q4_k':
       for (let b = 0; b < n / 256; b++) decodeQ4K(bytes.subarray(b * 144, (b + 1) * 144), out, b * 256);
       break;
@@ -262,6 +268,48 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       break;
   }
   return out;
+}
+
+/**
+ * Q2_K (dequantize_row_q2_K): per half of 128 values, 4 rounds of 2-bit fields (shift 2j) of
+ * qs[32h + l]; 16-value sub-blocks with a 4-bit scale and a 4-bit min, value = d*sc*q - dmin*m.
+ */
+function decodeQ2K(x: Uint8Array, out: Float64Array, o: number): void {
+  const v = new DataView(x.buffer, x.byteOffset, x.byteLength);
+  const d = f16BitsToF32(v.getUint16(80, true));
+  const dmin = f16BitsToF32(v.getUint16(82, true));
+  for (let i = 0; i < 256; i++) {
+    const h = i >> 7;
+    const j = (i >> 5) & 3;
+    const l = i & 31;
+    const sc = x[8 * h + 2 * j + (l >> 4)];
+    out[o + i] = d * (sc & 15) * ((x[16 + 32 * h + l] >> (2 * j)) & 3) - dmin * (sc >> 4);
+  }
+}
+
+/** Q3_K's 16 six-bit scales from its 12 packed bytes, as dequantize_row_q3_K unpacks them (minus 32). */
+export function q3kScales(s: Uint8Array): number[] {
+  return Array.from({ length: 16 }, (_, i) => {
+    const lo = i < 8 ? s[i] & 15 : s[i - 8] >> 4;
+    const hi = (s[8 + (i & 3)] >> (2 * (i >> 2))) & 3;
+    return (lo | (hi << 4)) - 32;
+  });
+}
+
+/**
+ * Q3_K (dequantize_row_q3_K): Q2_K's 2-bit fields plus a third bit from hmask[l] (bit 4h + j; a clear
+ * bit subtracts 4), 16-value sub-blocks with signed 6-bit scales, value = d * sc * q.
+ */
+function decodeQ3K(x: Uint8Array, out: Float64Array, o: number): void {
+  const d = f16BitsToF32(new DataView(x.buffer, x.byteOffset, x.byteLength).getUint16(108, true));
+  const scales = q3kScales(x.subarray(96, 108));
+  for (let i = 0; i < 256; i++) {
+    const h = i >> 7;
+    const j = (i >> 5) & 3;
+    const l = i & 31;
+    const q = ((x[32 + 32 * h + l] >> (2 * j)) & 3) - ((x[l] >> (4 * h + j)) & 1 ? 0 : 4);
+    out[o + i] = d * scales[8 * h + 2 * j + (l >> 4)] * q;
+  }
 }
 
 /** llama.cpp get_scale_min_k4: sub-block j's 6-bit scale and min from the 12 packed bytes. */

@@ -41,7 +41,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
  * Types whose 32-value blocks (K-quants: sub-blocks) weights.wgsl decodes whole (`wblock`), scales
  * read once per 32 values instead of once per 4.
  */
-const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k']);
+const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
