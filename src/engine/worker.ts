@@ -13,9 +13,14 @@ import type { ChatMessage } from '../text/chat-template.ts';
 
 const engine = createLocalEngine();
 let current: AbortController | null = null;
+/** Held once the page can see this worker end (holdLifeLock): loads wait for it, so a worker that dies while loading is always noticed. */
+let lifeLock: Promise<void> | null = null;
 
 export const workerApi = {
-  load: (input: ModelInput, opts: LoadOptions, onProgress?: (p: LoadProgress) => void) => engine.load(input, opts, onProgress),
+  async load(input: ModelInput, opts: LoadOptions, onProgress?: (p: LoadProgress) => void) {
+    await lifeLock;
+    return engine.load(input, opts, onProgress);
+  },
   plan: (input: ModelInput, opts: LoadOptions) => engine.plan(input, opts),
   renderChat: (messages: ChatMessage[], addGenerationPrompt?: boolean) => engine.renderChat(messages, addGenerationPrompt),
   encode: (text: string, opts?: { raw?: boolean }) => engine.encode(text, opts),
@@ -41,12 +46,12 @@ export const workerApi = {
    * worker fires no event on the page).
    */
   holdLifeLock: (name: string) =>
-    new Promise<void>((held) => {
+    (lifeLock = new Promise<void>((held) => {
       void navigator.locks.request(name, () => {
         held();
         return new Promise<never>(() => {});
       });
-    }),
+    })),
   // ---- debugging and tests ----
   debugLoseDevice: () => engine.debug.loseDevice(),
   debugMemory: () => engine.debug.memory(),
