@@ -44,6 +44,8 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q3_k_m' },
   { arch: 'qwen3', format: 'gguf', dtype: 'q2_k_m' },
+  { arch: 'llama', format: 'gguf', dtype: 'iq4_xs' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'iq4_nl' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_1' },
   { arch: 'llama', format: 'gguf', dtype: 'q5_0' },
   // Safetensors checkpoints with their own quantization (repacked by row at load).

@@ -32,11 +32,11 @@ function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike
 }
 
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
+const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
 
 /** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
 function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
-  return dtype.endsWith('_k') ? randomKQuantBytes(dtype as KQuantDtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
+  return dtype.endsWith('_k') || dtype.startsWith('iq') ? randomKQuantBytes(dtype as KQuantDtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
 }
 const SHAPES = [
   { T: 1, N: 5, K: 64 },

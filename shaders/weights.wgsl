@@ -290,6 +290,69 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
 }
 #endif
 
+#if IQ4
+// The 16 non-linear levels a nibble picks (ggml's kvalues_iq4nl).
+var<private> IQ4_LEVELS: array<f32, 16> = array<f32, 16>(-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+fn iq4_levels(v: u32) -> vec4<f32> {
+  return vec4<f32>(IQ4_LEVELS[v & 15u], IQ4_LEVELS[(v >> 8u) & 15u], IQ4_LEVELS[(v >> 16u) & 15u], IQ4_LEVELS[(v >> 24u) & 15u]);
+}
+#endif
+
+#if WEIGHT_IQ4_NL
+// block: f16 d; u8 qs[16]  (18 bytes): Q4_0's nibble layout, y = d * level[q].
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 18u;
+  let d = w_f16_at(base);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let v = w_u32_at(base + 2u + q * 4u);
+    out[q] = iq4_levels(v) * d;
+    out[q + 4u] = iq4_levels(v >> 4u) * d;
+  }
+  return out;
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let base = rowByte + (k >> 5u) * 18u;
+  let j = k & 31u;
+  return iq4_levels(w_u32_at(base + 2u + (j & 15u)) >> ((j >> 4u) * 4u)) * w_f16_at(base);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_IQ4_XS
+// block of 256: f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]  (136 bytes). Sub-block ib of 32 values
+// has the 6-bit scale (scales_l nibble ib) | (2 bits ib of scales_h) << 4, minus 32; its 16 qs bytes
+// hold values 0..15 (low nibbles) and 16..31 (high), y = d * scale * level[q].
+fn iq4xs_scale(blk: u32, ib: u32) -> f32 {
+  let lo = (w_u8_at(blk + 4u + (ib >> 1u)) >> (4u * (ib & 1u))) & 15u;
+  let hi = (w_u16_at(blk + 2u) >> (2u * ib)) & 3u;
+  return w_f16_at(blk) * f32(i32(lo | (hi << 4u)) - 32);
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = rowByte + (k >> 8u) * 136u;
+  let ib = (k >> 5u) & 7u;
+  let j = k & 31u;
+  return iq4_levels(w_u32_at(blk + 8u + 16u * ib + (j & 15u)) >> ((j >> 4u) * 4u)) * iq4xs_scale(blk, ib);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = rowByte + (chunk >> 3u) * 136u;
+  let ib = chunk & 7u;
+  let dl = iq4xs_scale(blk, ib);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let v = w_u32_at(blk + 8u + 16u * ib + 4u * q);
+    out[q] = iq4_levels(v) * dl;
+    out[q + 4u] = iq4_levels(v >> 4u) * dl;
+  }
+  return out;
+}
+#endif
+
 // 6-bit scales and mins of the 8 sub-blocks of a Q4_K / Q5_K super-block (get_scale_min_k4).
 fn w_u8_at(byte: u32) -> u32 {
   return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;

@@ -25,6 +25,8 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'q4z_64':
     case 'q4z_128':
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
+    case 'iq4_nl':
+    case 'iq4_xs':
     case 'q2_k':
     case 'q3_k':
     case 'q4_k':
@@ -100,7 +102,8 @@ export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
  * small finite f16 super-block scales. There is no K-quant quantizer here: tests compare the kernels
  * with the float64 decode of these very bytes.
  */
-export type KQuantDtype = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
+/** Block types the tests fill with random but valid blocks (no quantizer here). */
+export type KQuantDtype = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' | 'iq4_nl' | 'iq4_xs';
 
 /** Where each K-quant keeps its f16 super-block scale(s), and a range that keeps values near unit scale. */
 const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = {
@@ -109,12 +112,14 @@ const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = 
   q4_k: { at: [0, 2], lo: 0.002, hi: 0.01 },
   q5_k: { at: [0, 2], lo: 0.002, hi: 0.01 },
   q6_k: { at: [208], lo: 0.0005, hi: 0.002 },
+  iq4_nl: { at: [0], lo: 0.002, hi: 0.01 },
+  iq4_xs: { at: [0], lo: 0.0001, hi: 0.0005 },
 };
 
 export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number, rng: Rng): Uint8Array {
-  if (cols % 256) throw new RangeError(`${dtype} rows hold multiples of 256 values, got ${cols}`);
-  const { blockBytes } = DTYPE_LAYOUTS[dtype];
-  const out = new Uint8Array((rows * cols * blockBytes) / 256);
+  const { blockElems, blockBytes } = DTYPE_LAYOUTS[dtype];
+  if (cols % blockElems) throw new RangeError(`${dtype} rows hold multiples of ${blockElems} values, got ${cols}`);
+  const out = new Uint8Array((rows * cols * blockBytes) / blockElems);
   for (let i = 0; i < out.length; i++) out[i] = rng.int(256);
   const view = new DataView(out.buffer);
   const { at, lo, hi } = K_SCALES[dtype];

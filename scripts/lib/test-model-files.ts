@@ -38,7 +38,8 @@ export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TE
  * recipes, no per-layer alternation): 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for
  * the rest), 'q5_k_m' (the same with Q5_K), 'q3_k_m' (Q6_K head, Q5_K attn_v and ffn_down, Q3_K rest),
  * 'q2_k_m' (llama.cpp's Q2_K recipe: Q6_K head, Q4_K attn_v and ffn_down, Q2_K rest); or (safetensors) a quantized checkpoint
- * layout from quant-checkpoints.ts. Q2_K and Q3_K blocks are random but valid (no quantizer here).
+ * layout from quant-checkpoints.ts. Q2_K, Q3_K, IQ4_NL and IQ4_XS blocks are random but valid (no
+ * quantizer here).
  */
 export type TestModelType = GgmlDtype | KMix | CheckpointQuant;
 type KMix = 'q4_k_m' | 'q5_k_m' | 'q3_k_m' | 'q2_k_m';
@@ -64,7 +65,7 @@ export const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDi
 
 function dimsOf(s: TestModelSpec): TestModelDims {
   if (s.dims) return { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims];
-  return isKMix(s.dtype) || s.dtype.endsWith('_k') ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
+  return isKMix(s.dtype) || s.dtype.endsWith('_k') || s.dtype === 'iq4_xs' ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
 }
 
 /** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
@@ -169,7 +170,7 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
 }
 
 /** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
-const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10 };
+const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10, iq4_nl: 25, iq4_xs: 30 };
 
 function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);
@@ -214,7 +215,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     const type = t.shape.length !== 2 ? 'f32' : isKMix(dtype) ? kMixType(name, dtype) : dtype;
     if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
     const data =
-      type === 'q2_k' || type === 'q3_k'
+      type === 'q2_k' || type === 'q3_k' || type === 'iq4_nl' || type === 'iq4_xs'
         ? randomKQuantBytes(type, t.shape[0], t.shape[1], new Rng(name.length * 7919 + t.shape[0]))
         : type.endsWith('_k')
           ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values)

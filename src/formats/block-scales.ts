@@ -4,7 +4,7 @@ import type { ByteSource } from './source.ts';
 /**
  * Byte offsets of the f16 scale fields in one block of the quantized GGUF types the kernels read
  * (ggml-common.h): Q8_0, Q4_0 and Q5_0 `d`; Q4_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q2_K `d`, `dmin`
- * and Q3_K, Q6_K `d`, stored last.
+ * and Q3_K, Q6_K `d`, stored last; IQ4_NL and IQ4_XS `d`.
  */
 export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
   Q8_0: [0],
@@ -16,6 +16,8 @@ export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
   Q4_K: [0, 2],
   Q5_K: [0, 2],
   Q6_K: [208],
+  IQ4_NL: [0],
+  IQ4_XS: [0],
 };
 
 export interface ScaledTensor {

@@ -5,7 +5,7 @@
  */
 export type WeightDtype =
   | 'f32' | 'f16' | 'bf16'
-  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' // GGUF blocks, as stored
+  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' | 'iq4_nl' | 'iq4_xs' // GGUF blocks, as stored
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
@@ -32,6 +32,8 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q4_k: { blockElems: 256, blockBytes: 144 }, // f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
   q5_k: { blockElems: 256, blockBytes: 176 }, // f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]
   q6_k: { blockElems: 256, blockBytes: 210 }, // u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (last)
+  iq4_nl: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] as Q4_0; y = d * IQ4_NL_VALUES[q]
+  iq4_xs: { blockElems: 256, blockBytes: 136 }, // f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]; 6-bit scale per 32
   // Row-major repacks of checkpoints whose scales live in separate tensors (src/formats/quant/):
   f8e4m3_128: { blockElems: 128, blockBytes: 132 }, // f32 scale; u8 e4m3[128]; y = e4m3 * scale
   // f16 d; f16 z; u8 qs[G/2] (byte j: value j low nibble, value j + G/2 high); y = (q - z) d

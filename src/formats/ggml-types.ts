@@ -28,10 +28,10 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   17: { name: 'IQ2_XS', blockElems: 256, blockBytes: 74 },
   18: { name: 'IQ3_XXS', blockElems: 256, blockBytes: 98 },
   19: { name: 'IQ1_S', blockElems: 256, blockBytes: 50 },
-  20: { name: 'IQ4_NL', blockElems: 32, blockBytes: 18 },
+  20: { name: 'IQ4_NL', blockElems: 32, blockBytes: 18, dtype: 'iq4_nl' },
   21: { name: 'IQ3_S', blockElems: 256, blockBytes: 110 },
   22: { name: 'IQ2_S', blockElems: 256, blockBytes: 82 },
-  23: { name: 'IQ4_XS', blockElems: 256, blockBytes: 136 },
+  23: { name: 'IQ4_XS', blockElems: 256, blockBytes: 136, dtype: 'iq4_xs' },
   24: { name: 'I8', blockElems: 1, blockBytes: 1 },
   25: { name: 'I16', blockElems: 1, blockBytes: 2 },
   26: { name: 'I32', blockElems: 1, blockBytes: 4 },
@@ -52,7 +52,7 @@ export const GGML_TYPES: Record<number, GgmlType> = {
 };
 
 /** ggml type id of each runtime dtype. */
-export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 6, q8_0: 8, bf16: 30, q2_k: 10, q3_k: 11, q4_k: 12, q5_k: 13, q6_k: 14 };
+export const GGML_TYPE_ID: Record<GgmlDtype, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 6, q8_0: 8, bf16: 30, q2_k: 10, q3_k: 11, q4_k: 12, q5_k: 13, q6_k: 14, iq4_nl: 20, iq4_xs: 23 };
 
 /** ggml type ids by ggml name, e.g. `GGML_TYPE.Q4_K === 12`. */
 export const GGML_TYPE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(GGML_TYPES).map(([id, t]) => [t.name, Number(id)]));

@@ -174,6 +174,9 @@ function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
 }
 
+/** The 16 non-linear levels of IQ4_NL and IQ4_XS (ggml-common.h kvalues_iq4nl). */
+export const IQ4_NL_VALUES = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
 /** Float64 decode of `rows` x `cols` stored values: the reference for every weight type. */
 export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: number, cols: number): Float64Array {
   const need = rows * rowBytes(dtype, cols);
@@ -251,6 +254,32 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     }
+    case 'iq4_nl':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 18, true));
+        for (let j = 0; j < 16; j++) {
+          const q = bytes[b * 18 + 2 + j];
+          out[b * 32 + j] = d * IQ4_NL_VALUES[q & 15];
+          out[b * 32 + 16 + j] = d * IQ4_NL_VALUES[q >> 4];
+        }
+      }
+      break;
+    case 'iq4_xs':
+      for (let b = 0; b < n / 256; b++) {
+        const o = b * 136;
+        const d = f16BitsToF32(view.getUint16(o, true));
+        const scalesH = view.getUint16(o + 2, true);
+        for (let ib = 0; ib < 8; ib++) {
+          const ls = ((bytes[o + 4 + (ib >> 1)] >> (4 * (ib & 1))) & 15) | (((scalesH >> (2 * ib)) & 3) << 4);
+          const dl = d * (ls - 32);
+          for (let j = 0; j < 16; j++) {
+            const q = bytes[o + 8 + 16 * ib + j];
+            out[b * 256 + 32 * ib + j] = dl * IQ4_NL_VALUES[q & 15];
+            out[b * 256 + 32 * ib + 16 + j] = dl * IQ4_NL_VALUES[q >> 4];
+          }
+        }
+      }
+      break;
     case 'q2_k':
       for (let b = 0; b < n / 256; b++) decodeQ2K(bytes.subarray(b * 84, (b + 1) * 84), out, b * 256);
       break;

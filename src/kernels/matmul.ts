@@ -31,17 +31,20 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
   return tpr;
 }
 
-/** The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length. */
+/**
+ * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length; the IQ4
+ * types also bring IQ4 (their shared level table).
+ */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
-  return { [`WEIGHT_${dtype.toUpperCase()}`]: true };
+  return { [`WEIGHT_${dtype.toUpperCase()}`]: true, ...(dtype.startsWith('iq4') ? { IQ4: true } : {}) };
 }
 
 /**
  * Types whose 32-value blocks (K-quants: sub-blocks) weights.wgsl decodes whole (`wblock`), scales
  * read once per 32 values instead of once per 4.
  */
-const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k']);
+const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32

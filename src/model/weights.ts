@@ -159,7 +159,7 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   const type = typeof t.dtype === 'string' ? t.dtype : t.dtype.unsupported;
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
-      '(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K; FP8 E4M3 and GPTQ / AWQ / compressed-tensors INT4 ' +
+      '(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS; FP8 E4M3 and GPTQ / AWQ / compressed-tensors INT4 ' +
       'safetensors with their scale tensors)',
   );
 }
