@@ -27,6 +27,15 @@ fn bf16_to_f32(h: u32) -> f32 {
   return bitcast<f32>(h << 16u);
 }
 
+// The four bytes of a word in lanes (each shifted down, higher bits left in place), and those lanes
+// masked: the field at the bottom of each byte.
+fn bytes4(v: u32) -> vec4<u32> {
+  return vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+}
+fn fields4(v: u32, mask: u32) -> vec4<u32> {
+  return bytes4(v) & vec4<u32>(mask);
+}
+
 fn i8x4(v: u32) -> vec4<f32> {
   return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
 }
@@ -93,7 +102,7 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = w_u32_at(base + 2u + q * 4u);
-    let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+    let bytes = bytes4(v);
     out[q] = (vec4<f32>(bytes & vec4<u32>(15u)) - 8.0) * d;
     out[q + 4u] = (vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0) * d;
   }
@@ -103,7 +112,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 5u) * 18u;
   let j = k & 31u;
   let q = w_u32_at(blk + 2u + (j & 15u)) >> ((j >> 4u) * 4u);
-  let n = vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u);
+  let n = fields4(q, 15u);
   return (vec4<f32>(n) - 8.0) * w_f16_at(blk);
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
@@ -122,7 +131,7 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = w[(base >> 2u) + 1u + q];
-    let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+    let bytes = bytes4(v);
     out[q] = vec4<f32>(bytes & vec4<u32>(15u)) * dm.x + dm.y;
     out[q + 4u] = vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) * dm.x + dm.y;
   }
@@ -132,7 +141,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 20u;
   let j = k & 31u;
   let q = w[(base + 4u + (j & 15u)) >> 2u] >> ((j >> 4u) * 4u);
-  let n = vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u);
+  let n = fields4(q, 15u);
   let dm = unpack2x16float(w[base >> 2u]);
   return vec4<f32>(n) * dm.x + dm.y;
 }
@@ -148,7 +157,7 @@ fn q5_0_nibbles(base: u32, q: u32) -> array<vec4<f32>, 2> {
   // Values 4q..4q+3 (low nibbles) and 16+4q.. (high) of the block at `base`.
   let v = w_u32_at(base + 6u + q * 4u);
   let qh = w_u32_at(base + 2u);
-  let bytes = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u);
+  let bytes = bytes4(v);
   let sh = vec4<u32>(4u * q, 4u * q + 1u, 4u * q + 2u, 4u * q + 3u);
   let lo = (bytes & vec4<u32>(15u)) | (((vec4<u32>(qh) >> sh) & vec4<u32>(1u)) << vec4<u32>(4u));
   let hi = ((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) | (((vec4<u32>(qh) >> (sh + vec4<u32>(16u))) & vec4<u32>(1u)) << vec4<u32>(4u));
@@ -180,7 +189,7 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // bias 7 (0 = subnormal), 3 mantissa bits: |y| = (8 + m) 2^(e - 10), or m 2^-9 when e = 0. The loader
 // refuses the NaN code, so it is not decoded here.
 fn e4m3x4(v: u32) -> vec4<f32> {
-  let b = vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(0xffu);
+  let b = fields4(v, 0xffu);
   let e = (b >> vec4<u32>(3u)) & vec4<u32>(15u);
   let m = b & vec4<u32>(7u);
   let normal = e > vec4<u32>(0u);
@@ -205,7 +214,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k / Q4Z_GROUP) * Q4Z_WORDS;
   let j = k % Q4Z_GROUP;
   let q = w[blk + 1u + (j % Q4Z_HALF) / 4u] >> ((j / Q4Z_HALF) * 4u);
-  let n = vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u);
+  let n = fields4(q, 15u);
   let dz = unpack2x16float(w[blk]);
   return (vec4<f32>(n) - dz.y) * dz.x;
 }
@@ -218,7 +227,7 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // at shift 2 ((i / 32) % 4), with 16-value sub-blocks.
 fn q2_fields(word: u32, j: u32) -> vec4<u32> {
   let v = word >> (2u * j);
-  return vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(3u);
+  return fields4(v, 3u);
 }
 
 #if WEIGHT_Q2_K
@@ -263,7 +272,7 @@ fn q3k_scale(blk: u32, si: u32) -> f32 {
 fn q3k_values(blk: u32, h: u32, j: u32, l: u32) -> vec4<f32> {
   let q = vec4<i32>(q2_fields(w_u32_at(blk + 32u + 32u * h + l), j));
   let m = w_u32_at(blk + l) >> (4u * h + j);
-  let hb = vec4<u32>(m, m >> 8u, m >> 16u, m >> 24u) & vec4<u32>(1u);
+  let hb = fields4(m, 1u);
   return vec4<f32>(q - select(vec4<i32>(4), vec4<i32>(0), hb == vec4<u32>(1u)));
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
@@ -294,7 +303,8 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
 // The 16 non-linear levels a nibble picks (ggml's kvalues_iq4nl).
 var<private> IQ4_LEVELS: array<f32, 16> = array<f32, 16>(-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
 fn iq4_levels(v: u32) -> vec4<f32> {
-  return vec4<f32>(IQ4_LEVELS[v & 15u], IQ4_LEVELS[(v >> 8u) & 15u], IQ4_LEVELS[(v >> 16u) & 15u], IQ4_LEVELS[(v >> 24u) & 15u]);
+  let n = fields4(v, 15u);
+  return vec4<f32>(IQ4_LEVELS[n.x], IQ4_LEVELS[n.y], IQ4_LEVELS[n.z], IQ4_LEVELS[n.w]);
 }
 #endif
 
@@ -378,11 +388,9 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let j = k & 255u;
   let c = j >> 6u;
   let high = (j >> 5u) & 1u;
-  let sm = q4k_scale_min(blk + 4u, 2u * c + high);
+  let sm = q4k_sub_block(blk, 2u * c + high);
   let q = w_u32_at(blk + 16u + 32u * c + (j & 31u)) >> (high * 4u);
-  let n = vec4<f32>(vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u));
-  let dd = unpack2x16float(w_u32_at(blk));
-  return n * (dd.x * sm.x) - vec4<f32>(dd.y * sm.y);
+  return vec4<f32>(fields4(q, 15u)) * sm.x - sm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -397,7 +405,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 8u; q++) {
     let v = w_u32_at(base + 4u * q) >> shift;
-    out[q] = vec4<f32>(vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) * sm.x - sm.y;
+    out[q] = vec4<f32>(fields4(v, 15u)) * sm.x - sm.y;
   }
   return out;
 }
@@ -412,12 +420,10 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let c = j >> 6u;
   let high = (j >> 5u) & 1u;
   let l = j & 31u;
-  let sm = q4k_scale_min(blk + 4u, 2u * c + high);
+  let sm = q4k_sub_block(blk, 2u * c + high);
   let q = w_u32_at(blk + 48u + 32u * c + l) >> (high * 4u);
   let h = w_u32_at(blk + 16u + l) >> (2u * c + high);
-  let n = (vec4<u32>(q, q >> 8u, q >> 16u, q >> 24u) & vec4<u32>(15u)) | ((vec4<u32>(h, h >> 8u, h >> 16u, h >> 24u) & vec4<u32>(1u)) << vec4<u32>(4u));
-  let dd = unpack2x16float(w_u32_at(blk));
-  return vec4<f32>(n) * (dd.x * sm.x) - vec4<f32>(dd.y * sm.y);
+  return vec4<f32>(fields4(q, 15u) | (fields4(h, 1u) << vec4<u32>(4u))) * sm.x - sm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -432,7 +438,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 8u; q++) {
     let v = w_u32_at(base + 4u * q) >> shift;
     let h = w_u32_at(blk + 16u + 4u * q) >> j;
-    let n = (vec4<u32>(v, v >> 8u, v >> 16u, v >> 24u) & vec4<u32>(15u)) | ((vec4<u32>(h, h >> 8u, h >> 16u, h >> 24u) & vec4<u32>(1u)) << vec4<u32>(4u));
+    let n = fields4(v, 15u) | (fields4(h, 1u) << vec4<u32>(4u));
     out[q] = vec4<f32>(n) * sm.x - sm.y;
   }
   return out;
@@ -452,8 +458,8 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let l = j & 31u;
   let ql = w_u32_at(blk + 64u * n + l + 32u * (t & 1u)) >> (4u * (t >> 1u));
   let qh = w_u32_at(blk + 128u + 32u * n + l) >> (2u * t);
-  let lo = vec4<u32>(ql, ql >> 8u, ql >> 16u, ql >> 24u) & vec4<u32>(15u);
-  let hi = vec4<u32>(qh, qh >> 8u, qh >> 16u, qh >> 24u) & vec4<u32>(3u);
+  let lo = fields4(ql, 15u);
+  let hi = fields4(qh, 3u);
   let q = vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32);
   let scByte = blk + 192u + 8u * n + (l >> 4u) + 2u * t;
   let sc = f32(bitcast<i32>(w_u32_at(scByte) << 24u) >> 24u);
@@ -478,8 +484,8 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 8u; q++) {
     let ql = w_u32_at(qlBase + 4u * q) >> (4u * (t >> 1u));
     let qh = w_u32_at(qhBase + 4u * q) >> (2u * t);
-    let lo = vec4<u32>(ql, ql >> 8u, ql >> 16u, ql >> 24u) & vec4<u32>(15u);
-    let hi = vec4<u32>(qh, qh >> 8u, qh >> 16u, qh >> 24u) & vec4<u32>(3u);
+    let lo = fields4(ql, 15u);
+    let hi = fields4(qh, 3u);
     let v = vec4<f32>(vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32));
     out[q] = v * select(s1, s0, q < 4u);
   }
