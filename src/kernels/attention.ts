@@ -36,13 +36,20 @@ export function attentionPartsSize(T: number, nHeads: number, headDim: number, s
 }
 
 /**
- * Slices per query for T tokens: enough workgroups to fill a GPU on long contexts when few queries
- * run (decode), none on CPU adapters (they pay per workgroup) or when T * nHeads already fills it.
+ * Split attention pays where few queries run (decode, short prefill tails): up to this many tokens,
+ * while T * nHeads workgroups leave a GPU mostly idle.
  */
-export function attentionSplits(T: number, nHeads: number, maxSeq: number, isCpu: boolean): number {
-  if (isCpu || T * nHeads >= 128) return 1;
-  // A slice of at least 4 tiles of keys at the longest context, and at most 16 slices.
-  return Math.max(1, Math.min(16, Math.floor(maxSeq / (4 * WG))));
+export function splitAttentionTokens(nHeads: number, maxTokens: number): number {
+  return Math.max(1, Math.min(8, maxTokens, Math.floor(127 / nHeads)));
+}
+
+/**
+ * Key slices per query for those passes: enough workgroups to fill a GPU on long contexts, none on CPU
+ * adapters (they pay per workgroup). A slice holds at least 4 tiles of keys at the longest context;
+ * at most 16 slices.
+ */
+export function attentionSlices(maxSeq: number, isCpu: boolean): number {
+  return isCpu ? 1 : Math.max(1, Math.min(16, Math.floor(maxSeq / (4 * WG))));
 }
 
 export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch[] {

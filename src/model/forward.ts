@@ -1,5 +1,5 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
-import { attention, attentionPartsSize, attentionSplits } from '../kernels/attention.ts';
+import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
 import { kvStoreF16 } from '../kernels/kv-store.ts';
 import { matmul } from '../kernels/matmul.ts';
@@ -28,18 +28,18 @@ export interface Activations {
   ropeCosSin: GPUBuffer; // [maxSeq, headDim/2] (cos, sin) pairs
   samplerParams: GPUBuffer; // SAMPLE_PARAMS uniform
   penalized: GPUBuffer; //    [maxSeq] u32 distinct ids in context
-  /** f32 scratch of split attention (flash-decoding) for queries of up to splitTokens tokens. */
+  /** Forward passes of up to this many tokens split attention into attentionSlices key slices. */
+  splitTokens: number;
+  attentionSlices: number;
+  /** f32 scratch of split attention (flash-decoding) for those passes. */
   attnParts: GPUBuffer;
-  maxSplits: number;
-  /** Key slices per query for a forward pass of T tokens (1 when T is past splitTokens). */
-  attentionSplits: (T: number) => number;
   /** Bytes of all of the above. */
   bytes: number;
 }
 
 export interface ActivationOptions {
   isCpu: boolean;
-  /** Force this many attention slices (tests); by default attentionSplits() decides. */
+  /** Force this many attention slices (tests); by default attentionSlices() decides. */
   attentionSplits?: number;
 }
 
@@ -52,15 +52,13 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
   const qDim = c.nHeads * c.headDim;
   const rope = f32('rope cos/sin', ropeCosSin.length, GPUBufferUsage.COPY_DST);
   device.queue.writeBuffer(rope, 0, ropeCosSin);
-  // Split attention pays where few queries run: up to 8 tokens (decode, short prefill tails).
-  const splitTokens = Math.min(8, maxTokens);
-  const maxSplits = o.attentionSplits ?? attentionSplits(1, c.nHeads, maxSeq, o.isCpu);
-  const splitsFor = (T: number) => (T > splitTokens ? 1 : (o.attentionSplits ?? attentionSplits(T, c.nHeads, maxSeq, o.isCpu)));
+  const splitTokens = splitAttentionTokens(c.nHeads, maxTokens);
+  const slices = o.attentionSplits ?? attentionSlices(maxSeq, o.isCpu);
   const a = {
     maxTokens,
-    attnParts: f32('attention slices', maxSplits > 1 ? attentionPartsSize(splitTokens, c.nHeads, c.headDim, maxSplits) : 1),
-    maxSplits,
-    attentionSplits: splitsFor,
+    splitTokens,
+    attentionSlices: slices,
+    attnParts: f32('attention slices', slices > 1 ? attentionPartsSize(splitTokens, c.nHeads, c.headDim, slices) : 1),
     tokens: f32('tokens', maxTokens, GPUBufferUsage.COPY_DST),
     x: f32('x', maxTokens * c.hiddenSize),
     h: f32('h', maxTokens * c.hiddenSize),
@@ -118,7 +116,7 @@ export function recordForward(
     ds.push(rope(ctx, { x: a.q, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, headDim: D }));
     ds.push(rope(ctx, { x: k, cosSin: a.ropeCosSin, T, nHeads: c.nKvHeads, headDim: D, offsetPerPos: kAt }));
     if (f16) ds.push(kvStoreF16(ctx, a.k, kCache, T, kvDim), kvStoreF16(ctx, a.v, vCache, T, kvDim));
-    const splits = Math.min(a.attentionSplits(T), a.maxSplits);
+    const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
