@@ -19,7 +19,7 @@ import { loadModel } from './engine-model.ts';
 import { explainError } from './explain-error.ts';
 import { formatBytes } from './format.ts';
 import { filesFromDrop, modelInputFromFiles } from './local-files.ts';
-import { describePlan } from './plan-text.ts';
+import { describeModel, describePlan } from './plan-text.ts';
 import { createProgressMeter, type ProgressReport } from './progress-meter.ts';
 import { sharedEngine } from './shared-engine.ts';
 
@@ -207,7 +207,7 @@ class R1App extends HTMLElement {
     void chat.newChat();
     const template = info.hasChatTemplate ? '' : ' It has no chat template, so chat turns may not be formatted as it expects.';
     const gpuBytes = info.weightBytes + info.kvCacheBytes + info.activationBytes;
-    this.say(`${label} ready on ${info.adapter}: ${describePlan(plan).replace(/ needs .*/, '')} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
+    this.say(`${label} ready on ${info.adapter}: ${describeModel(plan)} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
   }
 
   private fail(e: unknown): void {
