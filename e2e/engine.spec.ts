@@ -10,6 +10,7 @@ import { readGguf } from '../src/formats/gguf.ts';
 import { readShardedSafetensors } from '../src/formats/safetensors.ts';
 import { filesFromDirectory, sourceFromPath } from '../src/formats/source-node.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
+import type { RefModel } from '../src/ref/forward.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
 
@@ -63,35 +64,41 @@ const QUANTIZE_CASES: [TestModelSpec, QuantizeMode][] = [
   [{ arch: 'llama', format: 'safetensors', dtype: 'f16', dims: 'quant' }, 'fp8'],
 ];
 
+/**
+ * The engine prefills 11 tokens in chunks of 8 (a full chunk and a tail), then takes 4 single-token
+ * decode steps; at each, its logits are within LOGIT_TOL of the reference's and pick the same token.
+ */
+async function expectReferenceLogits(page: Page, file: string, ref: RefModel, opts: Record<string, unknown> = {}) {
+  const upTo = [11, 12, 13, 14, 15];
+  const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, ...opts });
+  const V = ref.config.vocabSize;
+  const rows = [ref.forward(PROMPT.slice(0, 11)).subarray(10 * V)];
+  for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
+  rows.forEach((w, i) => {
+    const g = fromBase64(got.logits[i]);
+    let maxAbs = 0;
+    let maxDiff = 0;
+    let gArg = 0;
+    let wArg = 0;
+    for (let v = 0; v < V; v++) {
+      maxAbs = Math.max(maxAbs, Math.abs(w[v]));
+      maxDiff = Math.max(maxDiff, Math.abs(g[v] - w[v]));
+      if (g[v] > g[gArg]) gArg = v;
+      if (w[v] > w[wArg]) wArg = v;
+    }
+    expect(maxDiff / maxAbs, `after ${upTo[i]} tokens`).toBeLessThan(LOGIT_TOL);
+    expect(gArg, `greedy pick after ${upTo[i]} tokens`).toBe(wArg);
+  });
+  return got;
+}
+
 for (const [spec, quantize] of [...CASES.map((c) => [c, undefined] as const), ...QUANTIZE_CASES]) {
   const label = `${spec.arch} ${spec.format} ${spec.dtype}${quantize ? `, quantized to ${quantize} on load` : ''}`;
   test(`logits match the float64 reference: ${label}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file, quantize);
     ref.kvF16 = true; // the engine's default half-precision KV cache
-    // Prefill 11 tokens in chunks of 8 (a full chunk and a tail), then 4 single-token decode steps.
-    const upTo = [11, 12, 13, 14, 15];
-    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, quantize });
-    const want = ref.forward(PROMPT.slice(0, 11));
-    const V = ref.config.vocabSize;
-    const rows = [want.subarray(10 * V, 11 * V)];
-    for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
-    upTo.forEach((n, i) => {
-      const g = fromBase64(got.logits[i]);
-      const w = rows[i];
-      let maxAbs = 0;
-      let maxDiff = 0;
-      let gArg = 0;
-      let wArg = 0;
-      for (let v = 0; v < V; v++) {
-        maxAbs = Math.max(maxAbs, Math.abs(w[v]));
-        maxDiff = Math.max(maxDiff, Math.abs(g[v] - w[v]));
-        if (g[v] > g[gArg]) gArg = v;
-        if (w[v] > w[wArg]) wArg = v;
-      }
-      expect(maxDiff / maxAbs, `after ${n} tokens`).toBeLessThan(LOGIT_TOL);
-      expect(gArg, `greedy pick after ${n} tokens`).toBe(wArg);
-    });
+    await expectReferenceLogits(page, file, ref, { quantize });
   });
 }
 
@@ -125,17 +132,7 @@ test('the same model as GGUF and as safetensors gives the same greedy tokens, th
 test('an f32 KV cache on request: logits match the reference that keeps keys and values unrounded', async ({ page }) => {
   const file = await ensureTestModel({ arch: 'llama', format: 'gguf', dtype: 'f32' });
   const ref = await referenceModel(file);
-  const V = ref.config.vocabSize;
-  const want = ref.forward(PROMPT).subarray((PROMPT.length - 1) * V);
-  const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo: [PROMPT.length], kvCache: 'f32' });
-  const g = fromBase64(got.logits[0]);
-  let maxAbs = 0;
-  let maxDiff = 0;
-  for (let v = 0; v < V; v++) {
-    maxAbs = Math.max(maxAbs, Math.abs(want[v]));
-    maxDiff = Math.max(maxDiff, Math.abs(g[v] - want[v]));
-  }
-  expect(maxDiff / maxAbs).toBeLessThan(LOGIT_TOL);
+  const got = await expectReferenceLogits(page, file, ref, { kvCache: 'f32' });
   const c = ref.config;
   expect(got.info.kvCacheBytes).toBe(2 * c.nLayers * 256 * c.nKvHeads * c.headDim * 4);
 });
@@ -144,21 +141,7 @@ test('decode attention split into key slices (flash-decoding, what GPUs run) giv
   const file = await ensureTestModel({ arch: 'qwen3', format: 'safetensors', dtype: 'f16' });
   const ref = await referenceModel(file);
   ref.kvF16 = true;
-  const V = ref.config.vocabSize;
-  const upTo = [11, 12, 13, 14, 15];
-  const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, attentionSplits: 3 });
-  const rows = [ref.forward(PROMPT.slice(0, 11)).subarray(10 * V)];
-  for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
-  rows.forEach((w, i) => {
-    const g = fromBase64(got.logits[i]);
-    let maxAbs = 0;
-    let maxDiff = 0;
-    for (let v = 0; v < V; v++) {
-      maxAbs = Math.max(maxAbs, Math.abs(w[v]));
-      maxDiff = Math.max(maxDiff, Math.abs(g[v] - w[v]));
-    }
-    expect(maxDiff / maxAbs, `after ${upTo[i]} tokens`).toBeLessThan(LOGIT_TOL);
-  });
+  await expectReferenceLogits(page, file, ref, { attentionSplits: 3 });
 });
 
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {
