@@ -113,7 +113,7 @@ const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = 
   q5_k: { at: [0, 2], lo: 0.002, hi: 0.01 },
   q6_k: { at: [208], lo: 0.0005, hi: 0.002 },
   iq4_nl: { at: [0], lo: 0.002, hi: 0.01 },
-  iq4_xs: { at: [0], lo: 0.0001, hi: 0.0005 },
+  iq4_xs: { at: [0], lo: 0.00005, hi: 0.0002 },
 };
 
 export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number, rng: Rng): Uint8Array {
@@ -123,6 +123,19 @@ export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number
   for (let i = 0; i < out.length; i++) out[i] = rng.int(256);
   const view = new DataView(out.buffer);
   const { at, lo, hi } = K_SCALES[dtype];
-  for (let b = 0; b < out.length; b += blockBytes) for (const o of at) view.setUint16(b + o, f32ToF16Bits(rng.uniform(lo, hi)), true);
+  for (let b = 0; b < out.length; b += blockBytes) {
+    for (const o of at) view.setUint16(b + o, f32ToF16Bits(rng.uniform(lo, hi)), true);
+    if (dtype === 'iq4_xs') {
+      // Sub-block scales within 3x of each other (6-bit codes 40..55, multipliers 8..23), as a
+      // quantizer picks them: uniform codes give 60x outliers no real file has.
+      let high = 0;
+      for (let ib = 0; ib < 8; ib++) {
+        const ls = 40 + rng.int(16);
+        out[b + 4 + (ib >> 1)] = (out[b + 4 + (ib >> 1)] & (ib & 1 ? 0x0f : 0xf0)) | ((ls & 15) << (4 * (ib & 1)));
+        high |= (ls >> 4) << (2 * ib);
+      }
+      view.setUint16(b + 2, high, true);
+    }
+  }
   return out;
 }

@@ -169,6 +169,13 @@ function reorderHeads<T extends Float32Array | Float64Array>(values: T, rows: nu
   return out;
 }
 
+/** A seed per tensor name: every tensor gets its own random blocks (gate and up, layer 0 and 1 differ). */
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
 const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10, iq4_nl: 25, iq4_xs: 30 };
 
@@ -216,7 +223,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
     const data =
       type === 'q2_k' || type === 'q3_k' || type === 'iq4_nl' || type === 'iq4_xs'
-        ? randomKQuantBytes(type, t.shape[0], t.shape[1], new Rng(name.length * 7919 + t.shape[0]))
+        ? randomKQuantBytes(type, t.shape[0], t.shape[1], new Rng(seedOf(name)))
         : type.endsWith('_k')
           ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values)
           : encodeWeights(type, values);
