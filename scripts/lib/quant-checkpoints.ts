@@ -15,7 +15,7 @@ import type { TestModel } from './test-model.ts';
  * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-export const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {

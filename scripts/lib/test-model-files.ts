@@ -61,7 +61,7 @@ const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
 /** K-quant super-blocks are 256 values wide: every matrix dimension a multiple of 256. */
 const K_QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 256, headDim: 64, ffnSize: 512 };
 /** FP8 blocks and INT4 groups of 128: every matrix dimension a multiple of 128, as in the real models. */
-export const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDim: 32, ffnSize: 256 };
+const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDim: 32, ffnSize: 256 };
 
 function dimsOf(s: TestModelSpec): TestModelDims {
   if (s.dims) return { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims];

@@ -317,7 +317,7 @@ function decodeQ2K(x: Uint8Array, out: Float64Array, o: number): void {
 }
 
 /** Q3_K's 16 six-bit scales from its 12 packed bytes, as dequantize_row_q3_K unpacks them (minus 32). */
-export function q3kScales(s: Uint8Array): number[] {
+function q3kScales(s: Uint8Array): number[] {
   return Array.from({ length: 16 }, (_, i) => {
     const lo = i < 8 ? s[i] & 15 : s[i - 8] >> 4;
     const hi = (s[8 + (i & 3)] >> (2 * (i >> 2))) & 3;

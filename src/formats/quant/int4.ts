@@ -17,7 +17,7 @@ import { expectShape, partError, readInts, readScalesF16, readWords, wholeSource
  * - compressed-tensors `weight_packed` I32 [out, in / 8], sequential low nibble first, value q - 8;
  *   `weight_scale` [out, groups]; optional `weight_g_idx`.
  */
-export const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
+const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
 
 export interface Int4Parts {
   packing: 'gptq' | 'awq' | 'ct';

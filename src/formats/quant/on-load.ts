@@ -21,7 +21,7 @@ const FLOAT_TYPES: ReadonlySet<string> = new Set(['f32', 'f16', 'bf16']);
 const TABLES = new Set(['model.embed_tokens.weight', 'lm_head.weight']);
 
 /** The type a float matrix becomes: null when it stays as it is. */
-export function quantizedType(t: TensorEntry, mode: QuantizeMode): WeightDtype | null {
+function quantizedType(t: TensorEntry, mode: QuantizeMode): WeightDtype | null {
   if (t.shape.length !== 2 || typeof t.dtype !== 'string' || !FLOAT_TYPES.has(t.dtype)) return null;
   const cols = t.shape[1];
   const want: WeightDtype = TABLES.has(t.name) ? 'q8_0' : mode === 'q4' ? 'q4_0' : 'f8e4m3_128';
