@@ -155,6 +155,34 @@ test('sampling with a seed repeats exactly and differs across seeds', async ({ p
   expect(a.ids).not.toEqual(c.ids);
 });
 
+test('decode with the next step queued before the last pick is read gives the tokens of one step at a time', async ({ page }) => {
+  const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0' });
+  const sampled = { temperature: 1.2, topP: 0.95, topK: 40, seed: 7 };
+  const runs = [
+    { ids: PROMPT, opts: { temperature: 0, maxNewTokens: 9 } },
+    // A follow-up turn reuses the cache; sampling draws differ per step.
+    { ids: [...PROMPT, 11, 12], opts: { ...sampled, maxNewTokens: 6 } },
+    // With a repetition penalty each pick must reach the sampler first: one step at a time.
+    { ids: PROMPT, opts: { ...sampled, repetitionPenalty: 1.3, maxNewTokens: 6 } },
+    // Aborted after 3 tokens, with steps still queued.
+    { ids: PROMPT.slice(0, 5), opts: { temperature: 0, maxNewTokens: 20 }, abortAfter: 3 },
+    // Runs into the end of a 24-token cache.
+    { ids: PROMPT, opts: { ...sampled, maxNewTokens: 40 } },
+  ];
+  type Run = { ids: number[]; finishReason: string };
+  const url = TEST_MODEL_URL(file);
+  const piped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs });
+  const serial = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: false, runs });
+  expect(piped).toEqual(serial);
+  expect(piped.map((r) => r.finishReason)).toEqual(['length', 'length', 'length', 'abort', 'context-full']);
+  expect(piped.map((r) => r.ids.length)).toEqual([9, 6, 6, 3, 24 - PROMPT.length]);
+  // A stop id ends generation on that token, with the step queued after it discarded.
+  const stopAt = piped[0].ids[4];
+  const stopped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs: [{ ids: PROMPT, opts: { temperature: 0, maxNewTokens: 9, stopIds: [stopAt] } }, runs[0]] });
+  expect(stopped[0]).toEqual({ ids: piped[0].ids.slice(0, piped[0].ids.indexOf(stopAt) + 1), finishReason: 'stop' });
+  expect(stopped[1]).toEqual(piped[0]);
+});
+
 test('a tensor split across bindings gives the same logits', async ({ page }) => {
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q4_0' });
   const url = TEST_MODEL_URL(file);

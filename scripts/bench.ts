@@ -1,14 +1,15 @@
 /**
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q4_k_m|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
- *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda]
+ *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda] [--serial-decode]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
  * table: prefill speed per prompt length, time to first token, decode speed at short and long
  * context, load time, GPU bytes, the adapter, and GPU time per kernel when timestamps are available;
  * the device's copy bandwidth and decode as a fraction of that roofline; with --llama-cpp, the same
- * GGUF through llama.cpp and the engine's speed as a ratio to it.
+ * GGUF through llama.cpp and the engine's speed as a ratio to it. --serial-decode runs one decode
+ * step at a time (no step queued ahead of the readback), to measure what queuing ahead brings.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +20,7 @@ import type { LlamaCppBackend } from './lib/llama-cpp.ts';
 import type { PeerResult } from './bench/llama-cpp.ts';
 
 function parse(argv: string[]) {
-  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null };
+  const o = { model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false, backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null, serialDecode: false };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
       const x = argv[++i];
@@ -36,6 +37,7 @@ function parse(argv: string[]) {
     else if (a === '--json') o.json = true;
     else if (a === '--backend') o.backend = v();
     else if (a === '--layers') o.layers = Number(v());
+    else if (a === '--serial-decode') o.serialDecode = true;
     else if (a === '--llama-cpp') {
       const b = v();
       if (b !== 'cpu' && b !== 'vulkan' && b !== 'cuda') throw new Error('--llama-cpp is cpu, vulkan or cuda');
@@ -67,6 +69,8 @@ function table(r: BenchResult, peer: PeerResult | null): string {
       `decode @${d.context}`,
       `${d.tokensPerS.toFixed(2)} tok/s (${d.tokens} tokens, ${roofline(d.tokensPerS).toFixed(1)}% of the roofline)${vs(d.tokensPerS, peer?.decode[i]?.tokensPerS)}`,
     ]),
+    [`decode @${r.decodeSampled.context} sampled`, `${r.decodeSampled.tokensPerS.toFixed(2)} tok/s (temperature 0.6, top-p 0.95)`],
+    ['dispatches per decode step', String(r.dispatchesPerStep)],
     ...(r.kernels ?? []).slice(0, 12).map((k): [string, string] => [`  ${k.name}`, `${k.ms.toFixed(3)} ms x${k.dispatches}`]),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   let file = o.model;
   if (!file) file = await ensureBenchModel(o.shape, o.dtype, (s) => process.stderr.write(`${s}\n`), o.layers || undefined);
-  const req: BenchRequest = { promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk };
+  const req: BenchRequest = { promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk, serialDecode: o.serialDecode };
   const log = (s: string) => void process.stderr.write(`${s}\n`);
   const local = await stat(file).catch(() => null);
   let result: BenchResult;

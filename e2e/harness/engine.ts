@@ -84,3 +84,29 @@ export async function loadError(c: { url: string }) {
     engine.terminate();
   }
 }
+
+/**
+ * Several generate() calls in a row on one in-page engine (cache reuse between them), each with its
+ * own options: token ids and finish reason per call.
+ */
+export async function generateRuns(c: { url: string; contextLength: number; pipelineDecode: boolean; runs: { ids: number[]; opts: GenerateOptions; abortAfter?: number }[] }) {
+  const engine = await Engine.load(c.url, { contextLength: c.contextLength, pipelineDecode: c.pipelineDecode });
+  try {
+    const out: { ids: number[]; finishReason: string }[] = [];
+    for (const run of c.runs) {
+      const abort = new AbortController();
+      const ids: number[] = [];
+      const gen = engine.generate(run.ids, { ...run.opts, signal: abort.signal });
+      let r = await gen.next();
+      while (!r.done) {
+        ids.push(r.value.id);
+        if (ids.length === run.abortAfter) abort.abort();
+        r = await gen.next();
+      }
+      out.push({ ids, finishReason: r.value.finishReason });
+    }
+    return out;
+  } finally {
+    engine.destroy();
+  }
+}

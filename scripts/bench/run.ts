@@ -5,11 +5,14 @@
 import { Engine } from '../../src/engine/engine.ts';
 import type { ModelInput } from '../../src/engine/model-files.ts';
 import type { KernelTime } from '../../src/gpu/profiler.ts';
+import type { GenerateOptions } from '../../src/engine/settings.ts';
 
 export interface BenchRequest {
   promptLengths: number[];
   decodeTokens: number;
   prefillChunk: number;
+  /** One decode step at a time instead of the next one queued before the pick is read (comparisons). */
+  serialDecode?: boolean;
 }
 
 export interface BenchResult {
@@ -20,6 +23,10 @@ export interface BenchResult {
   loadMs: number;
   prefill: { tokens: number; ms: number; tokensPerS: number; ttftMs: number }[];
   decode: { context: number; tokens: number; ms: number; tokensPerS: number }[];
+  /** Decode at 16 tokens of context with R1's recommended sampling (temperature 0.6, top-p 0.95). */
+  decodeSampled: { context: number; tokens: number; ms: number; tokensPerS: number };
+  /** Kernel launches in one decode step. */
+  dispatchesPerStep: number;
   kernels: KernelTime[] | null;
   /** Device memory bandwidth from a large buffer copy (bytes read + written per second). */
   bandwidthBytesPerS: number;
@@ -38,12 +45,12 @@ export function benchIds(n: number, vocab: number, salt: number): number[] {
 export async function runBench(model: ModelInput, req: BenchRequest, log: (s: string) => void, gpu?: GPU): Promise<BenchResult> {
   const maxPrompt = Math.max(16, ...req.promptLengths);
   const t0 = performance.now();
-  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu });
+  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode });
   const loadMs = performance.now() - t0;
   const vocab = engine.info.config.vocabSize;
   const greedy = { temperature: 0, stopIds: [] as number[] };
-  const drain = async (prompt: number[], maxNewTokens: number) => {
-    const it = engine.generate(prompt, { ...greedy, maxNewTokens });
+  const drain = async (prompt: number[], maxNewTokens: number, sampling: GenerateOptions = greedy) => {
+    const it = engine.generate(prompt, { ...sampling, maxNewTokens });
     for (;;) {
       const r = await it.next();
       if (r.done) return r.value;
@@ -67,6 +74,12 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
     decode.push({ context, tokens: steps, ms: s.decodeMs, tokensPerS: (steps / s.decodeMs) * 1000 });
     log(`decode at ${context}: ${((steps / s.decodeMs) * 1000).toFixed(2)} tok/s`);
   }
+  engine.reset();
+  const sampled = await drain(benchIds(16, vocab, 7), req.decodeTokens, { temperature: 0.6, topP: 0.95, topK: 0, seed: 1, stopIds: [] });
+  const sampledSteps = sampled.generatedTokens - 1;
+  const decodeSampled = { context: 16, tokens: sampledSteps, ms: sampled.decodeMs, tokensPerS: (sampledSteps / sampled.decodeMs) * 1000 };
+  log(`decode at 16, sampled: ${decodeSampled.tokensPerS.toFixed(2)} tok/s`);
+  const dispatchesPerStep = engine.decodeStepDispatches;
   const kernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep() : null;
   const bandwidthBytesPerS = await copyBandwidth(engine.gpu.device, log);
   const info = engine.info;
@@ -75,7 +88,7 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   const kvPerPos = info.kvCacheBytes / info.contextLength;
   engine.destroy();
   return {
-    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, kernels,
+    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, decodeSampled, dispatchesPerStep, kernels,
     bandwidthBytesPerS,
     bytesPerToken: info.weightBytes - (c.tieEmbeddings ? 0 : embedBytes) + 16 * kvPerPos,
     vocabSize: c.vocabSize,

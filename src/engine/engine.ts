@@ -33,6 +33,11 @@ export interface EngineOptions {
   kvCache?: KvDtype;
   /** Key slices per query in decode attention; by default chosen for the adapter (tests force it). */
   attentionSplits?: number;
+  /**
+   * Queue the next decode step before the last one's token is read back (default true): the GPU is
+   * never idle waiting for the readback. False runs one step at a time (benchmarks compare).
+   */
+  pipelineDecode?: boolean;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -73,13 +78,16 @@ export interface GenerationStats {
 
 /**
  * The runtime: one model on one GPU, a KV cache, and the decode loop. Each step is one command
- * submission and a 4-byte readback of the picked token.
+ * submission and a 4-byte readback of the picked token. Decode keeps two steps in flight: step n+1
+ * takes its input token from step n's pick on the GPU, so it is queued before that pick is read back.
  */
 export class Engine {
   private readonly graphs = new Map<string, { dispatches: Dispatch[]; owned: GPUBuffer[] }>();
   private readonly pipelines: PipelineCache;
   private readonly step: GPUBuffer;
-  private readonly readback: GPUBuffer;
+  /** Two, used in turn: one step's pick is being read while the next step copies its own. */
+  private readonly readbacks: [GPUBuffer, GPUBuffer];
+  private nextReadback = 0;
   /** Token ids whose keys/values are in the cache, in order. */
   private cachedIds: number[] = [];
   private busy = false;
@@ -91,11 +99,13 @@ export class Engine {
     private readonly kv: KvCache,
     private readonly act: Activations,
     private readonly prefillChunk: number,
+    private readonly pipelineDecode: boolean,
   ) {
     const { device } = gpu;
     this.pipelines = new PipelineCache(device);
     this.step = device.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.readback = device.createBuffer({ label: 'readback', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const readback = (label: string) => device.createBuffer({ label, size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.readbacks = [readback('readback 0'), readback('readback 1')];
     this.lost = device.lost.then((info) => {
       if (this.destroyed) return null;
       this.lostMessage = info.message || String(info.reason);
@@ -150,7 +160,7 @@ export class Engine {
       attentionSplits: opts.attentionSplits,
     });
     opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
-    return new Engine(gpu, bundle, weights, kv, act, prefillChunk);
+    return new Engine(gpu, bundle, weights, kv, act, prefillChunk, opts.pipelineDecode ?? true);
   }
 
   get info(): EngineInfo {
@@ -171,6 +181,11 @@ export class Engine {
     return this.weights.embed.rows * this.weights.embed.rowBytes;
   }
 
+  /** Kernel launches in one greedy decode step (benchmarks: fusing kernels lowers it). */
+  get decodeStepDispatches(): number {
+    return this.graph(1, 'greedy').length;
+  }
+
   get generationDefaults(): GenerationDefaults {
     return this.bundle.generation;
   }
@@ -187,9 +202,13 @@ export class Engine {
     const maxSeq = this.kv.maxSeq;
     if (promptIds.length >= maxSeq) throw new ContextOverflowError(promptIds.length + 1, maxSeq);
     this.busy = true;
+    // Steps queued on the GPU whose picks are not read yet, oldest first.
+    const inFlight: Promise<number>[] = [];
     try {
       const pick = s.temperature > 0 ? 'sample' : 'greedy';
       const seen = this.startSampler(s, promptIds);
+      // A repetition penalty needs each pick in the penalized list before the next step samples.
+      const ahead = this.pipelineDecode && s.repetitionPenalty === 1;
       const t0 = performance.now();
       const { next: first, reused } = await this.prefill(promptIds, pick, s.seed);
       let next = first;
@@ -202,9 +221,15 @@ export class Engine {
         prefillMs: performance.now() - t0,
       };
       const t1 = performance.now();
+      // Step n runs generated token n at position `pos` and picks token n + 1.
+      const mayRun = (n: number, pos: number) => n + 1 < s.maxNewTokens && pos + 1 < maxSeq;
       for (let n = 0; ; n++) {
         stats.generatedTokens++;
         const pos = this.cachedIds.length;
+        if (pick === 'sample') this.notePenalized(seen, next);
+        if (inFlight.length === 0 && mayRun(n, pos) && !s.stopIds.has(next)) inFlight.push(this.submitDecode(next, pos, pick, s.seed, n + 1));
+        // Step n + 1 follows step n on the GPU, its input copied there from step n's pick.
+        if (ahead && inFlight.length === 1 && mayRun(n + 1, pos + 1)) inFlight.push(this.submitDecode('previous pick', pos + 1, pick, s.seed, n + 2));
         yield { id: next, pos };
         if (s.stopIds.has(next)) {
           stats.finishReason = 'stop';
@@ -214,19 +239,19 @@ export class Engine {
           stats.finishReason = 'abort';
           break;
         }
-        if (n + 1 >= s.maxNewTokens) break;
-        if (pos + 1 >= maxSeq) {
-          stats.finishReason = 'context-full';
+        if (!mayRun(n, pos)) {
+          if (n + 1 < s.maxNewTokens) stats.finishReason = 'context-full';
           break;
         }
-        if (pick === 'sample') this.notePenalized(seen, next);
         const input = next;
-        next = await this.run([input], pos, pick, s.seed, n + 1);
+        next = await inFlight.shift()!;
         this.cachedIds.push(input);
       }
       stats.decodeMs = performance.now() - t1;
       return stats;
     } finally {
+      // Steps queued past a stop are discarded, but their readbacks must finish before reuse.
+      await Promise.allSettled(inFlight);
       this.busy = false;
     }
   }
@@ -307,25 +332,61 @@ export class Engine {
   /** Runs ids at positions pos.. and returns the picked next token (or -1 for 'none'). */
   private async run(ids: number[], pos: number, pick: 'greedy' | 'sample' | 'none', seed: number, draw: number): Promise<number> {
     this.checkDevice();
+    this.gpu.device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array(ids));
+    if (pick === 'none') {
+      this.submit(ids.length, pos, pick, seed, draw, null);
+      return -1;
+    }
+    return this.readPick(this.submit(ids.length, pos, pick, seed, draw, null));
+  }
+
+  /**
+   * Queues one decode step. Its input is `token`, or the pick of the step queued just before it,
+   * copied on the GPU, so the step can be queued before that pick is read back.
+   */
+  private submitDecode(token: number | 'previous pick', pos: number, pick: 'greedy' | 'sample', seed: number, draw: number): Promise<number> {
+    this.checkDevice();
+    if (token !== 'previous pick') this.gpu.device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array([token]));
+    const picked = this.readPick(this.submit(1, pos, pick, seed, draw, token === 'previous pick' ? this.act.result : null));
+    // Awaited later, maybe after a stop: a failure before then is not an unhandled rejection.
+    picked.catch(() => {});
+    return picked;
+  }
+
+  /**
+   * One command submission of the T-token graph. Queue order keeps it correct with steps still in
+   * flight: the step uniform written here is seen by this submission, and earlier ones have read theirs.
+   * Returns the readback buffer its pick is copied to, or null for 'none'.
+   */
+  private submit(T: number, pos: number, pick: 'greedy' | 'sample' | 'none', seed: number, draw: number, inputFrom: GPUBuffer | null): GPUBuffer | null {
     const { device } = this.gpu;
-    device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array(ids));
     device.queue.writeBuffer(this.step, 0, packUniforms(STEP_LAYOUT, { pos, seed, draw, pad: 0 }));
-    const graph = this.graph(ids.length, pick);
+    const graph = this.graph(T, pick);
     const enc = device.createCommandEncoder();
+    if (inputFrom) enc.copyBufferToBuffer(inputFrom, 0, this.act.tokens, 0, 4);
     encodeDispatches(enc, graph);
-    if (pick !== 'none') enc.copyBufferToBuffer(this.act.result, 0, this.readback, 0, 4);
+    let readback: GPUBuffer | null = null;
+    if (pick !== 'none') {
+      readback = this.readbacks[this.nextReadback];
+      this.nextReadback ^= 1;
+      enc.copyBufferToBuffer(this.act.result, 0, readback, 0, 4);
+    }
     device.queue.submit([enc.finish()]);
-    if (pick === 'none') return -1;
+    return readback;
+  }
+
+  private async readPick(readback: GPUBuffer | null): Promise<number> {
+    if (!readback) throw new Error('this step picks no token');
     try {
-      await this.readback.mapAsync(GPUMapMode.READ);
+      await readback.mapAsync(GPUMapMode.READ);
     } catch (e) {
       // A lost device rejects pending maps: report that, not the map failure.
       await Promise.race([this.gpu.device.lost, new Promise((r) => setTimeout(r, 100))]);
       this.checkDevice();
       throw e;
     }
-    const id = new Uint32Array(this.readback.getMappedRange())[0];
-    this.readback.unmap();
+    const id = new Uint32Array(readback.getMappedRange())[0];
+    readback.unmap();
     return id;
   }
 
