@@ -4,7 +4,9 @@
 // found by bisection (no sort of the vocabulary): tau_k is the largest threshold keeping >= topK tokens,
 // tau_p the largest >= tau_k keeping >= topP of the top-k mass. The draw u comes from a counter-based
 // hash of (seed, draw), mirrored in src/engine/sampler-ref.ts.
-// One workgroup does it all: the vocabulary is ~150k values, a few hundred per thread per pass.
+// One workgroup does it all: the vocabulary is ~150k values, a few hundred per thread per pass. The
+// weights are computed once (in place of the logits) and the bisection stops as soon as the kept set
+// is settled, so most picks take a dozen or so cheap passes rather than 80 passes of exp().
 
 struct Params {
   vocab: u32,
@@ -33,7 +35,7 @@ struct Step {
 const NEG_BIG: f32 = -3.0e38;
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
-var<workgroup> pick: u32;
+var<workgroup> red2: array<vec2<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn argmax(@builtin(local_invocation_index) lid: u32) {
@@ -67,14 +69,15 @@ fn pcg(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-fn sum_all(lid: u32, v: f32) -> f32 {
-  redF[lid] = v;
+fn sum2_all(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  red2[lid] = v;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { redF[lid] += redF[lid + s]; }
+    if (lid < s) { red2[lid] += red2[lid + s]; }
     workgroupBarrier();
   }
-  let r = redF[0];
+  // A uniform value: the bisection loops stop on it, and their bodies hold barriers.
+  let r = workgroupUniformLoad(&red2[0]);
   workgroupBarrier();
   return r;
 }
@@ -91,19 +94,14 @@ fn max_all(lid: u32, v: f32) -> f32 {
   return r;
 }
 
-fn weight(i: u32, mx: f32) -> f32 {
-  return exp((logits[i] - mx) / p.temperature);
-}
-
-/** Count (as f32) and mass of tokens with weight >= tau. */
-fn kept(lid: u32, mx: f32, tau: f32) -> vec2<f32> {
-  var c = 0.0;
-  var m = 0.0;
+/** Count (as f32) and mass of tokens with weight >= tau: `logits` holds the weights by then. */
+fn kept(lid: u32, tau: f32) -> vec2<f32> {
+  var r = vec2<f32>(0.0);
   for (var i = lid; i < p.vocab; i += WG) {
-    let e = weight(i, mx);
-    if (e >= tau) { c += 1.0; m += e; }
+    let e = logits[i];
+    if (e >= tau) { r += vec2<f32>(1.0, e); }
   }
-  return vec2<f32>(sum_all(lid, c), sum_all(lid, m));
+  return sum2_all(lid, r);
 }
 
 @compute @workgroup_size(WG)
@@ -122,23 +120,35 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
   var mx = NEG_BIG;
   for (var i = lid; i < p.vocab; i += WG) { mx = max(mx, logits[i]); }
   mx = max_all(lid, mx);
+  // Weights in (0, 1], computed once in place: each bisection pass below only compares.
+  for (var i = lid; i < p.vocab; i += WG) { logits[i] = exp((logits[i] - mx) / p.temperature); }
+  storageBarrier();
+  workgroupBarrier();
 
+  // Bisection on the threshold. Once no weight lies in [lo, hi) (equal counts), every later
+  // threshold keeps the same tokens as lo, so the loop stops there with the set it would end with.
+  let all = kept(lid, 0.0);
   // tau_k: invariant count(lo) >= topK, count(hi) < topK. Weights lie in (0, 1].
   var lo = 0.0;
   var hi = 1.5;
+  var atLo = all;
+  var countHi = 0.0;
   if (p.topK > 0u && p.topK < p.vocab) {
-    for (var it = 0u; it < 40u; it++) {
+    for (var it = 0u; it < 40u && atLo.x != countHi; it++) {
       let mid = 0.5 * (lo + hi);
-      if (kept(lid, mx, mid).x >= f32(p.topK)) { lo = mid; } else { hi = mid; }
+      let r = kept(lid, mid);
+      if (r.x >= f32(p.topK)) { lo = mid; atLo = r; } else { hi = mid; countHi = r.x; }
     }
   }
-  let massK = kept(lid, mx, lo).y;
+  let massK = atLo.y;
   // tau_p >= tau_k: invariant mass(lo) >= topP * massK.
   if (p.topP < 1.0) {
     hi = 1.5;
-    for (var it = 0u; it < 40u; it++) {
+    countHi = 0.0;
+    for (var it = 0u; it < 40u && atLo.x != countHi; it++) {
       let mid = 0.5 * (lo + hi);
-      if (kept(lid, mx, mid).y >= p.topP * massK) { lo = mid; } else { hi = mid; }
+      let r = kept(lid, mid);
+      if (r.y >= p.topP * massK) { lo = mid; atLo = r; } else { hi = mid; countHi = r.x; }
     }
   }
   let tau = lo;
@@ -149,7 +159,7 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
   let c1 = min(c0 + chunk, p.vocab);
   var m = 0.0;
   for (var i = c0; i < c1; i++) {
-    let e = weight(i, mx);
+    let e = logits[i];
     if (e >= tau) { m += e; }
   }
   redF[lid] = m;
@@ -172,7 +182,7 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
     var chosen = 0xffffffffu;
     var last = 0u;
     for (var i = c * chunk; i < min((c + 1u) * chunk, p.vocab); i++) {
-      let e = weight(i, mx);
+      let e = logits[i];
       if (e < tau) { continue; }
       last = i;
       if (want < e) { chosen = i; break; }
