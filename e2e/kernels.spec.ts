@@ -102,6 +102,51 @@ for (const dtype of DTYPES) {
   });
 }
 
+test('GEMV rows are summed by subgroup shuffles up to the subgroup size, in workgroup memory beyond', async ({ page }) => {
+  const info = await harness<{ subgroups: boolean; subgroupRowLanes: number }>(page, 'adapterInfo', {});
+  // SwiftShader has subgroups of 4 whose lanes follow the invocation index: the matmul tests above
+  // then run both reductions (2 and 4 threads per row by shuffles, 32 through workgroup memory).
+  expect(info.subgroups).toBe(true);
+  expect(info.subgroupRowLanes).toBeGreaterThanOrEqual(4);
+  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 4 })).toContain('_subgroups_');
+  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 1 })).not.toContain('subgroups');
+  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 2 * info.subgroupRowLanes })).not.toContain('subgroups');
+});
+
+for (const dtype of DTYPES) {
+  test(`SwiGLU GEMV ${dtype}: silu(x gate^T) * (x up^T) in one pass, whole and split across bindings`, async ({ page }) => {
+    const rng = new Rng(3000 + DTYPES.indexOf(dtype));
+    const block = DTYPE_LAYOUTS[dtype].blockElems;
+    const { T, N, K } = block === 256 ? K_SHAPES[1] : block > 32 ? WIDE_SHAPES[1] : SHAPES[1];
+    const gateBytes = weightBytes(dtype, N, K, rng);
+    const upBytes = weightBytes(dtype, N, K, rng);
+    const x = Array.from(rng.normals(T * K));
+    const gw = dequantizeRows(dtype, gateBytes, N, K);
+    const uw = dequantizeRows(dtype, upBytes, N, K);
+    const g = ref.matmul(Float64Array.from(x), gw, T, N, K);
+    const u = ref.matmul(Float64Array.from(x), uw, T, N, K);
+    const want = Array.from(g, (gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
+    // |d silu/dg| <= 1.1 and |silu(g)| <= |g|: errors of g and u (each within MATMUL_TOL of its
+    // sum |x w|) carry over scaled by |u| and |g|.
+    const absSum = (w: Float64Array, t: number, n: number) => {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
+      return s;
+    };
+    const scale = want.map((_, i) => 1.1 * absSum(gw, Math.floor(i / N), i % N) * Math.abs(u[i]) + Math.abs(g[i]) * absSum(uw, Math.floor(i / N), i % N));
+    const gpuTpr = Math.max(2, gemvThreadsPerRow(K, false));
+    for (const threadsPerRow of [1, gpuTpr]) {
+      for (const maxBindingBytes of [undefined, (2 * gateBytes.length) / N + 8]) {
+        const [shards, ...y] = await harness<number[]>(page, 'runMatmul', {
+          dtype, weightBytes: Array.from(gateBytes), upBytes: Array.from(upBytes), rows: N, cols: K, x, T, kind: 'gemv', threadsPerRow, maxBindingBytes,
+        });
+        expect(shards).toBe(maxBindingBytes ? Math.ceil(N / 2) : 1);
+        expect(worst(y, want, scale), `${dtype} ${threadsPerRow} per row, ${shards} shards`).toBeLessThan(MATMUL_TOL);
+      }
+    }
+  });
+}
+
 test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
   const rng = new Rng(1100);
   for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {
@@ -159,7 +204,7 @@ test('rmsnorm in place and out of place', async ({ page }) => {
   }
 });
 
-test('rope: half-split rotation at an offset position, default and llama3 frequencies', async ({ page }) => {
+test('rope: half-split rotation of q and k at an offset position, default, llama3 and YaRN frequencies', async ({ page }) => {
   const rng = new Rng(12);
   const headDim = 32;
   for (const scaling of [
@@ -168,15 +213,51 @@ test('rope: half-split rotation at an offset position, default and llama3 freque
     { type: 'yarn' as const, factor: 4, originalMaxPositions: 64, betaFast: 32, betaSlow: 1, attentionFactor: 1.1386 },
   ]) {
     const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: scaling });
-    const T = 3, nHeads = 5, pos = 1500;
-    const x = Array.from(rng.normals(T * nHeads * headDim));
-    const want = Float64Array.from(x);
-    ref.rope(want, [pos, pos + 1, pos + 2], nHeads, headDim, invFreq, attentionScaling);
+    const T = 3, nHeads = 5, nKvHeads = 2, pos = 1500;
+    const q = Array.from(rng.normals(T * nHeads * headDim));
+    const k = Array.from(rng.normals(T * nKvHeads * headDim));
+    const wantQ = Float64Array.from(q);
+    const wantK = Float64Array.from(k);
+    ref.rope(wantQ, [pos, pos + 1, pos + 2], nHeads, headDim, invFreq, attentionScaling);
+    ref.rope(wantK, [pos, pos + 1, pos + 2], nKvHeads, headDim, invFreq, attentionScaling);
     const cosSin = Array.from(ropeTable(invFreq, attentionScaling, pos + T));
-    const got = await harness<number[]>(page, 'runRope', { x, cosSin, T, nHeads, headDim, pos });
+    const got = await harness<{ q: number[]; k: number[] }>(page, 'runRope', { q, k, cosSin, T, nHeads, nKvHeads, headDim, pos });
     // The table keeps transformers' float32 angles p * f, off the float64 angle by up to p * 2^-24
     // radians; plus 1e-5 for float32 arithmetic on unit-scale values.
-    expect(worst(got, want, 1, 0)).toBeLessThan(2 * (pos + T) * 2 ** -24 + 1e-5);
+    const tol = 2 * (pos + T) * 2 ** -24 + 1e-5;
+    expect(worst(got.q, wantQ, 1, 0)).toBeLessThan(tol);
+    expect(worst(got.k, wantK, 1, 0)).toBeLessThan(tol);
+  }
+});
+
+test('rope into a half-precision KV cache: rotated keys and the values at the step position, nothing else touched', async ({ page }) => {
+  const rng = new Rng(17);
+  const T = 3, nHeads = 4, nKvHeads = 2, headDim = 16, pos = 5, rows = 10;
+  const kvDim = nKvHeads * headDim;
+  const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: null });
+  const q = Array.from(rng.normals(T * nHeads * headDim));
+  const k = Array.from(rng.normals(T * kvDim));
+  const v = Array.from(rng.normals(T * kvDim));
+  const positions = [pos, pos + 1, pos + 2];
+  const wantQ = Float64Array.from(q);
+  const wantK = Float64Array.from(k);
+  ref.rope(wantQ, positions, nHeads, headDim, invFreq, attentionScaling);
+  ref.rope(wantK, positions, nKvHeads, headDim, invFreq, attentionScaling);
+  const cosSin = Array.from(ropeTable(invFreq, attentionScaling, rows));
+  const got = await harness<{ q: number[]; kCache: number[]; vCache: number[] }>(page, 'runRope', { q, k, v, cosSin, T, nHeads, nKvHeads, headDim, pos, rows });
+  expect(worst(got.q, wantQ, 1, 0)).toBeLessThan(1e-5);
+  const NAN_HALF = 0x7e00;
+  for (const [name, cache, want] of [['k', got.kCache, wantK], ['v', got.vCache, v]] as const) {
+    for (let r = 0; r < rows; r++) {
+      const row = cache.slice(r * kvDim, (r + 1) * kvDim);
+      if (r < pos || r >= pos + T) {
+        expect(row.every((h) => h === NAN_HALF), `${name} row ${r} untouched`).toBe(true);
+        continue;
+      }
+      // Round to nearest half of the f32 value: within one f16 rounding (2^-11 relative) of float64.
+      const wantRow = Array.from(want.slice((r - pos) * kvDim, (r - pos + 1) * kvDim));
+      expect(worst(row.map(f16BitsToF32), wantRow, wantRow.map(Math.abs), 1e-4), `${name} row ${r}`).toBeLessThan(2 ** -11 + 1e-5);
+    }
   }
 });
 
@@ -207,23 +288,6 @@ test('attention: causal GQA over the cache, short and multi-tile contexts', asyn
       expect(worst(gotSplit, want, 1, 0), `${splits} slices T=${T} pos=${pos}`).toBeLessThan(1e-5);
     }
   }
-});
-
-test('kv store: rows appended to a half-precision cache at the step position, nothing else touched', async ({ page }) => {
-  const rng = new Rng(17);
-  const T = 3, kvDim = 10, rows = 7, pos = 2;
-  const src = Array.from(rng.normals(T * kvDim, 3));
-  const got = await harness<number[]>(page, 'runKvStore', { src, T, kvDim, rows, pos });
-  for (let r = 0; r < rows; r++)
-    for (let i = 0; i < kvDim; i++) {
-      const h = got[r * kvDim + i];
-      if (r < pos || r >= pos + T) expect(h, `row ${r} untouched`).toBe(0x7e00);
-      else {
-        // Round to nearest, or to the other neighbour where the GPU rounds differently: one ulp.
-        const x = src[(r - pos) * kvDim + i];
-        expect(Math.abs(f16BitsToF32(h) - x), `row ${r} col ${i}`).toBeLessThanOrEqual(Math.abs(x) * 2 ** -10);
-      }
-    }
 });
 
 test('silu(gate) * up', async ({ page }) => {

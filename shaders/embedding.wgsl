@@ -15,6 +15,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;     // [T, H]
 @group(0) @binding(3) var<uniform> p: Params;
 
+fn wword(i: u32) -> u32 {
+  return w[i];
+}
+
 #include "weights.wgsl"
 
 @compute @workgroup_size(64)

@@ -3,9 +3,15 @@
 // `gemm` (prefill): 32x32 output tiles, weights dequantized into workgroup memory once per tile.
 // Variants: one WEIGHT_* type (see weights.wgsl), HAS_BIAS, ACCUMULATE (add into y: fuses the
 // residual add into o_proj and down_proj), X_PERM (stored column k multiplies x[xperm[k]]: GPTQ
-// act-order checkpoints, whose groups are contiguous only in that order).
+// act-order checkpoints, whose groups are contiguous only in that order), GLU (gemv only: W is the
+// gate projection and W2 the up projection, y = silu(x W^T) * (x W2^T), SwiGLU in one pass).
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
+// SUBGROUPS (gemv): the TPR threads of a row add their sums by subgroup shuffles, no barriers.
+
+#if SUBGROUPS
+enable subgroups;
+#endif
 
 struct Params {
   T: u32,            // tokens (rows of x)
@@ -36,6 +42,21 @@ struct Step {
 
 #if X_PERM
 @group(0) @binding(6) var<storage, read> xperm: array<u32>;      // [K]
+#endif
+
+#if GLU
+@group(0) @binding(7) var<storage, read> w2: array<u32>;         // [N, rowBytes] raw: up projection
+// Up rows are addressed past the gate's words, so one decoder reads both matrices.
+const UP_WORD: u32 = 0x20000000u;
+const UP_BYTE: u32 = UP_WORD * 4u;
+fn wword(i: u32) -> u32 {
+  if (i >= UP_WORD) { return w2[i - UP_WORD]; }
+  return w[i];
+}
+#else
+fn wword(i: u32) -> u32 {
+  return w[i];
+}
 #endif
 
 #include "weights.wgsl"
@@ -71,7 +92,62 @@ fn store(t: u32, n: u32, acc: f32) {
 // LM head would drown small GPUs in launch overhead).
 const ROWS_PER_WG: u32 = WG / TPR;
 const TT: u32 = 4u; // tokens per pass: each weight value decoded once serves TT tokens
+
+// This lane's share of the dot products of one weight row with tokens t0 .. t0 + TT - 1.
+fn row_part(rowByte: u32, lane: u32, t0: u32) -> vec4<f32> {
+  var acc = vec4<f32>(0.0);
+#if BLOCKS
+  // Quantized rows: whole 32-value blocks per step, each block's scale decoded once.
+  for (var b = lane; b < p.K / 32u; b += TPR) {
+    let wb = wblock(rowByte, b);
+    for (var j = 0u; j < TT; j++) {
+      if (t0 + j < p.T) {
+        var s = 0.0;
+        for (var q = 0u; q < 8u; q++) { s += dot(wb[q], x4(t0 + j, b * 32u + q * 4u)); }
+        acc[j] += s;
+      }
+    }
+  }
+#else
+  let k4End = p.K & ~3u;
+  for (var k = lane * 4u; k < k4End; k += TPR * 4u) {
+    let wv = w4(rowByte, k);
+    for (var j = 0u; j < TT; j++) {
+      if (t0 + j < p.T) { acc[j] += dot(wv, x4(t0 + j, k)); }
+    }
+  }
+  for (var k = k4End + lane; k < p.K; k += TPR) {
+    let wv = w1(rowByte, k);
+    for (var j = 0u; j < TT; j++) {
+      if (t0 + j < p.T) { acc[j] += wv * x1(t0 + j, k); }
+    }
+  }
+#endif
+  return acc;
+}
+
+// Sums the TPR lanes of each row; lane 0 of the row gets the total. Every thread calls it.
+#if SUBGROUPS
+// A row's TPR threads are consecutive lanes of one subgroup (src/gpu/subgroups.ts checks that).
+fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
+  var r = v;
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) { r += subgroupShuffleXor(r, s); }
+  return r;
+}
+#else
 var<workgroup> partial: array<vec4<f32>, WG>;
+fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { partial[lid] += partial[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = partial[lid];
+  workgroupBarrier();
+  return r;
+}
+#endif
 
 @compute @workgroup_size(WG)
 fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -80,48 +156,23 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let n = (wid.x + wid.y * nwg.x) * ROWS_PER_WG + lid / TPR;
   let inRange = n < p.N;  // per thread; barriers below stay in uniform control flow
   let rowByte = min(n, p.N - 1u) * p.rowBytes;
-  let k4End = p.K & ~3u;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
-    var acc = vec4<f32>(0.0);
-#if BLOCKS
-    // Quantized rows: whole 32-value blocks per step, each block's scale decoded once.
-    for (var b = lane; b < p.K / 32u; b += TPR) {
-      let wb = wblock(rowByte, b);
+    let r = row_sum(lid, lane, row_part(rowByte, lane, t0));
+#if GLU
+    let u = row_sum(lid, lane, row_part(UP_BYTE + rowByte, lane, t0));
+#endif
+    if (lane == 0u && inRange) {
       for (var j = 0u; j < TT; j++) {
         if (t0 + j < p.T) {
-          var s = 0.0;
-          for (var q = 0u; q < 8u; q++) { s += dot(wb[q], x4(t0 + j, b * 32u + q * 4u)); }
-          acc[j] += s;
+#if GLU
+          let g = r[j];
+          store(t0 + j, n, g / (1.0 + exp(-g)) * u[j]);
+#else
+          store(t0 + j, n, r[j]);
+#endif
         }
       }
     }
-#else
-    for (var k = lane * 4u; k < k4End; k += TPR * 4u) {
-      let wv = w4(rowByte, k);
-      for (var j = 0u; j < TT; j++) {
-        if (t0 + j < p.T) { acc[j] += dot(wv, x4(t0 + j, k)); }
-      }
-    }
-    for (var k = k4End + lane; k < p.K; k += TPR) {
-      let wv = w1(rowByte, k);
-      for (var j = 0u; j < TT; j++) {
-        if (t0 + j < p.T) { acc[j] += wv * x1(t0 + j, k); }
-      }
-    }
-#endif
-    partial[lid] = acc;
-    workgroupBarrier();
-    for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-      if (lane < s) { partial[lid] += partial[lid + s]; }
-      workgroupBarrier();
-    }
-    if (lane == 0u && inRange) {
-      let r = partial[lid];
-      for (var j = 0u; j < TT; j++) {
-        if (t0 + j < p.T) { store(t0 + j, n, r[j]); }
-      }
-    }
-    workgroupBarrier();
   }
 }
 

@@ -1,8 +1,8 @@
-// Weight decoding shared by the matmul and embedding kernels. The includer declares
-//   @group(0) @binding(1) var<storage, read> w: array<u32>;   // raw bytes of rows [rowStart, rowEnd)
-// and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts names the layouts); WEIGHT_Q4Z comes with
-// Q4Z_GROUP, its block length. Each type defines w4 (4 values from an index that is a multiple of 4)
-// and w1; the 32-value GGUF blocks and the K-quants (per 32-value sub-block) also define wblock, a
+// Weight decoding shared by the matmul and embedding kernels. The includer defines
+//   fn wword(i: u32) -> u32   // word i of the raw bytes of rows [rowStart, rowEnd)
+// (usually w[i] of a storage binding) and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts
+// names the layouts); WEIGHT_Q4Z comes with Q4Z_GROUP, its block length. Each type defines w4 (4
+// values from an index that is a multiple of 4) and w1; the 32-value GGUF blocks and the K-quants (per 32-value sub-block) also define wblock, a
 // whole block at once for the GEMV.
 // Rows are read as stored in the file (GGUF blocks are 18 or 34 bytes, so reads are not 4-aligned):
 // nothing is ever expanded to float in GPU memory.
@@ -10,13 +10,13 @@
 fn w_u32_at(byte: u32) -> u32 {
   let i = byte >> 2u;
   let s = (byte & 3u) * 8u;
-  if (s == 0u) { return w[i]; }
-  return (w[i] >> s) | (w[i + 1u] << (32u - s));
+  if (s == 0u) { return wword(i); }
+  return (wword(i) >> s) | (wword(i + 1u) << (32u - s));
 }
 
 fn w_u16_at(byte: u32) -> u32 {
   // byte is even: a u16 never straddles two words.
-  return (w[byte >> 2u] >> ((byte & 2u) * 8u)) & 0xffffu;
+  return (wword(byte >> 2u) >> ((byte & 2u) * 8u)) & 0xffffu;
 }
 
 fn w_f16_at(byte: u32) -> f32 {
@@ -43,10 +43,10 @@ fn i8x4(v: u32) -> vec4<f32> {
 #if WEIGHT_F32
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let i = (rowByte >> 2u) + k;
-  return vec4<f32>(bitcast<f32>(w[i]), bitcast<f32>(w[i + 1u]), bitcast<f32>(w[i + 2u]), bitcast<f32>(w[i + 3u]));
+  return vec4<f32>(bitcast<f32>(wword(i)), bitcast<f32>(wword(i + 1u)), bitcast<f32>(wword(i + 2u)), bitcast<f32>(wword(i + 3u)));
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
-  return bitcast<f32>(w[(rowByte >> 2u) + k]);
+  return bitcast<f32>(wword((rowByte >> 2u) + k));
 }
 #endif
 
@@ -127,10 +127,10 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // block: f16 d; f16 m; u8 qs[16]  (20 bytes, so blocks stay word-aligned);  y = q d + m, nibbles as Q4_0.
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 20u;
-  let dm = unpack2x16float(w[base >> 2u]);
+  let dm = unpack2x16float(wword(base >> 2u));
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
-    let v = w[(base >> 2u) + 1u + q];
+    let v = wword((base >> 2u) + 1u + q);
     let bytes = bytes4(v);
     out[q] = vec4<f32>(bytes & vec4<u32>(15u)) * dm.x + dm.y;
     out[q + 4u] = vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) * dm.x + dm.y;
@@ -140,9 +140,9 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 20u;
   let j = k & 31u;
-  let q = w[(base + 4u + (j & 15u)) >> 2u] >> ((j >> 4u) * 4u);
+  let q = wword((base + 4u + (j & 15u)) >> 2u) >> ((j >> 4u) * 4u);
   let n = fields4(q, 15u);
-  let dm = unpack2x16float(w[base >> 2u]);
+  let dm = unpack2x16float(wword(base >> 2u));
   return vec4<f32>(n) * dm.x + dm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
@@ -198,7 +198,7 @@ fn e4m3x4(v: u32) -> vec4<f32> {
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k >> 7u) * 33u;
-  return e4m3x4(w[blk + 1u + ((k & 127u) >> 2u)]) * bitcast<f32>(w[blk]);
+  return e4m3x4(wword(blk + 1u + ((k & 127u) >> 2u))) * bitcast<f32>(wword(blk));
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -213,9 +213,9 @@ const Q4Z_WORDS: u32 = 1u + Q4Z_GROUP / 8u;
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k / Q4Z_GROUP) * Q4Z_WORDS;
   let j = k % Q4Z_GROUP;
-  let q = w[blk + 1u + (j % Q4Z_HALF) / 4u] >> ((j / Q4Z_HALF) * 4u);
+  let q = wword(blk + 1u + (j % Q4Z_HALF) / 4u) >> ((j / Q4Z_HALF) * 4u);
   let n = fields4(q, 15u);
-  let dz = unpack2x16float(w[blk]);
+  let dz = unpack2x16float(wword(blk));
   return (vec4<f32>(n) - dz.y) * dz.x;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
@@ -365,7 +365,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
 
 // 6-bit scales and mins of the 8 sub-blocks of a Q4_K / Q5_K super-block (get_scale_min_k4).
 fn w_u8_at(byte: u32) -> u32 {
-  return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;
+  return (wword(byte >> 2u) >> ((byte & 3u) * 8u)) & 0xffu;
 }
 fn q4k_scale_min(sc: u32, j: u32) -> vec2<f32> {
   if (j < 4u) { return vec2<f32>(f32(w_u8_at(sc + j) & 63u), f32(w_u8_at(sc + j + 4u) & 63u)); }

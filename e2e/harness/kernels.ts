@@ -6,14 +6,13 @@ import { createGpu, type GpuContext } from '../../src/gpu/device.ts';
 import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../../src/gpu/dispatch.ts';
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
 import { createUniformBuffer, packUniforms } from '../../src/gpu/uniforms.ts';
-import { createF32Buffer, uploadWeight } from '../../src/gpu/weights.ts';
+import { createF32Buffer, uploadWeight, type GpuWeight } from '../../src/gpu/weights.ts';
 import { checked } from '../../src/gpu/validation.ts';
 import type { WeightDtype } from '../../src/formats/dtypes.ts';
 import { matmul } from '../../src/kernels/matmul.ts';
 import { rmsNorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
 import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
-import { kvStoreF16 } from '../../src/kernels/kv-store.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
 import { embedding } from '../../src/kernels/embedding.ts';
@@ -51,7 +50,15 @@ async function run(ctx: KernelContext, dispatches: Dispatch[], out: GPUBuffer, c
 export async function adapterInfo() {
   gpuPromise ??= createGpu();
   const g = await gpuPromise;
-  return { name: g.adapterName, f16: g.hasF16, subgroups: g.hasSubgroups, maxBindingBytes: g.maxBindingBytes };
+  return { name: g.adapterName, f16: g.hasF16, subgroups: g.hasSubgroups, subgroupRowLanes: g.subgroupRowLanes, maxBindingBytes: g.maxBindingBytes };
+}
+
+/** The pipeline variant the GEMV of a [rows, cols] f32 weight would run with this many threads per row. */
+export async function gemvVariant(c: { cols: number; threadsPerRow: number }) {
+  const ctx = await context();
+  const weight = await upload(ctx, { dtype: 'f32', rows: 1, cols: c.cols, weightBytes: [], x: [], T: 1, kind: 'gemv' }, new Uint8Array(4 * c.cols));
+  const [d] = matmul(ctx, { x: f32(ctx, new Array(c.cols).fill(1)), weight, y: f32(ctx, [0]), T: 1, kind: 'gemv', threadsPerRow: c.threadsPerRow });
+  return d.name;
 }
 
 export interface MatmulCase {
@@ -71,12 +78,12 @@ export interface MatmulCase {
   columnOrder?: number[];
   /** GEMV threads per row: the GPU choice can be tested on a CPU adapter. */
   threadsPerRow?: number;
+  /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
+  upBytes?: number[];
 }
 
-export async function runMatmul(c: MatmulCase): Promise<number[]> {
-  const ctx = await context();
-  const bytes = new Uint8Array(c.weightBytes);
-  const weight = await uploadWeight(
+function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<GpuWeight> {
+  return uploadWeight(
     ctx.gpu.device,
     { name: 'w', dtype: c.dtype, rows: c.rows, cols: c.cols },
     async (o, n) => bytes.subarray(o, o + n),
@@ -87,8 +94,14 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
       chunkBytes: 100,
     },
   );
+}
+
+export async function runMatmul(c: MatmulCase): Promise<number[]> {
+  const ctx = await context();
+  const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
+  const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));
-  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, y, T: c.T, kind: c.kind, accumulate: c.accumulate, threadsPerRow: c.threadsPerRow });
+  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, up, y, T: c.T, kind: c.kind, accumulate: c.accumulate, threadsPerRow: c.threadsPerRow });
   const out = await run(ctx, ds, y, c.T * c.rows);
   return [weight.shards.length, ...out];
 }
@@ -101,11 +114,23 @@ export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: numbe
   return run(ctx, [d], y ?? x, c.x.length);
 }
 
-export async function runRope(c: { x: number[]; cosSin: number[]; T: number; nHeads: number; headDim: number; pos: number }) {
+/**
+ * RoPE on q and k at cache position `pos`. With `v`, the rotated keys and the values go to a
+ * half-precision cache of `rows` rows instead (returned as halves' bits after q).
+ */
+export async function runRope(c: { q: number[]; k: number[]; v?: number[]; cosSin: number[]; T: number; nHeads: number; nKvHeads: number; headDim: number; pos: number; rows?: number }) {
   const ctx = await context({ pos: c.pos });
-  const x = f32(ctx, c.x);
-  const d = rope(ctx, { x, cosSin: f32(ctx, c.cosSin), T: c.T, nHeads: c.nHeads, headDim: c.headDim });
-  return run(ctx, [d], x, c.x.length);
+  const q = f32(ctx, c.q);
+  const k = f32(ctx, c.k);
+  const kvDim = c.nKvHeads * c.headDim;
+  // NaN halves: rows the kernel must not touch stay visible.
+  const cache = () => u32(ctx, new Array(((c.rows ?? 0) * kvDim) / 2).fill(0x7e007e00));
+  const f16Cache = c.v ? { v: f32(ctx, c.v), kCache: cache(), vCache: cache() } : undefined;
+  const d = rope(ctx, { q, k, cosSin: f32(ctx, c.cosSin), T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, f16Cache });
+  const gotQ = await run(ctx, [d], q, c.q.length);
+  if (!f16Cache) return { q: gotQ, k: await run(ctx, [], k, c.k.length) };
+  const halves = async (b: GPUBuffer) => (await run(ctx, [], b, (c.rows! * kvDim) / 2, true)).flatMap((w) => [w & 0xffff, w >>> 16]);
+  return { q: gotQ, kCache: await halves(f16Cache.kCache), vCache: await halves(f16Cache.vCache) };
 }
 
 export async function runAttention(c: {
@@ -120,14 +145,6 @@ export async function runAttention(c: {
   const parts = f32(ctx, new Array(attentionPartsSize(c.T, c.nHeads, c.headDim, splits)).fill(0));
   const ds = attention(ctx, { q: f32(ctx, c.q), kCache: cache(c.k), vCache: cache(c.v), out, T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, kvF16: c.kvF16, splits, parts });
   return run(ctx, ds, out, c.q.length);
-}
-
-/** Appends T rows to a half-precision cache of `rows` rows at row `pos`; returns the cache as halves' bits. */
-export async function runKvStore(c: { src: number[]; T: number; kvDim: number; rows: number; pos: number }) {
-  const ctx = await context({ pos: c.pos });
-  const cache = u32(ctx, new Array((c.rows * c.kvDim) / 2).fill(0x7e007e00)); // NaN halves: untouched rows stay visible
-  const words = await run(ctx, [kvStoreF16(ctx, f32(ctx, c.src), cache, c.T, c.kvDim)], cache, (c.rows * c.kvDim) / 2, true);
-  return words.flatMap((w) => [w & 0xffff, w >>> 16]);
 }
 
 function u32(ctx: KernelContext, data: number[]): GPUBuffer {

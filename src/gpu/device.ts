@@ -1,5 +1,6 @@
 import { GpuLimitError, WebGpuUnavailableError } from './errors.ts';
 import { trackBufferMemory, type GpuMemory } from './memory.ts';
+import { subgroupRowLanes } from './subgroups.ts';
 
 /** What the runtime needs from one GPU: the device and what it can do. */
 export interface GpuContext {
@@ -8,6 +9,8 @@ export interface GpuContext {
   /** `shader-f16` is present (SwiftShader has none, so an f32 path always exists). */
   hasF16: boolean;
   hasSubgroups: boolean;
+  /** Threads sharing a GEMV row may add their sums by subgroup shuffles up to this many (0: never). */
+  subgroupRowLanes: number;
   hasTimestamps: boolean;
   /**
    * A CPU implementation (SwiftShader, llvmpipe, lavapipe): every workgroup costs a scheduling round
@@ -79,15 +82,16 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
     },
   });
-  const info = adapter.info;
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number };
   const cap = options.capBindingBytes ?? Infinity;
   const described = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
-  const isFallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const isFallback = info.isFallbackAdapter === true;
   return {
     device,
     adapterName: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown GPU',
     hasF16: device.features.has('shader-f16'),
     hasSubgroups: device.features.has('subgroups'),
+    subgroupRowLanes: await subgroupRowLanes(device, info.subgroupMinSize ?? 0),
     hasTimestamps: device.features.has('timestamp-query'),
     isCpu: isFallback || /swiftshader|llvmpipe|lavapipe/.test(described),
     maxBindingBytes: Math.min(cap, device.limits.maxStorageBufferBindingSize),

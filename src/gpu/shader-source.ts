@@ -29,12 +29,18 @@ export function shaderFile(file: string): string {
   return src;
 }
 
-/** Expands includes and conditional blocks; numbers in `defines` become u32 constants. */
+/**
+ * Expands includes and conditional blocks; numbers in `defines` become u32 constants, placed after
+ * any `enable` directive.
+ */
 export function preprocess(file: string, defines: Defines): string {
   const consts = Object.entries(defines)
     .filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => `const ${k}: u32 = ${v}u;`);
-  return [...consts, expand(file, defines, new Set())].join('\n');
+  const body = expand(file, defines, new Set()).split('\n');
+  // WGSL wants `enable` directives before any declaration, the constants included.
+  const enables = body.filter((l) => /^enable\s/.test(l));
+  return [...enables, ...consts, ...body.filter((l) => !/^enable\s/.test(l))].join('\n');
 }
 
 function expand(file: string, defines: Defines, seen: Set<string>): string {

@@ -22,7 +22,7 @@ export interface AttentionArgs {
   nHeads: number;
   nKvHeads: number;
   headDim: number;
-  /** The cache holds halves, two per u32 (kv-cache.wgsl). */
+  /** The cache holds halves, two per u32 (written by rope.wgsl). */
   kvF16?: boolean;
   /** Key slices per query, each its own workgroup, merged by a second pass (flash-decoding); 1 = off. */
   splits?: number;

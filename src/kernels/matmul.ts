@@ -61,22 +61,57 @@ export interface MatmulArgs {
   kind?: 'gemv' | 'gemm';
   /** GEMV threads per weight row; by default gemvThreadsPerRow() for this adapter (tests set both kinds). */
   threadsPerRow?: number;
+  /**
+   * SwiGLU in one pass: `weight` is the gate projection, this the up projection, and
+   * y = silu(x gate^T) * (x up^T). GEMV only, and only where swiGluFusable() says so.
+   */
+  up?: GpuWeight;
 }
 
-/** y = x W^T (+ bias): one dispatch per weight shard. */
-export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
-  const w = a.weight;
+function gemvKind(ctx: KernelContext, T: number): 'gemv' | 'gemm' {
   // CPU adapters pay per workgroup barrier: the tiled GEMM's two barriers per K step cost more there
   // than the GEMV's repeated weight reads.
-  const kind = a.kind ?? (a.T < GEMM_MIN_TOKENS || ctx.gpu.isCpu ? 'gemv' : 'gemm');
-  return w.shards.map((shard) => {
+  return T < GEMM_MIN_TOKENS || ctx.gpu.isCpu ? 'gemv' : 'gemm';
+}
+
+/** The GEMV addresses up rows past 2^31 bytes of gate rows (shaders/matmul.wgsl UP_BYTE). */
+const GLU_MAX_SHARD_BYTES = 2 ** 31;
+
+/**
+ * Whether gate and up can run as one SwiGLU GEMV for T tokens: the GEMV is what runs, and both are
+ * stored alike (type, row split across bindings, no column order).
+ */
+export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up: GpuWeight): boolean {
+  return (
+    gemvKind(ctx, T) === 'gemv' &&
+    gate.dtype === up.dtype &&
+    gate.cols === up.cols &&
+    gate.rows === up.rows &&
+    !gate.inputOrder &&
+    !up.inputOrder &&
+    gate.shards.length === up.shards.length &&
+    gate.shards.every((s, i) => s.rowStart === up.shards[i].rowStart && s.nRows === up.shards[i].nRows && !s.bias && !up.shards[i].bias) &&
+    gate.shards.every((s) => s.nRows * gate.rowBytes < GLU_MAX_SHARD_BYTES)
+  );
+}
+
+/** y = x W^T (+ bias), or SwiGLU with `up`: one dispatch per weight shard. */
+export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
+  const w = a.weight;
+  const kind = a.kind ?? gemvKind(ctx, a.T);
+  if (a.up && (kind !== 'gemv' || !swiGluFusable(ctx, 1, w, a.up))) throw new Error(`${w.name}: gate and up cannot run as one SwiGLU GEMV`);
+  const tpr = kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1;
+  return w.shards.map((shard, s) => {
     const defines = {
       ...weightDefines(w.dtype),
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
+      GLU: a.up !== undefined,
       WG: GEMV_WG,
-      TPR: kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1,
+      TPR: tpr,
+      // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
+      SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
       // Block-at-a-time decoding for the 32-value quant blocks.
       BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(w.dtype),
     };
@@ -98,8 +133,9 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: shard.buffer, 2: a.y, 3: params, 4: ctx.step };
     if (shard.bias) bindings[5] = shard.bias;
     if (w.inputOrder) bindings[6] = w.inputOrder;
+    if (a.up) bindings[7] = a.up.shards[s].buffer;
     const workgroups: [number, number, number] =
-      kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / defines.TPR))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
+      kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / tpr))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
   });
 }

@@ -5,34 +5,39 @@ import type { UniformLayout } from '../gpu/uniforms.ts';
 export const ROPE_PARAMS: UniformLayout = [
   ['T', 'u32'],
   ['nHeads', 'u32'],
+  ['nKvHeads', 'u32'],
   ['headDim', 'u32'],
-  ['offset', 'u32'],
-  ['offsetPerPos', 'u32'],
+  ['kOffsetPerPos', 'u32'],
 ];
 
 export interface RopeArgs {
-  x: GPUBuffer; //        [T, nHeads * headDim] f32, rotated in place
+  q: GPUBuffer; //        [T, nHeads * headDim] f32, rotated in place
+  k: GPUBuffer; //        [T, nKvHeads * headDim] f32 (at kOffsetPerPos * step.pos), rotated in place
   cosSin: GPUBuffer; //   [maxSeq, headDim / 2] (cos, sin) f32 pairs: ropeTable()
   T: number;
   nHeads: number;
+  nKvHeads: number;
   headDim: number;
-  offset?: number;
-  offsetPerPos?: number;
+  /** k lives in an f32 KV cache: its rows start at step.pos * kOffsetPerPos. */
+  kOffsetPerPos?: number;
+  /**
+   * A half-precision KV cache: the rotated keys and the values `v` [T, nKvHeads * headDim] are written
+   * to its rows step.pos .. step.pos + T - 1 (k itself is then left unrotated).
+   */
+  f16Cache?: { v: GPUBuffer; kCache: GPUBuffer; vCache: GPUBuffer };
 }
 
+/** RoPE on the queries and keys of T tokens, and the f16 cache append: one dispatch. */
 export function rope(ctx: KernelContext, a: RopeArgs): Dispatch {
+  if (a.headDim % 4) throw new RangeError(`rope takes pairs of adjacent dimensions in each half: headDim ${a.headDim} is not a multiple of 4`);
   const params = uniform(
     ctx,
     ROPE_PARAMS,
-    {
-      T: a.T,
-      nHeads: a.nHeads,
-      headDim: a.headDim,
-      offset: a.offset ?? 0,
-      offsetPerPos: a.offsetPerPos ?? 0,
-    },
+    { T: a.T, nHeads: a.nHeads, nKvHeads: a.nKvHeads, headDim: a.headDim, kOffsetPerPos: a.kOffsetPerPos ?? 0 },
     'rope params',
   );
-  const threads = (a.T * a.nHeads * a.headDim) / 2;
-  return makeDispatch(ctx, 'rope.wgsl', 'rope', {}, { 0: a.x, 1: a.cosSin, 2: params, 3: ctx.step }, grid(Math.ceil(threads / 64)));
+  const bindings: Record<number, GPUBuffer> = { 0: a.q, 1: a.k, 2: a.cosSin, 3: params, 4: ctx.step };
+  if (a.f16Cache) Object.assign(bindings, { 5: a.f16Cache.v, 6: a.f16Cache.kCache, 7: a.f16Cache.vCache });
+  const threads = (a.T * (a.nHeads + a.nKvHeads) * a.headDim) / 4;
+  return makeDispatch(ctx, 'rope.wgsl', 'rope', { KV_F16: a.f16Cache !== undefined }, bindings, grid(Math.ceil(threads / 64)));
 }

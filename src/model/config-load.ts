@@ -144,7 +144,7 @@ function validate(c: ModelConfig): ModelConfig {
   if (c.nHeads % c.nKvHeads !== 0) {
     throw new UnsupportedModelError(`${c.nHeads} attention heads cannot be grouped over ${c.nKvHeads} key/value heads`);
   }
-  if (c.headDim % 2 !== 0 || c.headDim > 256) throw new UnsupportedModelError(`head_dim ${c.headDim} is not supported (even, at most 256)`);
+  if (c.headDim % 4 !== 0 || c.headDim > 256) throw new UnsupportedModelError(`head_dim ${c.headDim} is not supported (a multiple of 4, at most 256)`);
   if (!(c.rmsEps > 0) || !(c.ropeTheta > 0)) throw new UnsupportedModelError('rms_norm_eps and rope_theta must be positive');
   return c;
 }

@@ -1,8 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
-import { kvStoreF16 } from '../kernels/kv-store.ts';
-import { matmul } from '../kernels/matmul.ts';
+import { matmul, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope } from '../kernels/rope.ts';
 import { argmax, sample } from '../kernels/sample.ts';
@@ -80,8 +79,8 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
 /**
  * The whole forward pass for T tokens at cache positions step.pos .. step.pos+T-1, ending in the
  * pick of the next token. It records dispatches rather than doing math, but reads like the math:
- * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope, attention, o_proj + residual,
- * norm, gate/up, SiLU x up, down + residual) -> final norm of the last token -> LM head -> pick.
+ * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope (+ f16 cache append), attention, o_proj + residual,
+ * norm, gate/up, SiLU x up (one SwiGLU GEMV when decoding), down + residual) -> final norm of the last token -> LM head -> pick.
  */
 export function recordForward(
   ctx: KernelContext,
@@ -103,7 +102,7 @@ export function recordForward(
     // ---- attention ----
     ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.attnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
     ds.push(...matmul(ctx, { x: a.h, weight: L.wq, y: a.q, T }));
-    // An f32 cache takes k and v straight at row step.pos; an f16 one after they are final.
+    // An f32 cache takes k and v straight at row step.pos; an f16 one from rope, once they are final.
     const f16 = kv.dtype === 'f16';
     const k = f16 ? a.k : kCache;
     const kAt = f16 ? 0 : kvDim;
@@ -113,17 +112,20 @@ export function recordForward(
       ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
       ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
     }
-    ds.push(rope(ctx, { x: a.q, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, headDim: D }));
-    ds.push(rope(ctx, { x: k, cosSin: a.ropeCosSin, T, nHeads: c.nKvHeads, headDim: D, offsetPerPos: kAt }));
-    if (f16) ds.push(kvStoreF16(ctx, a.k, kCache, T, kvDim), kvStoreF16(ctx, a.v, vCache, T, kvDim));
+    const f16Cache = f16 ? { v: a.v, kCache, vCache } : undefined;
+    ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
     ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.ffnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
-    ds.push(...matmul(ctx, { x: a.h, weight: L.gate, y: a.gate, T }));
-    ds.push(...matmul(ctx, { x: a.h, weight: L.up, y: a.up, T }));
-    ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
+    if (swiGluFusable(ctx, T, L.gate, L.up)) {
+      ds.push(...matmul(ctx, { x: a.h, weight: L.gate, up: L.up, y: a.gate, T }));
+    } else {
+      ds.push(...matmul(ctx, { x: a.h, weight: L.gate, y: a.gate, T }));
+      ds.push(...matmul(ctx, { x: a.h, weight: L.up, y: a.up, T }));
+      ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
+    }
     ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
   });
   if (pick === 'none') return ds;

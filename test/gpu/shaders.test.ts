@@ -4,7 +4,6 @@ import { preprocess, shaderFile, variantName } from '../../src/gpu/shader-source
 import { packUniforms, type UniformLayout } from '../../src/gpu/uniforms.ts';
 import { ATTENTION_PARAMS } from '../../src/kernels/attention.ts';
 import { EMBEDDING_PARAMS } from '../../src/kernels/embedding.ts';
-import { KV_STORE_PARAMS } from '../../src/kernels/kv-store.ts';
 import { MATMUL_PARAMS } from '../../src/kernels/matmul.ts';
 import { RMSNORM_PARAMS } from '../../src/kernels/norm.ts';
 import { ROPE_PARAMS } from '../../src/kernels/rope.ts';
@@ -34,7 +33,6 @@ const LAYOUTS: [string, UniformLayout][] = [
   ['elementwise.wgsl', SILU_MUL_PARAMS],
   ['embedding.wgsl', EMBEDDING_PARAMS],
   ['sample.wgsl', SAMPLE_PARAMS],
-  ['kv-cache.wgsl', KV_STORE_PARAMS],
 ];
 
 describe('uniform layouts', () => {
@@ -66,6 +64,13 @@ describe('shader preprocessing', () => {
     expect(src).not.toContain('(k >> 5u) * 34u');
     expect(src).not.toContain('var<storage, read> bias');
     expect(src).not.toMatch(/^#/m);
+  });
+  it('puts enable directives first, before the constants (WGSL requires it)', () => {
+    const src = preprocess('matmul.wgsl', { WEIGHT_Q4_0: true, SUBGROUPS: true, TPR: 4, WG: 64 }).split('\n');
+    expect(src[0]).toBe('enable subgroups;');
+    expect(src.filter((l) => l.startsWith('enable'))).toHaveLength(1);
+    expect(src.indexOf('const TPR: u32 = 4u;')).toBeGreaterThan(0);
+    expect(preprocess('matmul.wgsl', { WEIGHT_Q4_0: true, TPR: 4, WG: 64 })).not.toContain('enable subgroups');
   });
   it('names variants after their defines, the pipeline cache key', () => {
     expect(variantName('matmul.wgsl', 'gemv', { WEIGHT_Q8_0: true, HAS_BIAS: false, WG: 64 })).toBe('matmul_gemv_weight_q8_0_wg64');
