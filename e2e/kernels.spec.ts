@@ -147,6 +147,65 @@ for (const dtype of DTYPES) {
   });
 }
 
+test('GEMV with the RMSNorm of x fused in: W rmsnorm(x), with bias, accumulate, SwiGLU and a column order', async ({ page }) => {
+  const rng = new Rng(4000);
+  const eps = 1e-5;
+  for (const dtype of ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q6_k', 'f8e4m3_128', 'q4z_128'] as WeightDtype[]) {
+    const block = DTYPE_LAYOUTS[dtype].blockElems;
+    const { T, N, K } = block === 256 ? K_SHAPES[1] : block > 32 ? WIDE_SHAPES[1] : SHAPES[2];
+    const bytes = weightBytes(dtype, N, K, rng);
+    const upBytes = weightBytes(dtype, N, K, rng);
+    const w = dequantizeRows(dtype, bytes, N, K);
+    const uw = dequantizeRows(dtype, upBytes, N, K);
+    const x = Array.from(rng.normals(T * K, 3));
+    const normGain = Array.from(rng.normals(K));
+    const bias = Array.from(rng.normals(N));
+    const yInit = Array.from(rng.normals(T * N));
+    const h = ref.rmsNorm(Float64Array.from(x), Float64Array.from(normGain), eps);
+    const want = ref.matmul(h, w, T, N, K, Float64Array.from(bias));
+    const wantUp = ref.matmul(h, uw, T, N, K);
+    // As the plain matmul, on the normalized input: relative to sum |h w| (+ |bias|).
+    const absSum = (m: Float64Array, t: number, n: number) => {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.abs(h[t * K + k] * m[n * K + k]);
+      return s;
+    };
+    const scale = want.map((_, i) => absSum(w, Math.floor(i / N), i % N) + Math.abs(bias[i % N]));
+    const gpuTpr = Math.max(2, gemvThreadsPerRow(K, false));
+    for (const threadsPerRow of [1, gpuTpr, 32]) {
+      const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, kind: 'gemv', threadsPerRow, normGain, normEps: eps };
+      const [, ...y] = await harness<number[]>(page, 'runMatmul', { ...base, bias });
+      expect(worst(y, want, scale), `${dtype} ${threadsPerRow} per row`).toBeLessThan(MATMUL_TOL);
+      const [, ...acc] = await harness<number[]>(page, 'runMatmul', { ...base, bias, accumulate: true, yInit });
+      expect(worst(acc, want.map((v, i) => v + yInit[i]), scale), `${dtype} accumulate`).toBeLessThan(MATMUL_TOL);
+      const [, ...glu] = await harness<number[]>(page, 'runMatmul', { ...base, upBytes: Array.from(upBytes) });
+      const g = ref.matmul(h, w, T, N, K);
+      const wantGlu = Array.from(g, (gv, i) => (gv / (1 + Math.exp(-gv))) * wantUp[i]);
+      const scaleGlu = wantGlu.map((_, i) => 1.1 * absSum(w, Math.floor(i / N), i % N) * Math.abs(wantUp[i]) + Math.abs(g[i]) * absSum(uw, Math.floor(i / N), i % N));
+      expect(worst(glu, wantGlu, scaleGlu), `${dtype} SwiGLU`).toBeLessThan(MATMUL_TOL);
+    }
+  }
+  // A column order (GPTQ act-order): the gain goes with the input feature, not the stored column.
+  const N = 6, K = 64, T = 2;
+  const order = Array.from({ length: K }, (_, k) => k).sort(() => rng.next() - 0.5);
+  const values = rng.normals(N * K, 0.5);
+  const bytes = encodeWeights('q4z_32', values);
+  const w = dequantizeRows('q4z_32', bytes, N, K);
+  const x = Array.from(rng.normals(T * K, 3));
+  const normGain = Array.from(rng.normals(K));
+  const h = ref.rmsNorm(Float64Array.from(x), Float64Array.from(normGain), eps);
+  const want = new Float64Array(T * N);
+  const scale = new Float64Array(T * N);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < K; k++) {
+        want[t * N + n] += w[n * K + k] * h[t * K + order[k]];
+        scale[t * N + n] += Math.abs(w[n * K + k] * h[t * K + order[k]]);
+      }
+  const [, ...y] = await harness<number[]>(page, 'runMatmul', { dtype: 'q4z_32', weightBytes: Array.from(bytes), rows: N, cols: K, x, T, kind: 'gemv', threadsPerRow: 4, columnOrder: order, normGain, normEps: eps });
+  expect(worst(y, want, scale), 'column order').toBeLessThan(MATMUL_TOL);
+});
+
 test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
   const rng = new Rng(1100);
   for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {

@@ -8,6 +8,8 @@
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
 // SUBGROUPS (gemv): the TPR threads of a row add their sums by subgroup shuffles, no barriers.
+// NORM (gemv): x is RMS-normalized on the fly, y = (W diag(gain) x) * rsqrt(mean(x^2) + eps): the sum
+// of squares comes from the same reads of x as the dot products, so the norm costs no launch.
 
 #if SUBGROUPS
 enable subgroups;
@@ -22,6 +24,7 @@ struct Params {
   yStride: u32,      // elements between rows of y
   yOffset: u32,      // elements before y[0, 0]
   yOffsetPerPos: u32,// extra elements per cache position: writes k/v straight into the KV cache
+  normEps: f32,      // NORM: the RMSNorm epsilon
 };
 
 struct Step {
@@ -44,6 +47,10 @@ struct Step {
 @group(0) @binding(6) var<storage, read> xperm: array<u32>;      // [K]
 #endif
 
+#if NORM
+@group(0) @binding(8) var<storage, read> gain: array<f32>;       // [K] RMSNorm weight
+#endif
+
 #if GLU
 @group(0) @binding(7) var<storage, read> w2: array<u32>;         // [N, rowBytes] raw: up projection
 // Up rows are addressed past the gate's words, so one decoder reads both matrices.
@@ -61,17 +68,38 @@ fn wword(i: u32) -> u32 {
 
 #include "weights.wgsl"
 
-fn x1(t: u32, k: u32) -> f32 {
+// The input feature that stored column k multiplies.
+fn xcol(k: u32) -> u32 {
 #if X_PERM
-  return x[t * p.K + xperm[k]];
+  return xperm[k];
 #else
-  return x[t * p.K + k];
+  return k;
 #endif
+}
+
+fn x1(t: u32, k: u32) -> f32 {
+  return x[t * p.K + xcol(k)];
 }
 
 fn x4(t: u32, k: u32) -> vec4<f32> {
   return vec4<f32>(x1(t, k), x1(t, k + 1u), x1(t, k + 2u), x1(t, k + 3u));
 }
+
+#if NORM
+fn gain4(k: u32) -> vec4<f32> {
+  return vec4<f32>(gain[xcol(k)], gain[xcol(k + 1u)], gain[xcol(k + 2u)], gain[xcol(k + 3u)]);
+}
+fn gain1(k: u32) -> f32 {
+  return gain[xcol(k)];
+}
+#else
+fn gain4(k: u32) -> vec4<f32> {
+  return vec4<f32>(1.0);
+}
+fn gain1(k: u32) -> f32 {
+  return 1.0;
+}
+#endif
 
 fn store(t: u32, n: u32, acc: f32) {
   var v = acc;
@@ -93,9 +121,16 @@ fn store(t: u32, n: u32, acc: f32) {
 const ROWS_PER_WG: u32 = WG / TPR;
 const TT: u32 = 4u; // tokens per pass: each weight value decoded once serves TT tokens
 
-// This lane's share of the dot products of one weight row with tokens t0 .. t0 + TT - 1.
-fn row_part(rowByte: u32, lane: u32, t0: u32) -> vec4<f32> {
+// This lane's share of the dot products of one weight row with tokens t0 .. t0 + TT - 1 (the gains
+// applied to x under NORM), and of the sums of squares of those tokens' x.
+struct RowPart {
+  dot: vec4<f32>,
+  sq: vec4<f32>,
+};
+
+fn row_part(rowByte: u32, lane: u32, t0: u32) -> RowPart {
   var acc = vec4<f32>(0.0);
+  var sq = vec4<f32>(0.0);
 #if BLOCKS
   // Quantized rows: whole 32-value blocks per step, each block's scale decoded once.
   for (var b = lane; b < p.K / 32u; b += TPR) {
@@ -103,7 +138,14 @@ fn row_part(rowByte: u32, lane: u32, t0: u32) -> vec4<f32> {
     for (var j = 0u; j < TT; j++) {
       if (t0 + j < p.T) {
         var s = 0.0;
-        for (var q = 0u; q < 8u; q++) { s += dot(wb[q], x4(t0 + j, b * 32u + q * 4u)); }
+        for (var q = 0u; q < 8u; q++) {
+          let k = b * 32u + q * 4u;
+          let xv = x4(t0 + j, k);
+          s += dot(wb[q], xv * gain4(k));
+#if NORM
+          sq[j] += dot(xv, xv);
+#endif
+        }
         acc[j] += s;
       }
     }
@@ -113,17 +155,29 @@ fn row_part(rowByte: u32, lane: u32, t0: u32) -> vec4<f32> {
   for (var k = lane * 4u; k < k4End; k += TPR * 4u) {
     let wv = w4(rowByte, k);
     for (var j = 0u; j < TT; j++) {
-      if (t0 + j < p.T) { acc[j] += dot(wv, x4(t0 + j, k)); }
+      if (t0 + j < p.T) {
+        let xv = x4(t0 + j, k);
+        acc[j] += dot(wv, xv * gain4(k));
+#if NORM
+        sq[j] += dot(xv, xv);
+#endif
+      }
     }
   }
   for (var k = k4End + lane; k < p.K; k += TPR) {
     let wv = w1(rowByte, k);
     for (var j = 0u; j < TT; j++) {
-      if (t0 + j < p.T) { acc[j] += wv * x1(t0 + j, k); }
+      if (t0 + j < p.T) {
+        let xv = x1(t0 + j, k);
+        acc[j] += wv * xv * gain1(k);
+#if NORM
+        sq[j] += xv * xv;
+#endif
+      }
     }
   }
 #endif
-  return acc;
+  return RowPart(acc, sq);
 }
 
 // Sums the TPR lanes of each row; lane 0 of the row gets the total. Every thread calls it.
@@ -157,9 +211,15 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let inRange = n < p.N;  // per thread; barriers below stay in uniform control flow
   let rowByte = min(n, p.N - 1u) * p.rowBytes;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
-    let r = row_sum(lid, lane, row_part(rowByte, lane, t0));
+    let part = row_part(rowByte, lane, t0);
+#if NORM
+    let inv = inverseSqrt(row_sum(lid, lane, part.sq) / f32(p.K) + p.normEps);
+#else
+    let inv = vec4<f32>(1.0);
+#endif
+    let r = row_sum(lid, lane, part.dot) * inv;
 #if GLU
-    let u = row_sum(lid, lane, row_part(UP_BYTE + rowByte, lane, t0));
+    let u = row_sum(lid, lane, row_part(UP_BYTE + rowByte, lane, t0).dot) * inv;
 #endif
     if (lane == 0u && inRange) {
       for (var j = 0u; j < TT; j++) {

@@ -80,6 +80,9 @@ export interface MatmulCase {
   threadsPerRow?: number;
   /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
   upBytes?: number[];
+  /** RMSNorm x with this gain first (GEMV only). */
+  normGain?: number[];
+  normEps?: number;
 }
 
 function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<GpuWeight> {
@@ -101,7 +104,8 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
   const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
   const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));
-  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, up, y, T: c.T, kind: c.kind, accumulate: c.accumulate, threadsPerRow: c.threadsPerRow });
+  const norm = c.normGain && { gain: f32(ctx, c.normGain), eps: c.normEps ?? 1e-6 };
+  const ds = matmul(ctx, { x: f32(ctx, c.x), weight, up, norm, y, T: c.T, kind: c.kind, accumulate: c.accumulate, threadsPerRow: c.threadsPerRow });
   const out = await run(ctx, ds, y, c.T * c.rows);
   return [weight.shards.length, ...out];
 }

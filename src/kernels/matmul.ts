@@ -13,6 +13,7 @@ export const MATMUL_PARAMS: UniformLayout = [
   ['yStride', 'u32'],
   ['yOffset', 'u32'],
   ['yOffsetPerPos', 'u32'],
+  ['normEps', 'f32'],
 ];
 
 export const GEMV_WG = 64;
@@ -66,12 +67,22 @@ export interface MatmulArgs {
    * y = silu(x gate^T) * (x up^T). GEMV only, and only where swiGluFusable() says so.
    */
   up?: GpuWeight;
+  /**
+   * RMSNorm of x (this gain and epsilon) applied on the fly: y = W rmsnorm(x). GEMV only, where
+   * usesGemv() says it runs.
+   */
+  norm?: { gain: GPUBuffer; eps: number };
+}
+
+/** Whether a matmul of T tokens runs the GEMV (which can fuse a norm and SwiGLU) or the tiled GEMM. */
+export function usesGemv(ctx: KernelContext, T: number): boolean {
+  // CPU adapters pay per workgroup barrier: the tiled GEMM's two barriers per K step cost more there
+  // than the GEMV's repeated weight reads.
+  return T < GEMM_MIN_TOKENS || ctx.gpu.isCpu;
 }
 
 function gemvKind(ctx: KernelContext, T: number): 'gemv' | 'gemm' {
-  // CPU adapters pay per workgroup barrier: the tiled GEMM's two barriers per K step cost more there
-  // than the GEMV's repeated weight reads.
-  return T < GEMM_MIN_TOKENS || ctx.gpu.isCpu ? 'gemv' : 'gemm';
+  return usesGemv(ctx, T) ? 'gemv' : 'gemm';
 }
 
 /** The GEMV addresses up rows past 2^31 bytes of gate rows (shaders/matmul.wgsl UP_BYTE). */
@@ -100,6 +111,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   const w = a.weight;
   const kind = a.kind ?? gemvKind(ctx, a.T);
   if (a.up && (kind !== 'gemv' || !swiGluFusable(ctx, 1, w, a.up))) throw new Error(`${w.name}: gate and up cannot run as one SwiGLU GEMV`);
+  if (a.norm && kind !== 'gemv') throw new Error(`${w.name}: only the GEMV normalizes its input`);
   const tpr = kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1;
   return w.shards.map((shard, s) => {
     const defines = {
@@ -108,6 +120,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
       GLU: a.up !== undefined,
+      NORM: a.norm !== undefined,
       WG: GEMV_WG,
       TPR: tpr,
       // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
@@ -127,6 +140,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
         yStride: a.yStride ?? w.rows,
         yOffset: a.yOffset ?? 0,
         yOffsetPerPos: a.yOffsetPerPos ?? 0,
+        normEps: a.norm?.eps ?? 0,
       },
       `${w.name} params`,
     );
@@ -134,6 +148,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     if (shard.bias) bindings[5] = shard.bias;
     if (w.inputOrder) bindings[6] = w.inputOrder;
     if (a.up) bindings[7] = a.up.shards[s].buffer;
+    if (a.norm) bindings[8] = a.norm.gain;
     const workgroups: [number, number, number] =
       kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / tpr))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);

@@ -1,7 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
-import { matmul, swiGluFusable } from '../kernels/matmul.ts';
+import { matmul, swiGluFusable, usesGemv } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope } from '../kernels/rope.ts';
 import { argmax, sample } from '../kernels/sample.ts';
@@ -79,8 +79,10 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
 /**
  * The whole forward pass for T tokens at cache positions step.pos .. step.pos+T-1, ending in the
  * pick of the next token. It records dispatches rather than doing math, but reads like the math:
- * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope (+ f16 cache append), attention, o_proj + residual,
- * norm, gate/up, SiLU x up (one SwiGLU GEMV when decoding), down + residual) -> final norm of the last token -> LM head -> pick.
+ * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope (+ f16 cache append), attention,
+ * o_proj + residual, norm, gate/up, SiLU x up, down + residual) -> final norm of the last token ->
+ * LM head -> pick. When decoding, the GEMVs normalize their input themselves and gate, up and SiLU
+ * are one SwiGLU GEMV.
  */
 export function recordForward(
   ctx: KernelContext,
@@ -100,14 +102,20 @@ export function recordForward(
     const kCache = kv.keys[i];
     const vCache = kv.values[i];
     // ---- attention ----
-    ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.attnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
-    ds.push(...matmul(ctx, { x: a.h, weight: L.wq, y: a.q, T }));
+    // The GEMV normalizes its input itself; before the GEMM a norm pass writes h.
+    const normed = (gain: GPUBuffer) => {
+      if (usesGemv(ctx, T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+      ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
+      return { x: a.h };
+    };
+    const attnIn = normed(L.attnNorm);
+    ds.push(...matmul(ctx, { ...attnIn, weight: L.wq, y: a.q, T }));
     // An f32 cache takes k and v straight at row step.pos; an f16 one from rope, once they are final.
     const f16 = kv.dtype === 'f16';
     const k = f16 ? a.k : kCache;
     const kAt = f16 ? 0 : kvDim;
-    ds.push(...matmul(ctx, { x: a.h, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
-    ds.push(...matmul(ctx, { x: a.h, weight: L.wv, y: f16 ? a.v : vCache, T, yOffsetPerPos: kAt }));
+    ds.push(...matmul(ctx, { ...attnIn, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
+    ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: f16 ? a.v : vCache, T, yOffsetPerPos: kAt }));
     if (L.qNorm && L.kNorm) {
       ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
       ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
@@ -118,12 +126,12 @@ export function recordForward(
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
-    ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: L.ffnNorm, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
+    const ffnIn = normed(L.ffnNorm);
     if (swiGluFusable(ctx, T, L.gate, L.up)) {
-      ds.push(...matmul(ctx, { x: a.h, weight: L.gate, up: L.up, y: a.gate, T }));
+      ds.push(...matmul(ctx, { ...ffnIn, weight: L.gate, up: L.up, y: a.gate, T }));
     } else {
-      ds.push(...matmul(ctx, { x: a.h, weight: L.gate, y: a.gate, T }));
-      ds.push(...matmul(ctx, { x: a.h, weight: L.up, y: a.up, T }));
+      ds.push(...matmul(ctx, { ...ffnIn, weight: L.gate, y: a.gate, T }));
+      ds.push(...matmul(ctx, { ...ffnIn, weight: L.up, y: a.up, T }));
       ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
     }
     ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
