@@ -206,6 +206,40 @@ test('GEMV with the RMSNorm of x fused in: W rmsnorm(x), with bias, accumulate, 
   expect(worst(y, want, scale), 'column order').toBeLessThan(MATMUL_TOL);
 });
 
+test('q, k and v projections as one GEMV: biases, input norm, k and v at the cache position', async ({ page }) => {
+  const rng = new Rng(5000);
+  for (const [dtype, { T, K }] of [['q8_0', SHAPES[1]], ['q4_k', K_SHAPES[1]], ['f16', { T: 2, K: 40 }]] as const) {
+    const nQ = 24, nKv = 8, pos = 3, rows = pos + T + 2;
+    const mats = [nQ, nKv, nKv].map((n) => weightBytes(dtype, n, K, rng));
+    const dense = mats.map((b, i) => dequantizeRows(dtype, b, [nQ, nKv, nKv][i], K));
+    const x = Array.from(rng.normals(T * K, 2));
+    const bias = [nQ, nKv, nKv].map((n) => Array.from(rng.normals(n)));
+    const normGain = Array.from(rng.normals(K));
+    for (const [threadsPerRow, withBias, withNorm] of [[1, true, true], [4, false, true], [32, true, false]] as const) {
+      const h = withNorm ? ref.rmsNorm(Float64Array.from(x), Float64Array.from(normGain), 1e-6) : Float64Array.from(x);
+      const got = await harness<{ name: string; q: number[]; k: number[]; v: number[] }>(page, 'runQkv', {
+        dtype, q: Array.from(mats[0]), k: Array.from(mats[1]), v: Array.from(mats[2]), bias: withBias ? bias : undefined, nQ, nKv, cols: K,
+        x, T, pos, rows, threadsPerRow, normGain: withNorm ? normGain : undefined,
+      });
+      expect(got.name).toContain('_qkv_');
+      const label = `${dtype}, ${threadsPerRow} per row, bias ${withBias}, norm ${withNorm}`;
+      const outs = [got.q, got.k, got.v];
+      [nQ, nKv, nKv].forEach((n, m) => {
+        const want = ref.matmul(h, dense[m], T, n, K, withBias ? Float64Array.from(bias[m]) : undefined);
+        const scale = want.map((_, i) => {
+          let s = withBias ? Math.abs(bias[m][i % n]) : 0;
+          for (let kk = 0; kk < K; kk++) s += Math.abs(h[Math.floor(i / n) * K + kk] * dense[m][(i % n) * K + kk]);
+          return s;
+        });
+        // k and v: rows pos .. pos + T - 1 of the cache written, the others untouched.
+        const out = m === 0 ? outs[0] : outs[m].slice(pos * n, (pos + T) * n);
+        expect(worst(out, want, scale), `${['q', 'k', 'v'][m]}: ${label}`).toBeLessThan(MATMUL_TOL);
+        if (m > 0) expect([...outs[m].slice(0, pos * n), ...outs[m].slice((pos + T) * n)].every((e) => e === 7), `${label}: other rows`).toBe(true);
+      });
+    }
+  }
+});
+
 test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
   const rng = new Rng(1100);
   for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {

@@ -8,6 +8,9 @@
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
 // SUBGROUPS (gemv): the TPR threads of a row add their sums by subgroup shuffles, no barriers.
+// QKV (gemv): the q, k and v projections of one input in one launch, workgroup_id.z picking the
+// matrix: W, W2, W3 write y, y2, y3 (k and v rows kvN long, at step.pos * yOffsetPerPos), with one
+// bias [N + 2 kvN] for the three.
 // NORM (gemv): x is RMS-normalized on the fly, y = (W diag(gain) x) * rsqrt(mean(x^2) + eps): the sum
 // of squares comes from the same reads of x as the dot products, so the norm costs no launch.
 
@@ -25,6 +28,7 @@ struct Params {
   yOffset: u32,      // elements before y[0, 0]
   yOffsetPerPos: u32,// extra elements per cache position: writes k/v straight into the KV cache
   normEps: f32,      // NORM: the RMSNorm epsilon
+  kvN: u32,          // QKV: rows of the k and of the v projection
 };
 
 struct Step {
@@ -51,6 +55,18 @@ struct Step {
 @group(0) @binding(8) var<storage, read> gain: array<f32>;       // [K] RMSNorm weight
 #endif
 
+#if QKV
+@group(0) @binding(7) var<storage, read> w2: array<u32>;         // [kvN, rowBytes] raw: k projection
+@group(0) @binding(9) var<storage, read> w3: array<u32>;         // [kvN, rowBytes] raw: v projection
+@group(0) @binding(10) var<storage, read_write> y2: array<f32>;  // keys
+@group(0) @binding(11) var<storage, read_write> y3: array<f32>;  // values
+var<private> mat: u32; // this workgroup's matrix: 0 q, 1 k, 2 v
+fn wword(i: u32) -> u32 {
+  if (mat == 1u) { return w2[i]; }
+  if (mat == 2u) { return w3[i]; }
+  return w[i];
+}
+#else
 #if GLU
 @group(0) @binding(7) var<storage, read> w2: array<u32>;         // [N, rowBytes] raw: up projection
 // Up rows are addressed past the gate's words, so one decoder reads both matrices.
@@ -64,6 +80,7 @@ fn wword(i: u32) -> u32 {
 fn wword(i: u32) -> u32 {
   return w[i];
 }
+#endif
 #endif
 
 #include "weights.wgsl"
@@ -103,6 +120,19 @@ fn gain1(k: u32) -> f32 {
 
 fn store(t: u32, n: u32, acc: f32) {
   var v = acc;
+#if QKV
+#if HAS_BIAS
+  v += bias[select(n, p.N + (mat - 1u) * p.kvN + n, mat > 0u)];
+#endif
+  let kv = step.pos * p.yOffsetPerPos + t * p.kvN + n;
+  if (mat == 0u) {
+    y[t * p.N + n] = v;
+  } else if (mat == 1u) {
+    y2[kv] = v;
+  } else {
+    y3[kv] = v;
+  }
+#else
 #if HAS_BIAS
   v += bias[n];
 #endif
@@ -111,6 +141,7 @@ fn store(t: u32, n: u32, acc: f32) {
   y[i] += v;
 #else
   y[i] = v;
+#endif
 #endif
 }
 
@@ -208,8 +239,14 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let lane = lid % TPR;
   let n = (wid.x + wid.y * nwg.x) * ROWS_PER_WG + lid / TPR;
-  let inRange = n < p.N;  // per thread; barriers below stay in uniform control flow
-  let rowByte = min(n, p.N - 1u) * p.rowBytes;
+#if QKV
+  mat = wid.z;
+  let rows = select(p.N, p.kvN, mat > 0u);
+#else
+  let rows = p.N;
+#endif
+  let inRange = n < rows;  // per thread; barriers below stay in uniform control flow
+  let rowByte = min(n, rows - 1u) * p.rowBytes;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
     let part = row_part(rowByte, lane, t0);
 #if NORM

@@ -9,7 +9,7 @@ import { createUniformBuffer, packUniforms } from '../../src/gpu/uniforms.ts';
 import { createF32Buffer, uploadWeight, type GpuWeight } from '../../src/gpu/weights.ts';
 import { checked } from '../../src/gpu/validation.ts';
 import type { WeightDtype } from '../../src/formats/dtypes.ts';
-import { matmul } from '../../src/kernels/matmul.ts';
+import { matmul, qkvMatmul } from '../../src/kernels/matmul.ts';
 import { rmsNorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
 import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
@@ -116,6 +116,29 @@ export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: numbe
   const y = c.inPlace ? undefined : f32(ctx, new Array(c.x.length).fill(0));
   const d = rmsNorm(ctx, { x, weight: f32(ctx, c.weight), y, rows: c.rows, n: c.n, eps: c.eps });
   return run(ctx, [d], y ?? x, c.x.length);
+}
+
+/**
+ * q, k and v projections as one GEMV at cache position `pos`: k and v land in cache-like buffers of
+ * `rows` rows at row pos (kvOffsetPerPos = their row length), q in its own buffer.
+ */
+export async function runQkv(c: {
+  dtype: WeightDtype; q: number[]; k: number[]; v: number[]; bias?: number[][]; nQ: number; nKv: number; cols: number;
+  x: number[]; T: number; pos: number; rows: number; threadsPerRow: number; normGain?: number[];
+}) {
+  const ctx = await context({ pos: c.pos });
+  const weight = (name: string, bytes: number[], rows: number, bias?: number[]) =>
+    uploadWeight(ctx.gpu.device, { name, dtype: c.dtype, rows, cols: c.cols }, async (o, n) => new Uint8Array(bytes).subarray(o, o + n), {
+      maxBindingBytes: ctx.gpu.maxBindingBytes,
+      bias: bias && new Float32Array(bias),
+    });
+  const [wq, wk, wv] = await Promise.all([weight('q', c.q, c.nQ, c.bias?.[0]), weight('k', c.k, c.nKv, c.bias?.[1]), weight('v', c.v, c.nKv, c.bias?.[2])]);
+  const q = f32(ctx, new Array(c.T * c.nQ).fill(0));
+  const cache = () => f32(ctx, new Array(c.rows * c.nKv).fill(7));
+  const [k, v] = [cache(), cache()];
+  const norm = c.normGain && { gain: f32(ctx, c.normGain), eps: 1e-6 };
+  const d = qkvMatmul(ctx, { x: f32(ctx, c.x), norm, wq, wk, wv, q, k, v, T: c.T, kvOffsetPerPos: c.nKv, threadsPerRow: c.threadsPerRow });
+  return { name: d.name, q: await run(ctx, [d], q, c.T * c.nQ), k: await run(ctx, [], k, c.rows * c.nKv), v: await run(ctx, [], v, c.rows * c.nKv) };
 }
 
 /**

@@ -66,8 +66,10 @@ export function makeDispatch(
 /** Records dispatches into one compute pass. */
 export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[]): void {
   const pass = encoder.beginComputePass();
+  // Each call is encoded and checked, in browsers sent to the GPU process: skip repeats.
+  let pipeline: GPUComputePipeline | null = null;
   for (const d of dispatches) {
-    pass.setPipeline(d.pipeline);
+    if (d.pipeline !== pipeline) pass.setPipeline((pipeline = d.pipeline));
     pass.setBindGroup(0, d.bindGroup);
     pass.dispatchWorkgroups(...d.workgroups);
   }

@@ -97,7 +97,8 @@ export async function uploadWeight(
       opts.onBytes?.(n * rowBytes);
     }
     const shard: WeightShard = { buffer, rowStart, nRows };
-    if (opts.bias) shard.bias = createF32Buffer(device, `${spec.name} bias`, opts.bias.subarray(rowStart, rowStart + nRows));
+    // COPY_SRC: a fused q/k/v GEMV packs the three biases into one buffer.
+    if (opts.bias) shard.bias = createF32Buffer(device, `${spec.name} bias`, opts.bias.subarray(rowStart, rowStart + nRows), GPUBufferUsage.COPY_SRC);
     shards.push(shard);
   }
   const weight: GpuWeight = { ...spec, rowBytes, shards };

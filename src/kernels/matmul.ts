@@ -14,6 +14,7 @@ export const MATMUL_PARAMS: UniformLayout = [
   ['yOffset', 'u32'],
   ['yOffsetPerPos', 'u32'],
   ['normEps', 'f32'],
+  ['kvN', 'u32'],
 ];
 
 export const GEMV_WG = 64;
@@ -81,6 +82,15 @@ export function usesGemv(ctx: KernelContext, T: number): boolean {
   return T < GEMM_MIN_TOKENS || ctx.gpu.isCpu;
 }
 
+/**
+ * Whether the GEMV should normalize its own input (MatmulArgs.norm) for T tokens: when decoding, it
+ * is bound by weight reads and the sums of squares come free; a CPU adapter's prefill GEMV is bound
+ * by arithmetic, which the per-row sums of squares would nearly double.
+ */
+export function fusesNorm(ctx: KernelContext, T: number): boolean {
+  return usesGemv(ctx, T) && T < GEMM_MIN_TOKENS;
+}
+
 function gemvKind(ctx: KernelContext, T: number): 'gemv' | 'gemm' {
   return usesGemv(ctx, T) ? 'gemv' : 'gemm';
 }
@@ -106,6 +116,18 @@ export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up
   );
 }
 
+function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | 'gemm', tpr: number): Record<string, boolean | number> {
+  return {
+    ...weightDefines(dtype),
+    WG: GEMV_WG,
+    TPR: tpr,
+    // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
+    SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
+    // Block-at-a-time decoding for the 32-value quant blocks.
+    BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(dtype),
+  };
+}
+
 /** y = x W^T (+ bias), or SwiGLU with `up`: one dispatch per weight shard. */
 export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   const w = a.weight;
@@ -115,18 +137,12 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   const tpr = kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1;
   return w.shards.map((shard, s) => {
     const defines = {
-      ...weightDefines(w.dtype),
+      ...variantDefines(ctx, w.dtype, kind, tpr),
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
       GLU: a.up !== undefined,
       NORM: a.norm !== undefined,
-      WG: GEMV_WG,
-      TPR: tpr,
-      // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
-      SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
-      // Block-at-a-time decoding for the 32-value quant blocks.
-      BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(w.dtype),
     };
     const params = uniform(
       ctx,
@@ -141,6 +157,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
         yOffset: a.yOffset ?? 0,
         yOffsetPerPos: a.yOffsetPerPos ?? 0,
         normEps: a.norm?.eps ?? 0,
+        kvN: 0,
       },
       `${w.name} params`,
     );
@@ -153,4 +170,76 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / tpr))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
   });
+}
+
+/** Storage bindings of the QKV GEMV: x, three weights, three outputs, the bias and the norm gain. */
+const QKV_STORAGE_BINDINGS = 9;
+
+/**
+ * Whether the q, k and v projections of T tokens can run as one GEMV: the GEMV is what runs, the three
+ * are stored alike in one binding each with no column order, and the device has bindings enough.
+ */
+export function qkvFusable(ctx: KernelContext, T: number, wq: GpuWeight, wk: GpuWeight, wv: GpuWeight): boolean {
+  const ws = [wq, wk, wv];
+  return (
+    usesGemv(ctx, T) &&
+    ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= QKV_STORAGE_BINDINGS &&
+    ws.every((w) => w.dtype === wq.dtype && w.cols === wq.cols && w.shards.length === 1 && !w.inputOrder) &&
+    wk.rows === wv.rows &&
+    ws.every((w) => (w.shards[0].bias !== undefined) === (wq.shards[0].bias !== undefined))
+  );
+}
+
+export interface QkvArgs {
+  x: GPUBuffer; //   [T, K] f32
+  norm?: { gain: GPUBuffer; eps: number };
+  wq: GpuWeight;
+  wk: GpuWeight;
+  wv: GpuWeight;
+  q: GPUBuffer; //   [T, wq.rows]
+  k: GPUBuffer; //   [.., wk.rows]: row t at kvOffsetPerPos * step.pos + t * wk.rows
+  v: GPUBuffer;
+  T: number;
+  /** Elements per cache position before k[0] and v[0]: an f32 KV cache takes them at row step.pos. */
+  kvOffsetPerPos: number;
+  threadsPerRow?: number;
+}
+
+/** q, k and v projections (+ biases) of one input in one GEMV launch; see qkvFusable(). */
+export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
+  if (!qkvFusable(ctx, a.T, a.wq, a.wk, a.wv)) throw new Error(`${a.wq.name}: q, k and v cannot run as one GEMV`);
+  const tpr = a.threadsPerRow ?? gemvThreadsPerRow(a.wq.cols, ctx.gpu.isCpu);
+  const [q, k, v] = [a.wq, a.wk, a.wv].map((w) => w.shards[0]);
+  const bias = q.bias && packedBias(ctx, [q.bias, k.bias!, v.bias!], [a.wq.rows, a.wk.rows, a.wv.rows]);
+  const defines = { ...variantDefines(ctx, a.wq.dtype, 'gemv', tpr), QKV: true, HAS_BIAS: bias !== undefined, NORM: a.norm !== undefined };
+  const params = uniform(
+    ctx,
+    MATMUL_PARAMS,
+    {
+      T: a.T, K: a.wq.cols, N: a.wq.rows, rowBytes: a.wq.rowBytes, colOffset: 0, yStride: a.wq.rows, yOffset: 0,
+      yOffsetPerPos: a.kvOffsetPerPos, normEps: a.norm?.eps ?? 0, kvN: a.wk.rows,
+    },
+    `${a.wq.name} qkv params`,
+  );
+  const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: q.buffer, 2: a.q, 3: params, 4: ctx.step, 7: k.buffer, 9: v.buffer, 10: a.k, 11: a.v };
+  if (bias) bindings[5] = bias;
+  if (a.norm) bindings[8] = a.norm.gain;
+  const [x, y] = grid(Math.ceil(Math.max(a.wq.rows, a.wk.rows) / (GEMV_WG / tpr)));
+  return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, [x, y, 3]);
+}
+
+/** The three biases in one buffer (copied on the GPU), owned by the graph being recorded. */
+function packedBias(ctx: KernelContext, parts: GPUBuffer[], lengths: number[]): GPUBuffer {
+  const { device } = ctx.gpu;
+  const total = lengths.reduce((s, n) => s + n, 0);
+  const out = device.createBuffer({ label: 'qkv bias', size: total * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  ctx.owned.push(out);
+  const enc = device.createCommandEncoder();
+  let at = 0;
+  parts.forEach((b, i) => {
+    enc.copyBufferToBuffer(b, 0, out, at * 4, lengths[i] * 4);
+    at += lengths[i];
+  });
+  device.queue.submit([enc.finish()]);
+  return out;
 }

@@ -1,7 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
-import { matmul, swiGluFusable, usesGemv } from '../kernels/matmul.ts';
+import { fusesNorm, matmul, qkvFusable, qkvMatmul, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope } from '../kernels/rope.ts';
 import { argmax, sample } from '../kernels/sample.ts';
@@ -81,8 +81,8 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
  * pick of the next token. It records dispatches rather than doing math, but reads like the math:
  * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope (+ f16 cache append), attention,
  * o_proj + residual, norm, gate/up, SiLU x up, down + residual) -> final norm of the last token ->
- * LM head -> pick. When decoding, the GEMVs normalize their input themselves and gate, up and SiLU
- * are one SwiGLU GEMV.
+ * LM head -> pick. When decoding, the GEMVs normalize their input themselves, q, k and v are one
+ * GEMV, and gate, up and SiLU are one SwiGLU GEMV.
  */
 export function recordForward(
   ctx: KernelContext,
@@ -102,20 +102,25 @@ export function recordForward(
     const kCache = kv.keys[i];
     const vCache = kv.values[i];
     // ---- attention ----
-    // The GEMV normalizes its input itself; before the GEMM a norm pass writes h.
+    // Decoding GEMVs normalize their input themselves; otherwise a norm pass writes h.
     const normed = (gain: GPUBuffer) => {
-      if (usesGemv(ctx, T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+      if (fusesNorm(ctx, T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
       ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
       return { x: a.h };
     };
     const attnIn = normed(L.attnNorm);
-    ds.push(...matmul(ctx, { ...attnIn, weight: L.wq, y: a.q, T }));
     // An f32 cache takes k and v straight at row step.pos; an f16 one from rope, once they are final.
     const f16 = kv.dtype === 'f16';
     const k = f16 ? a.k : kCache;
+    const v = f16 ? a.v : vCache;
     const kAt = f16 ? 0 : kvDim;
-    ds.push(...matmul(ctx, { ...attnIn, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
-    ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: f16 ? a.v : vCache, T, yOffsetPerPos: kAt }));
+    if (qkvFusable(ctx, T, L.wq, L.wk, L.wv)) {
+      ds.push(qkvMatmul(ctx, { ...attnIn, wq: L.wq, wk: L.wk, wv: L.wv, q: a.q, k, v, T, kvOffsetPerPos: kAt }));
+    } else {
+      ds.push(...matmul(ctx, { ...attnIn, weight: L.wq, y: a.q, T }));
+      ds.push(...matmul(ctx, { ...attnIn, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
+      ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: v, T, yOffsetPerPos: kAt }));
+    }
     if (L.qNorm && L.kNorm) {
       ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
       ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
