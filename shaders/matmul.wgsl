@@ -8,8 +8,7 @@
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
 // SUBGROUPS (gemv): the TPR threads of a row add their sums by subgroup shuffles, no barriers.
-// QKV (gemv): the q, k and v projections of one input in one launch, workgroup_id.z picking the
-// matrix: W, W2, W3 write y, y2, y3 (k and v rows kvN long, at step.pos * yOffsetPerPos), with one
+// QKV (gemv): the q, k and v projections of one input in one launch, each workgroup on one matrix: W, W2, W3 write y, y2, y3 (k and v rows kvN long, at step.pos * yOffsetPerPos), with one
 // bias [N + 2 kvN] for the three.
 // NORM (gemv): x is RMS-normalized on the fly, y = (W diag(gain) x) * rsqrt(mean(x^2) + eps): the sum
 // of squares comes from the same reads of x as the dot products, so the norm costs no launch.
@@ -238,11 +237,17 @@ fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
 fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let lane = lid % TPR;
-  let n = (wid.x + wid.y * nwg.x) * ROWS_PER_WG + lid / TPR;
+  let group = wid.x + wid.y * nwg.x;
 #if QKV
-  mat = wid.z;
+  // Workgroups [0, gq) take q's rows, then gkv for k and gkv for v: each workgroup one matrix.
+  let gq = (p.N + ROWS_PER_WG - 1u) / ROWS_PER_WG;
+  let gkv = (p.kvN + ROWS_PER_WG - 1u) / ROWS_PER_WG;
+  mat = select(select(2u, 1u, group < gq + gkv), 0u, group < gq);
+  let first = select(gq + (mat - 1u) * gkv, 0u, mat == 0u);
+  let n = (group - first) * ROWS_PER_WG + lid / TPR;
   let rows = select(p.N, p.kvN, mat > 0u);
 #else
+  let n = group * ROWS_PER_WG + lid / TPR;
   let rows = p.N;
 #endif
   let inRange = n < rows;  // per thread; barriers below stay in uniform control flow

@@ -224,8 +224,8 @@ export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: q.buffer, 2: a.q, 3: params, 4: ctx.step, 7: k.buffer, 9: v.buffer, 10: a.k, 11: a.v };
   if (bias) bindings[5] = bias;
   if (a.norm) bindings[8] = a.norm.gain;
-  const [x, y] = grid(Math.ceil(Math.max(a.wq.rows, a.wk.rows) / (GEMV_WG / tpr)));
-  return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, [x, y, 3]);
+  const groups = (rows: number) => Math.ceil(rows / (GEMV_WG / tpr));
+  return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(groups(a.wq.rows) + 2 * groups(a.wk.rows)));
 }
 
 /** The three biases in one buffer (copied on the GPU), owned by the graph being recorded. */
