@@ -323,6 +323,29 @@ test('rope: half-split rotation of q and k at an offset position, default, llama
   }
 });
 
+test('rope with Qwen3 head norms: each q and k head RMS-normalized with its gain, then rotated', async ({ page }) => {
+  const rng = new Rng(18);
+  for (const [headDim, T, nHeads, nKvHeads] of [[32, 3, 4, 2], [128, 2, 5, 1], [8, 5, 3, 3]]) {
+    const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 1e6, ropeScaling: null });
+    const pos = 7;
+    const q = Array.from(rng.normals(T * nHeads * headDim, 3));
+    const k = Array.from(rng.normals(T * nKvHeads * headDim, 3));
+    const qkNorm = { q: Array.from(rng.normals(headDim)), k: Array.from(rng.normals(headDim)), eps: 1e-6 };
+    const positions = Array.from({ length: T }, (_, t) => pos + t);
+    const wantQ = ref.rmsNorm(Float64Array.from(q), Float64Array.from(qkNorm.q), qkNorm.eps);
+    const wantK = ref.rmsNorm(Float64Array.from(k), Float64Array.from(qkNorm.k), qkNorm.eps);
+    ref.rope(wantQ, positions, nHeads, headDim, invFreq, attentionScaling);
+    ref.rope(wantK, positions, nKvHeads, headDim, invFreq, attentionScaling);
+    const cosSin = Array.from(ropeTable(invFreq, attentionScaling, pos + T));
+    const got = await harness<{ q: number[]; k: number[] }>(page, 'runRope', { q, k, cosSin, T, nHeads, nKvHeads, headDim, pos, qkNorm });
+    // RMSNorm (1e-5 relative to the largest gain) and a unit rotation, with the angle error of the
+    // rope test: 2e-5 of the largest gain.
+    const largest = (gain: number[]) => gain.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    expect(worst(got.q, wantQ, largest(qkNorm.q), 0), `q, head ${headDim}`).toBeLessThan(2e-5);
+    expect(worst(got.k, wantK, largest(qkNorm.k), 0), `k, head ${headDim}`).toBeLessThan(2e-5);
+  }
+});
+
 test('rope into a half-precision KV cache: rotated keys and the values at the step position, nothing else touched', async ({ page }) => {
   const rng = new Rng(17);
   const T = 3, nHeads = 4, nKvHeads = 2, headDim = 16, pos = 5, rows = 10;

@@ -145,7 +145,10 @@ export async function runQkv(c: {
  * RoPE on q and k at cache position `pos`. With `v`, the rotated keys and the values go to a
  * half-precision cache of `rows` rows instead (returned as halves' bits after q).
  */
-export async function runRope(c: { q: number[]; k: number[]; v?: number[]; cosSin: number[]; T: number; nHeads: number; nKvHeads: number; headDim: number; pos: number; rows?: number }) {
+export async function runRope(c: {
+  q: number[]; k: number[]; v?: number[]; cosSin: number[]; T: number; nHeads: number; nKvHeads: number; headDim: number; pos: number; rows?: number;
+  qkNorm?: { q: number[]; k: number[]; eps: number };
+}) {
   const ctx = await context({ pos: c.pos });
   const q = f32(ctx, c.q);
   const k = f32(ctx, c.k);
@@ -153,7 +156,8 @@ export async function runRope(c: { q: number[]; k: number[]; v?: number[]; cosSi
   // NaN halves: rows the kernel must not touch stay visible.
   const cache = () => u32(ctx, new Array(((c.rows ?? 0) * kvDim) / 2).fill(0x7e007e00));
   const f16Cache = c.v ? { v: f32(ctx, c.v), kCache: cache(), vCache: cache() } : undefined;
-  const d = rope(ctx, { q, k, cosSin: f32(ctx, c.cosSin), T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, f16Cache });
+  const qkNorm = c.qkNorm && { q: f32(ctx, c.qkNorm.q), k: f32(ctx, c.qkNorm.k), eps: c.qkNorm.eps };
+  const d = rope(ctx, { q, k, cosSin: f32(ctx, c.cosSin), T: c.T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, f16Cache, qkNorm });
   const gotQ = await run(ctx, [d], q, c.q.length);
   if (!f16Cache) return { q: gotQ, k: await run(ctx, [], k, c.k.length) };
   const halves = async (b: GPUBuffer) => (await run(ctx, [], b, (c.rows! * kvDim) / 2, true)).flatMap((w) => [w & 0xffff, w >>> 16]);

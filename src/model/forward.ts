@@ -3,7 +3,7 @@ import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } 
 import { embedding } from '../kernels/embedding.ts';
 import { fusesNorm, matmul, qkvFusable, qkvMatmul, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
-import { rope } from '../kernels/rope.ts';
+import { rope, ropeFusesQkNorm } from '../kernels/rope.ts';
 import { argmax, sample } from '../kernels/sample.ts';
 import { siluMul } from '../kernels/silu-mul.ts';
 import type { ModelConfig } from './config.ts';
@@ -79,7 +79,7 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
 /**
  * The whole forward pass for T tokens at cache positions step.pos .. step.pos+T-1, ending in the
  * pick of the next token. It records dispatches rather than doing math, but reads like the math:
- * embed -> per layer (norm, q/k/v (+bias), q/k norm?, rope (+ f16 cache append), attention,
+ * embed -> per layer (norm, q/k/v (+bias), q/k norm? and rope (+ f16 cache append), attention,
  * o_proj + residual, norm, gate/up, SiLU x up, down + residual) -> final norm of the last token ->
  * LM head -> pick. When decoding, the GEMVs normalize their input themselves, q, k and v are one
  * GEMV, and gate, up and SiLU are one SwiGLU GEMV.
@@ -121,12 +121,17 @@ export function recordForward(
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: v, T, yOffsetPerPos: kAt }));
     }
+    let qkNorm: { q: GPUBuffer; k: GPUBuffer; eps: number } | undefined;
     if (L.qNorm && L.kNorm) {
-      ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
-      ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
+      if (ropeFusesQkNorm(D)) {
+        qkNorm = { q: L.qNorm, k: L.kNorm, eps: c.rmsEps };
+      } else {
+        ds.push(rmsNorm(ctx, { x: a.q, weight: L.qNorm, rows: T * c.nHeads, n: D, eps: c.rmsEps }));
+        ds.push(rmsNorm(ctx, { x: k, weight: L.kNorm, rows: T * c.nKvHeads, n: D, eps: c.rmsEps, offsetPerPos: kAt }));
+      }
     }
     const f16Cache = f16 ? { v: a.v, kCache, vCache } : undefined;
-    ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache }));
+    ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
