@@ -69,7 +69,10 @@ function table(r: BenchResult, peer: PeerResult | null): string {
       `decode @${d.context}`,
       `${d.tokensPerS.toFixed(2)} tok/s (${d.tokens} tokens, ${roofline(d.tokensPerS).toFixed(1)}% of the roofline)${vs(d.tokensPerS, peer?.decode[i]?.tokensPerS)}`,
     ]),
-    [`decode @${r.decodeSampled.context} sampled`, `${r.decodeSampled.tokensPerS.toFixed(2)} tok/s (temperature 0.6, top-p 0.95)`],
+    [
+      `decode @${r.decodeSampled.context} sampled`,
+      `${r.decodeSampled.tokensPerS.toFixed(2)} tok/s (temperature 0.6, top-p 0.95${r.samplerMs === null ? '' : `; the sampler takes ${r.samplerMs.toFixed(3)} ms of GPU time per step`})`,
+    ],
     ['dispatches per decode step', String(r.dispatchesPerStep)],
     ...(r.kernels ?? []).slice(0, 12).map((k): [string, string] => [`  ${k.name}`, `${k.ms.toFixed(3)} ms x${k.dispatches}`]),
   ];

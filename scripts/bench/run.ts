@@ -28,6 +28,8 @@ export interface BenchResult {
   /** Kernel launches in one decode step. */
   dispatchesPerStep: number;
   kernels: KernelTime[] | null;
+  /** GPU time of the sampled pick (temperature 0.6, top-p 0.95) in one decode step. */
+  samplerMs: number | null;
   /** Device memory bandwidth from a large buffer copy (bytes read + written per second). */
   bandwidthBytesPerS: number;
   /** Bytes one decode step reads at 16 tokens of context: every weight but the embedding table, plus the KV cache so far. */
@@ -81,6 +83,9 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   log(`decode at 16, sampled: ${decodeSampled.tokensPerS.toFixed(2)} tok/s`);
   const dispatchesPerStep = engine.decodeStepDispatches;
   const kernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep() : null;
+  // The sampler settings of the sampled run above are still in place.
+  const sampledKernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep('sample') : null;
+  const samplerMs = sampledKernels?.find((k) => k.name.startsWith('sample_sample'))?.ms ?? null;
   const bandwidthBytesPerS = await copyBandwidth(engine.gpu.device, log);
   const info = engine.info;
   const c = info.config;
@@ -88,7 +93,7 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   const kvPerPos = info.kvCacheBytes / info.contextLength;
   engine.destroy();
   return {
-    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, decodeSampled, dispatchesPerStep, kernels,
+    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, decodeSampled, dispatchesPerStep, kernels, samplerMs,
     bandwidthBytesPerS,
     bytesPerToken: info.weightBytes - (c.tieEmbeddings ? 0 : embedBytes) + 16 * kvPerPos,
     vocabSize: c.vocabSize,

@@ -286,15 +286,16 @@ export class Engine {
 
   /**
    * Benchmarks: GPU time per kernel variant of one decode step at the current cache position
-   * (timestamp queries). The step's result is discarded; the cache is unchanged for later calls.
+   * (timestamp queries), picking greedily or with the last generation's sampling settings. The step's
+   * result is discarded; the cache is unchanged for later calls.
    */
-  async profileDecodeStep(): Promise<KernelTime[]> {
+  async profileDecodeStep(pick: 'greedy' | 'sample' = 'greedy'): Promise<KernelTime[]> {
     this.checkDevice();
     const pos = Math.min(this.cachedIds.length, this.kv.maxSeq - 1);
     const { device } = this.gpu;
     device.queue.writeBuffer(this.act.tokens, 0, new Uint32Array([this.cachedIds.at(-1) ?? 0]));
     device.queue.writeBuffer(this.step, 0, packUniforms(STEP_LAYOUT, { pos, seed: 0, draw: 0, pad: 0 }));
-    return profileDispatches(device, this.graph(1, 'greedy'));
+    return profileDispatches(device, this.graph(1, pick));
   }
 
   /** Forgets the cached context (a new chat). */
