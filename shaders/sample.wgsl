@@ -5,8 +5,7 @@
 // tau_p the largest >= tau_k keeping >= topP of the top-k mass. The draw u comes from a counter-based
 // hash of (seed, draw), mirrored in src/engine/sampler-ref.ts.
 // One workgroup does it all: the vocabulary is ~150k values, a few hundred per thread per pass. The
-// weights are computed once (in place of the logits) and the bisection stops as soon as the kept set
-// is settled, so most picks take a dozen or so cheap passes rather than 80 passes of exp().
+// weights are computed once, in place of the logits, so the bisection passes only compare and add.
 
 struct Params {
   vocab: u32,
@@ -76,8 +75,7 @@ fn sum2_all(lid: u32, v: vec2<f32>) -> vec2<f32> {
     if (lid < s) { red2[lid] += red2[lid + s]; }
     workgroupBarrier();
   }
-  // A uniform value: the bisection loops stop on it, and their bodies hold barriers.
-  let r = workgroupUniformLoad(&red2[0]);
+  let r = red2[0];
   workgroupBarrier();
   return r;
 }
@@ -125,30 +123,24 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
   storageBarrier();
   workgroupBarrier();
 
-  // Bisection on the threshold. Once no weight lies in [lo, hi) (equal counts), every later
-  // threshold keeps the same tokens as lo, so the loop stops there with the set it would end with.
-  let all = kept(lid, 0.0);
   // tau_k: invariant count(lo) >= topK, count(hi) < topK. Weights lie in (0, 1].
   var lo = 0.0;
   var hi = 1.5;
-  var atLo = all;
-  var countHi = 0.0;
+  var atLo = kept(lid, 0.0);
   if (p.topK > 0u && p.topK < p.vocab) {
-    for (var it = 0u; it < 40u && atLo.x != countHi; it++) {
+    for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);
       let r = kept(lid, mid);
-      if (r.x >= f32(p.topK)) { lo = mid; atLo = r; } else { hi = mid; countHi = r.x; }
+      if (r.x >= f32(p.topK)) { lo = mid; atLo = r; } else { hi = mid; }
     }
   }
   let massK = atLo.y;
   // tau_p >= tau_k: invariant mass(lo) >= topP * massK.
   if (p.topP < 1.0) {
     hi = 1.5;
-    countHi = 0.0;
-    for (var it = 0u; it < 40u && atLo.x != countHi; it++) {
+    for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);
-      let r = kept(lid, mid);
-      if (r.y >= p.topP * massK) { lo = mid; atLo = r; } else { hi = mid; countHi = r.x; }
+      if (kept(lid, mid).y >= p.topP * massK) { lo = mid; } else { hi = mid; }
     }
   }
   let tau = lo;
