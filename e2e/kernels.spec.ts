@@ -446,3 +446,26 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
     expect(same, JSON.stringify(p)).toBeGreaterThanOrEqual(draws.length - 1);
   }
 });
+
+test('sample over a large, peaked vocabulary: the few tokens that can be kept are gathered, picks as the reference', async ({ page }) => {
+  const rng = new Rng(19);
+  // A model's usual shape: a few likely tokens far above a long flat tail.
+  const logits = Array.from(rng.normals(151_936 / 4));
+  for (let i = 0; i < 40; i++) logits[Math.floor(rng.next() * logits.length)] = 12 + 2 * rng.next();
+  const draws = Array.from({ length: 24 }, (_, i) => i);
+  for (const p of [
+    { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1 },
+    { temperature: 1, topK: 10, topP: 0.9, repetitionPenalty: 1 },
+    // A flat tail that matters: too many candidates to gather, the whole vocabulary is searched.
+    { temperature: 4, topK: 0, topP: 0.99, repetitionPenalty: 1 },
+  ]) {
+    const got = await harness<number[]>(page, 'runSample', {
+      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: 1, penalized: [], seed: 99, draws,
+    });
+    const kept = keptTokens(logits, p);
+    for (const id of got) expect(kept.has(id), `pick ${id} outside the kept set`).toBe(true);
+    const want = draws.map((d) => sampleRef(logits, p, drawUniform(99, d)));
+    const same = got.filter((id, i) => id === want[i]).length;
+    expect(same, JSON.stringify(p)).toBeGreaterThanOrEqual(draws.length - 1);
+  }
+});

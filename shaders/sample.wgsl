@@ -5,7 +5,9 @@
 // tau_p the largest >= tau_k keeping >= topP of the top-k mass. The draw u comes from a counter-based
 // hash of (seed, draw), mirrored in src/engine/sampler-ref.ts.
 // One workgroup does it all: the vocabulary is ~150k values, a few hundred per thread per pass. The
-// weights are computed once, in place of the logits, so the bisection passes only compare and add.
+// weights are computed once, in place of the logits, so the bisection passes only compare and add;
+// with top-p, and few tokens above the weight no kept token can be below, those are gathered into
+// workgroup memory and the 40-80 bisection passes read only them.
 
 struct Params {
   vocab: u32,
@@ -75,7 +77,8 @@ fn sum2_all(lid: u32, v: vec2<f32>) -> vec2<f32> {
     if (lid < s) { red2[lid] += red2[lid + s]; }
     workgroupBarrier();
   }
-  let r = red2[0];
+  // A uniform value: whether to gather depends on it, and gathering holds barriers.
+  let r = workgroupUniformLoad(&red2[0]);
   workgroupBarrier();
   return r;
 }
@@ -92,14 +95,54 @@ fn max_all(lid: u32, v: f32) -> f32 {
   return r;
 }
 
-/** Count (as f32) and mass of tokens with weight >= tau: `logits` holds the weights by then. */
-fn kept(lid: u32, tau: f32) -> vec2<f32> {
+// The weights that can still be kept, gathered into workgroup memory when they are few: the
+// bisection passes then read CAP values at most instead of the whole vocabulary.
+const CAP: u32 = 1024u;
+var<workgroup> cand: array<f32, CAP>;
+
+/** Count (as f32) and mass of weights >= tau: of the gathered n, or of the whole vocabulary (n = 0). */
+fn kept(lid: u32, tau: f32, n: u32) -> vec2<f32> {
   var r = vec2<f32>(0.0);
-  for (var i = lid; i < p.vocab; i += WG) {
-    let e = logits[i];
-    if (e >= tau) { r += vec2<f32>(1.0, e); }
+  if (n == 0u) {
+    for (var i = lid; i < p.vocab; i += WG) {
+      let e = logits[i];
+      if (e >= tau) { r += vec2<f32>(1.0, e); }
+    }
+  } else {
+    for (var j = lid; j < n; j += WG) {
+      let e = cand[j];
+      if (e >= tau) { r += vec2<f32>(1.0, e); }
+    }
   }
   return sum2_all(lid, r);
+}
+
+/** Gathers the weights >= eps into `cand` (the caller knows they fit), in a fixed order. */
+fn gather(lid: u32, eps: f32) {
+  var c = 0u;
+  for (var i = lid; i < p.vocab; i += WG) {
+    if (logits[i] >= eps) { c++; }
+  }
+  redU[lid] = c;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var run = 0u;
+    for (var t = 0u; t < WG; t++) {
+      let n = redU[t];
+      redU[t] = run;
+      run += n;
+    }
+  }
+  workgroupBarrier();
+  var at = redU[lid];
+  for (var i = lid; i < p.vocab; i += WG) {
+    let e = logits[i];
+    if (e >= eps) {
+      cand[at] = e;
+      at++;
+    }
+  }
+  workgroupBarrier();
 }
 
 @compute @workgroup_size(WG)
@@ -123,24 +166,40 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
   storageBarrier();
   workgroupBarrier();
 
+  // With top-p, no weight below eps = (1 - topP) / vocab can be kept: all of them together weigh
+  // less than (1 - topP), and the kept mass is topP of at least 1 (the top token's weight). With a
+  // top-k as well, the top k must lie above eps. When the weights above eps are few, gather them.
+  let all = kept(lid, 0.0, 0u);
+  let topKOn = p.topK > 0u && p.topK < p.vocab;
+  let eps = select(0.0, (1.0 - p.topP) / f32(p.vocab), p.topP < 1.0);
+  let atEps = kept(lid, eps, 0u);
+  let fits = eps > 0.0 && atEps.x <= f32(CAP) && (!topKOn || atEps.x >= f32(p.topK));
+  let n = select(0u, u32(atEps.x), fits);
+  if (fits) { gather(lid, eps); }
+
   // tau_k: invariant count(lo) >= topK, count(hi) < topK. Weights lie in (0, 1].
   var lo = 0.0;
   var hi = 1.5;
-  var atLo = kept(lid, 0.0);
-  if (p.topK > 0u && p.topK < p.vocab) {
+  var atLo = all;
+  if (topKOn) {
+    if (fits) {
+      lo = eps;
+      atLo = atEps;
+    }
     for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);
-      let r = kept(lid, mid);
+      let r = kept(lid, mid, n);
       if (r.x >= f32(p.topK)) { lo = mid; atLo = r; } else { hi = mid; }
     }
   }
   let massK = atLo.y;
   // tau_p >= tau_k: invariant mass(lo) >= topP * massK.
   if (p.topP < 1.0) {
+    lo = max(lo, select(0.0, eps, fits));
     hi = 1.5;
     for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);
-      if (kept(lid, mid).y >= p.topP * massK) { lo = mid; } else { hi = mid; }
+      if (kept(lid, mid, n).y >= p.topP * massK) { lo = mid; } else { hi = mid; }
     }
   }
   let tau = lo;
