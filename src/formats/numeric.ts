@@ -281,20 +281,14 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     case 'q2_k':
-      for (let b = 0; b < n / 256; b++) decodeQ2K(bytes.subarray(b * 84, (b + 1) * 84), out, b * 256);
-      break;
     case 'q3_k':
-      for (let b = 0; b < n / 256; b++) decodeQ3K(bytes.subarray(b * 110, (b + 1) * 110), out, b * 256);
-      break;
     case 'q4_k':
-      for (let b = 0; b < n / 256; b++) decodeQ4K(bytes.subarray(b * 144, (b + 1) * 144), out, b * 256);
-      break;
     case 'q5_k':
-      for (let b = 0; b < n / 256; b++) decodeQ5K(bytes.subarray(b * 176, (b + 1) * 176), out, b * 256);
+    case 'q6_k': {
+      const bytesPer = DTYPE_LAYOUTS[dtype].blockBytes;
+      for (let b = 0; b < n / 256; b++) K_QUANT_DECODERS[dtype](bytes.subarray(b * bytesPer, (b + 1) * bytesPer), out, b * 256);
       break;
-    case 'q6_k':
-      for (let b = 0; b < n / 256; b++) decodeQ6K(bytes.subarray(b * 210, (b + 1) * 210), out, b * 256);
-      break;
+    }
   }
   return out;
 }
@@ -303,6 +297,15 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
  * Q2_K (dequantize_row_q2_K): per half of 128 values, 4 rounds of 2-bit fields (shift 2j) of
  * qs[32h + l]; 16-value sub-blocks with a 4-bit scale and a 4-bit min, value = d*sc*q - dmin*m.
  */
+/** Decoders of one 256-value super-block of each K-quant type. */
+const K_QUANT_DECODERS: Record<'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k', (x: Uint8Array, out: Float64Array, o: number) => void> = {
+  q2_k: decodeQ2K,
+  q3_k: decodeQ3K,
+  q4_k: decodeQ4K,
+  q5_k: decodeQ5K,
+  q6_k: decodeQ6K,
+};
+
 function decodeQ2K(x: Uint8Array, out: Float64Array, o: number): void {
   const v = new DataView(x.buffer, x.byteOffset, x.byteLength);
   const d = f16BitsToF32(v.getUint16(80, true));

@@ -69,14 +69,14 @@ export interface MatmulArgs {
    */
   up?: GpuWeight;
   /**
-   * RMSNorm of x (this gain and epsilon) applied on the fly: y = W rmsnorm(x). GEMV only, where
-   * usesGemv() says it runs.
+   * RMSNorm of x (this gain and epsilon) applied on the fly: y = W rmsnorm(x). GEMV only; fusesNorm()
+   * says when it pays.
    */
   norm?: { gain: GPUBuffer; eps: number };
 }
 
 /** Whether a matmul of T tokens runs the GEMV (which can fuse a norm and SwiGLU) or the tiled GEMM. */
-export function usesGemv(ctx: KernelContext, T: number): boolean {
+function usesGemv(ctx: KernelContext, T: number): boolean {
   // CPU adapters pay per workgroup barrier: the tiled GEMM's two barriers per K step cost more there
   // than the GEMV's repeated weight reads.
   return T < GEMM_MIN_TOKENS || ctx.gpu.isCpu;
@@ -87,24 +87,16 @@ export function usesGemv(ctx: KernelContext, T: number): boolean {
  * is bound by weight reads and the sums of squares come free; a CPU adapter's prefill GEMV is bound
  * by arithmetic, which the per-row sums of squares would nearly double.
  */
-export function fusesNorm(ctx: KernelContext, T: number): boolean {
-  return usesGemv(ctx, T) && T < GEMM_MIN_TOKENS;
-}
-
-function gemvKind(ctx: KernelContext, T: number): 'gemv' | 'gemm' {
-  return usesGemv(ctx, T) ? 'gemv' : 'gemm';
+export function fusesNorm(T: number): boolean {
+  return T < GEMM_MIN_TOKENS;
 }
 
 /** The GEMV addresses up rows past 2^31 bytes of gate rows (shaders/matmul.wgsl UP_BYTE). */
 const GLU_MAX_SHARD_BYTES = 2 ** 31;
 
-/**
- * Whether gate and up can run as one SwiGLU GEMV for T tokens: the GEMV is what runs, and both are
- * stored alike (type, row split across bindings, no column order).
- */
-export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up: GpuWeight): boolean {
+/** Gate and up stored alike (type, shape, row split across bindings, no column order or bias). */
+function storedAlike(gate: GpuWeight, up: GpuWeight): boolean {
   return (
-    gemvKind(ctx, T) === 'gemv' &&
     gate.dtype === up.dtype &&
     gate.cols === up.cols &&
     gate.rows === up.rows &&
@@ -114,6 +106,11 @@ export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up
     gate.shards.every((s, i) => s.rowStart === up.shards[i].rowStart && s.nRows === up.shards[i].nRows && !s.bias && !up.shards[i].bias) &&
     gate.shards.every((s) => s.nRows * gate.rowBytes < GLU_MAX_SHARD_BYTES)
   );
+}
+
+/** Whether gate and up run as one SwiGLU GEMV for T tokens: the GEMV is what runs, and they are stored alike. */
+export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up: GpuWeight): boolean {
+  return usesGemv(ctx, T) && storedAlike(gate, up);
 }
 
 function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | 'gemm', tpr: number): Record<string, boolean | number> {
@@ -131,8 +128,8 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
 /** y = x W^T (+ bias), or SwiGLU with `up`: one dispatch per weight shard. */
 export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   const w = a.weight;
-  const kind = a.kind ?? gemvKind(ctx, a.T);
-  if (a.up && (kind !== 'gemv' || !swiGluFusable(ctx, 1, w, a.up))) throw new Error(`${w.name}: gate and up cannot run as one SwiGLU GEMV`);
+  const kind = a.kind ?? (usesGemv(ctx, a.T) ? 'gemv' : 'gemm');
+  if (a.up && (kind !== 'gemv' || !storedAlike(w, a.up))) throw new Error(`${w.name}: gate and up cannot run as one SwiGLU GEMV`);
   if (a.norm && kind !== 'gemv') throw new Error(`${w.name}: only the GEMV normalizes its input`);
   const tpr = kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1;
   return w.shards.map((shard, s) => {

@@ -104,7 +104,7 @@ export function recordForward(
     // ---- attention ----
     // Decoding GEMVs normalize their input themselves; otherwise a norm pass writes h.
     const normed = (gain: GPUBuffer) => {
-      if (fusesNorm(ctx, T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+      if (fusesNorm(T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
       ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
       return { x: a.h };
     };
