@@ -172,7 +172,8 @@ fn sample(@builtin(local_invocation_index) lid: u32) {
   let all = kept(lid, 0.0, 0u);
   let topKOn = p.topK > 0u && p.topK < p.vocab;
   let eps = select(0.0, (1.0 - p.topP) / f32(p.vocab), p.topP < 1.0);
-  let atEps = kept(lid, eps, 0u);
+  var atEps = all;
+  if (eps > 0.0) { atEps = kept(lid, eps, 0u); }
   let fits = eps > 0.0 && atEps.x <= f32(CAP) && (!topKOn || atEps.x >= f32(p.topK));
   let n = select(0u, u32(atEps.x), fits);
   if (fits) { gather(lid, eps); }
