@@ -5,12 +5,12 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
-import type { QuantizeMode } from '../src/formats/quant/on-load.ts';
 import { readGguf } from '../src/formats/gguf.ts';
 import { readShardedSafetensors } from '../src/formats/safetensors.ts';
 import { filesFromDirectory, sourceFromPath } from '../src/formats/source-node.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 import type { RefModel } from '../src/ref/forward.ts';
+import { CHECK_MODELS, CHECK_PREFILL_CHUNK, CHECK_PROMPT, CHECK_PROMPT as PROMPT, CHECK_QUANTIZE_ON_LOAD, CHECK_UP_TO, compareRows, LOGIT_TOL, referenceRows } from '../scripts/lib/reference-check.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
 
@@ -24,75 +24,26 @@ test.beforeEach(async ({ page }) => {
   await page.goto('/e2e/harness.html');
 });
 
-const PROMPT = [151646, 151644, 9707, 11, 1879, 0, 8908, 233, 2183, 151645, 151648, 198, 785, 1156, 1196];
-
-/**
- * Logits within 2e-3 of the largest |logit| (f32 GPU vs f64 reference on identical decoded weights,
- * through 2 layers and a 151936-row head) and the same greedy pick.
- */
-const LOGIT_TOL = 2e-3;
-
-const CASES: TestModelSpec[] = [
-  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_0' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'bf16' },
-  { arch: 'llama', format: 'gguf', dtype: 'f16' },
-  { arch: 'llama', format: 'safetensors', dtype: 'f32' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'f32' },
-  { arch: 'qwen3', format: 'safetensors', dtype: 'f16' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
-  { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q3_k_m' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'q2_k_m' },
-  { arch: 'llama', format: 'gguf', dtype: 'iq4_xs' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'iq4_nl' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_1' },
-  { arch: 'llama', format: 'gguf', dtype: 'q5_0' },
-  // Safetensors checkpoints with their own quantization (repacked by row at load).
-  { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
-  { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'gptq' },
-  { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act' },
-  { arch: 'llama', format: 'safetensors', dtype: 'awq' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
-];
-
-/** Float checkpoints quantized while they load. */
-const QUANTIZE_CASES: [TestModelSpec, QuantizeMode][] = [
-  [{ arch: 'qwen2', format: 'safetensors', dtype: 'bf16', dims: 'quant' }, 'q4'],
-  [{ arch: 'llama', format: 'safetensors', dtype: 'f16', dims: 'quant' }, 'fp8'],
-];
-
 /**
  * The engine prefills 11 tokens in chunks of 8 (a full chunk and a tail), then takes 4 single-token
  * decode steps; at each, its logits are within LOGIT_TOL of the reference's and pick the same token.
  */
 async function expectReferenceLogits(page: Page, file: string, ref: RefModel, opts: Record<string, unknown> = {}) {
-  const upTo = [11, 12, 13, 14, 15];
-  const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: PROMPT, upTo, prefillChunk: 8, ...opts });
-  const V = ref.config.vocabSize;
-  const rows = [ref.forward(PROMPT.slice(0, 11)).subarray(10 * V)];
-  for (const id of PROMPT.slice(11)) rows.push(ref.forward([id]));
-  rows.forEach((w, i) => {
-    const g = fromBase64(got.logits[i]);
-    let maxAbs = 0;
-    let maxDiff = 0;
-    let gArg = 0;
-    let wArg = 0;
-    for (let v = 0; v < V; v++) {
-      maxAbs = Math.max(maxAbs, Math.abs(w[v]));
-      maxDiff = Math.max(maxDiff, Math.abs(g[v] - w[v]));
-      if (g[v] > g[gArg]) gArg = v;
-      if (w[v] > w[wArg]) wArg = v;
-    }
-    expect(maxDiff / maxAbs, `after ${upTo[i]} tokens`).toBeLessThan(LOGIT_TOL);
-    expect(gArg, `greedy pick after ${upTo[i]} tokens`).toBe(wArg);
+  const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', {
+    url: TEST_MODEL_URL(file),
+    ids: CHECK_PROMPT,
+    upTo: CHECK_UP_TO,
+    prefillChunk: CHECK_PREFILL_CHUNK,
+    ...opts,
   });
+  for (const r of compareRows(got.logits.map(fromBase64), referenceRows(ref))) {
+    expect(r.relDiff, `after ${r.upTo} tokens`).toBeLessThan(LOGIT_TOL);
+    expect(r.pick, `greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
+  }
   return got;
 }
 
-for (const [spec, quantize] of [...CASES.map((c) => [c, undefined] as const), ...QUANTIZE_CASES]) {
+for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as const), ...CHECK_QUANTIZE_ON_LOAD]) {
   const label = `${spec.arch} ${spec.format} ${spec.dtype}${quantize ? `, quantized to ${quantize} on load` : ''}`;
   test(`logits match the float64 reference: ${label}`, async ({ page }) => {
     const file = await ensureTestModel(spec);
@@ -142,6 +93,15 @@ test('decode attention split into key slices (flash-decoding, what GPUs run) giv
   const ref = await referenceModel(file);
   ref.kvF16 = true;
   await expectReferenceLogits(page, file, ref, { attentionSplits: 3 });
+});
+
+test('the GPU schedule (threads sharing GEMV rows, the tiled prefill GEMM, split attention) gives the reference logits on any adapter', async ({ page }) => {
+  for (const dtype of ['q4_k_m', 'q8_0'] as const) {
+    const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype });
+    const ref = await referenceModel(file);
+    ref.kvF16 = true;
+    await expectReferenceLogits(page, file, ref, { schedule: 'gpu', attentionSplits: 3 });
+  }
 });
 
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {

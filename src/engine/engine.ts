@@ -38,6 +38,12 @@ export interface EngineOptions {
    * never idle waiting for the readback. False runs one step at a time (benchmarks compare).
    */
   pipelineDecode?: boolean;
+  /**
+   * Which kernel variants to run: 'auto' (default) picks by adapter; 'gpu' runs what GPUs run (many
+   * threads per GEMV row, the tiled GEMM, split attention) on any adapter, so CPU-only machines can
+   * test that schedule end to end.
+   */
+  schedule?: 'auto' | 'gpu' | 'cpu';
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -139,7 +145,8 @@ export class Engine {
       plan.largestRowBytes > plan.largestBufferBytes
         ? { bytes: plan.largestRowBytes, what: 'one weight row', fix: 'This model file cannot run on this GPU.' }
         : { bytes: plan.largestBufferBytes, what: plan.largestBufferName, fix: 'Load it with a shorter context length.' };
-    const gpu = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes, neededBinding: need });
+    const adapter = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes, neededBinding: need });
+    const gpu = !opts.schedule || opts.schedule === 'auto' ? adapter : { ...adapter, isCpu: opts.schedule === 'cpu' };
     const total = plan.weightBytes;
     let loaded = 0;
     opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });
