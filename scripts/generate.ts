@@ -49,9 +49,8 @@ async function main(): Promise<void> {
 async function generateInNode(req: CliRequest, json: boolean): Promise<CliResult> {
   const { nodeGpu } = await import('./lib/node-gpu.ts');
   const { createLocalEngine } = await import('../src/engine/local.ts');
-  const { sourceFromPath, filesFromDirectory } = await import('../src/formats/source-node.ts');
-  const local = await stat(req.model).catch(() => null);
-  const model = local?.isFile() ? { gguf: await sourceFromPath(req.model) } : local ? { folder: filesFromDirectory(req.model) } : req.model;
+  const { modelInputFromPath } = await import('../src/formats/source-node.ts');
+  const model = await modelInputFromPath(req.model);
   const engine = createLocalEngine(req.dryRun ? undefined : await nodeGpu());
   try {
     const onText = json ? () => {} : (s: string) => void process.stdout.write(s);

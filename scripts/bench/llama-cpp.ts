@@ -3,17 +3,20 @@
  * (node-llama-cpp's prebuilt builds), timed on the same prompt lengths and decode contexts as the
  * engine, so one run prints both and their ratio.
  */
-import { llamaCppTiming, loadLlamaCpp, type LlamaCppBackend } from '../lib/llama-cpp.ts';
+import { llamaCppTiming, loadLlamaCppOn, type LlamaCppBackend } from '../lib/llama-cpp.ts';
 import { benchIds, type BenchRequest } from './run.ts';
 
 export interface PeerResult {
   name: string;
+  /** The GPUs llama.cpp runs on; empty when it runs on the CPU (also a GPU build that found none). */
+  devices: string[];
   prefill: { tokens: number; tokensPerS: number }[];
   decode: { context: number; tokensPerS: number }[];
 }
 
 export async function runLlamaCppBench(file: string, req: BenchRequest, backend: LlamaCppBackend, vocab: number, log: (s: string) => void): Promise<PeerResult> {
-  const model = await loadLlamaCpp(file, backend);
+  const { model, devices } = await loadLlamaCppOn(file, backend);
+  log(`llama.cpp ${backend} runs on ${devices.join(', ') || 'the CPU'}`);
   try {
     const maxPrompt = Math.max(16, ...req.promptLengths);
     await llamaCppTiming(model, benchIds(8, vocab, 99), 2); // warm-up
@@ -29,7 +32,7 @@ export async function runLlamaCppBench(file: string, req: BenchRequest, backend:
       decode.push({ context, tokensPerS: (t.decoded / t.decodeMs) * 1000 });
       log(`llama.cpp ${backend} decode at ${context}: ${((t.decoded / t.decodeMs) * 1000).toFixed(2)} tok/s`);
     }
-    return { name: `llama.cpp ${backend}`, prefill, decode };
+    return { name: `llama.cpp ${backend}`, devices, prefill, decode };
   } finally {
     await model.dispose();
   }

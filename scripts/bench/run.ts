@@ -13,6 +13,8 @@ export interface BenchRequest {
   prefillChunk: number;
   /** One decode step at a time instead of the next one queued before the pick is read (comparisons). */
   serialDecode?: boolean;
+  /** Key slices per head in decode attention; by default the engine's choice for the adapter. */
+  attentionSplits?: number;
 }
 
 export interface BenchResult {
@@ -47,7 +49,7 @@ export function benchIds(n: number, vocab: number, salt: number): number[] {
 export async function runBench(model: ModelInput, req: BenchRequest, log: (s: string) => void, gpu?: GPU): Promise<BenchResult> {
   const maxPrompt = Math.max(16, ...req.promptLengths);
   const t0 = performance.now();
-  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode });
+  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits });
   const loadMs = performance.now() - t0;
   const vocab = engine.info.config.vocabSize;
   const greedy = { temperature: 0, stopIds: [] as number[] };

@@ -5,7 +5,7 @@ import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { encodeGgufHeader, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import type { ArchName } from '../../src/model/config.ts';
-import { r1GgufTokenizerMetadata } from './r1-tokenizer.ts';
+import { benchGgufTokenizerMetadata } from './r1-tokenizer.ts';
 import { Rng } from './random.ts';
 import { REPO_ROOT } from './repo-root.ts';
 import type { TestModelDims } from './test-model.ts';
@@ -70,7 +70,7 @@ function fillRandom(out: Uint8Array, dtype: GgmlDtype, cols: number, rng: Rng): 
     const { blockBytes } = DTYPE_LAYOUTS[dtype];
     const scaleAt: Partial<Record<GgmlDtype, number[]>> = { q4_k: [0, 2], q5_k: [0, 2], q6_k: [208], q4_1: [0, 2] };
     const d = f32ToF16Bits(scale / (dtype === 'q8_0' ? 64 : dtype.endsWith('_k') ? 256 : 4));
-    for (let i = 0; i < out.length; i++) out[i] = (rng.next() * 256) | 0;
+    rng.fillBytes(out);
     for (let b = 0; b < out.length; b += blockBytes) for (const o of scaleAt[dtype] ?? [0]) view.setUint16(b + o, d, true);
   }
 }
@@ -96,8 +96,8 @@ export async function ensureBenchModel(shapeName: string, dtype: BenchDtype, log
     [`${arch}.attention.key_length`, { type: 'u32', value: d.headDim }],
     [`${arch}.rope.freq_base`, { type: 'f32', value: shape.ropeTheta }],
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: shape.eps }],
-    // The Qwen vocabulary for every shape: the bench never detokenizes, it only needs a tokenizer.
-    ...r1GgufTokenizerMetadata(d.vocabSize),
+    // The Qwen vocabulary (cut to size for Llama's): the bench never detokenizes, it only needs a tokenizer.
+    ...benchGgufTokenizerMetadata(d.vocabSize),
   ];
   const tensors = plan(shape, dtype).map((t) => ({
     ...t,

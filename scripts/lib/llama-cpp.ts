@@ -26,8 +26,13 @@ interface LlamaContext {
   getSequence(): { evaluate(tokens: number[], opts: { temperature: number }): AsyncIterable<number> };
   dispose(): Promise<void>;
 }
+interface Llama {
+  gpu: string | false;
+  getGpuDeviceNames(): Promise<string[]>;
+  loadModel(opts: { modelPath: string }): Promise<LlamaModel>;
+}
 interface NodeLlamaCpp {
-  getLlama(opts: Record<string, unknown>): Promise<{ loadModel(opts: { modelPath: string }): Promise<LlamaModel> }>;
+  getLlama(opts: Record<string, unknown>): Promise<Llama>;
   LlamaLogLevel: { error: unknown };
 }
 
@@ -50,10 +55,21 @@ export async function ensureLlamaCpp(): Promise<NodeLlamaCpp> {
 export type LlamaCppBackend = 'cpu' | 'vulkan' | 'cuda';
 
 export async function loadLlamaCpp(modelPath: string, backend: LlamaCppBackend = 'cpu'): Promise<LlamaModel> {
+  return (await loadLlamaCppOn(modelPath, backend)).model;
+}
+
+/**
+ * The model and the devices llama.cpp actually runs it on: a GPU build that finds no usable GPU
+ * (llama.cpp's Vulkan backend skips CPU implementations such as SwiftShader) runs on the CPU, and a
+ * comparison must say so.
+ */
+export async function loadLlamaCppOn(modelPath: string, backend: LlamaCppBackend): Promise<{ model: LlamaModel; devices: string[] }> {
   const m = await ensureLlamaCpp();
   const llama = await m.getLlama({ gpu: backend === 'cpu' ? false : backend, build: 'never', logLevel: m.LlamaLogLevel.error });
+  const devices = llama.gpu === false ? [] : await llama.getGpuDeviceNames();
   // All layers on the GPU when there is one (node-llama-cpp would otherwise fit what it guesses).
-  return llama.loadModel({ modelPath, ...(backend === 'cpu' ? {} : { gpuLayers: 'max' }) } as { modelPath: string });
+  const model = await llama.loadModel({ modelPath, ...(backend === 'cpu' ? {} : { gpuLayers: 'max' }) } as { modelPath: string });
+  return { model, devices };
 }
 
 /**

@@ -7,6 +7,7 @@ import { REPO_ROOT } from './repo-root.ts';
  * WebGPU in Node through Dawn (the npm package `webgpu`, the same Dawn that Chrome uses): the engine
  * runs unchanged, with shader files read from disk. Needs a Vulkan driver: on a machine without a
  * GPU, VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Chromium's SwiftShader) works.
+ * DAWN_FLAGS passes options to Dawn, space-separated (e.g. `backend=vulkan adapter=NAME`).
  */
 export async function nodeGpu(): Promise<GPU> {
   const dir = path.join(REPO_ROOT, 'shaders');
@@ -15,5 +16,5 @@ export async function nodeGpu(): Promise<GPU> {
   registerShaderSources(files);
   const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
   Object.assign(globalThis, globals);
-  return create([]);
+  return create(process.env.DAWN_FLAGS?.split(' ').filter(Boolean) ?? []);
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { GgufWriteValue } from '../../src/formats/gguf-writer.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 /*
  * The tokenizer files of DeepSeek-R1-Distill-Qwen, rebuilt from the Qwen2 BPE vocabulary that
@@ -10,10 +10,8 @@ import type { GgufWriteValue } from '../../src/formats/gguf-writer.ts';
  * added tokens, BOS post-processor, config and chat template, as in the published checkpoints. The
  * checkpoints themselves are gigabytes behind a network this project's tests cannot assume.
  */
-const here = path.dirname(fileURLToPath(import.meta.url));
-
 /** The R1-Distill chat template (Feb 2025), byte-identical to the published tokenizer_config.json's. */
-export const R1_CHAT_TEMPLATE = readFileSync(path.join(here, '../fixtures/r1-distill-chat-template.jinja'), 'utf8');
+export const R1_CHAT_TEMPLATE = readFileSync(path.join(REPO_ROOT, 'scripts/fixtures/r1-distill-chat-template.jinja'), 'utf8');
 
 // U+FF5C FULLWIDTH VERTICAL LINE and U+2581 LOWER ONE EIGHTH BLOCK, spelled out: copies of these
 // names with ASCII bars and underscores are common and are different tokens.
@@ -199,7 +197,53 @@ export function r1GgufTokenizerEntries(vocabSize: number): GgufTokenizerEntry[] 
 
 /** The same entries in the form src/formats/gguf-writer.ts takes. */
 export function r1GgufTokenizerMetadata(vocabSize: number): [string, GgufWriteValue][] {
-  return r1GgufTokenizerEntries(vocabSize).map((e): [string, GgufWriteValue] => {
+  return writerEntries(r1GgufTokenizerEntries(vocabSize));
+}
+
+/**
+ * Tokenizer metadata for a random bench model of `vocabSize` rows: R1-Distill-Qwen's when it fits,
+ * else (Llama 3's 128256 rows) a stand-in cut from it: the first BPE tokens and the merges among
+ * them, with R1's added tokens in the last 256 ids, where Llama 3 keeps its special tokens. It is
+ * not R1-Distill-Llama's tokenizer, which this project cannot ship: the bench never decodes text,
+ * it needs a file both engines load with the real embedding and head sizes.
+ */
+export function benchGgufTokenizerMetadata(vocabSize: number): [string, GgufWriteValue][] {
+  const full = R1_ADDED_TOKENS[R1_ADDED_TOKENS.length - 1][0] + 1;
+  if (vocabSize >= full) return r1GgufTokenizerMetadata(vocabSize);
+  const base = vocabSize - 256;
+  if (!Number.isInteger(vocabSize) || base < 256) throw new RangeError(`vocabSize ${vocabSize}: a bench tokenizer needs at least 512 tokens`);
+  const { vocab, merges } = qwenBpe();
+  const tokens: string[] = Array.from({ length: vocabSize }, (_, id) => `[PAD${id}]`);
+  const types: number[] = new Array<number>(vocabSize).fill(UNUSED);
+  for (const [tok, id] of Object.entries(vocab)) {
+    if (id >= base) continue;
+    tokens[id] = tok;
+    types[id] = NORMAL;
+  }
+  const kept = (t: string | undefined) => t !== undefined && vocab[t] !== undefined && vocab[t] < base;
+  const keptMerges = merges.filter((m) => {
+    const [a, b] = m.split(' ');
+    return kept(a) && kept(b) && kept(a + b);
+  });
+  const moved = (id: number) => base + id - R1_ADDED_TOKENS[0][0];
+  for (const [id, content, special] of R1_ADDED_TOKENS) {
+    tokens[moved(id)] = content;
+    types[moved(id)] = addedTokenType(content, special);
+  }
+  const r1 = r1GgufTokenizerEntries(full);
+  const replaced: Record<string, GgufTokenizerEntry['value']> = {
+    'tokenizer.ggml.tokens': tokens,
+    'tokenizer.ggml.token_type': types,
+    'tokenizer.ggml.merges': keptMerges,
+    'tokenizer.ggml.bos_token_id': moved(BOS_ID),
+    'tokenizer.ggml.eos_token_id': moved(EOS_ID),
+    'tokenizer.ggml.padding_token_id': moved(EOS_ID),
+  };
+  return writerEntries(r1.map((e) => (e.key in replaced ? ({ ...e, value: replaced[e.key] } as GgufTokenizerEntry) : e)));
+}
+
+function writerEntries(entries: GgufTokenizerEntry[]): [string, GgufWriteValue][] {
+  return entries.map((e): [string, GgufWriteValue] => {
     switch (e.type) {
       case 'string[]':
         return [e.key, { type: 'array', itemType: 'string', value: e.value }];

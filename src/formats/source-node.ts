@@ -41,3 +41,13 @@ export function filesFromDirectory(dir: string): ModelFiles {
     },
   };
 }
+
+/**
+ * What the engine loads for a command-line `--model`: a local GGUF file, a local model folder, or
+ * (anything else) a URL or Hugging Face repo id, passed on as it is.
+ */
+export async function modelInputFromPath(model: string): Promise<{ gguf: ByteSource } | { folder: ModelFiles } | string> {
+  const st = await stat(model).catch(() => null);
+  if (st?.isFile()) return { gguf: await sourceFromPath(model) };
+  return st ? { folder: filesFromDirectory(model) } : model;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOS_ID, EOS_ID, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from '../../scripts/lib/r1-tokenizer.ts';
+import { benchGgufTokenizerMetadata, BOS_ID, EOS_ID, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from '../../scripts/lib/r1-tokenizer.ts';
 import { readGguf } from '../../src/formats/gguf.ts';
 import { writeGguf } from '../../src/formats/gguf-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
@@ -150,5 +150,26 @@ describe('tokenizerFromGguf (pre-tokenizers and token types)', () => {
     expect(t.idOf('__proto__')).toBe(15);
     expect(t.idOf('toString')).toBeUndefined();
     expect(t.vocabSize).toBe(19);
+  });
+});
+
+const smallMd = (await readGguf(sourceFromBytes(writeGguf(benchGgufTokenizerMetadata(128256), []), 'small.gguf'))).metadata;
+
+describe('the bench models\' stand-in tokenizer for Llama 3 sized vocabularies', () => {
+  const V = 128256;
+  const small = tokenizerFromGguf(smallMd);
+
+  it('has every id below the vocabulary size, R1\'s added tokens in the last 256', () => {
+    expect(small.bosId).toBe(V - 256 + (BOS_ID - 151643));
+    expect(small.eosIds).toEqual([V - 256]);
+    const ids = small.encode(PROMPT);
+    expect(ids[0]).toBe(small.bosId);
+    expect(Math.max(...ids)).toBeLessThan(V);
+    expect(small.decode(ids)).toBe(hf.decode(hf.encode(PROMPT)));
+  });
+
+  it('encodes common text as Qwen does where Qwen\'s tokens survive the cut', () => {
+    const text = 'The quick brown fox jumps over the lazy dog.';
+    expect(small.encode(text, { addSpecialTokens: false })).toEqual(hf.encode(text, { addSpecialTokens: false }));
   });
 });
