@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# What the lent GPU machine runs (docs/gpu-machine.md): unpacks the kit that `npm run gpu:pack` left
+# in .gpu/carry, checks the engine against the float64 reference on this GPU, then times it beside
+# llama.cpp's Vulkan build on the same random-weight GGUF files. That machine has no Node, npm or
+# network: everything comes from the kit. Logs and results go to $OUT (the device tool brings back
+# at most 8 files): log.txt, info.json, check.jsonl, results.jsonl, summary.md.
+#
+#   R1_GPU_PLAN=full|smoke  full (default): the real model shapes; smoke: the tiny shape, to try the
+#                           kit on any machine (SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
+#   R1_GPU_BUDGET_S=N       no bench starts after N seconds (default 420), so the summary always prints
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+START=$SECONDS
+OUT=${OUT:-$PWD/.gpu/out}
+mkdir -p "$OUT"
+LOG=$OUT/log.txt
+PLAN=${R1_GPU_PLAN:-full}
+BUDGET=${R1_GPU_BUDGET_S:-420}
+say() { echo "[$((SECONDS - START)) s] $*" | tee -a "$LOG"; }
+fail() { say "stopped: $*"; exit 1; }
+[ -d .gpu/carry ] || fail "no .gpu/carry: run npm run gpu:pack on a machine with npm, then carry .gpu/carry"
+
+# The Vulkan loader, unless the machine has one (the device README's recipe).
+if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+  for f in .gpu/carry/gl/*.deb; do dpkg -x "$f" / || fail "could not unpack $f"; done
+  ldconfig
+fi
+NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ] && [ -e "$NVIDIA_ICD" ]; then export VK_DRIVER_FILES=$NVIDIA_ICD; fi
+# Dawn warns on every start without it.
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+
+# xz where it exists, else Python's lzma (the GPU machine has Python; xz is not promised).
+unxz_to() { xz -dc "$1" >"$2" 2>/dev/null || python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
+untar_xz() { tar -xJf "$1" 2>/dev/null || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(".")' "$1"; }
+NODE=/tmp/r1-gpu/node
+mkdir -p /tmp/r1-gpu
+if [ ! -x "$NODE" ]; then unxz_to .gpu/carry/node.xz "$NODE.tmp" && chmod +x "$NODE.tmp" && mv "$NODE.tmp" "$NODE" || fail "could not unpack node"; fi
+untar_xz .gpu/carry/kit.tar.xz || fail "could not unpack the kit"
+untar_xz .gpu/carry/llama-cpp.tar.xz || fail "could not unpack llama.cpp"
+kit() { "$NODE" .gpu/kit/device.mjs "$@"; }
+say "node $("$NODE" --version), kit unpacked"
+kit verify 2>&1 | tee -a "$LOG" || fail "the kit does not match this tree"
+kit info --record "$OUT/info.json" >/dev/null 2>>"$LOG" || fail "no WebGPU adapter through Dawn (log.txt has Dawn's words)"
+say "adapter: $(sed -n 's/^ "adapter": "\(.*\)",$/\1/p' "$OUT/info.json")"
+grep -q '"isCpu": true' "$OUT/info.json" && say "warning: Dawn chose a CPU adapter; the figures below are not the GPU's"
+
+if [ "$PLAN" = smoke ]; then
+  MODELS=(tiny:q4_0)
+  CHECK=(--only q4_0)
+  BENCHES=("tiny-q4_0|--shape tiny --dtype q4_0 --prompt-lengths 16,32 --decode-tokens 4 --llama-cpp vulkan")
+else
+  MODELS=(qwen2-1.5b:q4_0 qwen2-1.5b:q4_k_m qwen2-7b:q4_0 llama-8b:q4_k_m)
+  CHECK=()
+  # Most important first: the budget may cut the tail.
+  BENCHES=(
+    "1.5b-q4_0|--shape qwen2-1.5b --dtype q4_0 --llama-cpp vulkan"
+    "1.5b-q4_k_m|--shape qwen2-1.5b --dtype q4_k_m --llama-cpp vulkan"
+    "7b-q4_0|--shape qwen2-7b --dtype q4_0 --llama-cpp vulkan"
+    "8b-q4_k_m|--shape llama-8b --dtype q4_k_m --llama-cpp vulkan"
+    "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"
+    "1.5b-q4_0 attention unsplit|--shape qwen2-1.5b --dtype q4_0 --attention-splits 1 --prompt-lengths 2048"
+  )
+fi
+
+# The bench models are written while the check runs (four processes share its cases).
+say "writing ${MODELS[*]} while checking every format against the float64 reference"
+pids=()
+for m in "${MODELS[@]}"; do timeout 240 "$NODE" .gpu/kit/device.mjs models "$m" >>"$LOG" 2>&1 & pids+=($!); done
+checks=()
+for k in 1 2 3 4; do
+  timeout 240 "$NODE" .gpu/kit/device.mjs check ${CHECK[@]+"${CHECK[@]}"} --shard "$k/4" --record "$OUT/check.jsonl" >>"$LOG" 2>&1 & checks+=($!)
+done
+check_failed=0
+for p in "${checks[@]}"; do wait "$p" || check_failed=1; done
+say "check: $(grep -c '^ok  ' "$LOG") cases agree with the reference, $(grep -c '^FAIL' "$LOG") fail"
+grep '^FAIL' "$LOG"
+[ "$check_failed" = 0 ] || say "warning: the check failed (above): speed figures of a wrong engine mean little"
+for p in "${pids[@]}"; do wait "$p" || fail "a bench model could not be written (log.txt)"; done
+say "models written"
+
+for b in "${BENCHES[@]}"; do
+  label=${b%%|*}
+  args=${b#*|}
+  if ((SECONDS - START > BUDGET)); then say "skipped $label: past the ${BUDGET} s budget"; continue; fi
+  say "bench $label"
+  # shellcheck disable=SC2086 # the argument list is meant to split
+  timeout 300 "$NODE" .gpu/kit/device.mjs bench --label "$label" --record "$OUT/results.jsonl" $args >>"$LOG" 2>&1 || say "bench $label failed (exit $?, log.txt)"
+done
+say "done"
+kit summary "$OUT/results.jsonl" | tee "$OUT/summary.md"

@@ -1,0 +1,47 @@
+/**
+ * The GPU run's closing table: one row per bench run recorded by `device.mjs bench --record`, the
+ * figures issue #5 is judged on side by side (decode against llama.cpp and the copy roofline,
+ * prefill of 512 tokens against llama.cpp).
+ */
+import type { BenchResult } from '../bench/run.ts';
+import type { PeerResult } from '../bench/llama-cpp.ts';
+
+export interface BenchRecord {
+  label: string;
+  result: BenchResult;
+  peer: PeerResult | null;
+}
+
+function cell(ours: number | undefined, theirs: number | undefined, digits: number): string {
+  if (ours === undefined) return '-';
+  return theirs ? `${ours.toFixed(digits)} (x${(ours / theirs).toFixed(2)})` : ours.toFixed(digits);
+}
+
+/** A Markdown table, ready to paste into BENCHMARKS.md. */
+export function summaryTable(records: BenchRecord[]): string {
+  const head = ['run', 'decode @16 tok/s (x peer)', 'of roofline', 'decode @long tok/s (x peer)', 'prefill tok/s by length (x peer)', 'peer on', 'launches/step', 'load s'];
+  const rows = records.map(({ label, result: r, peer }) => {
+    const roof = (tokS: number) => `${(((tokS * r.bytesPerToken) / r.bandwidthBytesPerS) * 100).toFixed(0)}%`;
+    const d0 = r.decode[0];
+    const dl = r.decode.at(-1)!;
+    const prefill = r.prefill.map((p, i) => `${p.tokens}: ${cell(p.tokensPerS, peer?.prefill[i]?.tokensPerS, 0)}`).join(', ');
+    return [
+      label,
+      cell(d0?.tokensPerS, peer?.decode[0]?.tokensPerS, 1),
+      d0 ? roof(d0.tokensPerS) : '-',
+      r.decode.length > 1 ? `@${dl.context}: ${cell(dl.tokensPerS, peer?.decode.at(-1)?.tokensPerS, 1)}` : '-',
+      prefill,
+      peer ? `${peer.name}: ${peer.devices.join(', ') || 'CPU'}` : '-',
+      String(r.dispatchesPerStep),
+      (r.loadMs / 1000).toFixed(1),
+    ];
+  });
+  const adapters = [...new Set(records.map((x) => `${x.result.adapter}, copy bandwidth ${(x.result.bandwidthBytesPerS / 1e9).toFixed(0)} GB/s`))];
+  return [
+    ...adapters.map((a) => `adapter: ${a}`),
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
