@@ -87,12 +87,14 @@ for (const dtype of DTYPES) {
         const [shards, ...y] = await harness<number[]>(page, 'runMatmul', base);
         expect(shards).toBe(1);
         expect(worst(y, want, scale), `${dtype} ${kind} (${threadsPerRow ?? '-'} per row) T=${T} N=${N} K=${K}`).toBeLessThan(MATMUL_TOL);
-        // Accumulating into y and splitting the rows over bindings of 2 rows each.
+        // Accumulating into y and splitting the rows over bindings of 2 rows each; the GEMM with its
+        // 64-wide tiles.
         const [nShards, ...acc] = await harness<number[]>(page, 'runMatmul', {
           ...base,
           accumulate: true,
           yInit,
           maxBindingBytes: 2 * rowBytes + 8,
+          gemmTile: 64,
         });
         expect(nShards).toBe(Math.ceil(N / 2));
         const wantAcc = Array.from(want, (v, i) => v + yInit[i]);

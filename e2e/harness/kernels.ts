@@ -78,6 +78,8 @@ export interface MatmulCase {
   columnOrder?: number[];
   /** GEMV threads per row: the GPU choice can be tested on a CPU adapter. */
   threadsPerRow?: number;
+  /** GEMM output tile side. */
+  gemmTile?: 32 | 64;
   /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
   upBytes?: number[];
   /** RMSNorm x with this gain first (GEMV only). */
@@ -100,7 +102,7 @@ function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<G
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
-  const ctx = await context();
+  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile } };
   const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
   const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));

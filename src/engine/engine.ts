@@ -1,6 +1,6 @@
 import { createGpu, type GpuContext } from '../gpu/device.ts';
 import { GpuDeviceLostError } from '../gpu/errors.ts';
-import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext, type KernelTuning } from '../gpu/dispatch.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { packUniforms } from '../gpu/uniforms.ts';
 import { profileDispatches, type KernelTime } from '../gpu/profiler.ts';
@@ -44,6 +44,8 @@ export interface EngineOptions {
    * test that schedule end to end.
    */
   schedule?: 'auto' | 'gpu' | 'cpu';
+  /** Kernel variant choices, for benchmarks that compare them (defaults otherwise). */
+  tuning?: KernelTuning;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -106,6 +108,7 @@ export class Engine {
     private readonly act: Activations,
     private readonly prefillChunk: number,
     private readonly pipelineDecode: boolean,
+    private readonly tuning: KernelTuning,
   ) {
     const { device } = gpu;
     this.pipelines = new PipelineCache(device);
@@ -167,7 +170,7 @@ export class Engine {
       attentionSplits: opts.attentionSplits,
     });
     opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
-    return new Engine(gpu, bundle, weights, kv, act, prefillChunk, opts.pipelineDecode ?? true);
+    return new Engine(gpu, bundle, weights, kv, act, prefillChunk, opts.pipelineDecode ?? true, opts.tuning ?? {});
   }
 
   get info(): EngineInfo {
@@ -406,7 +409,7 @@ export class Engine {
     const key = `${T}:${pick}`;
     const cached = this.graphs.get(key);
     if (cached) return cached.dispatches;
-    const ctx: KernelContext = { gpu: this.gpu, pipelines: this.pipelines, step: this.step, owned: [] };
+    const ctx: KernelContext = { gpu: this.gpu, tuning: this.tuning, pipelines: this.pipelines, step: this.step, owned: [] };
     const dispatches = recordForward(ctx, this.bundle.config, this.weights, this.kv, this.act, T, pick);
     if (T === 1 || T === this.prefillChunk) {
       this.graphs.set(key, { dispatches, owned: ctx.owned });

@@ -11,8 +11,15 @@ export interface Dispatch {
 }
 
 /** What every kernel module needs to record dispatches. */
+/** Kernel variant choices that only measurements on a GPU can settle: benchmarks set them, else defaults. */
+export interface KernelTuning {
+  /** Output tile side of the prefill GEMM, 32 or 64 (src/kernels/matmul.ts gemmTile). */
+  gemmTile?: 32 | 64;
+}
+
 export interface KernelContext {
   gpu: GpuContext;
+  tuning?: KernelTuning;
   pipelines: PipelineCache;
   /** The `Step` uniform (pos, seed, draw): rewritten before each submission, so bind groups never change. */
   step: GPUBuffer;

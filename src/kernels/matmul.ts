@@ -113,16 +113,32 @@ export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up
   return usesGemv(ctx, T) && storedAlike(gate, up);
 }
 
+/** Output tile side of the prefill GEMM: 32, or 64 where the engine's tuning says (bench --gemm-tile). */
+export function gemmTile(ctx: KernelContext): number {
+  return ctx.tuning?.gemmTile ?? 32;
+}
+
+/** Workgroups of a GEMV over `rows` rows. */
+function gemvGroups(rows: number, tpr: number): number {
+  return Math.ceil(rows / (GEMV_WG / tpr));
+}
+
 function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | 'gemm', tpr: number): Record<string, boolean | number> {
   return {
     ...weightDefines(dtype),
     WG: GEMV_WG,
     TPR: tpr,
+    ...(kind === 'gemm' ? { GEMM: true, GEMM_TILE: gemmTile(ctx) } : {}),
     // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
     SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
     // Block-at-a-time decoding for the 32-value quant blocks.
     BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(dtype),
   };
+}
+
+/** x is read 16 bytes at a time when its rows are whole vec4s and no column order scatters the reads. */
+function readsXAsVec4(w: GpuWeight): boolean {
+  return w.cols % 4 === 0 && !w.inputOrder;
 }
 
 /** y = x W^T (+ bias), or SwiGLU with `up`: one dispatch per weight shard. */
@@ -138,6 +154,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
+      X_VEC4: readsXAsVec4(w),
       GLU: a.up !== undefined,
       NORM: a.norm !== undefined,
     };
@@ -164,7 +181,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     if (a.up) bindings[7] = a.up.shards[s].buffer;
     if (a.norm) bindings[8] = a.norm.gain;
     const workgroups: [number, number, number] =
-      kind === 'gemv' ? grid(Math.ceil(shard.nRows / (GEMV_WG / tpr))) : [Math.ceil(shard.nRows / 32), Math.ceil(a.T / 32), 1];
+      kind === 'gemv' ? grid(gemvGroups(shard.nRows, tpr)) : [Math.ceil(shard.nRows / gemmTile(ctx)), Math.ceil(a.T / gemmTile(ctx)), 1];
     return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
   });
 }
@@ -208,7 +225,7 @@ export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   const tpr = a.threadsPerRow ?? gemvThreadsPerRow(a.wq.cols, ctx.gpu.isCpu);
   const [q, k, v] = [a.wq, a.wk, a.wv].map((w) => w.shards[0]);
   const bias = q.bias && packedBias(ctx, [q.bias, k.bias!, v.bias!], [a.wq.rows, a.wk.rows, a.wv.rows]);
-  const defines = { ...variantDefines(ctx, a.wq.dtype, 'gemv', tpr), QKV: true, HAS_BIAS: bias !== undefined, NORM: a.norm !== undefined };
+  const defines = { ...variantDefines(ctx, a.wq.dtype, 'gemv', tpr), X_VEC4: readsXAsVec4(a.wq), QKV: true, HAS_BIAS: bias !== undefined, NORM: a.norm !== undefined };
   const params = uniform(
     ctx,
     MATMUL_PARAMS,
@@ -221,7 +238,7 @@ export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: q.buffer, 2: a.q, 3: params, 4: ctx.step, 7: k.buffer, 9: v.buffer, 10: a.k, 11: a.v };
   if (bias) bindings[5] = bias;
   if (a.norm) bindings[8] = a.norm.gain;
-  const groups = (rows: number) => Math.ceil(rows / (GEMV_WG / tpr));
+  const groups = (rows: number) => gemvGroups(rows, tpr);
   return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(groups(a.wq.rows) + 2 * groups(a.wk.rows)));
 }
 
