@@ -2,6 +2,7 @@
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q4_k_m|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
  *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda] [--serial-decode] [--attention-splits N]
+ *   [--gemm-tile 32|64]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
@@ -10,7 +11,8 @@
  * the device's copy bandwidth and decode as a fraction of that roofline; with --llama-cpp, the same
  * GGUF through llama.cpp and the engine's speed as a ratio to it. --serial-decode runs one decode
  * step at a time (no step queued ahead of the readback), to measure what queuing ahead brings;
- * --attention-splits fixes the key slices of decode attention (1: one workgroup per head).
+ * --attention-splits fixes the key slices of decode attention (1: one workgroup per head);
+ * --gemm-tile sets the output tile side of the prefill GEMM (32 or 64).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +24,7 @@ import type { PeerResult } from './llama-cpp.ts';
 function parse(argv: string[]) {
   const o = {
     model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false,
-    backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null, serialDecode: false, attentionSplits: 0,
+    backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null, serialDecode: false, attentionSplits: 0, gemmTile: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
@@ -42,6 +44,7 @@ function parse(argv: string[]) {
     else if (a === '--layers') o.layers = Number(v());
     else if (a === '--serial-decode') o.serialDecode = true;
     else if (a === '--attention-splits') o.attentionSplits = Number(v());
+    else if (a === '--gemm-tile') o.gemmTile = Number(v());
     else if (a === '--llama-cpp') {
       const b = v();
       if (b !== 'cpu' && b !== 'vulkan' && b !== 'cuda') throw new Error('--llama-cpp is cpu, vulkan or cuda');
@@ -51,6 +54,7 @@ function parse(argv: string[]) {
   }
   if (!o.model && !(o.shape in BENCH_SHAPES)) throw new Error(`--shape must be one of ${Object.keys(BENCH_SHAPES).join(', ')}`);
   if (o.backend !== 'chromium' && o.backend !== 'node') throw new Error('--backend is chromium or node');
+  if (o.gemmTile !== 0 && o.gemmTile !== 32 && o.gemmTile !== 64) throw new Error('--gemm-tile is 32 or 64');
   if (!Number.isInteger(o.attentionSplits) || o.attentionSplits < 0) throw new Error('--attention-splits takes a whole number of key slices (1: no split)');
   if (o.promptLengths.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--prompt-lengths takes positive integers, e.g. 128,512,2048');
   return o;
@@ -94,6 +98,9 @@ export async function benchCli(argv: string[]): Promise<{ result: BenchResult; p
   const req: BenchRequest = {
     promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk, serialDecode: o.serialDecode,
     ...(o.attentionSplits ? { attentionSplits: o.attentionSplits } : {}),
+    tuning: {
+      ...(o.gemmTile ? { gemmTile: o.gemmTile as 32 | 64 } : {}),
+    },
   };
   const log = (s: string) => void process.stderr.write(`${s}\n`);
   const local = await stat(file).catch(() => null);

@@ -5,6 +5,7 @@
 import { Engine } from '../../src/engine/engine.ts';
 import type { ModelInput } from '../../src/engine/model-files.ts';
 import type { KernelTime } from '../../src/gpu/profiler.ts';
+import type { KernelTuning } from '../../src/gpu/dispatch.ts';
 import type { GenerateOptions } from '../../src/engine/settings.ts';
 
 export interface BenchRequest {
@@ -15,6 +16,7 @@ export interface BenchRequest {
   serialDecode?: boolean;
   /** Key slices per head in decode attention; by default the engine's choice for the adapter. */
   attentionSplits?: number;
+  tuning?: KernelTuning;
 }
 
 export interface BenchResult {
@@ -49,7 +51,7 @@ export function benchIds(n: number, vocab: number, salt: number): number[] {
 export async function runBench(model: ModelInput, req: BenchRequest, log: (s: string) => void, gpu?: GPU): Promise<BenchResult> {
   const maxPrompt = Math.max(16, ...req.promptLengths);
   const t0 = performance.now();
-  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits });
+  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits, tuning: req.tuning });
   const loadMs = performance.now() - t0;
   const vocab = engine.info.config.vocabSize;
   const greedy = { temperature: 0, stopIds: [] as number[] };

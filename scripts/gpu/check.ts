@@ -26,6 +26,10 @@ function cases(): CheckCase[] {
     // Split attention only runs by default past a few hundred tokens of context: force it here.
     { label: 'qwen3-safetensors-f16, attention in 3 key slices', spec: { arch: 'qwen3', format: 'safetensors', dtype: 'f16' }, options: { attentionSplits: 3 } },
     { label: 'llama-gguf-f32, f32 KV cache', spec: { arch: 'llama', format: 'gguf', dtype: 'f32' }, options: { kvCache: 'f32' } },
+    // The GEMM variant the bench compares, on the types the bench runs.
+    ...(['q4_0', 'q4_k_m'] as const).map((dtype) => ({
+      label: `qwen2-gguf-${dtype}, GEMM 64-wide tiles`, spec: { arch: 'qwen2', format: 'gguf', dtype } as TestModelSpec, options: { tuning: { gemmTile: 64 } } as EngineOptions,
+    })),
   ];
 }
 

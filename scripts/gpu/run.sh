@@ -58,6 +58,8 @@ else
     "1.5b-q4_k_m|--shape qwen2-1.5b --dtype q4_k_m --llama-cpp vulkan"
     "7b-q4_0|--shape qwen2-7b --dtype q4_0 --llama-cpp vulkan"
     "8b-q4_k_m|--shape llama-8b --dtype q4_k_m --llama-cpp vulkan"
+    "1.5b-q4_0 GEMM 64-wide tiles|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prompt-lengths 512,2048"
+    "1.5b-q4_0 GEMM 64-wide tiles, prefill chunks of 512|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prefill-chunk 512 --prompt-lengths 512,2048"
     "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"
     "1.5b-q4_0 attention unsplit|--shape qwen2-1.5b --dtype q4_0 --attention-splits 1 --prompt-lengths 2048"
   )
@@ -89,3 +91,4 @@ for b in "${BENCHES[@]}"; do
 done
 say "done"
 kit summary "$OUT/results.jsonl" | tee "$OUT/summary.md"
+
