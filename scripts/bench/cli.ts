@@ -67,7 +67,7 @@ function table(r: BenchResult, peer: PeerResult | null): string {
   const rows: [string, string][] = [
     ['model', r.model],
     ['adapter', r.adapter],
-    ...(peer ? [[peer.name, `on ${peer.devices.join(', ') || 'the CPU (no GPU device found)'}`] as [string, string]] : []),
+    ...(peer ? [[peer.name, peer.error ? `failed: ${peer.error}` : `on ${peer.devices.join(', ') || 'the CPU (no GPU device found)'}`] as [string, string]] : []),
     ['load', `${(r.loadMs / 1000).toFixed(2)} s`],
     ['GPU bytes', `${mib(r.weightBytes)} weights + ${mib(r.kvCacheBytes)} KV cache`],
     ['copy bandwidth', `${(r.bandwidthBytesPerS / 1e9).toFixed(2)} GB/s; a decode step reads ${mib(r.bytesPerToken)}`],
@@ -127,7 +127,12 @@ export async function benchCli(argv: string[]): Promise<{ result: BenchResult; p
   if (o.llamaCpp) {
     if (!local?.isFile() || !file.endsWith('.gguf')) throw new Error('--llama-cpp needs a local .gguf model (or a random --shape model)');
     const { runLlamaCppBench } = await import('./llama-cpp.ts');
-    peer = await runLlamaCppBench(file, req, o.llamaCpp, result.vocabSize, log);
+    // The engine's figures are kept when the peer cannot run (on the GPU machine there is no second try).
+    peer = await runLlamaCppBench(file, req, o.llamaCpp, result.vocabSize, log).catch((e: unknown) => {
+      const error = e instanceof Error ? e.message : String(e);
+      log(`llama.cpp ${o.llamaCpp} failed: ${error}`);
+      return { name: `llama.cpp ${o.llamaCpp}`, devices: [], prefill: [], decode: [], error };
+    });
   }
   process.stdout.write(o.json ? `${JSON.stringify({ ...result, peer })}\n` : `${table(result, peer)}\n`);
   return { result, peer };

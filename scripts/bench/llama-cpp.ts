@@ -12,6 +12,8 @@ export interface PeerResult {
   devices: string[];
   prefill: { tokens: number; tokensPerS: number }[];
   decode: { context: number; tokensPerS: number }[];
+  /** Why it did not run (then prefill and decode are empty). */
+  error?: string;
 }
 
 export async function runLlamaCppBench(file: string, req: BenchRequest, backend: LlamaCppBackend, vocab: number, log: (s: string) => void): Promise<PeerResult> {

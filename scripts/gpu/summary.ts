@@ -31,7 +31,7 @@ export function summaryTable(records: BenchRecord[]): string {
       d0 ? roof(d0.tokensPerS) : '-',
       r.decode.length > 1 ? `@${dl.context}: ${cell(dl.tokensPerS, peer?.decode.at(-1)?.tokensPerS, 1)}` : '-',
       prefill,
-      peer ? `${peer.name}: ${peer.devices.join(', ') || 'CPU'}` : '-',
+      peer ? `${peer.name}: ${peer.error ? 'failed (log.txt)' : peer.devices.join(', ') || 'CPU'}` : '-',
       String(r.dispatchesPerStep),
       (r.loadMs / 1000).toFixed(1),
     ];
