@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
- *   [--dtype q4_0|q4_k_m|q8_0|f16] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
+ *   [--dtype q4_0|q4_k_m|q8_0|f16|fp8] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
  *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda] [--serial-decode] [--attention-splits N]
  *   [--gemm-tile 32|64]
  *

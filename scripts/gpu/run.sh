@@ -50,7 +50,7 @@ if [ "$PLAN" = smoke ]; then
   CHECK=(--only q4_0)
   BENCHES=("tiny-q4_0|--shape tiny --dtype q4_0 --prompt-lengths 16,32 --decode-tokens 4 --llama-cpp vulkan")
 else
-  MODELS=(qwen2-1.5b:q4_0 qwen2-1.5b:q4_k_m qwen2-7b:q4_0 llama-8b:q4_k_m)
+  MODELS=(qwen2-1.5b:q4_0 qwen2-1.5b:q4_k_m qwen2-7b:q4_0 llama-8b:q4_k_m qwen2-1.5b:fp8)
   CHECK=()
   # Most important first: the budget may cut the tail.
   BENCHES=(
@@ -58,6 +58,7 @@ else
     "1.5b-q4_k_m|--shape qwen2-1.5b --dtype q4_k_m --llama-cpp vulkan"
     "7b-q4_0|--shape qwen2-7b --dtype q4_0 --llama-cpp vulkan"
     "8b-q4_k_m|--shape llama-8b --dtype q4_k_m --llama-cpp vulkan"
+    "1.5b-fp8 (safetensors, no peer)|--shape qwen2-1.5b --dtype fp8"
     "1.5b-q4_0 GEMM 64-wide tiles|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prompt-lengths 512,2048"
     "1.5b-q4_0 GEMM 64-wide tiles, prefill chunks of 512|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prefill-chunk 512 --prompt-lengths 512,2048"
     "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"

@@ -5,6 +5,7 @@ import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { encodeGgufHeader, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import type { ArchName } from '../../src/model/config.ts';
+import { ensureFp8BenchFolder } from './bench-model-fp8.ts';
 import { benchGgufTokenizerMetadata } from './r1-tokenizer.ts';
 import { Rng } from './random.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -29,10 +30,13 @@ interface PlannedTensor {
   shape: number[];
 }
 
-/** A weight type for every matrix, or llama.cpp's Q4_K_M recipe (Q6_K for attn_v, ffn_down and output). */
-export type BenchDtype = GgmlDtype | 'q4_k_m';
+/**
+ * A weight type for every matrix, llama.cpp's Q4_K_M recipe (Q6_K for attn_v, ffn_down and output),
+ * or 'fp8': a Hugging Face folder in DeepSeek's block FP8 layout (bench-model-fp8.ts).
+ */
+export type BenchDtype = GgmlDtype | 'q4_k_m' | 'fp8';
 
-function plan(shape: (typeof BENCH_SHAPES)[string], mix: BenchDtype): PlannedTensor[] {
+function plan(shape: (typeof BENCH_SHAPES)[string], mix: GgmlDtype | 'q4_k_m'): PlannedTensor[] {
   const { arch, dims: d } = shape;
   const dtype: GgmlDtype = mix === 'q4_k_m' ? 'q4_k' : mix;
   const q = d.nHeads * d.headDim;
@@ -80,7 +84,9 @@ export async function ensureBenchModel(shapeName: string, dtype: BenchDtype, log
   const base = BENCH_SHAPES[shapeName];
   if (!base) throw new Error(`unknown shape ${shapeName}`);
   const shape = layers ? { ...base, dims: { ...base.dims, nLayers: layers } } : base;
-  const file = path.join(REPO_ROOT, '.cache/bench-models', `${shapeName}${layers ? `-${layers}l` : ''}-${dtype}.gguf`);
+  const stem = path.join(REPO_ROOT, '.cache/bench-models', `${shapeName}${layers ? `-${layers}l` : ''}-${dtype}`);
+  if (dtype === 'fp8') return ensureFp8BenchFolder(stem, shape, log);
+  const file = `${stem}.gguf`;
   if (await stat(file).catch(() => null)) return file;
   await mkdir(path.dirname(file), { recursive: true });
   const { arch, dims: d } = shape;

@@ -67,7 +67,8 @@ export function makeTestModel(arch: ArchName, seed: number, dims: TestModelDims 
   return { arch, config: hfConfig(arch, d), tensors };
 }
 
-function hfConfig(arch: ArchName, d: TestModelDims): Record<string, unknown> {
+/** config.json of a checkpoint of this architecture and these dimensions, as the real ones write it. */
+export function hfConfig(arch: ArchName, d: TestModelDims): Record<string, unknown> {
   const common = {
     hidden_act: 'silu',
     hidden_size: d.hiddenSize,
