@@ -70,12 +70,12 @@ function fillChunk(t: Planned, out: Uint8Array, rng: Rng): void {
   const scale = 1 / Math.sqrt(t.cols);
   if (t.fill === 'ones') for (let i = 0; i < out.length; i += 2) view.setUint16(i, BF16_ONE, true);
   else if (t.fill === 'random') {
-    const f = new Float32Array(1);
-    const bits = new Uint32Array(f.buffer);
-    for (let i = 0; i < out.length; i += 2) {
-      f[0] = (rng.next() * 2 - 1) * scale;
-      view.setUint16(i, bits[0] >>> 16, true);
-    }
+    // Random sign and mantissa under one exponent: magnitudes between scale / 4 and scale, written as fast
+    // as random bytes (the embedding and LM head are the largest tensors).
+    const exponent = Math.floor(Math.log2(scale)) + 127;
+    rng.fillBytes(out);
+    const halves = new Uint16Array(out.buffer, out.byteOffset, out.length >> 1);
+    for (let i = 0; i < halves.length; i++) halves[i] = (halves[i] & 0x807f) | ((exponent - 1) << 7);
   } else if (t.fill === 'fp8') {
     rng.fillBytes(out);
     for (let i = 0; i < out.length; i++) if ((out[i] & 0x7f) === 0x7f) out[i] ^= 1;
