@@ -33,11 +33,11 @@ test('the bundled kit checks and benches the engine in a tree with no node_modul
 
     const verified = await kit(dir, ['verify']);
     expect(verified.code, verified.stderr).toBe(0);
-    // The Q4_K_M model as the bench runs it: 32- and 64-wide GEMM tiles, the GPU's kernel variants.
-    const check = await kit(dir, ['check', '--only', 'qwen2-gguf-q4_k_m', '--schedule', 'gpu']);
+    // The Q4_0 model as the bench runs it: 32- and 64-wide GEMM tiles, the GPU's kernel variants.
+    const check = await kit(dir, ['check', '--only', 'qwen2-gguf-q4_0', '--schedule', 'gpu']);
     expect(check.code, check.stderr).toBe(0);
-    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_k_m /m);
-    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_k_m, GEMM 64-wide tiles /m);
+    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0 /m);
+    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0, GEMM 64-wide tiles /m);
     expect(check.stderr).toContain('check: 2 passed, 0 failed');
 
     const record = path.join(dir, 'results.jsonl');
