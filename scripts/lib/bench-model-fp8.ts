@@ -2,7 +2,7 @@ import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeSafetensorsHeader } from '../../src/formats/safetensors-writer.ts';
 import type { ArchName } from '../../src/model/config.ts';
-import { R1_GENERATION_CONFIG, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
+import { R1_ADDED_TOKENS, R1_GENERATION_CONFIG, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
 import { Rng } from './random.ts';
 import { hfConfig, type TestModelDims } from './test-model.ts';
 
@@ -89,7 +89,7 @@ function fillChunk(t: Planned, out: Uint8Array, rng: Rng): void {
 export async function ensureFp8BenchFolder(dir: string, shape: Fp8BenchShape, log: (s: string) => void): Promise<string> {
   if (await stat(path.join(dir, 'model.safetensors')).catch(() => null)) return dir;
   const { arch, dims: d } = shape;
-  const vocab = (r1TokenizerJson().added_tokens as { id: number }[]).reduce((m, t) => Math.max(m, t.id + 1), 0);
+  const vocab = R1_ADDED_TOKENS[R1_ADDED_TOKENS.length - 1][0] + 1;
   if (d.vocabSize < vocab) throw new Error(`an FP8 bench folder carries R1-Distill-Qwen's tokenizer (${vocab} tokens): the ${d.vocabSize}-row vocabulary of this shape is too small`);
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });

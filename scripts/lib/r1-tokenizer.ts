@@ -169,26 +169,41 @@ export function r1GgufTokenizerEntries(vocabSize: number): GgufTokenizerEntry[] 
   if (!Number.isInteger(vocabSize) || vocabSize < firstFree) {
     throw new RangeError(`vocabSize ${vocabSize} is smaller than the R1-Distill-Qwen tokenizer (${firstFree} tokens)`);
   }
+  return tokenizerEntries(vocabSize, R1_ADDED_TOKENS[0][0]);
+}
+
+/**
+ * The entries with R1's added tokens from id `addedBase` on: BPE tokens below it are kept, with the
+ * merges among them (all of them when addedBase is R1's own, 151643).
+ */
+function tokenizerEntries(vocabSize: number, addedBase: number): GgufTokenizerEntry[] {
   const { vocab, merges } = qwenBpe();
   const tokens: string[] = Array.from({ length: vocabSize }, (_, id) => `[PAD${id}]`);
   const types: number[] = new Array<number>(vocabSize).fill(UNUSED);
   for (const [tok, id] of Object.entries(vocab)) {
+    if (id >= addedBase) continue;
     tokens[id] = tok;
     types[id] = NORMAL;
   }
+  const moved = (id: number) => addedBase + id - R1_ADDED_TOKENS[0][0];
   for (const [id, content, special] of R1_ADDED_TOKENS) {
-    tokens[id] = content;
-    types[id] = addedTokenType(content, special);
+    tokens[moved(id)] = content;
+    types[moved(id)] = addedTokenType(content, special);
   }
+  const kept = (t: string | undefined) => t !== undefined && vocab[t] !== undefined && vocab[t] < addedBase;
+  const keptMerges = merges.filter((m) => {
+    const [x, y] = m.split(' ');
+    return kept(x) && kept(y) && kept(x + y);
+  });
   return [
     { key: 'tokenizer.ggml.model', type: 'string', value: 'gpt2' },
     { key: 'tokenizer.ggml.pre', type: 'string', value: 'deepseek-r1-qwen' },
     { key: 'tokenizer.ggml.tokens', type: 'string[]', value: tokens },
     { key: 'tokenizer.ggml.token_type', type: 'i32[]', value: types },
-    { key: 'tokenizer.ggml.merges', type: 'string[]', value: [...merges] },
-    { key: 'tokenizer.ggml.bos_token_id', type: 'u32', value: BOS_ID },
-    { key: 'tokenizer.ggml.eos_token_id', type: 'u32', value: EOS_ID },
-    { key: 'tokenizer.ggml.padding_token_id', type: 'u32', value: EOS_ID },
+    { key: 'tokenizer.ggml.merges', type: 'string[]', value: keptMerges },
+    { key: 'tokenizer.ggml.bos_token_id', type: 'u32', value: moved(BOS_ID) },
+    { key: 'tokenizer.ggml.eos_token_id', type: 'u32', value: moved(EOS_ID) },
+    { key: 'tokenizer.ggml.padding_token_id', type: 'u32', value: moved(EOS_ID) },
     { key: 'tokenizer.ggml.add_bos_token', type: 'bool', value: true },
     { key: 'tokenizer.ggml.add_eos_token', type: 'bool', value: false },
     { key: 'tokenizer.chat_template', type: 'string', value: R1_CHAT_TEMPLATE },
@@ -208,38 +223,9 @@ export function r1GgufTokenizerMetadata(vocabSize: number): [string, GgufWriteVa
  * it needs a file both engines load with the real embedding and head sizes.
  */
 export function benchGgufTokenizerMetadata(vocabSize: number): [string, GgufWriteValue][] {
-  const full = R1_ADDED_TOKENS[R1_ADDED_TOKENS.length - 1][0] + 1;
-  if (vocabSize >= full) return r1GgufTokenizerMetadata(vocabSize);
-  const base = vocabSize - 256;
-  if (!Number.isInteger(vocabSize) || base < 256) throw new RangeError(`vocabSize ${vocabSize}: a bench tokenizer needs at least 512 tokens`);
-  const { vocab, merges } = qwenBpe();
-  const tokens: string[] = Array.from({ length: vocabSize }, (_, id) => `[PAD${id}]`);
-  const types: number[] = new Array<number>(vocabSize).fill(UNUSED);
-  for (const [tok, id] of Object.entries(vocab)) {
-    if (id >= base) continue;
-    tokens[id] = tok;
-    types[id] = NORMAL;
-  }
-  const kept = (t: string | undefined) => t !== undefined && vocab[t] !== undefined && vocab[t] < base;
-  const keptMerges = merges.filter((m) => {
-    const [a, b] = m.split(' ');
-    return kept(a) && kept(b) && kept(a + b);
-  });
-  const moved = (id: number) => base + id - R1_ADDED_TOKENS[0][0];
-  for (const [id, content, special] of R1_ADDED_TOKENS) {
-    tokens[moved(id)] = content;
-    types[moved(id)] = addedTokenType(content, special);
-  }
-  const r1 = r1GgufTokenizerEntries(full);
-  const replaced: Record<string, GgufTokenizerEntry['value']> = {
-    'tokenizer.ggml.tokens': tokens,
-    'tokenizer.ggml.token_type': types,
-    'tokenizer.ggml.merges': keptMerges,
-    'tokenizer.ggml.bos_token_id': moved(BOS_ID),
-    'tokenizer.ggml.eos_token_id': moved(EOS_ID),
-    'tokenizer.ggml.padding_token_id': moved(EOS_ID),
-  };
-  return writerEntries(r1.map((e) => (e.key in replaced ? ({ ...e, value: replaced[e.key] } as GgufTokenizerEntry) : e)));
+  if (vocabSize >= R1_ADDED_TOKENS[R1_ADDED_TOKENS.length - 1][0] + 1) return r1GgufTokenizerMetadata(vocabSize);
+  if (!Number.isInteger(vocabSize) || vocabSize < 512) throw new RangeError(`vocabSize ${vocabSize}: a bench tokenizer needs at least 512 tokens`);
+  return writerEntries(tokenizerEntries(vocabSize, vocabSize - 256));
 }
 
 function writerEntries(entries: GgufTokenizerEntry[]): [string, GgufWriteValue][] {
