@@ -19,12 +19,16 @@ import { embedding } from '../../src/kernels/embedding.ts';
 import { argmax, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
 
 let gpuPromise: Promise<GpuContext> | undefined;
+// One cache for the page, as the engine keeps one per device: a test that runs a kernel many times
+// (the sampler, draw by draw) compiles it once, and SwiftShader's compiles take about a second.
+let pipelines: PipelineCache | undefined;
 
 async function context(step: { pos?: number; seed?: number; draw?: number } = {}): Promise<KernelContext> {
   gpuPromise ??= createGpu();
   const gpu = await gpuPromise;
   const stepBuf = createUniformBuffer(gpu.device, STEP_LAYOUT, { pos: step.pos ?? 0, seed: step.seed ?? 0, draw: step.draw ?? 0, pad: 0 }, 'step');
-  return { gpu, pipelines: new PipelineCache(gpu.device), step: stepBuf, owned: [stepBuf] };
+  pipelines ??= new PipelineCache(gpu.device);
+  return { gpu, pipelines, step: stepBuf, owned: [stepBuf] };
 }
 
 function f32(ctx: KernelContext, data: number[]): GPUBuffer {
