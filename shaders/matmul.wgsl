@@ -9,6 +9,7 @@
 // W may be one shard of a tensor split across bindings: it holds rows [0, N) of this shard, which
 // land in output columns [colOffset, colOffset + N).
 // SUBGROUPS (gemv): the TPR threads of a row add their sums by subgroup shuffles, no barriers.
+// ROW_ALONE (gemv, TPR 1): each thread owns its row, there is nothing to add and no barrier.
 // QKV (gemv): the q, k and v projections of one input in one launch, each workgroup on one matrix: W, W2, W3 write y, y2, y3 (k and v rows kvN long, at step.pos * yOffsetPerPos), with one
 // bias [N + 2 kvN] for the three.
 // NORM (gemv): x is RMS-normalized on the fly, y = (W diag(gain) x) * rsqrt(mean(x^2) + eps): the sum
@@ -229,6 +230,13 @@ fn row_part(rowByte: u32, lane: u32, t0: u32) -> RowPart {
 }
 
 // Sums the TPR lanes of each row; lane 0 of the row gets the total. Every thread calls it.
+#if ROW_ALONE
+// One thread per row (CPU adapters): nothing to add, and no barrier, which CPU Vulkans (SwiftShader)
+// run by switching between the workgroup's threads at every one.
+fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
+  return v;
+}
+#else
 #if SUBGROUPS
 // A row's TPR threads are consecutive lanes of one subgroup (src/gpu/subgroups.ts checks that).
 fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
@@ -249,6 +257,7 @@ fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
   workgroupBarrier();
   return r;
 }
+#endif
 #endif
 
 @compute @workgroup_size(WG)

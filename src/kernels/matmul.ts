@@ -131,6 +131,8 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
     ...(kind === 'gemm' ? { GEMM: true, GEMM_TILE: gemmTile(ctx) } : {}),
     // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
     SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
+    // A thread per row (CPU adapters): no row sum, so no barrier.
+    ROW_ALONE: kind === 'gemv' && tpr === 1,
     // Block-at-a-time decoding for the 32-value quant blocks.
     BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(dtype),
   };
