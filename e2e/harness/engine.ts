@@ -73,6 +73,17 @@ export async function encodeAndGenerate(c: { url: string; prompt: string; opts: 
   }
 }
 
+/** Tokenizes a rendered prompt (no special tokens added) through the worker, the weights left unread. */
+export async function encodeOnly(c: { url: string; prompt: string }) {
+  const engine = createWorkerEngine();
+  try {
+    await engine.load(c.url, { textOnly: true });
+    return await engine.encode(c.prompt);
+  } finally {
+    engine.terminate();
+  }
+}
+
 /** Loading errors as the page sees them: name and message. */
 export async function loadError(c: { url: string }) {
   const engine = createWorkerEngine();
