@@ -405,6 +405,9 @@ test('attention: causal GQA over the cache, short and multi-tile contexts', asyn
       const gotSplit = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim, splits });
       expect(worst(gotSplit, want, 1, 0), `${splits} slices T=${T} pos=${pos}`).toBeLessThan(1e-5);
     }
+    // The softmax reduced in workgroup memory alone, as on adapters without subgroups.
+    const gotShared = await harness<number[]>(page, 'runAttention', { q, k, v, T, pos, nHeads, nKvHeads, headDim, splits: 2, subgroups: false });
+    expect(worst(gotShared, want, 1, 0), `no subgroups T=${T} pos=${pos}`).toBeLessThan(1e-5);
   }
 });
 

@@ -2,7 +2,12 @@
 // Query t sits at position step.pos + t and sees keys 0 ..= step.pos + t. Keys are visited in tiles of
 // WG with an online softmax (running max m and sum l rescaled per tile), so any context length fits
 // in fixed workgroup memory. Query head h reads kv head h / (nHeads / nKvHeads). KV_F16: the cache
-// holds halves, two per u32.
+// holds halves, two per u32. SUBGROUPS: the softmax's workgroup max and sum are taken per subgroup in
+// registers, then across the WG / subgroup_size subgroups: 2 barriers each instead of 2 + log2(WG).
+
+#if SUBGROUPS
+enable subgroups;
+#endif
 
 struct Params {
   T: u32,
@@ -44,6 +49,31 @@ var<workgroup> qs: array<f32, MAX_HEAD_DIM>;
 var<workgroup> probs: array<f32, WG>;
 var<workgroup> red: array<f32, WG>;
 
+#if SUBGROUPS
+// Subgroup lanes follow local_invocation_index (src/gpu/subgroups.ts checks it), so subgroup i holds
+// threads [i * size, (i + 1) * size); its first lane leaves the subgroup's result in red[i].
+var<private> sgSize: u32;
+
+fn reduce_max(lid: u32, v: f32) -> f32 {
+  let m = subgroupMax(v);
+  if (lid % sgSize == 0u) { red[lid / sgSize] = m; }
+  workgroupBarrier();
+  var r = red[0];
+  for (var i = 1u; i < WG / sgSize; i++) { r = max(r, red[i]); }
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  let t = subgroupAdd(v);
+  if (lid % sgSize == 0u) { red[lid / sgSize] = t; }
+  workgroupBarrier();
+  var r = red[0];
+  for (var i = 1u; i < WG / sgSize; i++) { r += red[i]; }
+  workgroupBarrier();
+  return r;
+}
+#else
 fn reduce_max(lid: u32, v: f32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
@@ -67,6 +97,7 @@ fn reduce_sum(lid: u32, v: f32) -> f32 {
   workgroupBarrier();
   return r;
 }
+#endif
 
 /** Softmax state of one query over a range of keys: running max, sum, and this thread's output dims. */
 struct Partial {
@@ -116,9 +147,27 @@ fn attend(h: u32, t: u32, lid: u32, kBegin: u32, kEnd: u32) -> Partial {
   return r;
 }
 
+// The workgroup-uniform builtins of the entry points that attend: a struct, so the SUBGROUPS one is
+// declared once.
+struct Group {
+  @builtin(workgroup_id) wid: vec3<u32>,
+#if SUBGROUPS
+  @builtin(subgroup_size) sgSize: u32,
+#endif
+};
+
+// Keeps what the reductions need of `g` and returns the workgroup id.
+fn begin(g: Group) -> vec3<u32> {
+#if SUBGROUPS
+  sgSize = g.sgSize;
+#endif
+  return g.wid;
+}
+
 // One workgroup per (query head, query token), over all its keys.
 @compute @workgroup_size(WG)
-fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention(g: Group, @builtin(local_invocation_index) lid: u32) {
+  let wid = begin(g);
   let h = wid.x;
   let t = wid.y;
   let r = attend(h, t, lid, 0u, step.pos + t + 1u);
@@ -140,7 +189,8 @@ fn part_base(t: u32, h: u32, s: u32) -> u32 {
 }
 
 @compute @workgroup_size(WG)
-fn attention_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn attention_split(g: Group, @builtin(local_invocation_index) lid: u32) {
+  let wid = begin(g);
   let h = wid.x;
   let t = wid.y;
   let s = wid.z;

@@ -172,8 +172,11 @@ export async function runRope(c: {
 
 export async function runAttention(c: {
   q: number[]; k: number[]; v: number[]; T: number; pos: number; nHeads: number; nKvHeads: number; headDim: number; kvF16?: boolean; splits?: number;
+  /** false: reduce in workgroup memory even where the adapter has subgroups. */
+  subgroups?: boolean;
 }) {
   const ctx = await context({ pos: c.pos });
+  if (c.subgroups === false) ctx.gpu = { ...ctx.gpu, subgroupRowLanes: 0 };
   const out = f32(ctx, new Array(c.q.length).fill(0));
   // A half-precision cache: pairs of halves packed into u32 words, low half first.
   const cache = (x: number[]) =>

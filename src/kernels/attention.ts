@@ -62,12 +62,14 @@ export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch[] {
     'attention params',
   );
   const splits = a.splits ?? 1;
+  // The softmax's reductions in registers where subgroup lanes are known to follow the thread index.
+  const base = { WG, KV_F16: a.kvF16 ?? false, SUBGROUPS: ctx.gpu.subgroupRowLanes > 0 };
   if (splits === 1) {
-    const defines = { WG, KV_F16: a.kvF16 ?? false };
+    const defines = base;
     return [makeDispatch(ctx, 'attention.wgsl', 'attention', defines, { 0: a.q, 1: a.kCache, 2: a.vCache, 3: a.out, 4: params, 5: ctx.step }, [a.nHeads, a.T, 1])];
   }
   if (!a.parts) throw new RangeError('split attention needs its scratch buffer (parts)');
-  const defines = { WG, KV_F16: a.kvF16 ?? false, SPLIT: true, SPLITS: splits };
+  const defines = { ...base, SPLIT: true, SPLITS: splits };
   return [
     makeDispatch(ctx, 'attention.wgsl', 'attention_split', defines, { 0: a.q, 1: a.kCache, 2: a.vCache, 4: params, 5: ctx.step, 6: a.parts }, [a.nHeads, a.T, splits]),
     makeDispatch(ctx, 'attention.wgsl', 'attention_combine', defines, { 3: a.out, 4: params, 6: a.parts }, [a.nHeads, a.T, 1]),
