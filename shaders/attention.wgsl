@@ -29,20 +29,22 @@ struct Step {
 // Half-precision cache: two values per u32 (kv-cache.wgsl writes it).
 @group(0) @binding(1) var<storage, read> kCache: array<u32>;     // [maxSeq, nKvHeads * headDim / 2]
 @group(0) @binding(2) var<storage, read> vCache: array<u32>;     // [maxSeq, nKvHeads * headDim / 2]
-fn k_at(i: u32) -> f32 { return unpack2x16float(kCache[i >> 1u])[i & 1u]; }
-fn v_at(i: u32) -> f32 { return unpack2x16float(vCache[i >> 1u])[i & 1u]; }
+// Elements i, i + 1 (i even: head dims come in pairs, one u32 of halves).
+fn k_pair(i: u32) -> vec2<f32> { return unpack2x16float(kCache[i >> 1u]); }
+fn v_pair(i: u32) -> vec2<f32> { return unpack2x16float(vCache[i >> 1u]); }
 #else
 @group(0) @binding(1) var<storage, read> kCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
 @group(0) @binding(2) var<storage, read> vCache: array<f32>;     // [maxSeq, nKvHeads * headDim]
-fn k_at(i: u32) -> f32 { return kCache[i]; }
-fn v_at(i: u32) -> f32 { return vCache[i]; }
+fn k_pair(i: u32) -> vec2<f32> { return vec2<f32>(kCache[i], kCache[i + 1u]); }
+fn v_pair(i: u32) -> vec2<f32> { return vec2<f32>(vCache[i], vCache[i + 1u]); }
 #endif
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;  // [T, nHeads * headDim]
 @group(0) @binding(4) var<uniform> p: Params;
 @group(0) @binding(5) var<uniform> step: Step;
 
 const MAX_HEAD_DIM: u32 = 256u;
-const DIMS_PER_THREAD: u32 = MAX_HEAD_DIM / WG;
+// Each thread keeps output dims in adjacent pairs: pair e is dims 2 (lid + e WG) and the one after.
+const PAIRS_PER_THREAD: u32 = MAX_HEAD_DIM / (2u * WG);
 const NEG_BIG: f32 = -3.0e38;
 
 var<workgroup> qs: array<f32, MAX_HEAD_DIM>;
@@ -103,7 +105,7 @@ fn reduce_sum(lid: u32, v: f32) -> f32 {
 struct Partial {
   m: f32,
   l: f32,
-  acc: array<f32, DIMS_PER_THREAD>,
+  acc: array<vec2<f32>, PAIRS_PER_THREAD>,
 };
 
 // Query (h, t) against keys [kBegin, kEnd), a tile of WG keys at a time. Called in uniform control
@@ -124,7 +126,7 @@ fn attend(h: u32, t: u32, lid: u32, kBegin: u32, kEnd: u32) -> Partial {
     if (j < kEnd) {
       let kb = j * kvStride + kvBase;
       var dotv = 0.0;
-      for (var d = 0u; d < D; d++) { dotv += qs[d] * k_at(kb + d); }
+      for (var d = 0u; d < D; d += 2u) { dotv += dot(vec2<f32>(qs[d], qs[d + 1u]), k_pair(kb + d)); }
       s = dotv * p.scale;
     }
     let mNew = max(r.m, reduce_max(lid, s));
@@ -133,11 +135,11 @@ fn attend(h: u32, t: u32, lid: u32, kBegin: u32, kEnd: u32) -> Partial {
     let corr = exp(r.m - mNew);
     r.l = r.l * corr + reduce_sum(lid, pj);  // reduce_sum's barriers also publish probs
     let n = min(WG, kEnd - k0);
-    for (var e = 0u; e < DIMS_PER_THREAD; e++) {
-      let d = lid + e * WG;
+    for (var e = 0u; e < PAIRS_PER_THREAD; e++) {
+      let d = 2u * (lid + e * WG);
       if (d < D) {
         var a = r.acc[e] * corr;
-        for (var jj = 0u; jj < n; jj++) { a += probs[jj] * v_at((k0 + jj) * kvStride + kvBase + d); }
+        for (var jj = 0u; jj < n; jj++) { a += probs[jj] * v_pair((k0 + jj) * kvStride + kvBase + d); }
         r.acc[e] = a;
       }
     }
@@ -172,9 +174,12 @@ fn attention(g: Group, @builtin(local_invocation_index) lid: u32) {
   let t = wid.y;
   let r = attend(h, t, lid, 0u, step.pos + t + 1u);
   let qBase = (t * p.nHeads + h) * p.headDim;
-  for (var e = 0u; e < DIMS_PER_THREAD; e++) {
-    let d = lid + e * WG;
-    if (d < p.headDim) { out[qBase + d] = r.acc[e] / r.l; }
+  for (var e = 0u; e < PAIRS_PER_THREAD; e++) {
+    let d = 2u * (lid + e * WG);
+    if (d < p.headDim) {
+      out[qBase + d] = r.acc[e].x / r.l;
+      out[qBase + d + 1u] = r.acc[e].y / r.l;
+    }
   }
 }
 
@@ -204,9 +209,12 @@ fn attention_split(g: Group, @builtin(local_invocation_index) lid: u32) {
     parts[b] = r.m;
     parts[b + 1u] = r.l;
   }
-  for (var e = 0u; e < DIMS_PER_THREAD; e++) {
-    let d = lid + e * WG;
-    if (d < p.headDim) { parts[b + 2u + d] = r.acc[e]; }
+  for (var e = 0u; e < PAIRS_PER_THREAD; e++) {
+    let d = 2u * (lid + e * WG);
+    if (d < p.headDim) {
+      parts[b + 2u + d] = r.acc[e].x;
+      parts[b + 3u + d] = r.acc[e].y;
+    }
   }
 }
 

@@ -54,6 +54,7 @@ export function attentionSlices(maxSeq: number, isCpu: boolean): number {
 
 export function attention(ctx: KernelContext, a: AttentionArgs): Dispatch[] {
   if (a.headDim > MAX_HEAD_DIM) throw new RangeError(`head_dim ${a.headDim} exceeds the supported ${MAX_HEAD_DIM}`);
+  if (a.headDim % 2) throw new RangeError(`attention reads head dims in pairs: head_dim ${a.headDim} is odd`);
   if (a.nHeads % a.nKvHeads !== 0) throw new RangeError(`${a.nHeads} query heads cannot share ${a.nKvHeads} kv heads evenly`);
   const params = uniform(
     ctx,
