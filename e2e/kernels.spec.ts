@@ -449,6 +449,11 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
     // Identical but for a draw landing within float rounding of a boundary between two tokens.
     const same = got.filter((id, i) => id === want[i]).length;
     expect(same, JSON.stringify(p)).toBeGreaterThanOrEqual(draws.length - 1);
+    // The sums reduced in workgroup memory alone, as on adapters without subgroups.
+    const shared = await harness<number[]>(page, 'runSample', {
+      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws, subgroups: false,
+    });
+    expect(shared.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, no subgroups`).toBeGreaterThanOrEqual(draws.length - 1);
   }
 });
 

@@ -221,10 +221,13 @@ export async function runSample(c: {
   penalized?: number[];
   seed?: number;
   draws: number[];
+  /** false: reduce in workgroup memory even where the adapter has subgroups. */
+  subgroups?: boolean;
 }): Promise<number[]> {
   const picks: number[] = [];
   for (const draw of c.draws) {
     const ctx = await context({ seed: c.seed ?? 0, draw });
+    if (c.subgroups === false) ctx.gpu = { ...ctx.gpu, subgroupRowLanes: 0 };
     const logits = f32(ctx, c.logits);
     const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     let d: Dispatch;

@@ -45,7 +45,8 @@ export function sample(
     ctx,
     'sample.wgsl',
     'sample',
-    { WG, SAMPLE: true },
+    // The bisection's sums in registers where subgroup lanes are known to follow the thread index.
+    { WG, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes > 0 },
     { 0: logits, 1: result, 2: params, 3: ctx.step, 4: penalized },
     [1, 1, 1],
   );
