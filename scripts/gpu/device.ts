@@ -43,10 +43,12 @@ async function info(gpu: GPU) {
   for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension']) {
     limits[k] = (adapter.limits as unknown as Record<string, number>)[k];
   }
-  const a = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const a = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: unknown[] };
   const out = {
     adapter: ctx.adapterName,
     subgroupSizes: [a.subgroupMinSize, a.subgroupMaxSize],
+    // Tensor-core tiles (chromium-experimental-subgroup-matrix), listed only when Dawn allows unsafe APIs.
+    subgroupMatrixConfigs: a.subgroupMatrixConfigs ?? [],
     features: [...adapter.features].sort(),
     limits,
     engine: { isCpu: ctx.isCpu, hasF16: ctx.hasF16, hasSubgroups: ctx.hasSubgroups, subgroupRowLanes: ctx.subgroupRowLanes, hasTimestamps: ctx.hasTimestamps },

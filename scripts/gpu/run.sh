@@ -3,7 +3,7 @@
 # in .gpu/carry, checks the engine against the float64 reference on this GPU, then times it beside
 # llama.cpp's Vulkan build on the same random-weight GGUF files. That machine has no Node, npm or
 # network: everything comes from the kit. Logs and results go to $OUT (the device tool brings back
-# at most 8 files): log.txt, info.json, check.jsonl, results.jsonl, summary.md.
+# at most 8 files): log.txt, info.json, info-experimental.json, check.jsonl, results.jsonl, summary.md.
 #
 #   R1_GPU_PLAN=full|smoke  full (default): the real model shapes; smoke: the tiny shape, to try the
 #                           kit on any machine (SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
@@ -43,6 +43,9 @@ say "node $("$NODE" --version), kit unpacked"
 kit verify 2>&1 | tee -a "$LOG" || fail "the kit does not match this tree"
 kit info --record "$OUT/info.json" >/dev/null 2>>"$LOG" || fail "no WebGPU adapter through Dawn (log.txt has Dawn's words)"
 say "adapter: $(sed -n 's/^ "adapter": "\(.*\)",$/\1/p' "$OUT/info.json")"
+# Dawn lists its experimental features (subgroup matrices, for a tensor-core GEMM) only to unsafe APIs.
+DAWN_FLAGS="${DAWN_FLAGS:-} enable-dawn-features=allow_unsafe_apis" kit info --record "$OUT/info-experimental.json" >/dev/null 2>>"$LOG" ||
+  say "warning: no adapter with Dawn's experimental features allowed"
 grep -q '"isCpu": true' "$OUT/info.json" && say "warning: Dawn chose a CPU adapter; the figures below are not the GPU's"
 
 if [ "$PLAN" = smoke ]; then
