@@ -19,7 +19,7 @@ function cell(ours: number | undefined, theirs: number | undefined, digits: numb
 
 /** A Markdown table, ready to paste into BENCHMARKS.md. */
 export function summaryTable(records: BenchRecord[]): string {
-  const head = ['run', 'decode @16 tok/s (x peer)', 'of roofline', 'decode @long tok/s (x peer)', 'prefill tok/s by length (x peer)', 'peer on', 'launches/step', 'load s'];
+  const head = ['run', 'decode @16 tok/s (x peer)', 'of roofline', 'sampled @16 tok/s', 'decode @long tok/s (x peer)', 'prefill tok/s by length (x peer)', 'peer on', 'launches/step', 'load s'];
   const rows = records.map(({ label, result: r, peer }) => {
     const roof = (tokS: number) => `${(((tokS * r.bytesPerToken) / r.bandwidthBytesPerS) * 100).toFixed(0)}%`;
     const d0 = r.decode[0];
@@ -29,6 +29,8 @@ export function summaryTable(records: BenchRecord[]): string {
       label,
       cell(d0?.tokensPerS, peer?.decode[0]?.tokensPerS, 1),
       d0 ? roof(d0.tokensPerS) : '-',
+      // R1's own settings (T 0.6, top-p 0.95): what a chat decodes at, the sampler included.
+      r.decodeSampled.tokensPerS.toFixed(1),
       r.decode.length > 1 ? `@${dl.context}: ${cell(dl.tokensPerS, peer?.decode.at(-1)?.tokensPerS, 1)}` : '-',
       prefill,
       peer ? `${peer.name}: ${peer.error ? 'failed (log.txt)' : peer.devices.join(', ') || 'CPU'}` : '-',
