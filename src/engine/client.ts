@@ -96,8 +96,8 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
   async function reloadInNewWorker(wanted: { input: ModelInput; opts: LoadOptions }): Promise<void> {
     try {
       const r = start();
-      const onProgress = Comlink.proxy((progress: LoadProgress) => emit({ type: 'reloading', cause: 'worker', progress }));
-      const info = await Promise.race([r.api.load(wanted.input, wanted.opts, onProgress), r.dead]);
+      const progress = progressUntilSettled((p) => emit({ type: 'reloading', cause: 'worker', progress: p }));
+      const info = await Promise.race([r.api.load(wanted.input, wanted.opts, progress.proxy), r.dead]).finally(progress.settle);
       emit({ type: 'recovered', cause: 'worker', info });
     } catch (e) {
       lastLoad = null;
@@ -125,7 +125,8 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
   return {
     async load(input, opts = {}, onProgress) {
       lastLoad = null;
-      const info = await call((api) => api.load(input, opts, onProgress ? Comlink.proxy(onProgress) : undefined));
+      const progress = onProgress && progressUntilSettled(onProgress);
+      const info = await call((api) => api.load(input, opts, progress?.proxy)).finally(() => progress?.settle());
       lastLoad = { input, opts };
       return info;
     },
@@ -155,6 +156,21 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
       },
       memory: () => call((api) => api.debugMemory()),
     },
+  };
+}
+
+/**
+ * A load's progress callback for the worker. Its calls come over a message channel of their own, so
+ * the last one, sent just before the load returned, may arrive after the result: once the call has
+ * settled, `settle()` drops them (a stale "Loading…" must not follow "loaded").
+ */
+export function progressUntilSettled(onProgress: (p: LoadProgress) => void): { proxy: (p: LoadProgress) => void; settle: () => void } {
+  let settled = false;
+  return {
+    proxy: Comlink.proxy((p: LoadProgress) => {
+      if (!settled) onProgress(p);
+    }),
+    settle: () => void (settled = true),
   };
 }
 
