@@ -2,7 +2,8 @@
  * A load's progress reaches the page over a message channel of its own, so a progress call the
  * worker sent just before its load returned may arrive after the result. The page must not show it
  * then: "Loading…: Ready" after "loaded" is what a UI test once caught. A fake worker (a
- * MessageChannel serving Comlink) sends its last progress after returning, on purpose.
+ * MessageChannel serving Comlink) holds back its last progress call and makes it only when the page
+ * calls encode(), that is once the load's result is in; encode() returns after the page ran it.
  */
 import * as Comlink from 'comlink';
 import { MessageChannel } from 'node:worker_threads';
@@ -14,14 +15,17 @@ const ready: LoadProgress = { phase: 'ready', loadedBytes: 10, totalBytes: 10 };
 
 function lateProgressWorker(): Worker {
   const { port1, port2 } = new MessageChannel();
+  let late: ((p: LoadProgress) => Promise<void>) | undefined;
   Comlink.expose(
     {
-      async load(_input: unknown, _opts: unknown, onProgress?: (p: LoadProgress) => void) {
-        onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: 10 });
-        // Sent after the result: it arrives once the page has the load's answer.
-        setTimeout(() => onProgress?.(ready), 20);
-        await new Promise((r) => setTimeout(r, 5));
+      async load(_input: unknown, _opts: unknown, onProgress?: (p: LoadProgress) => Promise<void>) {
+        await onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: 10 });
+        late = onProgress;
         return { name: 'fake' };
+      },
+      async encode() {
+        await late?.(ready);
+        return [];
       },
       onEvent() {},
     },
@@ -37,7 +41,7 @@ describe('load progress from the worker', () => {
     let loaded = false;
     await engine.load({ url: 'https://example.test/m.gguf' } as never, {}, (p) => seen.push({ p, afterLoad: loaded }));
     loaded = true;
-    await new Promise((r) => setTimeout(r, 60));
+    await engine.encode('');
     engine.terminate();
     expect(seen.map((s) => s.p.phase)).toEqual(['uploading']);
     expect(seen.some((s) => s.afterLoad)).toBe(false);
