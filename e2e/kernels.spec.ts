@@ -284,6 +284,40 @@ test('embedding lookup for every weight type, across shards', async ({ page }) =
   }
 });
 
+test('weight decoding of every 8-bit code: Q8_0 bytes and FP8 E4M3 values, subnormals included', async ({ page }) => {
+  // The kernels build floats from bits (weights.wgsl: small4, e4m3x4); random weights seldom hit
+  // E4M3's subnormal codes, so each row here holds all 256 codes of its block's byte once.
+  const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const cases: { dtype: WeightDtype; bytes: Uint8Array; cols: number }[] = [];
+  {
+    const blocks = 8; // 256 codes, 32 per block
+    const bytes = new Uint8Array(blocks * 34);
+    const view = new DataView(bytes.buffer);
+    for (let b = 0; b < blocks; b++) {
+      view.setUint16(b * 34, f32ToF16Bits(0.37 * (b + 1)), true);
+      bytes.set(codes.subarray(b * 32, (b + 1) * 32), b * 34 + 2);
+    }
+    cases.push({ dtype: 'q8_0', bytes, cols: blocks * 32 });
+  }
+  {
+    const blocks = 2; // 256 codes, 128 per block; 0x7f and 0xff are NaN, which loaders refuse
+    const bytes = new Uint8Array(blocks * 132);
+    const view = new DataView(bytes.buffer);
+    for (let b = 0; b < blocks; b++) {
+      view.setFloat32(b * 132, b === 0 ? 1.5 : 3.0e-3, true);
+      bytes.set(codes.subarray(b * 128, (b + 1) * 128).map((c) => ((c & 0x7f) === 0x7f ? c - 1 : c)), b * 132 + 4);
+    }
+    cases.push({ dtype: 'f8e4m3_128', bytes, cols: blocks * 128 });
+  }
+  for (const { dtype, bytes, cols } of cases) {
+    const want = dequantizeRows(dtype, bytes, 1, cols);
+    const got = await harness<number[]>(page, 'runEmbedding', {
+      dtype, weightBytes: Array.from(bytes), rows: 1, cols, tokens: [0], maxBindingBytes: bytes.length + 8,
+    });
+    expect(worst(got, want, Array.from(want, Math.abs), 1e-30), dtype).toBeLessThanOrEqual(2 ** -24);
+  }
+});
+
 // ---- norms, rope, attention, activation ----
 test('rmsnorm in place and out of place', async ({ page }) => {
   const rng = new Rng(11);

@@ -36,8 +36,22 @@ fn fields4(v: u32, mask: u32) -> vec4<u32> {
   return bytes4(v) & vec4<u32>(mask);
 }
 
+// Small integers to float without a conversion instruction, exactly: the float whose bits are
+// 0x4b000000 | u is 2^23 + u for any u < 2^23, so subtracting 2^23 + offset leaves u - offset. GPUs
+// convert int to float at a fraction of their FMA rate (NVIDIA: 16 per SM per clock against 128
+// FMAs), and a quantized GEMV converts every weight it reads; an OR and a subtraction run at full rate.
+const MAGIC_BITS: u32 = 0x4b000000u;
+const MAGIC: f32 = 8388608.0;
+fn small4(u: vec4<u32>, offset: f32) -> vec4<f32> {
+  return bitcast<vec4<f32>>(u | vec4<u32>(MAGIC_BITS)) - (MAGIC + offset);
+}
+fn small1(u: u32, offset: f32) -> f32 {
+  return bitcast<f32>(u | MAGIC_BITS) - (MAGIC + offset);
+}
+
+// Four signed bytes: flipping each sign bit maps -128..127 to 0..255, the same values plus 128.
 fn i8x4(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
+  return small4(fields4(v ^ 0x80808080u, 0xffu), 128.0);
 }
 
 #if WEIGHT_F32
@@ -88,8 +102,8 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   let blk = rowByte + (k >> 5u) * 34u;
-  let q = (w_u32_at(blk + 2u + (k & 31u)) << 24u);
-  return f32(bitcast<i32>(q) >> 24u) * w_f16_at(blk);
+  let q = w_u32_at(blk + 2u + (k & 31u)) & 0xffu;
+  return small1(q ^ 0x80u, 128.0) * w_f16_at(blk);
 }
 #endif
 
@@ -103,8 +117,8 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 4u; q++) {
     let v = w_u32_at(base + 2u + q * 4u);
     let bytes = bytes4(v);
-    out[q] = (vec4<f32>(bytes & vec4<u32>(15u)) - 8.0) * d;
-    out[q + 4u] = (vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0) * d;
+    out[q] = small4(bytes & vec4<u32>(15u), 8.0) * d;
+    out[q + 4u] = small4((bytes >> vec4<u32>(4u)) & vec4<u32>(15u), 8.0) * d;
   }
   return out;
 }
@@ -113,13 +127,13 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let j = k & 31u;
   let q = w_u32_at(blk + 2u + (j & 15u)) >> ((j >> 4u) * 4u);
   let n = fields4(q, 15u);
-  return (vec4<f32>(n) - 8.0) * w_f16_at(blk);
+  return small4(n, 8.0) * w_f16_at(blk);
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   let blk = rowByte + (k >> 5u) * 18u;
   let j = k & 31u;
   let q = (w_u32_at(blk + 2u + (j & 15u)) >> ((j >> 4u) * 4u)) & 15u;
-  return (f32(q) - 8.0) * w_f16_at(blk);
+  return small1(q, 8.0) * w_f16_at(blk);
 }
 #endif
 
@@ -132,8 +146,8 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 4u; q++) {
     let v = wword((base >> 2u) + 1u + q);
     let bytes = bytes4(v);
-    out[q] = vec4<f32>(bytes & vec4<u32>(15u)) * dm.x + dm.y;
-    out[q + 4u] = vec4<f32>((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) * dm.x + dm.y;
+    out[q] = small4(bytes & vec4<u32>(15u), 0.0) * dm.x + dm.y;
+    out[q + 4u] = small4((bytes >> vec4<u32>(4u)) & vec4<u32>(15u), 0.0) * dm.x + dm.y;
   }
   return out;
 }
@@ -143,7 +157,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let q = wword((base + 4u + (j & 15u)) >> 2u) >> ((j >> 4u) * 4u);
   let n = fields4(q, 15u);
   let dm = unpack2x16float(wword(base >> 2u));
-  return vec4<f32>(n) * dm.x + dm.y;
+  return small4(n, 0.0) * dm.x + dm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -161,7 +175,7 @@ fn q5_0_nibbles(base: u32, q: u32) -> array<vec4<f32>, 2> {
   let sh = vec4<u32>(4u * q, 4u * q + 1u, 4u * q + 2u, 4u * q + 3u);
   let lo = (bytes & vec4<u32>(15u)) | (((vec4<u32>(qh) >> sh) & vec4<u32>(1u)) << vec4<u32>(4u));
   let hi = ((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) | (((vec4<u32>(qh) >> (sh + vec4<u32>(16u))) & vec4<u32>(1u)) << vec4<u32>(4u));
-  return array<vec4<f32>, 2>(vec4<f32>(lo) - 16.0, vec4<f32>(hi) - 16.0);
+  return array<vec4<f32>, 2>(small4(lo, 16.0), small4(hi, 16.0));
 }
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 22u;
@@ -188,13 +202,15 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // block: f32 scale; u8 e4m3[128]  (132 bytes);  y = e4m3 * scale. E4M3: sign, 4 exponent bits with
 // bias 7 (0 = subnormal), 3 mantissa bits: |y| = (8 + m) 2^(e - 10), or m 2^-9 when e = 0. The loader
 // refuses the NaN code, so it is not decoded here.
+// Built from bits, with no int-to-float conversion or ldexp: a normal code's exponent and mantissa
+// bits land in f32's fields with the exponent rebiased by 127 - 7; a subnormal one is m 2^-9.
 fn e4m3x4(v: u32) -> vec4<f32> {
   let b = fields4(v, 0xffu);
-  let e = (b >> vec4<u32>(3u)) & vec4<u32>(15u);
-  let m = b & vec4<u32>(7u);
-  let normal = e > vec4<u32>(0u);
-  let mag = ldexp(vec4<f32>(select(m, m + 8u, normal)), vec4<i32>(max(e, vec4<u32>(1u))) - vec4<i32>(10));
-  return select(mag, -mag, b >= vec4<u32>(0x80u));
+  let em = b & vec4<u32>(0x7fu);
+  let normal = bitcast<vec4<f32>>((em << vec4<u32>(20u)) + vec4<u32>(120u << 23u));
+  let subnormal = small4(em, 0.0) * (1.0 / 512.0);
+  let mag = select(subnormal, normal, em >= vec4<u32>(8u));
+  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(mag) | ((b & vec4<u32>(0x80u)) << vec4<u32>(24u)));
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k >> 7u) * 33u;
@@ -216,7 +232,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let q = wword(blk + 1u + (j % Q4Z_HALF) / 4u) >> ((j / Q4Z_HALF) * 4u);
   let n = fields4(q, 15u);
   let dz = unpack2x16float(wword(blk));
-  return (vec4<f32>(n) - dz.y) * dz.x;
+  return (small4(n, 0.0) - dz.y) * dz.x;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -236,7 +252,7 @@ fn q2_fields(word: u32, j: u32) -> vec4<u32> {
 fn q2k_values(blk: u32, h: u32, j: u32, l: u32, sc: u32) -> vec4<f32> {
   let dm = unpack2x16float(w_u32_at(blk + 80u));
   let q = q2_fields(w_u32_at(blk + 16u + 32u * h + l), j);
-  return vec4<f32>(q) * (dm.x * f32(sc & 15u)) - vec4<f32>(dm.y * f32(sc >> 4u));
+  return small4(q, 0.0) * (dm.x * f32(sc & 15u)) - vec4<f32>(dm.y * f32(sc >> 4u));
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 8u) * 84u;
@@ -270,10 +286,10 @@ fn q3k_scale(blk: u32, si: u32) -> f32 {
   return f32(i32(lo | (hi << 4u)) - 32);
 }
 fn q3k_values(blk: u32, h: u32, j: u32, l: u32) -> vec4<f32> {
-  let q = vec4<i32>(q2_fields(w_u32_at(blk + 32u + 32u * h + l), j));
+  // q - 4 where the hmask bit is clear, q where it is set: (q | hbit << 2) - 4.
+  let q = q2_fields(w_u32_at(blk + 32u + 32u * h + l), j);
   let m = w_u32_at(blk + l) >> (4u * h + j);
-  let hb = fields4(m, 1u);
-  return vec4<f32>(q - select(vec4<i32>(4), vec4<i32>(0), hb == vec4<u32>(1u)));
+  return small4(q | (fields4(m, 1u) << vec4<u32>(2u)), 4.0);
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 8u) * 110u;
@@ -390,7 +406,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let high = (j >> 5u) & 1u;
   let sm = q4k_sub_block(blk, 2u * c + high);
   let q = w_u32_at(blk + 16u + 32u * c + (j & 31u)) >> (high * 4u);
-  return vec4<f32>(fields4(q, 15u)) * sm.x - sm.y;
+  return small4(fields4(q, 15u), 0.0) * sm.x - sm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -405,7 +421,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 8u; q++) {
     let v = w_u32_at(base + 4u * q) >> shift;
-    out[q] = vec4<f32>(fields4(v, 15u)) * sm.x - sm.y;
+    out[q] = small4(fields4(v, 15u), 0.0) * sm.x - sm.y;
   }
   return out;
 }
@@ -423,7 +439,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let sm = q4k_sub_block(blk, 2u * c + high);
   let q = w_u32_at(blk + 48u + 32u * c + l) >> (high * 4u);
   let h = w_u32_at(blk + 16u + l) >> (2u * c + high);
-  return vec4<f32>(fields4(q, 15u) | (fields4(h, 1u) << vec4<u32>(4u))) * sm.x - sm.y;
+  return small4(fields4(q, 15u) | (fields4(h, 1u) << vec4<u32>(4u)), 0.0) * sm.x - sm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -439,7 +455,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     let v = w_u32_at(base + 4u * q) >> shift;
     let h = w_u32_at(blk + 16u + 4u * q) >> j;
     let n = fields4(v, 15u) | (fields4(h, 1u) << vec4<u32>(4u));
-    out[q] = vec4<f32>(n) * sm.x - sm.y;
+    out[q] = small4(n, 0.0) * sm.x - sm.y;
   }
   return out;
 }
@@ -460,10 +476,10 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let qh = w_u32_at(blk + 128u + 32u * n + l) >> (2u * t);
   let lo = fields4(ql, 15u);
   let hi = fields4(qh, 3u);
-  let q = vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32);
+  let q = small4(lo | (hi << vec4<u32>(4u)), 32.0);
   let scByte = blk + 192u + 8u * n + (l >> 4u) + 2u * t;
   let sc = f32(bitcast<i32>(w_u32_at(scByte) << 24u) >> 24u);
-  return vec4<f32>(q) * (w_f16_at(blk + 208u) * sc);
+  return q * (w_f16_at(blk + 208u) * sc);
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -486,7 +502,7 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     let qh = w_u32_at(qhBase + 4u * q) >> (2u * t);
     let lo = fields4(ql, 15u);
     let hi = fields4(qh, 3u);
-    let v = vec4<f32>(vec4<i32>(lo | (hi << vec4<u32>(4u))) - vec4<i32>(32));
+    let v = small4(lo | (hi << vec4<u32>(4u)), 32.0);
     out[q] = v * select(s1, s0, q < 4u);
   }
   return out;
