@@ -462,7 +462,11 @@ test('argmax: largest logit, lowest id on ties, large vocabulary', async ({ page
   const logits = Array.from(rng.normals(151_936 / 4));
   logits[30_000] = 9;
   logits[20_000] = 9;
-  expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0] })).toEqual([20_000]);
+  logits[20_001] = 9;
+  // The vocabulary cut into ~40 chunks of 1024 ids as on a GPU, and into 2 as on a CPU adapter.
+  for (const cpuChunks of [false, true]) {
+    expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0], cpuChunks }), `cpu chunks: ${cpuChunks}`).toEqual([20_000]);
+  }
 });
 
 test('sample: matches the float64 reference draw for draw, and honours top-k, top-p and penalty', async ({ page }) => {
@@ -490,6 +494,11 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
       logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws, subgroups: false,
     });
     expect(shared.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, no subgroups`).toBeGreaterThanOrEqual(draws.length - 1);
+    // The vocabulary cut as on a GPU (one chunk here) rather than as on this CPU adapter (two).
+    const gpuChunks = await harness<number[]>(page, 'runSample', {
+      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws, cpuChunks: false,
+    });
+    expect(gpuChunks.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, GPU chunks`).toBeGreaterThanOrEqual(draws.length - 1);
   }
 });
 
@@ -497,28 +506,34 @@ test('sample over a large, peaked vocabulary: the few tokens that can be kept ar
   const rng = new Rng(19);
   // A model's usual shape: a few likely tokens far above a long flat tail.
   const logits = Array.from(rng.normals(151_936 / 4));
-  for (let i = 0; i < 40; i++) logits[Math.floor(rng.next() * logits.length)] = 12 + 2 * rng.next();
+  const likely: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const id = Math.floor(rng.next() * logits.length);
+    logits[id] = 12 + 2 * rng.next();
+    likely.push(id);
+  }
   const draws = Array.from({ length: 24 }, (_, i) => i);
   for (const p of [
     { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1 },
     { temperature: 1, topK: 10, topP: 0.9, repetitionPenalty: 1 },
+    // Half the likely tokens already in the context, spread over the chunks.
+    { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1.3 },
     // A flat tail that matters: too many candidates to gather, the whole vocabulary is searched.
     { temperature: 4, topK: 0, topP: 0.99, repetitionPenalty: 1 },
   ]) {
-    const got = await harness<number[]>(page, 'runSample', {
-      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: 1, penalized: [], seed: 99, draws,
-    });
-    const kept = keptTokens(logits, p);
-    for (const id of got) expect(kept.has(id), `pick ${id} outside the kept set`).toBe(true);
-    const want = draws.map((d) => sampleRef(logits, p, drawUniform(99, d)));
-    const same = got.filter((id, i) => id === want[i]).length;
-    expect(same, JSON.stringify(p)).toBeGreaterThanOrEqual(draws.length - 1);
-    if (p.topK === 0 && p.topP === 0.95) {
-      // The gathered candidates with the sums in workgroup memory alone (adapters without subgroups).
-      const shared = await harness<number[]>(page, 'runSample', {
-        logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: 1, penalized: [], seed: 99, draws, subgroups: false,
+    const penalized = p.repetitionPenalty !== 1 ? likely.filter((_, i) => i % 2 === 0) : [];
+    const kept = keptTokens(logits, p, penalized);
+    const want = draws.map((d) => sampleRef(logits, p, drawUniform(99, d), penalized));
+    // As this adapter cuts the vocabulary, as a GPU does (~40 chunks here), and (once) with the sums
+    // in workgroup memory alone, as on adapters without subgroups.
+    const variants = [{}, { cpuChunks: false }, ...(p.topK === 0 && p.topP === 0.95 && p.repetitionPenalty === 1 ? [{ subgroups: false }] : [])];
+    for (const variant of variants) {
+      const got = await harness<number[]>(page, 'runSample', {
+        logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 99, draws, ...variant,
       });
-      expect(shared.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, no subgroups`).toBeGreaterThanOrEqual(draws.length - 1);
+      const label = `${JSON.stringify(p)} ${JSON.stringify(variant)}`;
+      for (const id of got) expect(kept.has(id), `${label}: pick ${id} outside the kept set`).toBe(true);
+      expect(got.filter((id, i) => id === want[i]).length, label).toBeGreaterThanOrEqual(draws.length - 1);
     }
   }
 });

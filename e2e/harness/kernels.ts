@@ -16,7 +16,7 @@ import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
 import { embedding } from '../../src/kernels/embedding.ts';
-import { argmax, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
+import { argmax, createPickBuffers, penaltyMask, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
 
 let gpuPromise: Promise<GpuContext> | undefined;
 // One cache for the page, as the engine keeps one per device: a test that runs a kernel many times
@@ -223,6 +223,8 @@ export async function runSample(c: {
   draws: number[];
   /** false: reduce in workgroup memory even where the adapter has subgroups. */
   subgroups?: boolean;
+  /** The vocabulary cut as for a CPU adapter (true: a few big chunks) or a GPU (false); default: this adapter's. */
+  cpuChunks?: boolean;
 }): Promise<number[]> {
   const picks: number[] = [];
   for (const draw of c.draws) {
@@ -230,25 +232,26 @@ export async function runSample(c: {
     if (c.subgroups === false) ctx.gpu = { ...ctx.gpu, subgroupRowLanes: 0 };
     const logits = f32(ctx, c.logits);
     const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    let d: Dispatch;
+    const vocab = c.logits.length;
+    const scratch = createPickBuffers(ctx.gpu.device, vocab, c.cpuChunks ?? ctx.gpu.isCpu);
+    ctx.owned.push(result, scratch.chunks, scratch.candidates, scratch.penalized);
+    let ds: Dispatch[];
     if (c.greedy) {
-      d = argmax(ctx, logits, result, c.logits.length);
+      ds = argmax(ctx, logits, result, scratch);
     } else {
-      const penalized = c.penalized?.length ? c.penalized : [0];
       const params = createUniformBuffer(ctx.gpu.device, SAMPLE_PARAMS, {
-        vocab: c.logits.length,
+        vocab,
         temperature: c.temperature ?? 1,
         topK: c.topK ?? 0,
         topP: c.topP ?? 1,
         penalty: c.penalty ?? 1,
-        nPenalized: c.penalized?.length ?? 0,
+        pad: 0,
       }, 'sample params');
-      const pen = ctx.gpu.device.createBuffer({ size: penalized.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-      ctx.gpu.device.queue.writeBuffer(pen, 0, new Uint32Array(penalized));
-      ctx.owned.push(params, pen);
-      d = sample(ctx, logits, result, params, pen);
+      ctx.gpu.device.queue.writeBuffer(scratch.penalized, 0, penaltyMask(vocab, c.penalized ?? []));
+      ctx.owned.push(params);
+      ds = sample(ctx, logits, result, params, scratch);
     }
-    picks.push((await run(ctx, [d], result, 1, true))[0]);
+    picks.push((await run(ctx, ds, result, 1, true))[0]);
   }
   return picks;
 }

@@ -12,7 +12,7 @@ import { encodeDispatches, STEP_LAYOUT, type Dispatch, type KernelContext } from
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
 import { createUniformBuffer } from '../../src/gpu/uniforms.ts';
 import { createF32Buffer } from '../../src/gpu/weights.ts';
-import { argmax, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
+import { argmax, createPickBuffers, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
 
 const VOCAB = 151_936;
 
@@ -32,14 +32,14 @@ async function main(): Promise<void> {
   const peaked = Float32Array.from(flat);
   for (let i = 0; i < 40; i++) peaked[Math.floor(rng.next() * VOCAB)] = 12 + 2 * rng.next();
   const result = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
-  const params = createUniformBuffer(device, SAMPLE_PARAMS, { vocab: VOCAB, temperature: 0.6, topK: 0, topP: 0.95, penalty: 1, nPenalized: 0 }, 'sampler params');
-  const penalized = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
+  const params = createUniformBuffer(device, SAMPLE_PARAMS, { vocab: VOCAB, temperature: 0.6, topK: 0, topP: 0.95, penalty: 1, pad: 0 }, 'sampler params');
+  const scratch = createPickBuffers(device, VOCAB, gpu.isCpu);
   const rows: string[] = [`adapter: ${gpu.adapterName}`, '| logits | argmax | sample (T 0.6, top-p 0.95) |', '|---|---|---|'];
   for (const [name, data] of [['flat', flat], ['peaked', peaked]] as const) {
     // The sampler overwrites the logits with weights: each run starts from a fresh copy.
     const source = createF32Buffer(device, `${name} logits`, data, GPUBufferUsage.COPY_SRC);
     const logits = createF32Buffer(device, 'logits', data);
-    const time = async (d: Dispatch) => {
+    const time = async (ds: Dispatch[]) => {
       const ms: number[] = [];
       for (let r = 0; r < 7; r++) {
         const copy = device.createCommandEncoder();
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         device.queue.submit([copy.finish()]);
         await device.queue.onSubmittedWorkDone();
         const enc = device.createCommandEncoder();
-        encodeDispatches(enc, [d]);
+        encodeDispatches(enc, ds);
         const t0 = performance.now();
         device.queue.submit([enc.finish()]);
         await device.queue.onSubmittedWorkDone();
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
       }
       return ms.sort((a, b) => a - b)[3];
     };
-    const greedy = await time(argmax(ctx, logits, result, VOCAB));
-    const sampled = await time(sample(ctx, logits, result, params, penalized));
+    const greedy = await time(argmax(ctx, logits, result, scratch));
+    const sampled = await time(sample(ctx, logits, result, params, scratch));
     rows.push(`| ${name} | ${greedy.toFixed(2)} ms | ${sampled.toFixed(2)} ms |`);
   }
   process.stdout.write(`${rows.join('\n')}\n`);

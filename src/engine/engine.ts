@@ -5,7 +5,7 @@ import { PipelineCache } from '../gpu/pipelines.ts';
 import { packUniforms } from '../gpu/uniforms.ts';
 import { profileDispatches, type KernelTime } from '../gpu/profiler.ts';
 import { checked } from '../gpu/validation.ts';
-import { SAMPLE_PARAMS } from '../kernels/sample.ts';
+import { penaltyMask, SAMPLE_PARAMS } from '../kernels/sample.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { createActivations, recordForward, type Activations } from '../model/forward.ts';
 import { createKvCache, destroyKvCache, type KvCache, type KvDtype } from '../model/kv-cache.ts';
@@ -437,8 +437,7 @@ export class Engine {
   private writeSampler(s: ResolvedSettings, seen: Set<number>): void {
     this.sampler = s;
     const { device } = this.gpu;
-    const ids = [...seen].slice(0, this.kv.maxSeq);
-    if (ids.length) device.queue.writeBuffer(this.act.penalized, 0, new Uint32Array(ids));
+    device.queue.writeBuffer(this.act.pick.penalized, 0, penaltyMask(this.bundle.config.vocabSize, seen));
     device.queue.writeBuffer(
       this.act.samplerParams,
       0,
@@ -448,7 +447,7 @@ export class Engine {
         topK: s.topK,
         topP: s.topP,
         penalty: s.repetitionPenalty,
-        nPenalized: ids.length,
+        pad: 0,
       }),
     );
   }

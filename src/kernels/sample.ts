@@ -8,10 +8,14 @@ export const SAMPLE_PARAMS: UniformLayout = [
   ['topK', 'u32'],
   ['topP', 'f32'],
   ['penalty', 'f32'],
-  ['nPenalized', 'u32'],
+  ['pad', 'u32'],
 ];
 
 const WG = 256;
+/** sample.wgsl's MAX_CHUNKS: the last stage keeps one offset per chunk in workgroup memory. */
+const MAX_CHUNKS = 512;
+/** Bytes of one `struct Chunk`. */
+const CHUNK_SUMMARY_BYTES = 20;
 
 export interface SamplingParams {
   /** 0 means greedy. */
@@ -24,30 +28,79 @@ export interface SamplingParams {
   repetitionPenalty: number;
 }
 
-/** Greedy pick: result[0] = argmax(logits). */
-export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, vocab: number): Dispatch {
-  const params = uniform(ctx, SAMPLE_PARAMS, { vocab, temperature: 1, topK: 0, topP: 1, penalty: 1, nPenalized: 0 }, 'argmax params');
-  return makeDispatch(ctx, 'sample.wgsl', 'argmax', { WG }, { 0: logits, 1: result, 2: params }, [1, 1, 1]);
+/** GPU scratch of the token pick for one vocabulary size; see shaders/sample.wgsl. */
+export interface PickBuffers {
+  vocab: number;
+  /**
+   * Consecutive ids per thread of the chunk stages: a chunk is WG times as many. GPUs take 4, so that
+   * the passes over the vocabulary spread over ~150 workgroups; CPU adapters take a few big chunks,
+   * since they pay for each workgroup's barriers by switching between its threads.
+   */
+  perThread: number;
+  /** [chunks] struct Chunk: per-chunk maxima, masses and candidate counts. */
+  chunks: GPUBuffer;
+  /** [chunks * WG * perThread] (weight bits, id) candidates, each chunk's in its own slots. */
+  candidates: GPUBuffer;
+  /** [ceil(vocab / 32)] u32 bit mask of the ids in context, for the repetition penalty. */
+  penalized: GPUBuffer;
+  bytes: number;
+}
+
+/** Chunks of the vocabulary on a CPU adapter: 1 to 2 measured fastest on SwiftShader with 2 cores (npm run bench:sampler). */
+const CPU_CHUNKS = 2;
+
+export function createPickBuffers(device: GPUDevice, vocab: number, isCpu: boolean): PickBuffers {
+  const perThread = isCpu ? Math.ceil(vocab / (WG * CPU_CHUNKS)) : 4;
+  const chunk = WG * perThread;
+  const chunks = Math.ceil(vocab / chunk);
+  if (chunks > MAX_CHUNKS) throw new RangeError(`a vocabulary of ${vocab} tokens is more than the GPU sampler's ${MAX_CHUNKS * chunk}`);
+  const storage = (label: string, size: number, extra = 0) =>
+    device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | extra });
+  const sizes = [chunks * CHUNK_SUMMARY_BYTES, chunks * chunk * 8, Math.ceil(vocab / 32) * 4];
+  return {
+    vocab,
+    perThread,
+    chunks: storage('sampler chunks', sizes[0]),
+    candidates: storage('sampler candidates', sizes[1]),
+    penalized: storage('penalized ids', sizes[2], GPUBufferUsage.COPY_DST),
+    bytes: sizes.reduce((a, b) => a + b, 0),
+  };
+}
+
+/** The penalty mask's words for a set of ids: bit i of the mask is id i. */
+export function penaltyMask(vocab: number, ids: Iterable<number>): Uint32Array {
+  const mask = new Uint32Array(Math.ceil(vocab / 32));
+  for (const id of ids) if (id >= 0 && id < vocab) mask[id >>> 5] |= 1 << (id & 31);
+  return mask;
+}
+
+function chunkGrid(s: PickBuffers): [number, number, number] {
+  return [Math.ceil(s.vocab / (WG * s.perThread)), 1, 1];
+}
+
+/** Greedy pick: result[0] = argmax(logits), the lowest id on ties. Two launches. */
+export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, scratch: PickBuffers): Dispatch[] {
+  const { vocab, perThread } = scratch;
+  const params = uniform(ctx, SAMPLE_PARAMS, { vocab, temperature: 1, topK: 0, topP: 1, penalty: 1, pad: 0 }, 'argmax params');
+  const defines = { WG, PER_THREAD: perThread };
+  return [
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_max', defines, { 0: logits, 2: params, 5: scratch.chunks }, chunkGrid(scratch)),
+    makeDispatch(ctx, 'sample.wgsl', 'argmax', defines, { 1: result, 2: params, 5: scratch.chunks }, [1, 1, 1]),
+  ];
 }
 
 /**
- * Sampled pick. `params` is a uniform laid out as SAMPLE_PARAMS, rewritten when the settings or the
- * number of penalized ids change; `penalized` holds the distinct ids already in the context.
+ * Sampled pick, three launches. `params` is a uniform laid out as SAMPLE_PARAMS for scratch.vocab,
+ * rewritten when the settings change; scratch.penalized holds the ids already in the context.
  */
-export function sample(
-  ctx: KernelContext,
-  logits: GPUBuffer,
-  result: GPUBuffer,
-  params: GPUBuffer,
-  penalized: GPUBuffer,
-): Dispatch {
-  return makeDispatch(
-    ctx,
-    'sample.wgsl',
-    'sample',
-    // The bisection's sums in registers where subgroup lanes are known to follow the thread index.
-    { WG, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes > 0 },
-    { 0: logits, 1: result, 2: params, 3: ctx.step, 4: penalized },
-    [1, 1, 1],
-  );
+export function sample(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, params: GPUBuffer, scratch: PickBuffers): Dispatch[] {
+  // The sums in registers where subgroup lanes are known to follow the thread index.
+  const defines = { WG, PER_THREAD: scratch.perThread, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes > 0 };
+  const { chunks, candidates, penalized } = scratch;
+  const grid = chunkGrid(scratch);
+  return [
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_max', defines, { 0: logits, 2: params, 4: penalized, 5: chunks }, grid),
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_weights', defines, { 0: logits, 2: params, 4: penalized, 5: chunks, 6: candidates }, grid),
+    makeDispatch(ctx, 'sample.wgsl', 'sample', defines, { 0: logits, 1: result, 2: params, 3: ctx.step, 5: chunks, 6: candidates }, [1, 1, 1]),
+  ];
 }

@@ -4,7 +4,7 @@ import { embedding } from '../kernels/embedding.ts';
 import { fusesNorm, matmul, qkvFusable, qkvMatmul, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope, ropeFusesQkNorm } from '../kernels/rope.ts';
-import { argmax, sample } from '../kernels/sample.ts';
+import { argmax, createPickBuffers, sample, type PickBuffers } from '../kernels/sample.ts';
 import { siluMul } from '../kernels/silu-mul.ts';
 import type { ModelConfig } from './config.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -26,7 +26,7 @@ export interface Activations {
   result: GPUBuffer; //  [1] u32 picked token
   ropeCosSin: GPUBuffer; // [maxSeq, headDim/2] (cos, sin) pairs
   samplerParams: GPUBuffer; // SAMPLE_PARAMS uniform
-  penalized: GPUBuffer; //    [maxSeq] u32 distinct ids in context
+  pick: PickBuffers; //       the token pick's scratch and penalty mask
   /** Forward passes of up to this many tokens split attention into attentionSlices key slices. */
   splitTokens: number;
   attentionSlices: number;
@@ -71,9 +71,9 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
     result: f32('result', 1, GPUBufferUsage.COPY_SRC),
     ropeCosSin: rope,
     samplerParams: device.createBuffer({ label: 'sampler params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
-    penalized: f32('penalized ids', Math.max(1, maxSeq), GPUBufferUsage.COPY_DST),
+    pick: createPickBuffers(device, c.vocabSize, o.isCpu),
   };
-  return { ...a, bytes };
+  return { ...a, bytes: bytes + a.pick.bytes };
 }
 
 /**
@@ -150,8 +150,6 @@ export function recordForward(
   // ---- head: only the last token's logits are needed ----
   ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: w.finalNorm, rows: 1, n: c.hiddenSize, eps: c.rmsEps, inOffset: (T - 1) * c.hiddenSize }));
   ds.push(...matmul(ctx, { x: a.h, weight: w.lmHead, y: a.logits, T: 1 }));
-  ds.push(
-    pick === 'greedy' ? argmax(ctx, a.logits, a.result, c.vocabSize) : sample(ctx, a.logits, a.result, a.samplerParams, a.penalized),
-  );
+  ds.push(...(pick === 'greedy' ? argmax(ctx, a.logits, a.result, a.pick) : sample(ctx, a.logits, a.result, a.samplerParams, a.pick)));
   return ds;
 }
