@@ -242,6 +242,59 @@ test('q, k and v projections as one GEMV: biases, input norm, k and v at the cac
   }
 });
 
+test('q, k and v projections as one GEMV with RoPE: q and k rotated as stored, into an f32 or a half-precision cache', async ({ page }) => {
+  const rng = new Rng(5001);
+  const headDim = 16, nHeads = 3, nKvHeads = 2, pos = 3, rows = 8;
+  const nQ = nHeads * headDim, nKv = nKvHeads * headDim;
+  const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: null });
+  const cosSin = Array.from(ropeTable(invFreq, attentionScaling, rows));
+  for (const [dtype, T, K] of [['q8_0', 2, 96], ['f16', 1, 40]] as const) {
+    const mats = [nQ, nKv, nKv].map((n) => weightBytes(dtype, n, K, rng));
+    const dense = mats.map((b, i) => dequantizeRows(dtype, b, [nQ, nKv, nKv][i], K));
+    const x = Array.from(rng.normals(T * K, 2));
+    const bias = [nQ, nKv, nKv].map((n) => Array.from(rng.normals(n)));
+    const h = Float64Array.from(x);
+    const positions = Array.from({ length: T }, (_, t) => pos + t);
+    // Reference: projections, then RoPE on q and k; each element's scale is the sum |x w| + |bias|
+    // of itself and of its rotation partner D/2 away.
+    const outs = [nQ, nKv, nKv].map((n, m) => {
+      const y = ref.matmul(h, dense[m], T, n, K, Float64Array.from(bias[m]));
+      const scale = y.map((_, i) => {
+        let s = Math.abs(bias[m][i % n]);
+        for (let kk = 0; kk < K; kk++) s += Math.abs(h[Math.floor(i / n) * K + kk] * dense[m][(i % n) * K + kk]);
+        return s;
+      });
+      const pairScale = scale.map((sc, i) => sc + scale[i % headDim < headDim / 2 ? i + headDim / 2 : i - headDim / 2]);
+      if (m < 2) ref.rope(y, positions, n / headDim, headDim, invFreq, attentionScaling);
+      return { want: y, scale: m < 2 ? pairScale : scale };
+    });
+    for (const [threadsPerRow, f16Cache] of [[1, false], [4, true], [32, true], [32, false]] as const) {
+      const got = await harness<{ name: string; q: number[]; k: number[]; v: number[] }>(page, 'runQkv', {
+        dtype, q: Array.from(mats[0]), k: Array.from(mats[1]), v: Array.from(mats[2]), bias, nQ, nKv, cols: K,
+        x, T, pos, rows, threadsPerRow, rope: { cosSin, headDim, f16Cache },
+      });
+      expect(got.name).toContain('_rope_');
+      const label = `${dtype}, ${threadsPerRow} per row, ${f16Cache ? 'f16' : 'f32'} cache`;
+      expect(worst(got.q, outs[0].want, outs[0].scale), `q: ${label}`).toBeLessThan(MATMUL_TOL);
+      for (const [m, name] of [[1, 'k'], [2, 'v']] as const) {
+        const cache = got[name];
+        const { want, scale } = outs[m];
+        const written = cache.slice(pos * nKv, (pos + T) * nKv);
+        const others = [...cache.slice(0, pos * nKv), ...cache.slice((pos + T) * nKv)];
+        if (f16Cache) {
+          // One f16 rounding (2^-11 of the value) on top of the f32 sums.
+          const halves = written.map(f16BitsToF32);
+          expect(worst(halves, want, want.map((w, i) => Math.abs(w) + scale[i])), `${name}: ${label}`).toBeLessThan(2 ** -11 + MATMUL_TOL);
+          expect(others.every((e) => e === 0x7e00), `${name}: ${label}: other rows`).toBe(true);
+        } else {
+          expect(worst(written, want, scale), `${name}: ${label}`).toBeLessThan(MATMUL_TOL);
+          expect(others.every((e) => e === 7), `${name}: ${label}: other rows`).toBe(true);
+        }
+      }
+    }
+  }
+});
+
 test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
   const rng = new Rng(1100);
   for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {

@@ -12,6 +12,9 @@
 // ROW_ALONE (gemv, TPR 1): each thread owns its row, there is nothing to add and no barrier.
 // QKV (gemv): the q, k and v projections of one input in one launch, each workgroup on one matrix: W, W2, W3 write y, y2, y3 (k and v rows kvN long, at step.pos * yOffsetPerPos), with one
 // bias [N + 2 kvN] for the three.
+// ROPE (with QKV): RoPE is applied to q and k as they are stored, and with KV_F16 the rotated keys and
+// the values go straight into the half-precision KV cache: no rope launch. The rows of each matrix run
+// in rotation quads (quad_row), so a row and its partner D/2 away end in the same workgroup.
 // NORM (gemv): x is RMS-normalized on the fly, y = (W diag(gain) x) * rsqrt(mean(x^2) + eps): the sum
 // of squares comes from the same reads of x as the dot products, so the norm costs no launch.
 
@@ -30,6 +33,7 @@ struct Params {
   yOffsetPerPos: u32,// extra elements per cache position: writes k/v straight into the KV cache
   normEps: f32,      // NORM: the RMSNorm epsilon
   kvN: u32,          // QKV: rows of the k and of the v projection
+  headDim: u32,      // ROPE: dimensions per head
 };
 
 struct Step {
@@ -64,8 +68,16 @@ struct Step {
 #if QKV
 @group(0) @binding(7) var<storage, read> w2: array<u32>;         // [kvN, rowBytes] raw: k projection
 @group(0) @binding(9) var<storage, read> w3: array<u32>;         // [kvN, rowBytes] raw: v projection
+#if KV_F16
+@group(0) @binding(10) var<storage, read_write> kCache: array<u32>; // [maxSeq, kvN / 2] halves, two per u32
+@group(0) @binding(11) var<storage, read_write> vCache: array<u32>;
+#else
 @group(0) @binding(10) var<storage, read_write> y2: array<f32>;  // keys
 @group(0) @binding(11) var<storage, read_write> y3: array<f32>;  // values
+#endif
+#if ROPE
+@group(0) @binding(12) var<storage, read> cosSin: array<vec2<f32>>; // [maxSeq, headDim / 2] (cos, sin)
+#endif
 var<private> mat: u32; // this workgroup's matrix: 0 q, 1 k, 2 v
 fn wword(i: u32) -> u32 {
   if (mat == 1u) { return w2[i]; }
@@ -136,12 +148,22 @@ fn gain1(k: u32) -> f32 {
 }
 #endif
 
+#if QKV
+// Row n's bias in the packed [N + 2 kvN] buffer of this workgroup's matrix.
+fn qkv_bias(n: u32) -> f32 {
+#if HAS_BIAS
+  return bias[select(n, p.N + (mat - 1u) * p.kvN + n, mat > 0u)];
+#else
+  return 0.0;
+#endif
+}
+#endif
+
+#if !ROPE
 fn store(t: u32, n: u32, acc: f32) {
   var v = acc;
 #if QKV
-#if HAS_BIAS
-  v += bias[select(n, p.N + (mat - 1u) * p.kvN + n, mat > 0u)];
-#endif
+  v += qkv_bias(n);
   let kv = step.pos * p.yOffsetPerPos + t * p.kvN + n;
   if (mat == 0u) {
     y[t * p.N + n] = v;
@@ -162,6 +184,7 @@ fn store(t: u32, n: u32, acc: f32) {
 #endif
 #endif
 }
+#endif
 
 // ---- gemv ----
 // TPR threads share one weight row (TPR divides WG), so a workgroup covers WG / TPR rows: few threads
@@ -260,6 +283,63 @@ fn row_sum(lid: u32, lane: u32, v: vec4<f32>) -> vec4<f32> {
 #endif
 #endif
 
+#if ROPE
+// Each matrix's rows in quads: quad Q holds rows hD + 2j, hD + 2j + 1, hD + D/2 + 2j, hD + D/2 + 2j + 1
+// of head h = Q / (D/4), j = Q % (D/4): dimensions i, i + 1 and their RoPE partners, so that a
+// workgroup (ROWS_PER_WG a multiple of 4) holds both rows of every rotation, and the two halves of
+// every pair an f16 cache packs in one u32.
+fn quad_row(linear: u32) -> u32 {
+  let quarter = p.headDim / 4u;
+  let quad = linear / 4u;
+  let m = linear % 4u;
+  return (quad / quarter) * p.headDim + select(0u, p.headDim / 2u, m >= 2u) + 2u * (quad % quarter) + (m & 1u);
+}
+
+var<workgroup> quadVals: array<vec4<f32>, ROWS_PER_WG>; // each local row's (biased) outputs, TT tokens
+
+// Member m's value for token t0 + j, rotated as rope.wgsl does (half-split pairing):
+//   x'[i] = x[i] cos - x[i + D/2] sin,  x'[i + D/2] = x[i + D/2] cos + x[i] sin;  v is not rotated.
+fn rotated(q0: u32, m: u32, n: u32, t: u32, j: u32) -> f32 {
+  let x = quadVals[q0 + m][j];
+  if (mat == 2u) { return x; }
+  let half = p.headDim / 2u;
+  let cs = cosSin[(step.pos + t) * half + n % p.headDim % half];
+  let partner = quadVals[q0 + (m ^ 2u)][j];
+  return select(x * cs.x + partner * cs.y, x * cs.x - partner * cs.y, m < 2u);
+}
+
+// Stores row n (local row `local`) of tokens t0 .. t0 + TT - 1, rotated. Every thread calls it: it
+// holds the barriers around the exchange of a quad's values.
+fn store_rotated(lane: u32, local: u32, n: u32, inRange: bool, t0: u32, r: vec4<f32>) {
+  if (lane == 0u) { quadVals[local] = r + qkv_bias(n); }
+  workgroupBarrier();
+  if (lane == 0u && inRange) {
+    let m = local % 4u;
+    let q0 = local - m;
+    for (var j = 0u; j < TT && t0 + j < p.T; j++) {
+      let t = t0 + j;
+      let val = rotated(q0, m, n, t, j);
+      if (mat == 0u) {
+        y[t * p.N + n] = val;
+        continue;
+      }
+#if KV_F16
+      // Members 0 and 2 hold even dimensions: each packs its value with the next member's.
+      if ((m & 1u) == 0u) {
+        let at = (step.pos + t) * (p.kvN / 2u) + n / 2u;
+        let pair = pack2x16float(vec2<f32>(val, rotated(q0, m + 1u, n + 1u, t, j)));
+        if (mat == 1u) { kCache[at] = pair; } else { vCache[at] = pair; }
+      }
+#else
+      let kv = step.pos * p.yOffsetPerPos + t * p.kvN + n;
+      if (mat == 1u) { y2[kv] = val; } else { y3[kv] = val; }
+#endif
+    }
+  }
+  workgroupBarrier();
+}
+#endif
+
 @compute @workgroup_size(WG)
 fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -271,13 +351,22 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let gkv = (p.kvN + ROWS_PER_WG - 1u) / ROWS_PER_WG;
   mat = select(select(2u, 1u, group < gq + gkv), 0u, group < gq);
   let first = select(gq + (mat - 1u) * gkv, 0u, mat == 0u);
-  let n = (group - first) * ROWS_PER_WG + lid / TPR;
   let rows = select(p.N, p.kvN, mat > 0u);
+#if ROPE
+  let linear = (group - first) * ROWS_PER_WG + lid / TPR;
+  let n = quad_row(min(linear, rows - 1u));
+#else
+  let n = (group - first) * ROWS_PER_WG + lid / TPR;
+#endif
 #else
   let n = group * ROWS_PER_WG + lid / TPR;
   let rows = p.N;
 #endif
+#if ROPE
+  let inRange = linear < rows;  // per thread; barriers below stay in uniform control flow
+#else
   let inRange = n < rows;  // per thread; barriers below stay in uniform control flow
+#endif
   let rowByte = min(n, rows - 1u) * p.rowBytes;
   for (var t0 = 0u; t0 < p.T; t0 += TT) {
     let part = row_part(rowByte, lane, t0);
@@ -290,6 +379,9 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #if GLU
     let u = row_sum(lid, lane, row_part(UP_BYTE + rowByte, lane, t0).dot) * inv;
 #endif
+#if ROPE
+    store_rotated(lane, lid / TPR, n, inRange, t0, r);
+#else
     if (lane == 0u && inRange) {
       for (var j = 0u; j < TT; j++) {
         if (t0 + j < p.T) {
@@ -302,6 +394,7 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
       }
     }
+#endif
   }
 }
 

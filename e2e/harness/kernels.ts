@@ -128,9 +128,14 @@ export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: numbe
  * q, k and v projections as one GEMV at cache position `pos`: k and v land in cache-like buffers of
  * `rows` rows at row pos (kvOffsetPerPos = their row length), q in its own buffer.
  */
+/**
+ * The q, k and v GEMV; k and v land in an f32 cache of `rows` rows at row `pos`. With `rope`, q and k
+ * come out rotated, and with rope.f16Cache k and v go to a half-precision cache (returned as halves' bits).
+ */
 export async function runQkv(c: {
   dtype: WeightDtype; q: number[]; k: number[]; v: number[]; bias?: number[][]; nQ: number; nKv: number; cols: number;
   x: number[]; T: number; pos: number; rows: number; threadsPerRow: number; normGain?: number[];
+  rope?: { cosSin: number[]; headDim: number; f16Cache: boolean };
 }) {
   const ctx = await context({ pos: c.pos });
   const weight = (name: string, bytes: number[], rows: number, bias?: number[]) =>
@@ -140,11 +145,17 @@ export async function runQkv(c: {
     });
   const [wq, wk, wv] = await Promise.all([weight('q', c.q, c.nQ, c.bias?.[0]), weight('k', c.k, c.nKv, c.bias?.[1]), weight('v', c.v, c.nKv, c.bias?.[2])]);
   const q = f32(ctx, new Array(c.T * c.nQ).fill(0));
-  const cache = () => f32(ctx, new Array(c.rows * c.nKv).fill(7));
+  const f16Cache = c.rope?.f16Cache ?? false;
+  // NaN halves (f16) or 7s (f32): rows the kernel must not touch stay visible.
+  const cache = () => (f16Cache ? u32(ctx, new Array((c.rows * c.nKv) / 2).fill(0x7e007e00)) : f32(ctx, new Array(c.rows * c.nKv).fill(7)));
   const [k, v] = [cache(), cache()];
   const norm = c.normGain && { gain: f32(ctx, c.normGain), eps: 1e-6 };
-  const d = qkvMatmul(ctx, { x: f32(ctx, c.x), norm, wq, wk, wv, q, k, v, T: c.T, kvOffsetPerPos: c.nKv, threadsPerRow: c.threadsPerRow });
-  return { name: d.name, q: await run(ctx, [d], q, c.T * c.nQ), k: await run(ctx, [], k, c.rows * c.nKv), v: await run(ctx, [], v, c.rows * c.nKv) };
+  const rope = c.rope && { cosSin: f32(ctx, c.rope.cosSin), headDim: c.rope.headDim, f16Cache };
+  const d = qkvMatmul(ctx, { x: f32(ctx, c.x), norm, wq, wk, wv, q, k, v, T: c.T, kvOffsetPerPos: c.nKv, threadsPerRow: c.threadsPerRow, rope });
+  const gotQ = await run(ctx, [d], q, c.T * c.nQ);
+  const read = async (b: GPUBuffer) =>
+    f16Cache ? (await run(ctx, [], b, (c.rows * c.nKv) / 2, true)).flatMap((w) => [w & 0xffff, w >>> 16]) : run(ctx, [], b, c.rows * c.nKv);
+  return { name: d.name, q: gotQ, k: await read(k), v: await read(v) };
 }
 
 /**

@@ -15,6 +15,7 @@ export const MATMUL_PARAMS: UniformLayout = [
   ['yOffsetPerPos', 'u32'],
   ['normEps', 'f32'],
   ['kvN', 'u32'],
+  ['headDim', 'u32'],
 ];
 
 export const GEMV_WG = 64;
@@ -119,8 +120,8 @@ export function gemmTile(ctx: KernelContext): number {
 }
 
 /** Workgroups of a GEMV over `rows` rows. */
-function gemvGroups(rows: number, tpr: number): number {
-  return Math.ceil(rows / (GEMV_WG / tpr));
+function gemvGroups(rows: number, tpr: number, wg = GEMV_WG): number {
+  return Math.ceil(rows / (wg / tpr));
 }
 
 function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | 'gemm', tpr: number): Record<string, boolean | number> {
@@ -174,6 +175,7 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
         yOffsetPerPos: a.yOffsetPerPos ?? 0,
         normEps: a.norm?.eps ?? 0,
         kvN: 0,
+        headDim: 0,
       },
       `${w.name} params`,
     );
@@ -190,6 +192,8 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
 
 /** Storage bindings of the QKV GEMV: x, three weights, three outputs, the bias and the norm gain. */
 const QKV_STORAGE_BINDINGS = 9;
+/** ... and the RoPE table, when it rotates q and k itself. */
+const QKV_ROPE_STORAGE_BINDINGS = 10;
 
 /**
  * Whether the q, k and v projections of T tokens can run as one GEMV: the GEMV is what runs, the three
@@ -219,28 +223,58 @@ export interface QkvArgs {
   /** Elements per cache position before k[0] and v[0]: an f32 KV cache takes them at row step.pos. */
   kvOffsetPerPos: number;
   threadsPerRow?: number;
+  /** RoPE applied as q and k are stored (no rope launch); see qkvRopeFusable(). */
+  rope?: QkvRope;
+}
+
+export interface QkvRope {
+  cosSin: GPUBuffer; // [maxSeq, headDim / 2] (cos, sin) f32 pairs: ropeTable()
+  headDim: number;
+  /** k and v are a half-precision cache's key and value buffers, written at row step.pos: two halves per u32. */
+  f16Cache: boolean;
+}
+
+/**
+ * Whether the QKV GEMV can also rotate q and k (half-split RoPE): heads of whole pairs in each half, no
+ * per-head norm before the rotation (Qwen3's runs in the rope kernel), and a binding more to spare.
+ */
+export function qkvRopeFusable(ctx: KernelContext, headDim: number, headNorms: boolean): boolean {
+  return headDim % 4 === 0 && !headNorms && ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= QKV_ROPE_STORAGE_BINDINGS;
 }
 
 /** q, k and v projections (+ biases) of one input in one GEMV launch; see qkvFusable(). */
 export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   if (!qkvFusable(ctx, a.T, a.wq, a.wk, a.wv)) throw new Error(`${a.wq.name}: q, k and v cannot run as one GEMV`);
+  if (a.rope && a.rope.headDim % 4) throw new RangeError(`${a.wq.name}: RoPE in the GEMV takes heads of a multiple of 4 dimensions, not ${a.rope.headDim}`);
   const tpr = a.threadsPerRow ?? gemvThreadsPerRow(a.wq.cols, ctx.gpu.isCpu);
+  // With RoPE a workgroup holds whole rotation quads: 4 rows or more.
+  const wg = a.rope ? Math.max(GEMV_WG, 4 * tpr) : GEMV_WG;
   const [q, k, v] = [a.wq, a.wk, a.wv].map((w) => w.shards[0]);
   const bias = q.bias && packedBias(ctx, [q.bias, k.bias!, v.bias!], [a.wq.rows, a.wk.rows, a.wv.rows]);
-  const defines = { ...variantDefines(ctx, a.wq.dtype, 'gemv', tpr), X_VEC4: readsXAsVec4(a.wq), QKV: true, HAS_BIAS: bias !== undefined, NORM: a.norm !== undefined };
+  const defines = {
+    ...variantDefines(ctx, a.wq.dtype, 'gemv', tpr),
+    WG: wg,
+    X_VEC4: readsXAsVec4(a.wq),
+    QKV: true,
+    HAS_BIAS: bias !== undefined,
+    NORM: a.norm !== undefined,
+    ROPE: a.rope !== undefined,
+    KV_F16: a.rope?.f16Cache ?? false,
+  };
   const params = uniform(
     ctx,
     MATMUL_PARAMS,
     {
       T: a.T, K: a.wq.cols, N: a.wq.rows, rowBytes: a.wq.rowBytes, colOffset: 0, yStride: a.wq.rows, yOffset: 0,
-      yOffsetPerPos: a.kvOffsetPerPos, normEps: a.norm?.eps ?? 0, kvN: a.wk.rows,
+      yOffsetPerPos: a.kvOffsetPerPos, normEps: a.norm?.eps ?? 0, kvN: a.wk.rows, headDim: a.rope?.headDim ?? 0,
     },
     `${a.wq.name} qkv params`,
   );
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: q.buffer, 2: a.q, 3: params, 4: ctx.step, 7: k.buffer, 9: v.buffer, 10: a.k, 11: a.v };
   if (bias) bindings[5] = bias;
   if (a.norm) bindings[8] = a.norm.gain;
-  const groups = (rows: number) => gemvGroups(rows, tpr);
+  if (a.rope) bindings[12] = a.rope.cosSin;
+  const groups = (rows: number) => gemvGroups(rows, tpr, wg);
   return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(groups(a.wq.rows) + 2 * groups(a.wk.rows)));
 }
 

@@ -1,7 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
-import { fusesNorm, matmul, qkvFusable, qkvMatmul, swiGluFusable } from '../kernels/matmul.ts';
+import { fusesNorm, matmul, qkvFusable, qkvMatmul, qkvRopeFusable, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope, ropeFusesQkNorm } from '../kernels/rope.ts';
 import { argmax, createPickBuffers, sample, type PickBuffers } from '../kernels/sample.ts';
@@ -82,7 +82,8 @@ export function createActivations(device: GPUDevice, c: ModelConfig, maxTokens: 
  * embed -> per layer (norm, q/k/v (+bias), q/k norm? and rope (+ f16 cache append), attention,
  * o_proj + residual, norm, gate/up, SiLU x up, down + residual) -> final norm of the last token ->
  * LM head -> pick. When decoding, the GEMVs normalize their input themselves, q, k and v are one
- * GEMV, and gate, up and SiLU are one SwiGLU GEMV.
+ * GEMV that also applies RoPE and fills the cache (but for Qwen3's head norms), and gate, up and SiLU
+ * are one SwiGLU GEMV.
  */
 export function recordForward(
   ctx: KernelContext,
@@ -114,7 +115,14 @@ export function recordForward(
     const k = f16 ? a.k : kCache;
     const v = f16 ? a.v : vCache;
     const kAt = f16 ? 0 : kvDim;
-    if (qkvFusable(ctx, T, L.wq, L.wk, L.wv)) {
+    const headNorms = L.qNorm !== undefined && L.kNorm !== undefined;
+    // Decoding: one GEMV for q, k and v that also rotates q and k and fills the cache (no rope launch).
+    const ropeInQkv = qkvFusable(ctx, T, L.wq, L.wk, L.wv) && qkvRopeFusable(ctx, D, headNorms);
+    if (ropeInQkv) {
+      const rope = { cosSin: a.ropeCosSin, headDim: D, f16Cache: f16 };
+      const [kOut, vOut] = f16 ? [kCache, vCache] : [k, v];
+      ds.push(qkvMatmul(ctx, { ...attnIn, wq: L.wq, wk: L.wk, wv: L.wv, q: a.q, k: kOut, v: vOut, T, kvOffsetPerPos: kAt, rope }));
+    } else if (qkvFusable(ctx, T, L.wq, L.wk, L.wv)) {
       ds.push(qkvMatmul(ctx, { ...attnIn, wq: L.wq, wk: L.wk, wv: L.wv, q: a.q, k, v, T, kvOffsetPerPos: kAt }));
     } else {
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wq, y: a.q, T }));
@@ -122,7 +130,7 @@ export function recordForward(
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: v, T, yOffsetPerPos: kAt }));
     }
     let qkNorm: { q: GPUBuffer; k: GPUBuffer; eps: number } | undefined;
-    if (L.qNorm && L.kNorm) {
+    if (L.qNorm && L.kNorm && !ropeInQkv) {
       if (ropeFusesQkNorm(D)) {
         qkNorm = { q: L.qNorm, k: L.kNorm, eps: c.rmsEps };
       } else {
@@ -131,7 +139,7 @@ export function recordForward(
       }
     }
     const f16Cache = f16 ? { v: a.v, kCache, vCache } : undefined;
-    ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
+    if (!ropeInQkv) ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
