@@ -48,6 +48,9 @@ test('the bundled kit checks and benches the engine in a tree with no node_modul
     expect(rec.result.decode[0].tokensPerS).toBeGreaterThan(0);
     const summary = await kit(dir, ['summary', record]);
     expect(summary.stdout).toMatch(/^\| tiny \| [\d.]+ \|/m);
+    const sampler = await kit(dir, ['sampler']);
+    expect(sampler.code, sampler.stderr).toBe(0);
+    expect(sampler.stdout).toMatch(/^\| peaked \| one chunk \(one workgroup\) \| [\d.]+ ms \| [\d.]+ ms \|$/m);
 
     // A bundle older than the code it is sent with must not produce figures.
     await appendFile(path.join(dir, 'src/index.ts'), '\n// edited after packing\n');

@@ -10,12 +10,14 @@
  *   models  SHAPE:DTYPE ...                  writes the bench's random models ahead of the runs
  *   bench   --label NAME [--record FILE] ... `npm run bench -- --backend node ...`, one JSON line appended to FILE
  *   summary FILE                             the recorded bench runs as one Markdown table
+ *   sampler                                  `npm run bench:sampler`: the token pick alone, as a Markdown table
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGpu } from '../../src/gpu/device.ts';
 import { benchCli } from '../bench/cli.ts';
+import { samplerTable } from '../bench/sampler-table.ts';
 import { ensureBenchModel, type BenchDtype } from '../lib/bench-model.ts';
 import { nodeGpu } from '../lib/node-gpu.ts';
 import { REPO_ROOT } from '../lib/repo-root.ts';
@@ -114,7 +116,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(records.length ? `${summaryTable(records)}\n` : `no bench run was recorded in ${file}\n`);
     return 0;
   }
-  throw new Error(`unknown command ${cmd ?? '(none)'}: verify, info, check, bench or summary`);
+  if (cmd === 'sampler') {
+    process.stdout.write(`${await samplerTable(await nodeGpu())}\n`);
+    return 0;
+  }
+  throw new Error(`unknown command ${cmd ?? '(none)'}: verify, info, check, models, bench, summary or sampler`);
 }
 
 main(process.argv.slice(2)).then(

@@ -3,7 +3,8 @@
 # in .gpu/carry, checks the engine against the float64 reference on this GPU, then times it beside
 # llama.cpp's Vulkan build on the same random-weight GGUF files. That machine has no Node, npm or
 # network: everything comes from the kit. Logs and results go to $OUT (the device tool brings back
-# at most 8 files): log.txt, info.json, info-experimental.json, check.jsonl, results.jsonl, summary.md.
+# at most 8 files): log.txt, info.json, info-experimental.json, check.jsonl, results.jsonl, summary.md
+# (the bench table, then the token pick's own).
 #
 #   R1_GPU_PLAN=full|smoke  full (default): the real model shapes; smoke: the tiny shape, to try the
 #                           kit on any machine (SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
@@ -93,6 +94,8 @@ for b in "${BENCHES[@]}"; do
   # shellcheck disable=SC2086 # the argument list is meant to split
   timeout 300 "$NODE" .gpu/kit/device.mjs bench --label "$label" --record "$OUT/results.jsonl" $args >>"$LOG" 2>&1 || say "bench $label failed (exit $?, log.txt)"
 done
-say "done"
 kit summary "$OUT/results.jsonl" | tee "$OUT/summary.md"
+say "the token pick alone (bench:sampler)"
+{ echo; timeout 120 "$NODE" .gpu/kit/device.mjs sampler 2>>"$LOG" || echo "the sampler bench failed (log.txt)"; } | tee -a "$OUT/summary.md"
+say "done"
 

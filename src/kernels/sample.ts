@@ -49,8 +49,13 @@ export interface PickBuffers {
 /** Chunks of the vocabulary on a CPU adapter: 1 to 2 measured fastest on SwiftShader with 2 cores (npm run bench:sampler). */
 const CPU_CHUNKS = 2;
 
-export function createPickBuffers(device: GPUDevice, vocab: number, isCpu: boolean): PickBuffers {
-  const perThread = isCpu ? Math.ceil(vocab / (WG * CPU_CHUNKS)) : 4;
+/** PickBuffers.perThread for this kind of adapter. */
+export function pickPerThread(vocab: number, isCpu: boolean): number {
+  return isCpu ? Math.ceil(vocab / (WG * CPU_CHUNKS)) : 4;
+}
+
+/** The pick's buffers; `perThread` (benchmarks, tests) overrides the adapter's choice. */
+export function createPickBuffers(device: GPUDevice, vocab: number, isCpu: boolean, perThread = pickPerThread(vocab, isCpu)): PickBuffers {
   const chunk = WG * perThread;
   const chunks = Math.ceil(vocab / chunk);
   if (chunks > MAX_CHUNKS) throw new RangeError(`a vocabulary of ${vocab} tokens is more than the GPU sampler's ${MAX_CHUNKS * chunk}`);
