@@ -248,12 +248,14 @@ test('q, k and v projections as one GEMV with RoPE: q and k rotated as stored, i
   const nQ = nHeads * headDim, nKv = nKvHeads * headDim;
   const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: null });
   const cosSin = Array.from(ropeTable(invFreq, attentionScaling, rows));
-  for (const [dtype, T, K] of [['q8_0', 2, 96], ['f16', 1, 40]] as const) {
+  // T = 5: two passes of the GEMV's 4 tokens at a time; the last case without biases, input normed.
+  for (const [dtype, T, K, withBias] of [['q8_0', 2, 96, true], ['f16', 1, 40, true], ['q4_0', 5, 64, false]] as const) {
     const mats = [nQ, nKv, nKv].map((n) => weightBytes(dtype, n, K, rng));
     const dense = mats.map((b, i) => dequantizeRows(dtype, b, [nQ, nKv, nKv][i], K));
     const x = Array.from(rng.normals(T * K, 2));
-    const bias = [nQ, nKv, nKv].map((n) => Array.from(rng.normals(n)));
-    const h = Float64Array.from(x);
+    const bias = [nQ, nKv, nKv].map((n) => Array.from(withBias ? rng.normals(n) : new Float64Array(n)));
+    const normGain = withBias ? undefined : Array.from(rng.normals(K));
+    const h = normGain ? ref.rmsNorm(Float64Array.from(x), Float64Array.from(normGain), 1e-6) : Float64Array.from(x);
     const positions = Array.from({ length: T }, (_, t) => pos + t);
     // Reference: projections, then RoPE on q and k; each element's scale is the sum |x w| + |bias|
     // of itself and of its rotation partner D/2 away.
@@ -270,11 +272,11 @@ test('q, k and v projections as one GEMV with RoPE: q and k rotated as stored, i
     });
     for (const [threadsPerRow, f16Cache] of [[1, false], [4, true], [32, true], [32, false]] as const) {
       const got = await harness<{ name: string; q: number[]; k: number[]; v: number[] }>(page, 'runQkv', {
-        dtype, q: Array.from(mats[0]), k: Array.from(mats[1]), v: Array.from(mats[2]), bias, nQ, nKv, cols: K,
-        x, T, pos, rows, threadsPerRow, rope: { cosSin, headDim, f16Cache },
+        dtype, q: Array.from(mats[0]), k: Array.from(mats[1]), v: Array.from(mats[2]), bias: withBias ? bias : undefined, nQ, nKv, cols: K,
+        x, T, pos, rows, threadsPerRow, normGain, rope: { cosSin, headDim, f16Cache },
       });
       expect(got.name).toContain('_rope_');
-      const label = `${dtype}, ${threadsPerRow} per row, ${f16Cache ? 'f16' : 'f32'} cache`;
+      const label = `${dtype}, T ${T}, ${threadsPerRow} per row, ${f16Cache ? 'f16' : 'f32'} cache`;
       expect(worst(got.q, outs[0].want, outs[0].scale), `q: ${label}`).toBeLessThan(MATMUL_TOL);
       for (const [m, name] of [[1, 'k'], [2, 'v']] as const) {
         const cache = got[name];

@@ -3,11 +3,13 @@
  * register shuffles instead of workgroup memory and barriers. The GEMV hands a row to TPR consecutive
  * threads of a workgroup, so a shuffle reduction is right only if those threads are consecutive lanes
  * of one subgroup: WGSL does not promise how local_invocation_index maps to subgroup lanes. This
- * checks it once per device on a 64-thread workgroup, the GEMV's shape.
+ * checks it once per device on a 256-thread workgroup: the sampler's size, the largest of the
+ * kernels that rely on it (GEMVs take 64 or 128 threads, attention 64).
  */
+const PROBE_THREADS = 256;
 const PROBE = `enable subgroups;
 @group(0) @binding(0) var<storage, read_write> out: array<u32>;
-@compute @workgroup_size(64)
+@compute @workgroup_size(${PROBE_THREADS})
 fn probe(@builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32,
          @builtin(subgroup_size) size: u32) {
   out[lid] = select(0u, size, lane == lid % size);
@@ -22,8 +24,8 @@ export async function subgroupRowLanes(device: GPUDevice, minSize: number): Prom
   if (!device.features.has('subgroups') || !(minSize >= 2)) return 0;
   const module = device.createShaderModule({ label: 'subgroup layout probe', code: PROBE });
   const pipeline = device.createComputePipeline({ label: 'subgroup layout probe', layout: 'auto', compute: { module, entryPoint: 'probe' } });
-  const out = device.createBuffer({ label: 'subgroup probe', size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const read = device.createBuffer({ label: 'subgroup probe read', size: 256, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const out = device.createBuffer({ label: 'subgroup probe', size: PROBE_THREADS * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ label: 'subgroup probe read', size: PROBE_THREADS * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
@@ -31,7 +33,7 @@ export async function subgroupRowLanes(device: GPUDevice, minSize: number): Prom
     pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] }));
     pass.dispatchWorkgroups(1);
     pass.end();
-    enc.copyBufferToBuffer(out, 0, read, 0, 256);
+    enc.copyBufferToBuffer(out, 0, read, 0, PROBE_THREADS * 4);
     device.queue.submit([enc.finish()]);
     await read.mapAsync(GPUMapMode.READ);
     const sizes = new Uint32Array(read.getMappedRange().slice(0));

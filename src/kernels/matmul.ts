@@ -249,6 +249,7 @@ export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   const tpr = a.threadsPerRow ?? gemvThreadsPerRow(a.wq.cols, ctx.gpu.isCpu);
   // With RoPE a workgroup holds whole rotation quads: 4 rows or more.
   const wg = a.rope ? Math.max(GEMV_WG, 4 * tpr) : GEMV_WG;
+  if (wg > 256) throw new RangeError(`${a.wq.name}: ${tpr} threads per row is too many for RoPE in the GEMV (at most 64)`);
   const [q, k, v] = [a.wq, a.wk, a.wv].map((w) => w.shards[0]);
   const bias = q.bias && packedBias(ctx, [q.bias, k.bias!, v.bias!], [a.wq.rows, a.wk.rows, a.wv.rows]);
   const defines = {
