@@ -560,12 +560,17 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
 test('sample over a large, peaked vocabulary: the few tokens that can be kept are gathered, picks as the reference', async ({ page }) => {
   const rng = new Rng(19);
   // A model's usual shape: a few likely tokens far above a long flat tail.
-  const logits = Array.from(rng.normals(151_936 / 4));
+  const peaked = Array.from(rng.normals(151_936 / 4));
   const likely: number[] = [];
   for (let i = 0; i < 40; i++) {
-    const id = Math.floor(rng.next() * logits.length);
-    logits[id] = 12 + 2 * rng.next();
+    const id = Math.floor(rng.next() * peaked.length);
+    peaked[id] = 12 + 2 * rng.next();
     likely.push(id);
+  }
+  const withMidTail = Array.from(peaked);
+  for (let i = 0; i < 3000; i++) {
+    const id = Math.floor(rng.next() * peaked.length);
+    if (!likely.includes(id)) withMidTail[id] = 6 + rng.next();
   }
   const draws = Array.from({ length: 24 }, (_, i) => i);
   for (const p of [
@@ -575,7 +580,11 @@ test('sample over a large, peaked vocabulary: the few tokens that can be kept ar
     { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1.3 },
     // A flat tail that matters: too many candidates to gather, the whole vocabulary is searched.
     { temperature: 4, topK: 0, topP: 0.99, repetitionPenalty: 1 },
+    // 3,000 tokens above eps but far below the likely ones: gathered above a higher threshold.
+    { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1, midTail: true },
+    { temperature: 0.8, topK: 30, topP: 0.9, repetitionPenalty: 1.3, midTail: true },
   ]) {
+    const logits = p.midTail ? withMidTail : peaked;
     const penalized = p.repetitionPenalty !== 1 ? likely.filter((_, i) => i % 2 === 0) : [];
     const kept = keptTokens(logits, p, penalized);
     const want = draws.map((d) => sampleRef(logits, p, drawUniform(99, d), penalized));

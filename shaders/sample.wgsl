@@ -1,19 +1,21 @@
 // Picks the next token on the GPU so that only 4 bytes are read back per step.
 // Greedy: `chunk_max`, then `argmax`. Sampling, in Hugging Face's order (repetition penalty,
-// temperature, top-k, top-p, then one draw): `chunk_max`, `chunk_weights`, then `sample`.
+// temperature, top-k, top-p, then one draw): `chunk_max`, `chunk_weights`, `chunk_gather`, `sample`.
 // The vocabulary (~150k ids) is cut into chunks of CHUNK ids, one workgroup each, so that the passes
 // over all of it run on the whole GPU: one workgroup reading 150k values runs latency-bound on one
 // core, tens of microseconds a pass on a big GPU. Only the last stage runs in one workgroup.
 //   chunk_max      each chunk's largest (penalized) logit and its lowest id.
 //   argmax         the largest of those: the greedy pick.
 //   chunk_weights  weights e_i = exp((l_i - max) / temperature) in (0, 1], in place of the logits; the
-//                  chunk's mass, and its ids weighing >= eps (see `sample`) compacted in id order into
-//                  the chunk's slots of `cands`.
+//                  chunk's mass, and its count and mass above each of LEVELS thresholds eps 16^l.
+//   chunk_gather   from the chunks' sums, the highest threshold that no kept token can be below (see
+//                  `plan`); where at most CAP tokens reach it, each chunk compacts them in id order
+//                  into its slots of `cands`.
 //   sample         Top-k/top-p keep {i : e_i >= tau}; tau is found by bisection (no sort of the
 //                  vocabulary): tau_k is the largest threshold keeping >= topK tokens, tau_p the
-//                  largest >= tau_k keeping >= topP of the top-k mass. Where the candidates are few
-//                  (the usual, peaked case) they are copied into workgroup memory and the 40-80
-//                  bisection passes and the draw read only them; otherwise they read the whole
+//                  largest >= tau_k keeping >= topP of the top-k mass. Where the candidates were
+//                  gathered (the usual, peaked case) they are copied into workgroup memory and the
+//                  40-80 bisection passes and the draw read only them; otherwise they read the whole
 //                  vocabulary. The draw u comes from a counter-based hash of (seed, draw), mirrored in
 //                  src/engine/sampler-ref.ts. SUBGROUPS: the pass sums are taken per subgroup in
 //                  registers first (3 barriers instead of 2 + log2(WG)).
@@ -43,8 +45,8 @@ struct Chunk {
   max: f32,      // chunk_max: the largest logit (penalized when sampling)
   id: u32,       //            its lowest id
   mass: f32,     // chunk_weights: the sum of the chunk's weights
-  nEps: u32,     //                how many of them are >= eps
-  massEps: f32,  //                and their sum
+  nAt: array<u32, LEVELS>,    //     how many of them are >= level_threshold(l)
+  massAt: array<f32, LEVELS>, //     and their sum
 };
 
 @group(0) @binding(0) var<storage, read_write> logits: array<f32>;   // [vocab]
@@ -58,6 +60,8 @@ struct Chunk {
 #endif
 
 const NEG_BIG: f32 = -3.0e38;
+// Candidate thresholds of the sampled pick: eps 16^l (see `sample`).
+const LEVELS: u32 = 6u;
 // Each thread of a chunk stage takes PER_THREAD consecutive ids, so a chunk's ids are in thread order.
 const CHUNK: u32 = WG * PER_THREAD;
 // The last stage holds one value per chunk in workgroup memory: vocabularies up to 512 chunks.
@@ -165,6 +169,25 @@ fn max_all(lid: u32, v: f32) -> f32 {
   }
   return workgroupUniformLoad(&totalF);
 }
+
+// Count and mass at every level in one reduction: 2 barriers, not 3 per level. Subgroups of 4 lanes
+// or more (src/kernels/sample.ts asks for them) leave at most WG / 4 partial sums.
+var<workgroup> levelParts: array<array<vec2<f32>, LEVELS>, WG / 4u>;
+var<workgroup> levelTotals: array<vec2<f32>, LEVELS>;
+fn sum_levels(lid: u32, v: array<vec2<f32>, LEVELS>) -> array<vec2<f32>, LEVELS> {
+  var s: array<vec2<f32>, LEVELS>;
+  for (var l = 0u; l < LEVELS; l++) { s[l] = subgroupAdd(v[l]); }
+  if (lid % sgSize == 0u) { levelParts[lid / sgSize] = s; }
+  workgroupBarrier();
+  if (lid == 0u) {
+    var t = levelParts[0];
+    for (var i = 1u; i < WG / sgSize; i++) {
+      for (var l = 0u; l < LEVELS; l++) { t[l] += levelParts[i][l]; }
+    }
+    levelTotals = t;
+  }
+  return workgroupUniformLoad(&levelTotals);
+}
 #else
 fn sum2_all(lid: u32, v: vec2<f32>) -> vec2<f32> {
   red2[lid] = v;
@@ -190,6 +213,12 @@ fn max_all(lid: u32, v: f32) -> f32 {
   workgroupBarrier();
   return r;
 }
+
+fn sum_levels(lid: u32, v: array<vec2<f32>, LEVELS>) -> array<vec2<f32>, LEVELS> {
+  var r: array<vec2<f32>, LEVELS>;
+  for (var l = 0u; l < LEVELS; l++) { r[l] = sum2_all(lid, v[l]); }
+  return r;
+}
 #endif
 
 // The candidates when they are few: the bisection passes and the draw then read CAP values at most
@@ -199,68 +228,132 @@ var<workgroup> cand: array<f32, CAP>;
 var<workgroup> candId: array<u32, CAP>;
 var<workgroup> offs: array<u32, MAX_CHUNKS + 1u>;
 
+// The workgroup-uniform builtins of the sampling entry points: one struct, so that with SUBGROUPS
+// every signature also takes the subgroup size.
+struct Group {
+  @builtin(workgroup_id) wid: vec3<u32>,
+#if SUBGROUPS
+  @builtin(subgroup_size) size: u32,
+#endif
+};
+
+// Records the subgroup size for the reductions; returns the workgroup's chunk.
+fn begin(g: Group) -> u32 {
+#if SUBGROUPS
+  sgSize = g.size;
+#endif
+  return g.wid.x;
+}
+
 // With top-p, no weight below eps = (1 - topP) / vocab can be kept: all of them together weigh
 // less than (1 - topP), and the kept mass is topP of at least 1 (the top token's weight).
 fn eps_of() -> f32 {
   return select(0.0, (1.0 - p.topP) / f32(p.vocab), p.topP < 1.0);
 }
 
+// Level l's threshold, eps 16^l: a higher level that still bounds the kept set from below gathers
+// fewer candidates (a model's tail often holds thousands of tokens above eps but far below tau).
+fn level_threshold(l: u32) -> f32 {
+  // A power of two times eps, exact (exp2 need not be): every stage must get the same thresholds.
+  return eps_of() * f32(1u << (4u * l));
+}
+
 @compute @workgroup_size(WG)
-fn chunk_weights(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-#if SUBGROUPS
-                 @builtin(subgroup_size) size: u32,
-#endif
-) {
-#if SUBGROUPS
-  sgSize = size;
-#endif
+fn chunk_weights(g: Group, @builtin(local_invocation_index) lid: u32) {
+  let chunk = begin(g);
   // Every workgroup reduces the chunks' maxima itself: a few hundred values.
   var m = NEG_BIG;
   for (var c = lid; c < n_chunks(); c += WG) { m = max(m, chunks[c].max); }
   let mx = max_all(lid, m);
-  let eps = eps_of();
-  let i0 = wid.x * CHUNK + lid * PER_THREAD;
+  let i0 = chunk * CHUNK + lid * PER_THREAD;
   var mass = 0.0;
-  var massEps = 0.0;
-  var cnt = 0u;
+  var lv: array<vec2<f32>, LEVELS>; // count and mass at each level
   for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
-    // Computed once, in place: each bisection pass of `sample` only compares.
+    // Computed once, in place: the later stages only compare.
     let e = exp((logit(i) - mx) / p.temperature);
     logits[i] = e;
     mass += e;
-    if (e >= eps) {
-      cnt++;
-      massEps += e;
+    for (var l = 0u; l < LEVELS; l++) {
+      if (e >= level_threshold(l)) { lv[l] += vec2<f32>(1.0, e); }
     }
   }
-  let sums = sum2_all(lid, vec2<f32>(mass, massEps));
-  let total = u32(sum2_all(lid, vec2<f32>(f32(cnt), 0.0)).x);
-  // A chunk with more than CAP candidates means more than CAP in all: `sample` will not gather.
-  if (eps > 0.0 && total > 0u && total <= CAP) {
-    redU[lid] = cnt;
-    workgroupBarrier();
-    if (lid == 0u) {
-      var run = 0u;
-      for (var t = 0u; t < WG; t++) {
-        let k = redU[t];
-        redU[t] = run;
-        run += k;
-      }
-    }
-    workgroupBarrier();
-    var at = wid.x * CHUNK + redU[lid];
-    for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
-      let e = logits[i];
-      if (e >= eps) {
-        cands[at] = vec2<u32>(bitcast<u32>(e), i);
-        at++;
-      }
-    }
-  }
+  let total = sum2_all(lid, vec2<f32>(mass, 0.0)).x;
+  let at = sum_levels(lid, lv);
   if (lid == 0u) {
-    chunks[wid.x].mass = sums.x;
-    chunks[wid.x].nEps = total;
-    chunks[wid.x].massEps = sums.y;
+    chunks[chunk].mass = total;
+    for (var l = 0u; l < LEVELS; l++) {
+      chunks[chunk].nAt[l] = u32(at[l].x);
+      chunks[chunk].massAt[l] = at[l].y;
+    }
+  }
+}
+
+// What `chunk_gather` and `sample` decide alike from the chunk sums (uniform values).
+struct Plan {
+  all: vec2<f32>,   // count and mass of the whole vocabulary
+  atLevel: vec2<f32>, // count and mass of the weights >= the level's threshold
+  level: u32,
+  fits: bool,       // gather: at most CAP candidates, and with top-k at least k of them
+};
+
+// The highest level whose threshold still lies at or below tau: its mass reaches topP of the total
+// (with a 1e-5 margin against rounding; level 0 does by the eps argument), and with top-k it keeps
+// at least k tokens. tau_p >= tau_k >= that threshold, so every kept token is a candidate.
+fn plan(lid: u32) -> Plan {
+  var m = 0.0;
+  for (var c = lid; c < n_chunks(); c += WG) { m += chunks[c].mass; }
+  let all = vec2<f32>(f32(p.vocab), sum2_all(lid, vec2<f32>(m, 0.0)).x);
+  let topKOn = p.topK > 0u && p.topK < p.vocab;
+  var a: array<vec2<f32>, LEVELS>;
+  for (var c = lid; c < n_chunks(); c += WG) {
+    for (var l = 0u; l < LEVELS; l++) { a[l] += vec2<f32>(f32(chunks[c].nAt[l]), chunks[c].massAt[l]); }
+  }
+  let at = sum_levels(lid, a);
+  var level = 0u;
+  var atLevel = all;
+  for (var l = 0u; l < LEVELS; l++) {
+    let massOk = l == 0u || at[l].y >= p.topP * all.y * (1.0 + 1e-5);
+    if (massOk && (!topKOn || at[l].x >= f32(p.topK))) {
+      level = l;
+      atLevel = at[l];
+    }
+  }
+  let eps = eps_of();
+  let fits = eps > 0.0 && atLevel.x <= f32(CAP) && (!topKOn || atLevel.x >= f32(p.topK));
+  return Plan(all, atLevel, level, fits);
+}
+
+// The candidates (weights >= the plan's threshold) of each chunk, compacted in id order into the
+// chunk's slots of `cands`, when the plan gathers.
+@compute @workgroup_size(WG)
+fn chunk_gather(g: Group, @builtin(local_invocation_index) lid: u32) {
+  let chunk = begin(g);
+  let pl = plan(lid);
+  if (!pl.fits) { return; }
+  let t = level_threshold(pl.level);
+  let i0 = chunk * CHUNK + lid * PER_THREAD;
+  var cnt = 0u;
+  for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
+    if (logits[i] >= t) { cnt++; }
+  }
+  redU[lid] = cnt;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var run = 0u;
+    for (var k = 0u; k < WG; k++) {
+      let c = redU[k];
+      redU[k] = run;
+      run += c;
+    }
+  }
+  workgroupBarrier();
+  var at = chunk * CHUNK + redU[lid];
+  for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
+    let e = logits[i];
+    if (e >= t) {
+      cands[at] = vec2<u32>(bitcast<u32>(e), i);
+      at++;
+    }
   }
 }
 
@@ -281,10 +374,10 @@ fn kept(lid: u32, tau: f32, n: u32) -> vec2<f32> {
   return sum2_all(lid, r);
 }
 
-/** Copies the n candidates of all chunks into cand / candId, in id order. */
-fn gather(lid: u32, n: u32) {
+/** Copies the n candidates (weights >= level `level`'s threshold) of all chunks into cand / candId, in id order. */
+fn gather(lid: u32, n: u32, level: u32) {
   let nc = n_chunks();
-  for (var c = lid; c < nc; c += WG) { offs[c + 1u] = chunks[c].nEps; }
+  for (var c = lid; c < nc; c += WG) { offs[c + 1u] = chunks[c].nAt[level]; }
   workgroupBarrier();
   if (lid == 0u) {
     offs[0] = 0u;
@@ -313,31 +406,15 @@ fn draw_weight(j: u32, fits: bool) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn sample(@builtin(local_invocation_index) lid: u32,
-#if SUBGROUPS
-          @builtin(subgroup_size) size: u32,
-#endif
-) {
-#if SUBGROUPS
-  sgSize = size;
-#endif
-  var m = vec2<f32>(0.0);
-  var k = 0.0;
-  for (var c = lid; c < n_chunks(); c += WG) {
-    m += vec2<f32>(chunks[c].mass, chunks[c].massEps);
-    k += f32(chunks[c].nEps);
-  }
-  let masses = sum2_all(lid, m);
-  let counts = sum2_all(lid, vec2<f32>(k, 0.0));
-  let all = vec2<f32>(f32(p.vocab), masses.x);
-  // With a top-k as well, the top k must lie above eps. When the weights above eps are few, gather them.
+fn sample(g: Group, @builtin(local_invocation_index) lid: u32) {
+  _ = begin(g);
+  let pl = plan(lid);
+  let all = pl.all;
   let topKOn = p.topK > 0u && p.topK < p.vocab;
-  let eps = eps_of();
-  var atEps = all;
-  if (eps > 0.0) { atEps = vec2<f32>(counts.x, masses.y); }
-  let fits = eps > 0.0 && atEps.x <= f32(CAP) && (!topKOn || atEps.x >= f32(p.topK));
-  let n = select(0u, u32(atEps.x), fits);
-  if (fits) { gather(lid, n); }
+  let fits = pl.fits;
+  let floor = level_threshold(pl.level);
+  let n = select(0u, u32(pl.atLevel.x), fits);
+  if (fits) { gather(lid, n, pl.level); }
 
   // tau_k: invariant count(lo) >= topK, count(hi) < topK. Weights lie in (0, 1].
   var lo = 0.0;
@@ -345,8 +422,8 @@ fn sample(@builtin(local_invocation_index) lid: u32,
   var atLo = all;
   if (topKOn) {
     if (fits) {
-      lo = eps;
-      atLo = atEps;
+      lo = floor;
+      atLo = pl.atLevel;
     }
     for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);
@@ -357,7 +434,7 @@ fn sample(@builtin(local_invocation_index) lid: u32,
   let massK = atLo.y;
   // tau_p >= tau_k: invariant mass(lo) >= topP * massK.
   if (p.topP < 1.0) {
-    lo = max(lo, select(0.0, eps, fits));
+    lo = max(lo, select(0.0, floor, fits));
     hi = 1.5;
     for (var it = 0u; it < 40u; it++) {
       let mid = 0.5 * (lo + hi);

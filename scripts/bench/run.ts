@@ -89,7 +89,7 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   const kernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep() : null;
   // The sampler settings of the sampled run above are still in place.
   const sampledKernels = engine.gpu.hasTimestamps ? await engine.profileDecodeStep('sample') : null;
-  // The sampled pick's three stages: the kernels of sample.wgsl in that step.
+  // The sampled pick's stages: the kernels of sample.wgsl in that step.
   const samplerStages = sampledKernels?.filter((k) => k.name.startsWith('sample_'));
   const samplerMs = samplerStages?.length ? samplerStages.reduce((t, k) => t + k.ms, 0) : null;
   const bandwidthBytesPerS = await copyBandwidth(engine.gpu.device, log);

@@ -1,8 +1,9 @@
 /**
  * GPU time of the token pick on its own, in Node through Dawn: greedy argmax and sampling
  * (temperature 0.6, top-p 0.95: R1's recommended settings) over 151,936 logits, for a flat distribution
- * (random logits: the kept set is huge, the whole vocabulary is searched) and a peaked one (a few
- * tokens far above a flat tail, the usual shape of a model's output: the candidates are gathered).
+ * (random logits: the kept set is huge, the whole vocabulary is searched), a peaked one (a few
+ * tokens far above a flat tail, the usual shape of a model's output: the candidates are gathered),
+ * and the peaked one with thousands of tokens in between, above eps but far below the kept ones.
  * Each is timed with the vocabulary cut as this adapter cuts it and in one chunk (every pass in one
  * workgroup, as the pick ran before the chunked stages). Median of 7 runs: the GPU time of the pick's
  * launches where the device has timestamp queries, else the wall time of one submission.
@@ -33,6 +34,9 @@ export async function samplerTable(dawn: GPU): Promise<string> {
   const flat = Float32Array.from(rng.normals(VOCAB));
   const peaked = Float32Array.from(flat);
   for (let i = 0; i < 40; i++) peaked[Math.floor(rng.next() * VOCAB)] = 12 + 2 * rng.next();
+  // Thousands of tokens above eps but far below the kept ones: too many to gather at eps itself.
+  const tail = Float32Array.from(peaked);
+  for (let i = 0; i < 3000; i++) tail[Math.floor(rng.next() * VOCAB)] = 6 + rng.next();
   const result = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
   const params = createUniformBuffer(device, SAMPLE_PARAMS, { vocab: VOCAB, temperature: 0.6, topK: 0, topP: 0.95, penalty: 1, pad: 0 }, 'sampler params');
   const cuts = [
@@ -41,7 +45,7 @@ export async function samplerTable(dawn: GPU): Promise<string> {
   ];
   const clock = gpu.hasTimestamps ? 'GPU time' : 'wall time of a submission';
   const rows = [`adapter: ${gpu.adapterName}; ${clock}, median of ${RUNS}`, '| logits | vocabulary | argmax | sample (T 0.6, top-p 0.95) |', '|---|---|---|---|'];
-  for (const [name, data] of [['flat', flat], ['peaked', peaked]] as const) {
+  for (const [name, data] of [['flat', flat], ['peaked', peaked], ['peaked, 3000 tokens 6-7 below', tail]] as const) {
     // The sampler overwrites the logits with weights: each run starts from a fresh copy.
     const source = createF32Buffer(device, `${name} logits`, data, GPUBufferUsage.COPY_SRC);
     const logits = createF32Buffer(device, 'logits', data);

@@ -14,8 +14,8 @@ export const SAMPLE_PARAMS: UniformLayout = [
 const WG = 256;
 /** sample.wgsl's MAX_CHUNKS: the last stage keeps one offset per chunk in workgroup memory. */
 const MAX_CHUNKS = 512;
-/** Bytes of one `struct Chunk`. */
-const CHUNK_SUMMARY_BYTES = 20;
+/** Bytes of one `struct Chunk`: max, id, mass, then count and mass at each of sample.wgsl's 6 LEVELS. */
+const CHUNK_SUMMARY_BYTES = 4 * (3 + 2 * 6);
 
 export interface SamplingParams {
   /** 0 means greedy. */
@@ -37,7 +37,7 @@ export interface PickBuffers {
    * since they pay for each workgroup's barriers by switching between its threads.
    */
   perThread: number;
-  /** [chunks] struct Chunk: per-chunk maxima, masses and candidate counts. */
+  /** [chunks] struct Chunk: per-chunk maxima, masses, and counts and masses above thresholds. */
   chunks: GPUBuffer;
   /** [chunks * WG * perThread] (weight bits, id) candidates, each chunk's in its own slots. */
   candidates: GPUBuffer;
@@ -95,17 +95,19 @@ export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer,
 }
 
 /**
- * Sampled pick, three launches. `params` is a uniform laid out as SAMPLE_PARAMS for scratch.vocab,
+ * Sampled pick, four launches. `params` is a uniform laid out as SAMPLE_PARAMS for scratch.vocab,
  * rewritten when the settings change; scratch.penalized holds the ids already in the context.
  */
 export function sample(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, params: GPUBuffer, scratch: PickBuffers): Dispatch[] {
-  // The sums in registers where subgroup lanes are known to follow the thread index.
-  const defines = { WG, PER_THREAD: scratch.perThread, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes > 0 };
+  // The sums in registers where subgroup lanes are known to follow the thread index, in subgroups of
+  // 4 or more (sample.wgsl keeps WG / 4 partial sums per level).
+  const defines = { WG, PER_THREAD: scratch.perThread, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes >= 4 };
   const { chunks, candidates, penalized } = scratch;
   const grid = chunkGrid(scratch);
   return [
     makeDispatch(ctx, 'sample.wgsl', 'chunk_max', defines, { 0: logits, 2: params, 4: penalized, 5: chunks }, grid),
-    makeDispatch(ctx, 'sample.wgsl', 'chunk_weights', defines, { 0: logits, 2: params, 4: penalized, 5: chunks, 6: candidates }, grid),
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_weights', defines, { 0: logits, 2: params, 4: penalized, 5: chunks }, grid),
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_gather', defines, { 0: logits, 2: params, 5: chunks, 6: candidates }, grid),
     makeDispatch(ctx, 'sample.wgsl', 'sample', defines, { 0: logits, 1: result, 2: params, 3: ctx.step, 5: chunks, 6: candidates }, [1, 1, 1]),
   ];
 }
