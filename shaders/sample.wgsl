@@ -374,6 +374,64 @@ fn kept(lid: u32, tau: f32, n: u32) -> vec2<f32> {
   return sum2_all(lid, r);
 }
 
+#if MULTISECTION
+/** Count and mass of weights >= lo + step (s + 1) for each s < LEVELS, in one pass; n as in kept(). */
+fn kept_at(lid: u32, lo: f32, step: f32, n: u32) -> array<vec2<f32>, LEVELS> {
+  var r: array<vec2<f32>, LEVELS>;
+  for (var j = lid; j < select(p.vocab, n, n > 0u); j += WG) {
+    let e = draw_weight(j, n > 0u);
+    for (var s = 0u; s < LEVELS; s++) {
+      if (e >= lo + step * f32(s + 1u)) { r[s] += vec2<f32>(1.0, e); }
+    }
+  }
+  return sum_levels(lid, r);
+}
+#endif
+
+// A threshold search: the test (count, or with byMass the mass, of the weights >= t reaching `want`)
+// holds at lo and fails at hi; atLo is the count and mass at lo.
+struct Bracket {
+  lo: f32,
+  hi: f32,
+  atLo: vec2<f32>,
+};
+
+// Narrows the bracket to float precision. MULTISECTION (GPUs, where each pass is one workgroup's
+// latency-bound sweep): LEVELS thresholds per pass cut it in LEVELS + 1, so 15 passes do what 40
+// halvings do; CPU adapters pay per comparison instead and halve it.
+fn search(lid: u32, start: Bracket, n: u32, byMass: bool, want: f32) -> Bracket {
+  var b = start;
+#if MULTISECTION
+  for (var it = 0u; it < 15u; it++) {
+    let lo = b.lo;
+    let step = (b.hi - lo) / f32(LEVELS + 1u);
+    let r = kept_at(lid, lo, step, n);
+    // The first threshold that fails ends the scan: rounded sums need not be monotonic.
+    for (var s = 0u; s < LEVELS; s++) {
+      let t = lo + step * f32(s + 1u);
+      if (select(r[s].x, r[s].y, byMass) < want) {
+        b.hi = t;
+        break;
+      }
+      b.lo = t;
+      b.atLo = r[s];
+    }
+  }
+#else
+  for (var it = 0u; it < 40u; it++) {
+    let mid = 0.5 * (b.lo + b.hi);
+    let r = kept(lid, mid, n);
+    if (select(r.x, r.y, byMass) >= want) {
+      b.lo = mid;
+      b.atLo = r;
+    } else {
+      b.hi = mid;
+    }
+  }
+#endif
+  return b;
+}
+
 /** Copies the n candidates (weights >= level `level`'s threshold) of all chunks into cand / candId, in id order. */
 fn gather(lid: u32, n: u32, level: u32) {
   let nc = n_chunks();
@@ -416,30 +474,18 @@ fn sample(g: Group, @builtin(local_invocation_index) lid: u32) {
   let n = select(0u, u32(pl.atLevel.x), fits);
   if (fits) { gather(lid, n, pl.level); }
 
-  // tau_k: invariant count(lo) >= topK, count(hi) < topK. Weights lie in (0, 1].
+  // tau_k: the largest threshold keeping >= topK tokens. Weights lie in (0, 1].
   var lo = 0.0;
-  var hi = 1.5;
   var atLo = all;
   if (topKOn) {
-    if (fits) {
-      lo = floor;
-      atLo = pl.atLevel;
-    }
-    for (var it = 0u; it < 40u; it++) {
-      let mid = 0.5 * (lo + hi);
-      let r = kept(lid, mid, n);
-      if (r.x >= f32(p.topK)) { lo = mid; atLo = r; } else { hi = mid; }
-    }
+    let b = search(lid, Bracket(select(0.0, floor, fits), 1.5, select(all, pl.atLevel, fits)), n, false, f32(p.topK));
+    lo = b.lo;
+    atLo = b.atLo;
   }
   let massK = atLo.y;
-  // tau_p >= tau_k: invariant mass(lo) >= topP * massK.
+  // tau_p >= tau_k: the largest threshold keeping topP of the top-k mass.
   if (p.topP < 1.0) {
-    lo = max(lo, select(0.0, floor, fits));
-    hi = 1.5;
-    for (var it = 0u; it < 40u; it++) {
-      let mid = 0.5 * (lo + hi);
-      if (kept(lid, mid, n).y >= p.topP * massK) { lo = mid; } else { hi = mid; }
-    }
+    lo = search(lid, Bracket(max(lo, select(0.0, floor, fits)), 1.5, atLo), n, true, p.topP * massK).lo;
   }
   let tau = lo;
 

@@ -234,7 +234,7 @@ export async function runSample(c: {
   draws: number[];
   /** false: reduce in workgroup memory even where the adapter has subgroups. */
   subgroups?: boolean;
-  /** The vocabulary cut as for a CPU adapter (true: a few big chunks) or a GPU (false); default: this adapter's. */
+  /** The pick laid out as for a CPU adapter (true: a few big chunks, halving searches) or a GPU (false: chunks of 1024, searches in sevenths); default: this adapter's. */
   cpuChunks?: boolean;
 }): Promise<number[]> {
   const picks: number[] = [];

@@ -37,6 +37,8 @@ export interface PickBuffers {
    * since they pay for each workgroup's barriers by switching between its threads.
    */
   perThread: number;
+  /** Threshold searches cut their bracket in 7 per pass rather than halve it (GPUs: fewer passes, more comparisons). */
+  multisection: boolean;
   /** [chunks] struct Chunk: per-chunk maxima, masses, and counts and masses above thresholds. */
   chunks: GPUBuffer;
   /** [chunks * WG * perThread] (weight bits, id) candidates, each chunk's in its own slots. */
@@ -65,6 +67,7 @@ export function createPickBuffers(device: GPUDevice, vocab: number, isCpu: boole
   return {
     vocab,
     perThread,
+    multisection: !isCpu,
     chunks: storage('sampler chunks', sizes[0]),
     candidates: storage('sampler candidates', sizes[1]),
     penalized: storage('penalized ids', sizes[2], GPUBufferUsage.COPY_DST),
@@ -101,7 +104,7 @@ export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer,
 export function sample(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, params: GPUBuffer, scratch: PickBuffers): Dispatch[] {
   // The sums in registers where subgroup lanes are known to follow the thread index, in subgroups of
   // 4 or more (sample.wgsl keeps WG / 4 partial sums per level).
-  const defines = { WG, PER_THREAD: scratch.perThread, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes >= 4 };
+  const defines = { WG, PER_THREAD: scratch.perThread, SAMPLE: true, SUBGROUPS: ctx.gpu.subgroupRowLanes >= 4, MULTISECTION: scratch.multisection };
   const { chunks, candidates, penalized } = scratch;
   const grid = chunkGrid(scratch);
   return [
