@@ -188,6 +188,18 @@ fn sum_levels(lid: u32, v: array<vec2<f32>, LEVELS>) -> array<vec2<f32>, LEVELS>
   }
   return workgroupUniformLoad(&levelTotals);
 }
+
+// The sum of v over the threads before this one: within the subgroup in registers, then over the
+// subgroups before it.
+var<workgroup> scanParts: array<u32, WG / 4u>;
+fn exclusive_scan(lid: u32, v: u32) -> u32 {
+  let inSubgroup = subgroupExclusiveAdd(v);
+  if (lid % sgSize == sgSize - 1u) { scanParts[lid / sgSize] = inSubgroup + v; }
+  workgroupBarrier();
+  var before = 0u;
+  for (var i = 0u; i < lid / sgSize; i++) { before += scanParts[i]; }
+  return before + inSubgroup;
+}
 #else
 fn sum2_all(lid: u32, v: vec2<f32>) -> vec2<f32> {
   red2[lid] = v;
@@ -218,6 +230,23 @@ fn sum_levels(lid: u32, v: array<vec2<f32>, LEVELS>) -> array<vec2<f32>, LEVELS>
   var r: array<vec2<f32>, LEVELS>;
   for (var l = 0u; l < LEVELS; l++) { r[l] = sum2_all(lid, v[l]); }
   return r;
+}
+
+// The sum of v over the threads before this one: thread 0 walks them (no barrier per step, which
+// CPU adapters pay most for).
+fn exclusive_scan(lid: u32, v: u32) -> u32 {
+  redU[lid] = v;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var run = 0u;
+    for (var t = 0u; t < WG; t++) {
+      let c = redU[t];
+      redU[t] = run;
+      run += c;
+    }
+  }
+  workgroupBarrier();
+  return redU[lid];
 }
 #endif
 
@@ -336,18 +365,7 @@ fn chunk_gather(g: Group, @builtin(local_invocation_index) lid: u32) {
   for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
     if (logits[i] >= t) { cnt++; }
   }
-  redU[lid] = cnt;
-  workgroupBarrier();
-  if (lid == 0u) {
-    var run = 0u;
-    for (var k = 0u; k < WG; k++) {
-      let c = redU[k];
-      redU[k] = run;
-      run += c;
-    }
-  }
-  workgroupBarrier();
-  var at = chunk * CHUNK + redU[lid];
+  var at = chunk * CHUNK + exclusive_scan(lid, cnt);
   for (var i = i0; i < min(i0 + PER_THREAD, p.vocab); i++) {
     let e = logits[i];
     if (e >= t) {
