@@ -519,8 +519,8 @@ test('argmax: largest logit, lowest id on ties, large vocabulary', async ({ page
   logits[20_000] = 9;
   logits[20_001] = 9;
   // The vocabulary cut into ~40 chunks of 1024 ids as on a GPU, and into 2 as on a CPU adapter.
-  for (const cpuChunks of [false, true]) {
-    expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0], cpuChunks }), `cpu chunks: ${cpuChunks}`).toEqual([20_000]);
+  for (const cpuLayout of [false, true]) {
+    expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0], cpuLayout }), `cpu layout: ${cpuLayout}`).toEqual([20_000]);
   }
 });
 
@@ -533,6 +533,8 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
     { temperature: 0.6, topK: 0, topP: 0.95, repetitionPenalty: 1 },
     { temperature: 0.8, topK: 20, topP: 0.9, repetitionPenalty: 1.3 },
     { temperature: 1.5, topK: 1, topP: 1, repetitionPenalty: 1 },
+    // Fewer tokens above eps than top-k asks for: nothing may be gathered.
+    { temperature: 0.3, topK: 300, topP: 0.9, repetitionPenalty: 1 },
   ]) {
     const penalized = p.repetitionPenalty !== 1 ? [3, 17, 42, 99] : [];
     const got = await harness<number[]>(page, 'runSample', {
@@ -551,7 +553,7 @@ test('sample: matches the float64 reference draw for draw, and honours top-k, to
     expect(shared.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, no subgroups`).toBeGreaterThanOrEqual(draws.length - 1);
     // The vocabulary cut as on a GPU (one chunk here) rather than as on this CPU adapter (two).
     const gpuChunks = await harness<number[]>(page, 'runSample', {
-      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws, cpuChunks: false,
+      logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 1234, draws, cpuLayout: false,
     });
     expect(gpuChunks.filter((id, i) => id === want[i]).length, `${JSON.stringify(p)}, GPU chunks`).toBeGreaterThanOrEqual(draws.length - 1);
   }
@@ -590,7 +592,7 @@ test('sample over a large, peaked vocabulary: the few tokens that can be kept ar
     const want = draws.map((d) => sampleRef(logits, p, drawUniform(99, d), penalized));
     // As this adapter cuts the vocabulary, as a GPU does (~40 chunks here), and (once) with the sums
     // in workgroup memory alone, as on adapters without subgroups.
-    const variants = [{}, { cpuChunks: false }, ...(p.topK === 0 && p.topP === 0.95 && p.repetitionPenalty === 1 ? [{ subgroups: false }] : [])];
+    const variants = [{}, { cpuLayout: false }, ...(p.topK === 0 && p.topP === 0.95 && p.repetitionPenalty === 1 ? [{ subgroups: false }] : [])];
     for (const variant of variants) {
       const got = await harness<number[]>(page, 'runSample', {
         logits, greedy: false, temperature: p.temperature, topK: p.topK, topP: p.topP, penalty: p.repetitionPenalty, penalized, seed: 99, draws, ...variant,

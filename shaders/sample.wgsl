@@ -338,8 +338,9 @@ fn plan(lid: u32) -> Plan {
     for (var l = 0u; l < LEVELS; l++) { a[l] += vec2<f32>(f32(chunks[c].nAt[l]), chunks[c].massAt[l]); }
   }
   let at = sum_levels(lid, a);
+  // Level 0 when none qualifies: then fits is false, for top-k asks for more than reach eps.
   var level = 0u;
-  var atLevel = all;
+  var atLevel = at[0];
   for (var l = 0u; l < LEVELS; l++) {
     let massOk = l == 0u || at[l].y >= p.topP * all.y * (1.0 + 1e-5);
     if (massOk && (!topKOn || at[l].x >= f32(p.topK))) {

@@ -16,7 +16,7 @@ import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
 import { embedding } from '../../src/kernels/embedding.ts';
-import { argmax, createPickBuffers, penaltyMask, sample, SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
+import { argmax, createPickBuffers, penaltyMask, sample, SAMPLE_PARAMS, type SamplingParams } from '../../src/kernels/sample.ts';
 
 let gpuPromise: Promise<GpuContext> | undefined;
 // One cache for the page, as the engine keeps one per device: a test that runs a kernel many times
@@ -126,11 +126,8 @@ export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: numbe
 
 /**
  * q, k and v projections as one GEMV at cache position `pos`: k and v land in cache-like buffers of
- * `rows` rows at row pos (kvOffsetPerPos = their row length), q in its own buffer.
- */
-/**
- * The q, k and v GEMV; k and v land in an f32 cache of `rows` rows at row `pos`. With `rope`, q and k
- * come out rotated, and with rope.f16Cache k and v go to a half-precision cache (returned as halves' bits).
+ * `rows` rows at row pos (kvOffsetPerPos = their row length), q in its own buffer. With `rope`, q and
+ * k come out rotated, and with rope.f16Cache k and v go to a half-precision cache (returned as halves' bits).
  */
 export async function runQkv(c: {
   dtype: WeightDtype; q: number[]; k: number[]; v: number[]; bias?: number[][]; nQ: number; nKv: number; cols: number;
@@ -235,35 +232,38 @@ export async function runSample(c: {
   /** false: reduce in workgroup memory even where the adapter has subgroups. */
   subgroups?: boolean;
   /** The pick laid out as for a CPU adapter (true: a few big chunks, halving searches) or a GPU (false: chunks of 1024, searches in sevenths); default: this adapter's. */
-  cpuChunks?: boolean;
+  cpuLayout?: boolean;
 }): Promise<number[]> {
+  const vocab = c.logits.length;
+  const gpu = (await context()).gpu;
+  // One scratch for every draw, as the engine keeps one: each pick must ignore what the last left.
+  const scratch = createPickBuffers(gpu.device, vocab, c.cpuLayout ?? gpu.isCpu);
+  const pick = async (logits: number[], p: Partial<SamplingParams> & { seed?: number; draw?: number }) => {
+    const ctx = await context({ seed: p.seed ?? 0, draw: p.draw ?? 0 });
+    if (c.subgroups === false) ctx.gpu = { ...ctx.gpu, subgroupRowLanes: 0 };
+    const input = f32(ctx, logits);
+    const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    ctx.owned.push(input, result);
+    if (c.greedy) return (await run(ctx, argmax(ctx, input, result, scratch), result, 1, true))[0];
+    const params = createUniformBuffer(ctx.gpu.device, SAMPLE_PARAMS, {
+      vocab,
+      temperature: p.temperature ?? 1,
+      topK: p.topK ?? 0,
+      topP: p.topP ?? 1,
+      penalty: p.repetitionPenalty ?? 1,
+      pad: 0,
+    }, 'sample params');
+    ctx.owned.push(params);
+    return (await run(ctx, sample(ctx, input, result, params, scratch), result, 1, true))[0];
+  };
+  // An earlier pick over equal logits: where they fit, every candidate slot then holds weight 1.
+  if (!c.greedy) await pick(new Array(vocab).fill(0), { topP: 0.99 });
+  gpu.device.queue.writeBuffer(scratch.penalized, 0, penaltyMask(vocab, c.penalized ?? []));
   const picks: number[] = [];
   for (const draw of c.draws) {
-    const ctx = await context({ seed: c.seed ?? 0, draw });
-    if (c.subgroups === false) ctx.gpu = { ...ctx.gpu, subgroupRowLanes: 0 };
-    const logits = f32(ctx, c.logits);
-    const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const vocab = c.logits.length;
-    const scratch = createPickBuffers(ctx.gpu.device, vocab, c.cpuChunks ?? ctx.gpu.isCpu);
-    ctx.owned.push(result, scratch.chunks, scratch.candidates, scratch.penalized);
-    let ds: Dispatch[];
-    if (c.greedy) {
-      ds = argmax(ctx, logits, result, scratch);
-    } else {
-      const params = createUniformBuffer(ctx.gpu.device, SAMPLE_PARAMS, {
-        vocab,
-        temperature: c.temperature ?? 1,
-        topK: c.topK ?? 0,
-        topP: c.topP ?? 1,
-        penalty: c.penalty ?? 1,
-        pad: 0,
-      }, 'sample params');
-      ctx.gpu.device.queue.writeBuffer(scratch.penalized, 0, penaltyMask(vocab, c.penalized ?? []));
-      ctx.owned.push(params);
-      ds = sample(ctx, logits, result, params, scratch);
-    }
-    picks.push((await run(ctx, ds, result, 1, true))[0]);
+    picks.push(await pick(c.logits, { temperature: c.temperature, topK: c.topK, topP: c.topP, repetitionPenalty: c.penalty, seed: c.seed, draw }));
   }
+  for (const b of [scratch.chunks, scratch.candidates, scratch.penalized]) b.destroy();
   return picks;
 }
 
