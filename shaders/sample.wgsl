@@ -11,12 +11,12 @@
 //   chunk_gather   from the chunks' sums, the highest threshold that no kept token can be below (see
 //                  `plan`); where at most CAP tokens reach it, each chunk compacts them in id order
 //                  into its slots of `cands`.
-//   sample         Top-k/top-p keep {i : e_i >= tau}; tau is found by bisection (no sort of the
+//   sample         Top-k/top-p keep {i : e_i >= tau}; tau is found by search (no sort of the
 //                  vocabulary): tau_k is the largest threshold keeping >= topK tokens, tau_p the
-//                  largest >= tau_k keeping >= topP of the top-k mass. Where the candidates were
-//                  gathered (the usual, peaked case) they are copied into workgroup memory and the
-//                  40-80 bisection passes and the draw read only them; otherwise they read the whole
-//                  vocabulary. The draw u comes from a counter-based hash of (seed, draw), mirrored in
+//                  largest >= tau_k keeping >= topP of the top-k mass (`search`: 40 halvings each, or
+//                  15 passes cutting in sevenths on GPUs). Where the candidates were gathered (the
+//                  usual, peaked case) they are copied into workgroup memory and the searches and the
+//                  draw read only them; otherwise they read the whole vocabulary. The draw u comes from a counter-based hash of (seed, draw), mirrored in
 //                  src/engine/sampler-ref.ts. SUBGROUPS: the pass sums are taken per subgroup in
 //                  registers first (3 barriers instead of 2 + log2(WG)).
 
@@ -379,16 +379,9 @@ fn chunk_gather(g: Group, @builtin(local_invocation_index) lid: u32) {
 /** Count (as f32) and mass of weights >= tau: of the gathered n, or of the whole vocabulary (n = 0). */
 fn kept(lid: u32, tau: f32, n: u32) -> vec2<f32> {
   var r = vec2<f32>(0.0);
-  if (n == 0u) {
-    for (var i = lid; i < p.vocab; i += WG) {
-      let e = logits[i];
-      if (e >= tau) { r += vec2<f32>(1.0, e); }
-    }
-  } else {
-    for (var j = lid; j < n; j += WG) {
-      let e = cand[j];
-      if (e >= tau) { r += vec2<f32>(1.0, e); }
-    }
+  for (var j = lid; j < select(p.vocab, n, n > 0u); j += WG) {
+    let e = draw_weight(j, n > 0u);
+    if (e >= tau) { r += vec2<f32>(1.0, e); }
   }
   return sum2_all(lid, r);
 }
@@ -476,7 +469,7 @@ fn gather(lid: u32, n: u32, level: u32) {
   workgroupBarrier();
 }
 
-// Weight j of what the draw walks: the gathered candidates, or the whole vocabulary.
+// Weight j of what the searches and the draw walk: the gathered candidates, or the whole vocabulary.
 fn draw_weight(j: u32, fits: bool) -> f32 {
   if (fits) { return cand[j]; }
   return logits[j];

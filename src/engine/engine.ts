@@ -216,7 +216,7 @@ export class Engine {
     const inFlight: Promise<number>[] = [];
     try {
       const pick = s.temperature > 0 ? 'sample' : 'greedy';
-      const seen = this.startSampler(s, promptIds);
+      const penalized = this.startSampler(s, promptIds);
       // A repetition penalty needs each pick in the penalized list before the next step samples.
       const ahead = this.pipelineDecode && s.repetitionPenalty === 1;
       const t0 = performance.now();
@@ -236,7 +236,7 @@ export class Engine {
       for (let n = 0; ; n++) {
         stats.generatedTokens++;
         const pos = this.cachedIds.length;
-        if (pick === 'sample') this.notePenalized(seen, next);
+        if (pick === 'sample') this.notePenalized(s, penalized, next);
         if (inFlight.length === 0 && mayRun(n, pos) && !s.stopIds.has(next)) inFlight.push(this.submitDecode(next, pos, pick, s.seed, n + 1));
         // Step n + 1 follows step n on the GPU, its input copied there from step n's pick.
         if (ahead && inFlight.length === 1 && mayRun(n + 1, pos + 1)) inFlight.push(this.submitDecode('previous pick', pos + 1, pick, s.seed, n + 2));
@@ -419,25 +419,11 @@ export class Engine {
     return dispatches;
   }
 
-  private startSampler(s: ResolvedSettings, promptIds: number[]): Set<number> {
-    const seen = new Set<number>();
-    if (s.repetitionPenalty !== 1) for (const id of promptIds) seen.add(id);
-    this.writeSampler(s, seen);
-    return seen;
-  }
-
-  private notePenalized(seen: Set<number>, id: number): void {
-    if (!this.sampler || this.sampler.repetitionPenalty === 1 || seen.has(id)) return;
-    seen.add(id);
-    this.writeSampler(this.sampler, seen);
-  }
-
-  private sampler: ResolvedSettings | null = null;
-
-  private writeSampler(s: ResolvedSettings, seen: Set<number>): void {
-    this.sampler = s;
+  /** The sampler settings and the penalty mask (ids in context) of this generation, on the GPU. */
+  private startSampler(s: ResolvedSettings, promptIds: number[]): Uint32Array {
     const { device } = this.gpu;
-    device.queue.writeBuffer(this.act.pick.penalized, 0, penaltyMask(this.bundle.config.vocabSize, seen));
+    const mask = penaltyMask(this.bundle.config.vocabSize, s.repetitionPenalty !== 1 ? promptIds : []);
+    device.queue.writeBuffer(this.act.pick.penalized, 0, mask);
     device.queue.writeBuffer(
       this.act.samplerParams,
       0,
@@ -450,6 +436,16 @@ export class Engine {
         pad: 0,
       }),
     );
+    return mask;
+  }
+
+  /** Adds a generated id to the penalty mask: one word written, the step after sees it. */
+  private notePenalized(s: ResolvedSettings, mask: Uint32Array, id: number): void {
+    const word = id >>> 5;
+    const bit = 1 << (id & 31);
+    if (s.repetitionPenalty === 1 || mask[word] & bit) return;
+    mask[word] |= bit;
+    this.gpu.device.queue.writeBuffer(this.act.pick.penalized, word * 4, mask, word, 1);
   }
 }
 

@@ -110,27 +110,25 @@ export function recordForward(
       return { x: a.h };
     };
     const attnIn = normed(L.attnNorm);
-    // An f32 cache takes k and v straight at row step.pos; an f16 one from rope, once they are final.
+    // An f32 cache takes k and v straight at row step.pos; an f16 one once they are final (rotated).
     const f16 = kv.dtype === 'f16';
     const k = f16 ? a.k : kCache;
     const v = f16 ? a.v : vCache;
     const kAt = f16 ? 0 : kvDim;
-    const headNorms = L.qNorm !== undefined && L.kNorm !== undefined;
-    // Decoding: one GEMV for q, k and v that also rotates q and k and fills the cache (no rope launch).
-    const ropeInQkv = qkvFusable(ctx, T, L.wq, L.wk, L.wv) && qkvRopeFusable(ctx, D, headNorms);
-    if (ropeInQkv) {
-      const rope = { cosSin: a.ropeCosSin, headDim: D, f16Cache: f16 };
-      const [kOut, vOut] = f16 ? [kCache, vCache] : [k, v];
+    const qkvFused = qkvFusable(ctx, T, L.wq, L.wk, L.wv);
+    // Decoding: that GEMV also rotates q and k and fills the cache itself (no rope launch).
+    const ropeInQkv = qkvFused && qkvRopeFusable(ctx, D, L.qNorm !== undefined && L.kNorm !== undefined);
+    if (qkvFused) {
+      const rope = ropeInQkv ? { cosSin: a.ropeCosSin, headDim: D, f16Cache: f16 } : undefined;
+      const [kOut, vOut] = ropeInQkv && f16 ? [kCache, vCache] : [k, v];
       ds.push(qkvMatmul(ctx, { ...attnIn, wq: L.wq, wk: L.wk, wv: L.wv, q: a.q, k: kOut, v: vOut, T, kvOffsetPerPos: kAt, rope }));
-    } else if (qkvFusable(ctx, T, L.wq, L.wk, L.wv)) {
-      ds.push(qkvMatmul(ctx, { ...attnIn, wq: L.wq, wk: L.wk, wv: L.wv, q: a.q, k, v, T, kvOffsetPerPos: kAt }));
     } else {
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wq, y: a.q, T }));
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wk, y: k, T, yOffsetPerPos: kAt }));
       ds.push(...matmul(ctx, { ...attnIn, weight: L.wv, y: v, T, yOffsetPerPos: kAt }));
     }
     let qkNorm: { q: GPUBuffer; k: GPUBuffer; eps: number } | undefined;
-    if (L.qNorm && L.kNorm && !ropeInQkv) {
+    if (L.qNorm && L.kNorm) {
       if (ropeFusesQkNorm(D)) {
         qkNorm = { q: L.qNorm, k: L.kNorm, eps: c.rmsEps };
       } else {
