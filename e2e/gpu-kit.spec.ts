@@ -33,12 +33,13 @@ test('the bundled kit checks and benches the engine in a tree with no node_modul
 
     const verified = await kit(dir, ['verify']);
     expect(verified.code, verified.stderr).toBe(0);
-    // The Q4_0 model as the bench runs it: 32- and 64-wide GEMM tiles, the GPU's kernel variants.
+    // The Q4_0 model as the bench runs it: the default GEMM, the tiled one 32- and 64-wide, the GPU's
+    // kernel variants.
     const check = await kit(dir, ['check', '--only', 'qwen2-gguf-q4_0', '--schedule', 'gpu']);
     expect(check.code, check.stderr).toBe(0);
     expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0 /m);
-    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0, GEMM 64-wide tiles /m);
-    expect(check.stderr).toContain('check: 2 passed, 0 failed');
+    expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0, tiled GEMM 64-wide /m);
+    expect(check.stderr).toContain('check: 3 passed, 0 failed');
 
     const record = path.join(dir, 'results.jsonl');
     const bench = await kit(dir, ['bench', '--label', 'tiny', '--record', record, '--shape', 'tiny', '--prompt-lengths', '16', '--decode-tokens', '3']);

@@ -13,7 +13,8 @@ import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
 import { gemvThreadsPerRow } from '../src/kernels/matmul.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
-import { encodeWeights, randomKQuantBytes, type KQuantDtype } from '../scripts/lib/encode-weights.ts';
+import { encodeWeights } from '../scripts/lib/encode-weights.ts';
+import { actOrderCase, DTYPES, K_SHAPES, MATMUL_TOL, SHAPES, WIDE_SHAPES, matmulCase, shapesFor, weightBytes, worst } from './harness/matmul-cases.ts';
 
 const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
@@ -21,63 +22,12 @@ test.beforeEach(async ({ page }) => {
   await page.goto('/e2e/harness.html');
 });
 
-/** max over outputs of |gpu - ref| / (scale + floor); must stay below the stated tolerance. */
-function worst(gpu: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number> | number, floor = 1e-6): number {
-  let w = 0;
-  for (let i = 0; i < want.length; i++) {
-    const s = typeof scale === 'number' ? scale : scale[i];
-    w = Math.max(w, Math.abs(gpu[i] - want[i]) / (s + floor));
-  }
-  return w;
-}
-
 // ---- matmul ----
-const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128'];
-
-/** Weight bytes of a type: quantized from random values, or (K-quants) random valid blocks. */
-function weightBytes(dtype: WeightDtype, rows: number, cols: number, rng: Rng, std = 0.5): Uint8Array {
-  return dtype.endsWith('_k') || dtype.startsWith('iq') ? randomKQuantBytes(dtype as KQuantDtype, rows, cols, rng) : encodeWeights(dtype, rng.normals(rows * cols, std));
-}
-const SHAPES = [
-  { T: 1, N: 5, K: 64 },
-  { T: 3, N: 37, K: 96 },
-  { T: 9, N: 70, K: 160 },
-  { T: 33, N: 65, K: 256 },
-];
-/** 128-value blocks (FP8, 4-bit groups of up to 128). */
-const WIDE_SHAPES = [
-  { T: 1, N: 5, K: 128 },
-  { T: 3, N: 37, K: 384 },
-  { T: 33, N: 40, K: 256 },
-];
-/** 256-value super-blocks for the K-quants. */
-const K_SHAPES = [
-  { T: 1, N: 5, K: 256 },
-  { T: 3, N: 37, K: 512 },
-  { T: 33, N: 40, K: 768 },
-];
-/** f32 accumulation of K products: relative to sum |x w|. */
-const MATMUL_TOL = 1e-5;
-
 for (const dtype of DTYPES) {
   test(`matmul ${dtype}: gemv and gemm, bias, accumulate, split shards`, async ({ page }) => {
     const rng = new Rng(1000 + DTYPES.indexOf(dtype));
-    const block = DTYPE_LAYOUTS[dtype].blockElems;
-    const shapes = block === 256 ? K_SHAPES : block > 32 ? WIDE_SHAPES : block === 32 ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
-    for (const { T, N, K } of shapes) {
-      const bytes = weightBytes(dtype, N, K, rng);
-      const w = dequantizeRows(dtype, bytes, N, K);
-      const x = Array.from(rng.normals(T * K));
-      const bias = Array.from(rng.normals(N));
-      const yInit = Array.from(rng.normals(T * N));
-      const want = ref.matmul(Float64Array.from(x), w, T, N, K, Float64Array.from(bias));
-      const scale = new Float64Array(T * N);
-      for (let t = 0; t < T; t++)
-        for (let n = 0; n < N; n++) {
-          let s = Math.abs(bias[n]);
-          for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
-          scale[t * N + n] = s;
-        }
+    for (const { T, N, K } of shapesFor(dtype)) {
+      const { bytes, x, bias, yInit, want, scale } = matmulCase(dtype, { T, N, K }, rng);
       // The GEMV as CPU adapters run it (a thread per row) and as GPUs do (threads sharing a row, up to
       // a warp of 32 on long rows).
       const gpuTpr = Math.max(2, gemvThreadsPerRow(K, false));
@@ -110,9 +60,9 @@ test('GEMV rows are summed by subgroup shuffles up to the subgroup size, in work
   // then run both reductions (2 and 4 threads per row by shuffles, 32 through workgroup memory).
   expect(info.subgroups).toBe(true);
   expect(info.subgroupRowLanes).toBeGreaterThanOrEqual(4);
-  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 4 })).toContain('_subgroups_');
-  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 1 })).not.toContain('subgroups');
-  expect(await harness<string>(page, 'gemvVariant', { cols: 256, threadsPerRow: 2 * info.subgroupRowLanes })).not.toContain('subgroups');
+  expect(await harness<string>(page, 'matmulVariant', { cols: 256, threadsPerRow: 4 })).toContain('_subgroups_');
+  expect(await harness<string>(page, 'matmulVariant', { cols: 256, threadsPerRow: 1 })).not.toContain('subgroups');
+  expect(await harness<string>(page, 'matmulVariant', { cols: 256, threadsPerRow: 2 * info.subgroupRowLanes })).not.toContain('subgroups');
 });
 
 for (const dtype of DTYPES) {
@@ -300,20 +250,7 @@ test('q, k and v projections as one GEMV with RoPE: q and k rotated as stored, i
 test('matmul with a column order (GPTQ act-order): gemv and gemm read x through it', async ({ page }) => {
   const rng = new Rng(1100);
   for (const { T, N, K } of [{ T: 1, N: 7, K: 128 }, { T: 20, N: 33, K: 256 }]) {
-    const bytes = encodeWeights('q4z_32', rng.normals(N * K, 0.5));
-    const stored = dequantizeRows('q4z_32', bytes, N, K);
-    const order = Array.from({ length: K }, (_, k) => k).sort(() => rng.next() - 0.5);
-    // The same matrix in feature order: stored column k is feature order[k].
-    const w = new Float64Array(N * K);
-    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) w[n * K + order[k]] = stored[n * K + k];
-    const x = Array.from(rng.normals(T * K));
-    const want = ref.matmul(Float64Array.from(x), w, T, N, K, new Float64Array(N));
-    const scale = Array.from(want, (_, i) => {
-      const t = Math.floor(i / N), n = i % N;
-      let s = 0;
-      for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
-      return s;
-    });
+    const { bytes, order, x, want, scale } = actOrderCase({ T, N, K }, rng);
     for (const kind of ['gemv', 'gemm'] as const) {
       const [, ...y] = await harness<number[]>(page, 'runMatmul', { dtype: 'q4z_32', weightBytes: Array.from(bytes), rows: N, cols: K, x, T, kind, columnOrder: order });
       expect(worst(y, want, scale), `${kind} T=${T}`).toBeLessThan(MATMUL_TOL);

@@ -1,7 +1,8 @@
 // y[t, n] (+)= sum_k x[t, k] * W[n, k] (+ bias[n])  — a Linear layer, W stored [N, K] row-major.
 // `gemv` (decode, few tokens): TPR threads per weight row split K, WG / TPR rows per workgroup.
 // `gemm` (prefill): GEMM_TILE^2 output tiles (32 or 64), weights dequantized into workgroup memory
-// once per tile.
+// once per tile. `gemm_sgmat` (prefill, SGMAT): the same on the device's matrix units
+// (chromium_experimental_subgroup_matrix), f32 inputs as pairs of halves, f32 accumulation.
 // Variants: one WEIGHT_* type (see weights.wgsl), HAS_BIAS, ACCUMULATE (add into y: fuses the
 // residual add into o_proj and down_proj), X_PERM (stored column k multiplies x[xperm[k]]: GPTQ
 // act-order checkpoints, whose groups are contiguous only in that order), GLU (gemv only: W is the
@@ -20,6 +21,11 @@
 
 #if SUBGROUPS
 enable subgroups;
+#endif
+#if SGMAT
+enable f16;
+enable subgroups;
+enable chromium_experimental_subgroup_matrix;
 #endif
 
 struct Params {
@@ -399,6 +405,37 @@ fn gemv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 // ---- gemm ----
+// The values a GEMM stages in workgroup memory, 4 inputs at a time (k a multiple of 4), zero past the
+// edges of x (t >= T) and W (n >= N) and past K.
+fn x_tile4(t: u32, k: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (t < p.T) {
+    if (k + 4u <= p.K) {
+      v = x4(t, k);
+    } else {
+      for (var e = 0u; e < 4u; e++) {
+        if (k + e < p.K) { v[e] = x1(t, k + e); }
+      }
+    }
+  }
+  return v;
+}
+
+fn w_tile4(n: u32, k: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (n < p.N) {
+    let rowByte = n * p.rowBytes;
+    if (k + 4u <= p.K) {
+      v = w4(rowByte, k);
+    } else {
+      for (var e = 0u; e < 4u; e++) {
+        if (k + e < p.K) { v[e] = w1(rowByte, k + e); }
+      }
+    }
+  }
+  return v;
+}
+
 #if GEMM
 // GEMM_TILE x GEMM_TILE outputs (tokens x rows) per workgroup of (GEMM_TILE / 4)^2 threads, 4 x 4
 // outputs each; K in steps of KSTEP, x and dequantized weights staged in workgroup memory.
@@ -416,31 +453,16 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let t0 = wid.y * GEMM_TILE;
   var acc = array<array<f32, 4>, 4>();
   for (var k0 = 0u; k0 < p.K; k0 += KSTEP) {
-    // x tile: GEMM_TILE x KSTEP values, 16 per thread.
-    for (var i = lid; i < GEMM_TILE * KSTEP; i += GTHREADS) {
-      let t = t0 + i / KSTEP;
-      let k = k0 + i % KSTEP;
-      xs[i] = select(0.0, x1(min(t, p.T - 1u), min(k, p.K - 1u)), t < p.T && k < p.K);
-    }
-    // weight tile: GEMM_TILE rows x KSTEP / 4 groups of 4, 4 groups per thread.
+    // x and weight tiles: GEMM_TILE rows x KSTEP / 4 groups of 4 each, 4 groups per thread.
     for (var g = lid; g < GEMM_TILE * KSTEP / 4u; g += GTHREADS) {
       let r = g / (KSTEP / 4u);
       let kk = (g % (KSTEP / 4u)) * 4u;
-      let n = n0 + r;
-      let k = k0 + kk;
-      var v = vec4<f32>(0.0);
-      if (n < p.N) {
-        let rowByte = n * p.rowBytes;
-        if (k + 4u <= p.K) {
-          v = w4(rowByte, k);
-        } else {
-          for (var e = 0u; e < 4u; e++) {
-            if (k + e < p.K) { v[e] = w1(rowByte, k + e); }
-          }
-        }
-      }
-      let o = r * (KSTEP + 1u) + kk;
-      ws[o] = v.x; ws[o + 1u] = v.y; ws[o + 2u] = v.z; ws[o + 3u] = v.w;
+      let xv = x_tile4(t0 + r, k0 + kk);
+      let ox = r * KSTEP + kk;
+      xs[ox] = xv.x; xs[ox + 1u] = xv.y; xs[ox + 2u] = xv.z; xs[ox + 3u] = xv.w;
+      let wv = w_tile4(n0 + r, k0 + kk);
+      let ow = r * (KSTEP + 1u) + kk;
+      ws[ow] = wv.x; ws[ow + 1u] = wv.y; ws[ow + 2u] = wv.z; ws[ow + 3u] = wv.w;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KSTEP; kk++) {
@@ -462,6 +484,108 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let n = n0 + lid3.x * 4u + j;
       if (t < p.T && n < p.N) { store(t, n, acc[i][j]); }
     }
+  }
+}
+#endif
+
+// ---- gemm on subgroup matrices (tensor cores) ----
+#if SGMAT
+// One subgroup per workgroup (SG_SIZE threads, the adapter's only subgroup size) computes SG_FRAGS x
+// SG_FRAGS fragments of SG_M x SG_N outputs (tokens x rows), a SG_FRAGS * SG_M x SG_FRAGS * SG_N tile,
+// on the device's matrix units: x and the decoded weights staged in workgroup memory as pairs of
+// halves (split_halves), SKSTEP inputs at a time, and multiplied with f32 accumulation. One subgroup
+// per workgroup keeps every matrix call in workgroup-uniform control flow, as WGSL's uniformity
+// analysis demands, with no subgroup id.
+const TILE_T: u32 = SG_FRAGS * SG_M;
+const TILE_N: u32 = SG_FRAGS * SG_N;
+const FRAGS: u32 = SG_FRAGS * SG_FRAGS;
+const SKSTEP: u32 = 16u;
+// Staged rows are SKSTEP + 8 halves apart: 16-byte aligned for the matrix loads, and each row starts
+// on other banks than the row before.
+const SROW: u32 = SKSTEP + 8u;
+var<workgroup> xhi: array<f16, TILE_T * SROW>; // [tokens][k]: the left matrices, row-major
+var<workgroup> xlo: array<f16, TILE_T * SROW>;
+var<workgroup> whi: array<f16, TILE_N * SROW>; // [rows][k]: W^T, the right matrices, column-major
+var<workgroup> wlo: array<f16, TILE_N * SROW>;
+var<workgroup> fragHi: array<f32, SG_M * SG_N>; // one result fragment on its way to y: hi hi' products
+var<workgroup> fragLo: array<f32, SG_M * SG_N>; // ... and its cross products, LO_SCALE times too large
+
+// An f32 as two halves: hi = f16(v) and lo = f16((v - hi) * LO_SCALE) (v - hi is exact in f32). The
+// products hi hi' + (hi lo' + lo hi') / LO_SCALE give v v' within about 3 * 2^-22 |v v'| (the dropped
+// lo lo' term and the rounding of the lo parts), where one f16 product is off by up to 2^-10: f32
+// accuracy from f16 matrix units, three multiplies instead of one (CUTLASS's 3xTF32 does the same
+// with tf32). LO_SCALE keeps the lo parts of values down to 2^-14 out of f16's subnormals, which a
+// device may flush to zero (lavapipe does). Magnitudes are clamped to 65504, the largest half, first:
+// WGSL leaves larger ones undefined; then |v - hi| <= 16 and lo stays finite. hi is rounded through
+// pack2x16float: Mesa folds f32(f16(c)) back to c, which made every lo part zero.
+const F16_MAX: f32 = 65504.0;
+const LO_SCALE: f32 = 1024.0;
+fn split_halves(v: vec4<f32>) -> array<vec4<f16>, 2> {
+  let c = clamp(v, vec4<f32>(-F16_MAX), vec4<f32>(F16_MAX));
+  let hi = vec4<f32>(unpack2x16float(pack2x16float(c.xy)), unpack2x16float(pack2x16float(c.zw)));
+  return array<vec4<f16>, 2>(vec4<f16>(hi), vec4<f16>((c - hi) * LO_SCALE));
+}
+
+alias Left = subgroup_matrix_left<f16, SG_K, SG_M>;
+alias Right = subgroup_matrix_right<f16, SG_N, SG_K>;
+alias Result = subgroup_matrix_result<f32, SG_N, SG_M>;
+
+@compute @workgroup_size(SG_SIZE)
+fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let n0 = wid.x * TILE_N;
+  let t0 = wid.y * TILE_T;
+  var accHi: array<Result, FRAGS>;
+  var accLo: array<Result, FRAGS>;
+  for (var k0 = 0u; k0 < p.K; k0 += SKSTEP) {
+    // Both tiles: up to max(TILE_T, TILE_N) rows of SKSTEP / 4 groups of 4 inputs.
+    for (var g = lid; g < max(TILE_T, TILE_N) * SKSTEP / 4u; g += SG_SIZE) {
+      let r = g / (SKSTEP / 4u);
+      let kk = (g % (SKSTEP / 4u)) * 4u;
+      let o = r * SROW + kk;
+      if (r < TILE_T) {
+        let h = split_halves(x_tile4(t0 + r, k0 + kk));
+        xhi[o] = h[0].x; xhi[o + 1u] = h[0].y; xhi[o + 2u] = h[0].z; xhi[o + 3u] = h[0].w;
+        xlo[o] = h[1].x; xlo[o + 1u] = h[1].y; xlo[o + 2u] = h[1].z; xlo[o + 3u] = h[1].w;
+      }
+      if (r < TILE_N) {
+        let h = split_halves(w_tile4(n0 + r, k0 + kk));
+        whi[o] = h[0].x; whi[o + 1u] = h[0].y; whi[o + 2u] = h[0].z; whi[o + 3u] = h[0].w;
+        wlo[o] = h[1].x; wlo[o + 1u] = h[1].y; wlo[o + 2u] = h[1].z; wlo[o + 3u] = h[1].w;
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < SKSTEP; kk += SG_K) {
+      var bhi: array<Right, SG_FRAGS>;
+      var blo: array<Right, SG_FRAGS>;
+      for (var j = 0u; j < SG_FRAGS; j++) {
+        bhi[j] = subgroupMatrixLoad<Right, col_major>(&whi, j * SG_N * SROW + kk, SROW);
+        blo[j] = subgroupMatrixLoad<Right, col_major>(&wlo, j * SG_N * SROW + kk, SROW);
+      }
+      for (var i = 0u; i < SG_FRAGS; i++) {
+        let ahi = subgroupMatrixLoad<Left, row_major>(&xhi, i * SG_M * SROW + kk, SROW);
+        let alo = subgroupMatrixLoad<Left, row_major>(&xlo, i * SG_M * SROW + kk, SROW);
+        for (var j = 0u; j < SG_FRAGS; j++) {
+          let f = i * SG_FRAGS + j;
+          accHi[f] = subgroupMatrixMultiplyAccumulate(ahi, bhi[j], accHi[f]);
+          accLo[f] = subgroupMatrixMultiplyAccumulate(alo, bhi[j], accLo[f]);
+          accLo[f] = subgroupMatrixMultiplyAccumulate(ahi, blo[j], accLo[f]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  // Each fragment goes through workgroup memory, where its two parts are added and store() adds the
+  // bias, accumulates and keeps the edge tiles' outputs within T and N.
+  for (var f = 0u; f < FRAGS; f++) {
+    subgroupMatrixStore<row_major>(&fragHi, 0u, accHi[f], SG_N);
+    subgroupMatrixStore<row_major>(&fragLo, 0u, accLo[f], SG_N);
+    workgroupBarrier();
+    for (var e = lid; e < SG_M * SG_N; e += SG_SIZE) {
+      let t = t0 + (f / SG_FRAGS) * SG_M + e / SG_N;
+      let n = n0 + (f % SG_FRAGS) * SG_N + e % SG_N;
+      if (t < p.T && n < p.N) { store(t, n, fragHi[e] + fragLo[e] / LO_SCALE); }
+    }
+    workgroupBarrier();
   }
 }
 #endif

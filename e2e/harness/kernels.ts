@@ -19,12 +19,21 @@ import { embedding } from '../../src/kernels/embedding.ts';
 import { argmax, createPickBuffers, penaltyMask, sample, SAMPLE_PARAMS, type SamplingParams } from '../../src/kernels/sample.ts';
 
 let gpuPromise: Promise<GpuContext> | undefined;
+/** Pages use navigator.gpu; Node tests hand in Dawn's GPU (useGpu). */
+let gpuSource: GPU | undefined;
 // One cache for the page, as the engine keeps one per device: a test that runs a kernel many times
 // (the sampler, draw by draw) compiles it once, and SwiftShader's compiles take about a second.
 let pipelines: PipelineCache | undefined;
 
+/** Runs the kernels on this GPU object's adapter (Dawn's, in Node) from now on. */
+export function useGpu(gpu: GPU): void {
+  gpuSource = gpu;
+  gpuPromise = undefined;
+  pipelines = undefined;
+}
+
 async function context(step: { pos?: number; seed?: number; draw?: number } = {}): Promise<KernelContext> {
-  gpuPromise ??= createGpu();
+  gpuPromise ??= createGpu({ gpu: gpuSource });
   const gpu = await gpuPromise;
   const stepBuf = createUniformBuffer(gpu.device, STEP_LAYOUT, { pos: step.pos ?? 0, seed: step.seed ?? 0, draw: step.draw ?? 0, pad: 0 }, 'step');
   pipelines ??= new PipelineCache(gpu.device);
@@ -52,16 +61,20 @@ async function run(ctx: KernelContext, dispatches: Dispatch[], out: GPUBuffer, c
 }
 
 export async function adapterInfo() {
-  gpuPromise ??= createGpu();
-  const g = await gpuPromise;
-  return { name: g.adapterName, f16: g.hasF16, subgroups: g.hasSubgroups, subgroupRowLanes: g.subgroupRowLanes, maxBindingBytes: g.maxBindingBytes };
+  const g = (await context()).gpu;
+  return {
+    name: g.adapterName, f16: g.hasF16, subgroups: g.hasSubgroups, subgroupRowLanes: g.subgroupRowLanes, maxBindingBytes: g.maxBindingBytes,
+    subgroupMatrix: g.subgroupMatrix,
+  };
 }
 
-/** The pipeline variant the GEMV of a [rows, cols] f32 weight would run with this many threads per row. */
-export async function gemvVariant(c: { cols: number; threadsPerRow: number }) {
-  const ctx = await context();
-  const weight = await upload(ctx, { dtype: 'f32', rows: 1, cols: c.cols, weightBytes: [], x: [], T: 1, kind: 'gemv' }, new Uint8Array(4 * c.cols));
-  const [d] = matmul(ctx, { x: f32(ctx, new Array(c.cols).fill(1)), weight, y: f32(ctx, [0]), T: 1, kind: 'gemv', threadsPerRow: c.threadsPerRow });
+/** The pipeline variant a matmul of a [rows, cols] f32 weight would run: the GEMV with this many threads per row, or the GEMM. */
+export async function matmulVariant(c: { cols: number; threadsPerRow?: number; kind?: 'gemv' | 'gemm'; T?: number; gemm?: 'auto' | 'tiled' }) {
+  const ctx = { ...(await context()), tuning: { gemm: c.gemm } };
+  const T = c.T ?? 1;
+  const weight = await upload(ctx, { dtype: 'f32', rows: 1, cols: c.cols, weightBytes: [], x: [], T, kind: c.kind ?? 'gemv' }, new Uint8Array(4 * c.cols));
+  const [d] = matmul(ctx, { x: f32(ctx, new Array(T * c.cols).fill(1)), weight, y: f32(ctx, new Array(T).fill(0)), T, kind: c.kind ?? 'gemv', threadsPerRow: c.threadsPerRow });
+  for (const b of ctx.owned) b.destroy();
   return d.name;
 }
 
@@ -84,6 +97,8 @@ export interface MatmulCase {
   threadsPerRow?: number;
   /** GEMM output tile side. */
   gemmTile?: 32 | 64;
+  /** 'tiled': the f32 GEMM even where the device has matrix units. */
+  gemm?: 'auto' | 'tiled';
   /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
   upBytes?: number[];
   /** RMSNorm x with this gain first (GEMV only). */
@@ -106,7 +121,7 @@ function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<G
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
-  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile } };
+  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile, gemm: c.gemm } };
   const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
   const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));

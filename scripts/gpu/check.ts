@@ -26,10 +26,15 @@ function cases(): CheckCase[] {
     // Split attention only runs by default past a few hundred tokens of context: force it here.
     { label: 'qwen3-safetensors-f16, attention in 3 key slices', spec: { arch: 'qwen3', format: 'safetensors', dtype: 'f16' }, options: { attentionSplits: 3 } },
     { label: 'llama-gguf-f32, f32 KV cache', spec: { arch: 'llama', format: 'gguf', dtype: 'f32' }, options: { kvCache: 'f32' } },
-    // The GEMM variant the bench compares, on the types the bench runs.
-    ...(['q4_0', 'q4_k_m'] as const).map((dtype) => ({
-      label: `qwen2-gguf-${dtype}, GEMM 64-wide tiles`, spec: { arch: 'qwen2', format: 'gguf', dtype } as TestModelSpec, options: { tuning: { gemmTile: 64 } } as EngineOptions,
-    })),
+    // The GEMM variants the bench compares, on the types the bench runs: where the device has matrix
+    // units the other cases prefill on them, so the tiled f32 GEMM is checked here.
+    ...(['q4_0', 'q4_k_m'] as const).flatMap((dtype) =>
+      ([32, 64] as const).map((gemmTile) => ({
+        label: `qwen2-gguf-${dtype}, tiled GEMM ${gemmTile}-wide`,
+        spec: { arch: 'qwen2', format: 'gguf', dtype } as TestModelSpec,
+        options: { tuning: { gemm: 'tiled', gemmTile } } as EngineOptions,
+      })),
+    ),
   ];
 }
 
@@ -43,7 +48,7 @@ export interface CheckLine {
 }
 
 export interface CheckOptions {
-  /** Only the cases whose label contains this. */
+  /** Only the cases whose label this regular expression matches (a plain name matches labels containing it). */
   only?: string;
   /** [k, n]: the k-th of n interleaved parts of the cases (1-based), so n processes share the work. */
   shard?: [number, number];
@@ -55,7 +60,8 @@ export interface CheckOptions {
 export async function runCheck(gpu: GPU, log: (s: string) => void, o: CheckOptions = {}): Promise<CheckLine[]> {
   const out: CheckLine[] = [];
   const [k, n] = o.shard ?? [1, 1];
-  const chosen = cases().filter((x, i) => x.label.includes(o.only ?? '') && i % n === k - 1);
+  const only = new RegExp(o.only ?? '');
+  const chosen = cases().filter((x, i) => only.test(x.label) && i % n === k - 1);
   for (const c of chosen) {
     const t0 = performance.now();
     let line: CheckLine;

@@ -5,7 +5,7 @@
  *
  *   verify                                   the kit was packed from this tree's code (exit 1 if not)
  *   info    [--record FILE]                  the adapter, its features and limits, the schedule chosen
- *   check   [--only TEXT] [--shard K/N] [--schedule gpu] [--record FILE]
+ *   check   [--only REGEX] [--shard K/N] [--schedule gpu] [--record FILE]
  *                                            every format against the float64 reference (exit 1 on a failure)
  *   models  SHAPE:DTYPE ...                  writes the bench's random models ahead of the runs
  *   bench   --label NAME [--record FILE] ... `npm run bench -- --backend node ...`, one JSON line appended to FILE
@@ -45,15 +45,20 @@ async function info(gpu: GPU) {
   for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension']) {
     limits[k] = (adapter.limits as unknown as Record<string, number>)[k];
   }
-  const a = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: unknown[] };
+  type Config = { componentType: string; resultComponentType: string; M: number; N: number; K: number };
+  const a = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: Config[] };
   const out = {
     adapter: ctx.adapterName,
     subgroupSizes: [a.subgroupMinSize, a.subgroupMaxSize],
-    // Tensor-core tiles (chromium-experimental-subgroup-matrix), listed only when Dawn allows unsafe APIs.
-    subgroupMatrixConfigs: a.subgroupMatrixConfigs ?? [],
+    // Tensor-core tiles (chromium-experimental-subgroup-matrix), listed only when Dawn allows unsafe APIs;
+    // their fields are getters, which JSON.stringify skips.
+    subgroupMatrixConfigs: (a.subgroupMatrixConfigs ?? []).map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K })),
     features: [...adapter.features].sort(),
     limits,
-    engine: { isCpu: ctx.isCpu, hasF16: ctx.hasF16, hasSubgroups: ctx.hasSubgroups, subgroupRowLanes: ctx.subgroupRowLanes, hasTimestamps: ctx.hasTimestamps },
+    engine: {
+      isCpu: ctx.isCpu, hasF16: ctx.hasF16, hasSubgroups: ctx.hasSubgroups, subgroupRowLanes: ctx.subgroupRowLanes, hasTimestamps: ctx.hasTimestamps,
+      subgroupMatrix: ctx.subgroupMatrix,
+    },
   };
   ctx.device.destroy();
   return out;

@@ -13,6 +13,11 @@ export interface GpuContext {
   subgroupRowLanes: number;
   hasTimestamps: boolean;
   /**
+   * The matrix-unit shape the prefill GEMM runs on (`chromium-experimental-subgroup-matrix`, f16
+   * inputs and f32 results), or null: see subgroupMatrixShape().
+   */
+  subgroupMatrix: SubgroupMatrixShape | null;
+  /**
    * A CPU implementation (SwiftShader, llvmpipe, lavapipe): every workgroup costs a scheduling round
    * trip there, so kernels pick variants with fewer, larger workgroups.
    */
@@ -22,6 +27,42 @@ export interface GpuContext {
   maxBufferBytes: number;
   /** Live buffer bytes on the device (memory.ts): long-run tests check it stays flat. */
   memory: GpuMemory;
+}
+
+/** One subgroup's matrix multiply-accumulate: [M x K] f16 times [K x N] f16 into [M x N] f32. */
+export interface SubgroupMatrixShape {
+  M: number;
+  N: number;
+  K: number;
+  /** Threads of the subgroup that runs it: the adapter's one subgroup size. */
+  subgroupSize: number;
+}
+
+/** Chrome's and Dawn's experimental matrix units (tensor cores); offered only where unsafe APIs are allowed. */
+export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+
+interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/**
+ * The matrix shape the GEMM can use on this adapter, or null. It needs the feature with shader-f16
+ * and subgroups, a configuration of f16 inputs and f32 results (the first listed: adapters list
+ * their preferred ones first) with sides of 8 or 16 (the GEMM's K step of 16, its 16-byte aligned
+ * rows, and its tiles in 16 KiB of workgroup memory), and one fixed subgroup size: the GEMM
+ * runs one subgroup per workgroup.
+ */
+export function subgroupMatrixShape(features: ReadonlySet<string>, info: { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] }): SubgroupMatrixShape | null {
+  if (!features.has(SUBGROUP_MATRIX_FEATURE) || !features.has('shader-f16') || !features.has('subgroups')) return null;
+  const size = info.subgroupMaxSize ?? 0;
+  if (!size || info.subgroupMinSize !== size) return null;
+  const fits = (n: number) => n === 8 || n === 16;
+  const c = (info.subgroupMatrixConfigs ?? []).find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && fits(c.M) && fits(c.N) && fits(c.K));
+  return c ? { M: c.M, N: c.N, K: c.K, subgroupSize: size } : null;
 }
 
 export interface GpuOptions {
@@ -68,10 +109,13 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
   if (need && need.bytes > allowedBinding) {
     throw new GpuLimitError(`a storage buffer for ${need.what}`, need.bytes, allowedBinding, need.fix);
   }
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: SubgroupMatrixConfig[] };
+  const subgroupMatrix = subgroupMatrixShape(adapter.features, info);
   const features: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]) {
     if (adapter.features.has(f)) features.push(f);
   }
+  if (subgroupMatrix) features.push(SUBGROUP_MATRIX_FEATURE);
   const device = await adapter.requestDevice({
     requiredFeatures: features,
     requiredLimits: {
@@ -82,7 +126,6 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
     },
   });
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number };
   const cap = options.capBindingBytes ?? Infinity;
   const described = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
   const isFallback = info.isFallbackAdapter === true;
@@ -93,6 +136,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
     hasSubgroups: device.features.has('subgroups'),
     subgroupRowLanes: await subgroupRowLanes(device, info.subgroupMinSize ?? 0),
     hasTimestamps: device.features.has('timestamp-query'),
+    subgroupMatrix,
     isCpu: isFallback || /swiftshader|llvmpipe|lavapipe/.test(described),
     maxBindingBytes: Math.min(cap, device.limits.maxStorageBufferBindingSize),
     maxBufferBytes: Math.min(cap, device.limits.maxBufferSize),

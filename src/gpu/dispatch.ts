@@ -13,8 +13,13 @@ export interface Dispatch {
 /** What every kernel module needs to record dispatches. */
 /** Kernel variant choices that only measurements on a GPU can settle: benchmarks set them, else defaults. */
 export interface KernelTuning {
-  /** Output tile side of the prefill GEMM, 32 or 64 (src/kernels/matmul.ts gemmTile). */
+  /** Output tile side of the tiled prefill GEMM, 32 or 64 (src/kernels/matmul.ts gemmTile). */
   gemmTile?: 32 | 64;
+  /**
+   * The prefill GEMM: on the matrix units where the device has them ('auto', the default), or the
+   * tiled f32 one everywhere ('tiled').
+   */
+  gemm?: 'auto' | 'tiled';
 }
 
 export interface KernelContext {

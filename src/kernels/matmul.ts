@@ -1,6 +1,7 @@
-import { grid, makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import { grid, makeDispatch, uniform, type Dispatch, type KernelContext, type KernelTuning } from '../gpu/dispatch.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
+import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
 import { DTYPE_LAYOUTS, type WeightDtype } from '../formats/dtypes.ts';
 
 /** Mirrors `struct Params` in shaders/matmul.wgsl. */
@@ -114,9 +115,42 @@ export function swiGluFusable(ctx: KernelContext, T: number, gate: GpuWeight, up
   return usesGemv(ctx, T) && storedAlike(gate, up);
 }
 
-/** Output tile side of the prefill GEMM: 32, or 64 where the engine's tuning says (bench --gemm-tile). */
+/** Output tile side of the tiled prefill GEMM: 32, or 64 where the engine's tuning says (bench --gemm-tile). */
 export function gemmTile(ctx: KernelContext): number {
   return ctx.tuning?.gemmTile ?? 32;
+}
+
+/**
+ * Output tile side of the subgroup-matrix GEMM: 2 x 2 fragments on 16 x 16 matrix units (NVIDIA),
+ * 4 x 4 on 8 x 8 ones (lavapipe). Each fragment has two f32 accumulators (hi and cross
+ * products): 64 registers a thread on a 32-wide subgroup.
+ */
+const SGMAT_TILE = 32;
+
+/** The prefill GEMM runs on the device's matrix units where it has them, unless tuning asks for the tiled one. */
+function gemmOnMatrixUnits(gpu: GpuContext, tuning?: KernelTuning): SubgroupMatrixShape | null {
+  return tuning?.gemm === 'tiled' ? null : gpu.subgroupMatrix;
+}
+
+/** Which prefill GEMM runs, in words (the bench's table). */
+export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): string {
+  if (gpu.isCpu) return 'none (CPU adapters prefill with the GEMV)';
+  const sg = gemmOnMatrixUnits(gpu, tuning);
+  if (sg) return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${SGMAT_TILE}x${SGMAT_TILE} tiles, subgroups of ${sg.subgroupSize}`;
+  const tile = tuning?.gemmTile ?? 32;
+  return `tiled f32, ${tile}x${tile} tiles`;
+}
+
+/** Entry point, variant defines and workgroup grid of a prefill GEMM of T tokens over N rows. */
+function gemmVariant(ctx: KernelContext, T: number, N: number): { entry: string; defines: Record<string, boolean | number>; workgroups: [number, number, number] } {
+  const sg = gemmOnMatrixUnits(ctx.gpu, ctx.tuning);
+  if (sg) {
+    const frags = SGMAT_TILE / Math.max(sg.M, sg.N);
+    const defines = { SGMAT: true, SG_M: sg.M, SG_N: sg.N, SG_K: sg.K, SG_SIZE: sg.subgroupSize, SG_FRAGS: frags };
+    return { entry: 'gemm_sgmat', defines, workgroups: [Math.ceil(N / (frags * sg.N)), Math.ceil(T / (frags * sg.M)), 1] };
+  }
+  const tile = gemmTile(ctx);
+  return { entry: 'gemm', defines: { GEMM: true, GEMM_TILE: tile }, workgroups: [Math.ceil(N / tile), Math.ceil(T / tile), 1] };
 }
 
 /** Workgroups of a GEMV over `rows` rows. */
@@ -129,7 +163,6 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
     ...weightDefines(dtype),
     WG: GEMV_WG,
     TPR: tpr,
-    ...(kind === 'gemm' ? { GEMM: true, GEMM_TILE: gemmTile(ctx) } : {}),
     // Row sums by subgroup shuffles where a row's threads are known to share a subgroup.
     SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
     // A thread per row (CPU adapters): no row sum, so no barrier.
@@ -152,8 +185,10 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
   if (a.norm && kind !== 'gemv') throw new Error(`${w.name}: only the GEMV normalizes its input`);
   const tpr = kind === 'gemv' ? (a.threadsPerRow ?? gemvThreadsPerRow(w.cols, ctx.gpu.isCpu)) : 1;
   return w.shards.map((shard, s) => {
+    const gemm = kind === 'gemm' ? gemmVariant(ctx, a.T, shard.nRows) : null;
     const defines = {
       ...variantDefines(ctx, w.dtype, kind, tpr),
+      ...gemm?.defines,
       HAS_BIAS: shard.bias !== undefined,
       ACCUMULATE: a.accumulate ?? false,
       X_PERM: w.inputOrder !== undefined,
@@ -184,9 +219,8 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     if (w.inputOrder) bindings[6] = w.inputOrder;
     if (a.up) bindings[7] = a.up.shards[s].buffer;
     if (a.norm) bindings[8] = a.norm.gain;
-    const workgroups: [number, number, number] =
-      kind === 'gemv' ? grid(gemvGroups(shard.nRows, tpr)) : [Math.ceil(shard.nRows / gemmTile(ctx)), Math.ceil(a.T / gemmTile(ctx)), 1];
-    return makeDispatch(ctx, 'matmul.wgsl', kind, defines, bindings, workgroups);
+    if (gemm) return makeDispatch(ctx, 'matmul.wgsl', gemm.entry, defines, bindings, gemm.workgroups);
+    return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(gemvGroups(shard.nRows, tpr)));
   });
 }
 
