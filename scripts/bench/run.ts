@@ -7,6 +7,7 @@ import type { ModelInput } from '../../src/engine/model-files.ts';
 import type { KernelTime } from '../../src/gpu/profiler.ts';
 import type { KernelTuning } from '../../src/gpu/dispatch.ts';
 import type { GenerateOptions } from '../../src/engine/settings.ts';
+import { describePrefillGemm } from '../../src/kernels/matmul.ts';
 
 export interface BenchRequest {
   promptLengths: number[];
@@ -22,6 +23,8 @@ export interface BenchRequest {
 export interface BenchResult {
   model: string;
   adapter: string;
+  /** The prefill GEMM that ran (src/kernels/matmul.ts describePrefillGemm). */
+  prefillGemm: string;
   weightBytes: number;
   kvCacheBytes: number;
   loadMs: number;
@@ -94,12 +97,13 @@ export async function runBench(model: ModelInput, req: BenchRequest, log: (s: st
   const samplerMs = samplerStages?.length ? samplerStages.reduce((t, k) => t + k.ms, 0) : null;
   const bandwidthBytesPerS = await copyBandwidth(engine.gpu.device, log);
   const info = engine.info;
+  const prefillGemm = describePrefillGemm(engine.gpu, req.tuning);
   const c = info.config;
   const embedBytes = engine.embeddingBytes;
   const kvPerPos = info.kvCacheBytes / info.contextLength;
   engine.destroy();
   return {
-    model: info.name, adapter: info.adapter, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, decodeSampled, dispatchesPerStep, kernels, samplerMs,
+    model: info.name, adapter: info.adapter, prefillGemm, weightBytes: info.weightBytes, kvCacheBytes: info.kvCacheBytes, loadMs, prefill, decode, decodeSampled, dispatchesPerStep, kernels, samplerMs,
     bandwidthBytesPerS,
     bytesPerToken: info.weightBytes - (c.tieEmbeddings ? 0 : embedBytes) + 16 * kvPerPos,
     vocabSize: c.vocabSize,

@@ -3,7 +3,7 @@
 # in .gpu/carry, checks the engine against the float64 reference on this GPU, then times it beside
 # llama.cpp's Vulkan build on the same random-weight GGUF files. That machine has no Node, npm or
 # network: everything comes from the kit. Logs and results go to $OUT (the device tool brings back
-# at most 8 files): log.txt, info.json, info-experimental.json, check.jsonl, results.jsonl, summary.md
+# at most 8 files): log.txt, info.json, check.jsonl, results.jsonl, summary.md
 # (the bench table, then the token pick's own).
 #
 #   R1_GPU_PLAN=full|smoke  full (default): the real model shapes; smoke: the tiny shape, to try the
@@ -44,9 +44,9 @@ say "node $("$NODE" --version), kit unpacked"
 kit verify 2>&1 | tee -a "$LOG" || fail "the kit does not match this tree"
 kit info --record "$OUT/info.json" >/dev/null 2>>"$LOG" || fail "no WebGPU adapter through Dawn (log.txt has Dawn's words)"
 say "adapter: $(sed -n 's/^ "adapter": "\(.*\)",$/\1/p' "$OUT/info.json")"
-# Dawn lists its experimental features (subgroup matrices, for a tensor-core GEMM) only to unsafe APIs.
-DAWN_FLAGS="${DAWN_FLAGS:-} enable-dawn-features=allow_unsafe_apis" kit info --record "$OUT/info-experimental.json" >/dev/null 2>>"$LOG" ||
-  say "warning: no adapter with Dawn's experimental features allowed"
+# The kit allows Dawn's unsafe APIs (scripts/lib/node-gpu.ts), so info.json lists the experimental
+# features too: with chromium-experimental-subgroup-matrix the prefill runs on the tensor cores.
+say "prefill GEMM: $(grep -q '"subgroupMatrix": {' "$OUT/info.json" && echo 'matrix units (subgroupMatrix in info.json)' || echo 'tiled f32 (no usable subgroup matrices)')"
 grep -q '"isCpu": true' "$OUT/info.json" && say "warning: Dawn chose a CPU adapter; the figures below are not the GPU's"
 
 if [ "$PLAN" = smoke ]; then
@@ -63,8 +63,9 @@ else
     "7b-q4_0|--shape qwen2-7b --dtype q4_0 --llama-cpp vulkan"
     "8b-q4_k_m|--shape llama-8b --dtype q4_k_m --llama-cpp vulkan"
     "1.5b-fp8 (safetensors, no peer)|--shape qwen2-1.5b --dtype fp8"
-    "1.5b-q4_0 GEMM 64-wide tiles|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prompt-lengths 512,2048"
-    "1.5b-q4_0 GEMM 64-wide tiles, prefill chunks of 512|--shape qwen2-1.5b --dtype q4_0 --gemm-tile 64 --prefill-chunk 512 --prompt-lengths 512,2048"
+    "1.5b-q4_0 tiled f32 GEMM|--shape qwen2-1.5b --dtype q4_0 --gemm tiled --prompt-lengths 512,2048"
+    "1.5b-q4_0 prefill chunks of 512|--shape qwen2-1.5b --dtype q4_0 --prefill-chunk 512 --prompt-lengths 512,2048"
+    "1.5b-q4_0 tiled f32 GEMM 64-wide|--shape qwen2-1.5b --dtype q4_0 --gemm tiled --gemm-tile 64 --prompt-lengths 512,2048"
     "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"
     "1.5b-q4_0 attention unsplit|--shape qwen2-1.5b --dtype q4_0 --attention-splits 1 --prompt-lengths 2048"
   )

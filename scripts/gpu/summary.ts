@@ -19,7 +19,7 @@ function cell(ours: number | undefined, theirs: number | undefined, digits: numb
 
 /** A Markdown table, ready to paste into BENCHMARKS.md. */
 export function summaryTable(records: BenchRecord[]): string {
-  const head = ['run', 'decode @16 tok/s (x peer)', 'of roofline', 'sampled @16 tok/s', 'decode @long tok/s (x peer)', 'prefill tok/s by length (x peer)', 'peer on', 'launches/step', 'load s'];
+  const head = ['run', 'decode @16 tok/s (x peer)', 'of roofline', 'sampled @16 tok/s', 'decode @long tok/s (x peer)', 'prefill tok/s by length (x peer)', 'prefill GEMM', 'peer on', 'launches/step', 'load s'];
   const rows = records.map(({ label, result: r, peer }) => {
     const roof = (tokS: number) => `${(((tokS * r.bytesPerToken) / r.bandwidthBytesPerS) * 100).toFixed(0)}%`;
     const d0 = r.decode[0];
@@ -33,6 +33,7 @@ export function summaryTable(records: BenchRecord[]): string {
       r.decodeSampled.tokensPerS.toFixed(1),
       r.decode.length > 1 ? `@${dl.context}: ${cell(dl.tokensPerS, peer?.decode.at(-1)?.tokensPerS, 1)}` : '-',
       prefill,
+      r.prefillGemm.split(',')[0],
       peer ? `${peer.name}: ${peer.error ? 'failed (log.txt)' : peer.devices.join(', ') || 'CPU'}` : '-',
       String(r.dispatchesPerStep),
       (r.loadMs / 1000).toFixed(1),
