@@ -514,10 +514,10 @@ var<workgroup> fragLo: array<f32, SG_M * SG_N>; // ... and its cross products, L
 // products hi hi' + (hi lo' + lo hi') / LO_SCALE give v v' within about 3 * 2^-22 |v v'| (the dropped
 // lo lo' term and the rounding of the lo parts), where one f16 product is off by up to 2^-10: f32
 // accuracy from f16 matrix units, three multiplies instead of one (CUTLASS's 3xTF32 does the same
-// with tf32). LO_SCALE keeps the lo parts of values down to 2^-14 out of f16's subnormals, which a
-// device may flush to zero (lavapipe does). Magnitudes are clamped to 65504, the largest half, first:
-// WGSL leaves larger ones undefined; then |v - hi| <= 16 and lo stays finite. hi is rounded through
-// pack2x16float: Mesa folds f32(f16(c)) back to c, which made every lo part zero.
+// with tf32). LO_SCALE keeps the lo parts of values down to about 2^-13 out of f16's subnormals,
+// which a device may flush to zero (lavapipe does). Magnitudes are clamped to 65504, the largest
+// half, first: WGSL leaves larger ones undefined; then |v - hi| <= 16 and lo stays finite. hi is
+// rounded through pack2x16float: Mesa folds f32(f16(c)) back to c, which made every lo part zero.
 const F16_MAX: f32 = 65504.0;
 const LO_SCALE: f32 = 1024.0;
 fn split_halves(v: vec4<f32>) -> array<vec4<f16>, 2> {
