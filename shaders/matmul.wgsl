@@ -516,14 +516,39 @@ var<workgroup> fragLo: array<f32, SG_M * SG_N>; // ... and its cross products, L
 // accuracy from f16 matrix units, three multiplies instead of one (CUTLASS's 3xTF32 does the same
 // with tf32). LO_SCALE keeps the lo parts of values down to about 2^-13 out of f16's subnormals,
 // which a device may flush to zero (lavapipe does). Magnitudes are clamped to 65504, the largest
-// half, first: WGSL leaves larger ones undefined; then |v - hi| <= 16 and lo stays finite. hi is
-// rounded through pack2x16float: Mesa folds f32(f16(c)) back to c, which made every lo part zero.
+// half, first (WGSL leaves larger ones undefined; a tile that had any is recomputed in f32 below);
+// then |v - hi| <= 32 and lo stays finite. hi is rounded through pack2x16float: Mesa folds
+// f32(f16(c)) back to c, which made every lo part zero.
 const F16_MAX: f32 = 65504.0;
+const F16_MIN_NORMAL: f32 = 6.103515625e-5; // 2^-14
 const LO_SCALE: f32 = 1024.0;
 fn split_halves(v: vec4<f32>) -> array<vec4<f16>, 2> {
   let c = clamp(v, vec4<f32>(-F16_MAX), vec4<f32>(F16_MAX));
-  let hi = vec4<f32>(unpack2x16float(pack2x16float(c.xy)), unpack2x16float(pack2x16float(c.zw)));
+  let rounded = vec4<f32>(unpack2x16float(pack2x16float(c.xy)), unpack2x16float(pack2x16float(c.zw)));
+  // A value too small for a normal half goes in lo alone, LO_SCALE times larger: a subnormal hi
+  // could be flushed.
+  let hi = select(rounded, vec4<f32>(0.0), abs(c) < vec4<f32>(F16_MIN_NORMAL));
   return array<vec4<f16>, 2>(vec4<f16>(hi), vec4<f16>((c - hi) * LO_SCALE));
+}
+
+// Set when a staged input is beyond f16's range (or not finite): the workgroup then computes its
+// tile again in plain f32 (gemm_sgmat_f32_tile), so that clamping never changes a result.
+var<workgroup> outOfRange: u32;
+fn check_range(v: vec4<f32>) {
+  if (any(!(abs(v) <= vec4<f32>(F16_MAX)))) { outOfRange = 1u; }
+}
+
+// The tile's outputs from f32 products, one at a time: the rare tile whose inputs halves cannot hold.
+fn gemm_sgmat_f32_tile(lid: u32, t0: u32, n0: u32) {
+  for (var e = lid; e < TILE_T * TILE_N; e += SG_SIZE) {
+    let t = t0 + e / TILE_N;
+    let n = n0 + e % TILE_N;
+    if (t < p.T && n < p.N) {
+      var acc = 0.0;
+      for (var k = 0u; k < p.K; k += 4u) { acc += dot(x_tile4(t, k), w_tile4(n, k)); }
+      store(t, n, acc);
+    }
+  }
 }
 
 alias Left = subgroup_matrix_left<f16, SG_K, SG_M>;
@@ -543,12 +568,16 @@ fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
       let kk = (g % (SKSTEP / 4u)) * 4u;
       let o = r * SROW + kk;
       if (r < TILE_T) {
-        let h = split_halves(x_tile4(t0 + r, k0 + kk));
+        let v = x_tile4(t0 + r, k0 + kk);
+        check_range(v);
+        let h = split_halves(v);
         xhi[o] = h[0].x; xhi[o + 1u] = h[0].y; xhi[o + 2u] = h[0].z; xhi[o + 3u] = h[0].w;
         xlo[o] = h[1].x; xlo[o + 1u] = h[1].y; xlo[o + 2u] = h[1].z; xlo[o + 3u] = h[1].w;
       }
       if (r < TILE_N) {
-        let h = split_halves(w_tile4(n0 + r, k0 + kk));
+        let v = w_tile4(n0 + r, k0 + kk);
+        check_range(v);
+        let h = split_halves(v);
         whi[o] = h[0].x; whi[o + 1u] = h[0].y; whi[o + 2u] = h[0].z; whi[o + 3u] = h[0].w;
         wlo[o] = h[1].x; wlo[o + 1u] = h[1].y; wlo[o + 2u] = h[1].z; wlo[o + 3u] = h[1].w;
       }
@@ -573,6 +602,10 @@ fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
       }
     }
     workgroupBarrier();
+  }
+  if (workgroupUniformLoad(&outOfRange) != 0u) {
+    gemm_sgmat_f32_tile(lid, t0, n0);
+    return;
   }
   // Each fragment goes through workgroup memory, where its two parts are added and store() adds the
   // bias, accumulates and keeps the edge tiles' outputs within T and N.

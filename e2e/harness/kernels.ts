@@ -99,6 +99,8 @@ export interface MatmulCase {
   gemmTile?: 32 | 64;
   /** 'tiled': the f32 GEMM even where the device has matrix units. */
   gemm?: 'auto' | 'tiled';
+  /** Output tile side of the GEMM on matrix units. */
+  matrixTile?: 16 | 32;
   /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
   upBytes?: number[];
   /** RMSNorm x with this gain first (GEMV only). */
@@ -121,7 +123,7 @@ function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<G
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
-  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile, gemm: c.gemm } };
+  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile, gemm: c.gemm, matrixTile: c.matrixTile } };
   const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
   const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));

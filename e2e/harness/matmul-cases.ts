@@ -49,6 +49,18 @@ export function shapesFor(dtype: WeightDtype): MatmulShape[] {
   return block === 256 ? K_SHAPES : block > 32 ? WIDE_SHAPES : block === 32 ? SHAPES : [...SHAPES, { T: 2, N: 3, K: 7 }, { T: 11, N: 9, K: 33 }];
 }
 
+/** sum_k |x[t, k] w[n, k]| (+ |bias[n]|) for every output [t, n]: what rounding errors scale with. */
+export function sumAbsProducts(x: ArrayLike<number>, w: ArrayLike<number>, { T, N, K }: MatmulShape, bias?: ArrayLike<number>): Float64Array {
+  const scale = new Float64Array(T * N);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      let s = bias ? Math.abs(bias[n]) : 0;
+      for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
+      scale[t * N + n] = s;
+    }
+  return scale;
+}
+
 export interface MatmulCaseData {
   bytes: Uint8Array;
   x: number[];
@@ -67,13 +79,7 @@ export function matmulCase(dtype: WeightDtype, { T, N, K }: MatmulShape, rng: Rn
   const bias = Array.from(rng.normals(N));
   const yInit = Array.from(rng.normals(T * N));
   const want = ref.matmul(Float64Array.from(x), w, T, N, K, Float64Array.from(bias));
-  const scale = new Float64Array(T * N);
-  for (let t = 0; t < T; t++)
-    for (let n = 0; n < N; n++) {
-      let s = Math.abs(bias[n]);
-      for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
-      scale[t * N + n] = s;
-    }
+  const scale = sumAbsProducts(x, w, { T, N, K }, bias);
   return { bytes, x, bias, yInit, want, scale };
 }
 
@@ -89,13 +95,7 @@ export function actOrderCase({ T, N, K }: MatmulShape, rng: Rng) {
   for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) w[n * K + order[k]] = stored[n * K + k];
   const x = Array.from(rng.normals(T * K));
   const want = ref.matmul(Float64Array.from(x), w, T, N, K, new Float64Array(N));
-  const scale = Array.from(want, (_, i) => {
-    const t = Math.floor(i / N), n = i % N;
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.abs(x[t * K + k] * w[n * K + k]);
-    return s;
-  });
-  return { bytes, order, x, want, scale };
+  return { bytes, order, x, want, scale: sumAbsProducts(x, w, { T, N, K }) };
 }
 
 /** max over outputs of |gpu - ref| / (scale + floor); must stay below the stated tolerance. */

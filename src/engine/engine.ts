@@ -5,6 +5,7 @@ import { PipelineCache } from '../gpu/pipelines.ts';
 import { packUniforms } from '../gpu/uniforms.ts';
 import { profileDispatches, type KernelTime } from '../gpu/profiler.ts';
 import { checked } from '../gpu/validation.ts';
+import { probeMatrixUnits } from '../kernels/matrix-probe.ts';
 import { penaltyMask, SAMPLE_PARAMS } from '../kernels/sample.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { createActivations, recordForward, type Activations } from '../model/forward.ts';
@@ -149,7 +150,7 @@ export class Engine {
         ? { bytes: plan.largestRowBytes, what: 'one weight row', fix: 'This model file cannot run on this GPU.' }
         : { bytes: plan.largestBufferBytes, what: plan.largestBufferName, fix: 'Load it with a shorter context length.' };
     const adapter = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes, neededBinding: need });
-    const gpu = !opts.schedule || opts.schedule === 'auto' ? adapter : { ...adapter, isCpu: opts.schedule === 'cpu' };
+    const gpu = await probeMatrixUnits(!opts.schedule || opts.schedule === 'auto' ? adapter : { ...adapter, isCpu: opts.schedule === 'cpu' });
     const total = plan.weightBytes;
     let loaded = 0;
     opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });

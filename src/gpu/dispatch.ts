@@ -20,6 +20,8 @@ export interface KernelTuning {
    * tiled f32 one everywhere ('tiled').
    */
   gemm?: 'auto' | 'tiled';
+  /** Output tile side of the GEMM on matrix units, 32 by default (src/kernels/matmul.ts matrixTile). */
+  matrixTile?: 16 | 32;
 }
 
 export interface KernelContext {

@@ -121,11 +121,14 @@ export function gemmTile(ctx: KernelContext): number {
 }
 
 /**
- * Output tile side of the subgroup-matrix GEMM: 2 x 2 fragments on 16 x 16 matrix units (NVIDIA),
- * 4 x 4 on 8 x 8 ones (lavapipe). Each fragment has two f32 accumulators (hi and cross
- * products): 64 registers a thread on a 32-wide subgroup.
+ * Output tile side of the subgroup-matrix GEMM: 32 by default, 2 x 2 fragments on 16 x 16 matrix
+ * units (NVIDIA), 4 x 4 on 8 x 8 ones (lavapipe). Each fragment has two f32 accumulators (hi and
+ * cross products): 64 registers a thread on a 32-wide subgroup. 16 (tuning) gives lavapipe's tests
+ * the 2 x 2 fragments a GPU runs.
  */
-const SGMAT_TILE = 32;
+function matrixTile(tuning?: KernelTuning): number {
+  return tuning?.matrixTile ?? 32;
+}
 
 /** The prefill GEMM runs on the device's matrix units where it has them, unless tuning asks for the tiled one. */
 function gemmOnMatrixUnits(gpu: GpuContext, tuning?: KernelTuning): SubgroupMatrixShape | null {
@@ -136,7 +139,8 @@ function gemmOnMatrixUnits(gpu: GpuContext, tuning?: KernelTuning): SubgroupMatr
 export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): string {
   if (gpu.isCpu) return 'none (CPU adapters prefill with the GEMV)';
   const sg = gemmOnMatrixUnits(gpu, tuning);
-  if (sg) return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${SGMAT_TILE}x${SGMAT_TILE} tiles, subgroups of ${sg.subgroupSize}`;
+  const side = matrixTile(tuning);
+  if (sg) return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${side}x${side} tiles, subgroups of ${sg.subgroupSize}`;
   const tile = tuning?.gemmTile ?? 32;
   return `tiled f32, ${tile}x${tile} tiles`;
 }
@@ -145,7 +149,7 @@ export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): str
 function gemmVariant(ctx: KernelContext, T: number, N: number): { entry: string; defines: Record<string, boolean | number>; workgroups: [number, number, number] } {
   const sg = gemmOnMatrixUnits(ctx.gpu, ctx.tuning);
   if (sg) {
-    const frags = SGMAT_TILE / Math.max(sg.M, sg.N);
+    const frags = matrixTile(ctx.tuning) / Math.max(sg.M, sg.N);
     const defines = { SGMAT: true, SG_M: sg.M, SG_N: sg.N, SG_K: sg.K, SG_SIZE: sg.subgroupSize, SG_FRAGS: frags };
     return { entry: 'gemm_sgmat', defines, workgroups: [Math.ceil(N / (frags * sg.N)), Math.ceil(T / (frags * sg.M)), 1] };
   }

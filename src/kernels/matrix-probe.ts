@@ -1,0 +1,69 @@
+import type { GpuContext } from '../gpu/device.ts';
+import { encodeDispatches, STEP_LAYOUT, type KernelContext } from '../gpu/dispatch.ts';
+import { PipelineCache } from '../gpu/pipelines.ts';
+import { createUniformBuffer } from '../gpu/uniforms.ts';
+import { checked } from '../gpu/validation.ts';
+import { createF32Buffer, uploadWeight } from '../gpu/weights.ts';
+import { matmul } from './matmul.ts';
+
+// Two output tiles each way, three K steps.
+const T = 40;
+const N = 36;
+const K = 48;
+
+/** Probe inputs: small integers plus 2^-12 (x) and 2^-11 (w), so that the lo halves carry part of every value. */
+const xAt = (t: number, k: number) => ((t * 7 + k * 3) % 11) - 5 + 2 ** -12;
+const wAt = (n: number, k: number) => ((n * 5 + k * 13) % 9) - 4 + 2 ** -11;
+
+/**
+ * Matrix units are experimental in WebGPU: before a model relies on them, one small GEMM runs on them
+ * (shaders/matmul.wgsl gemm_sgmat) and is compared with its exact answer. Where it fails to compile,
+ * to run, or to agree within the f32 tolerance, the engine prefills with the tiled f32 GEMM instead
+ * (subgroupMatrix cleared) and says why on the console. CPU adapters prefill with the GEMV: nothing to probe.
+ */
+export async function probeMatrixUnits(gpu: GpuContext): Promise<GpuContext> {
+  if (!gpu.subgroupMatrix || gpu.isCpu) return gpu;
+  const { device } = gpu;
+  const step = createUniformBuffer(device, STEP_LAYOUT, { pos: 0, seed: 0, draw: 0, pad: 0 }, 'probe step');
+  const ctx: KernelContext = { gpu, pipelines: new PipelineCache(device), step, owned: [step] };
+  const x = Float32Array.from({ length: T * K }, (_, i) => xAt(Math.floor(i / K), i % K));
+  const w = Float32Array.from({ length: N * K }, (_, i) => wAt(Math.floor(i / K), i % K));
+  const read = device.createBuffer({ label: 'matrix probe read', size: T * N * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const buffers: GPUBuffer[] = [read];
+  try {
+    const weight = await uploadWeight(device, { name: 'matrix probe', dtype: 'f32', rows: N, cols: K }, async (o, n) => new Uint8Array(w.buffer, o, n), {
+      maxBindingBytes: gpu.maxBindingBytes,
+    });
+    buffers.push(...weight.shards.map((s) => s.buffer));
+    const xBuf = createF32Buffer(device, 'matrix probe x', x);
+    const y = createF32Buffer(device, 'matrix probe y', new Float32Array(T * N), GPUBufferUsage.COPY_SRC);
+    buffers.push(xBuf, y);
+    await checked(device, 'the matrix-unit GEMM probe', () => {
+      const dispatches = matmul(ctx, { x: xBuf, weight, y, T, kind: 'gemm' });
+      const enc = device.createCommandEncoder();
+      encodeDispatches(enc, dispatches);
+      enc.copyBufferToBuffer(y, 0, read, 0, T * N * 4);
+      device.queue.submit([enc.finish()]);
+    });
+    await read.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(read.getMappedRange().slice(0));
+    read.unmap();
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < N; n++) {
+        let want = 0;
+        let scale = 0;
+        for (let k = 0; k < K; k++) {
+          want += xAt(t, k) * wAt(n, k);
+          scale += Math.abs(xAt(t, k) * wAt(n, k));
+        }
+        if (!(Math.abs(got[t * N + n] - want) <= 1e-5 * scale)) throw new Error(`output [${t}, ${n}] is ${got[t * N + n]}, not ${want}`);
+      }
+    }
+    return gpu;
+  } catch (e) {
+    console.warn(`${gpu.adapterName}: the GEMM on matrix units failed its probe (${e instanceof Error ? e.message : String(e)}); prefill uses the tiled f32 GEMM`);
+    return { ...gpu, subgroupMatrix: null };
+  } finally {
+    for (const b of [...buffers, ...ctx.owned]) b.destroy();
+  }
+}
