@@ -41,6 +41,11 @@ test('the bundled kit checks and benches the engine in a tree with no node_modul
     expect(check.stderr).toMatch(/^ok +qwen2-gguf-q4_0, tiled GEMM 64-wide /m);
     expect(check.stderr).toContain('check: 3 passed, 0 failed');
 
+    // SwiftShader has no matrix units: the kernel check of the GEMM on them says so and passes.
+    const gemm = await kit(dir, ['gemm']);
+    expect(gemm.code, gemm.stderr).toBe(0);
+    expect(gemm.stderr).toContain('offers no matrix units the GEMM can use');
+
     const record = path.join(dir, 'results.jsonl');
     const bench = await kit(dir, ['bench', '--label', 'tiny', '--record', record, '--shape', 'tiny', '--prompt-lengths', '16', '--decode-tokens', '3']);
     expect(bench.code, bench.stderr).toBe(0);

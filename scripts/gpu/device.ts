@@ -7,6 +7,8 @@
  *   info    [--record FILE]                  the adapter, its features and limits, the schedule chosen
  *   check   [--only REGEX] [--shard K/N] [--schedule gpu] [--record FILE]
  *                                            every format against the float64 reference (exit 1 on a failure)
+ *   gemm    [--record FILE]                  the prefill GEMM on matrix units, kernel by kernel against the
+ *                                            float64 reference, where the adapter has them (exit 1 on a failure)
  *   models  SHAPE:DTYPE ...                  writes the bench's random models ahead of the runs
  *   bench   --label NAME [--record FILE] ... `npm run bench -- --backend node ...`, one JSON line appended to FILE
  *   summary FILE                             the recorded bench runs as one Markdown table
@@ -22,6 +24,8 @@ import { ensureBenchModel, type BenchDtype } from '../lib/bench-model.ts';
 import { nodeGpu } from '../lib/node-gpu.ts';
 import { REPO_ROOT } from '../lib/repo-root.ts';
 import { runCheck } from './check.ts';
+import { adapterInfo, useGpu } from '../../e2e/harness/kernels.ts';
+import { MATRIX_GEMM_TOL, matrixGemmCases } from '../lib/matrix-gemm-check.ts';
 import { summaryTable, type BenchRecord } from './summary.ts';
 import { treeHash } from './tree-hash.ts';
 
@@ -98,6 +102,27 @@ async function main(argv: string[]): Promise<number> {
     log(`check: ${lines.length - failed.length} passed, ${failed.length} failed`);
     return failed.length ? 1 : 0;
   }
+  if (cmd === 'gemm') {
+    const gpu = await nodeGpu();
+    useGpu(gpu);
+    const info = await adapterInfo();
+    if (!info.subgroupMatrix) {
+      log(`gemm: ${info.name} offers no matrix units the GEMM can use; the tiled f32 GEMM runs (checked by check)`);
+      return 0;
+    }
+    log(`gemm: ${info.name}, matrix units ${JSON.stringify(info.subgroupMatrix)}`);
+    let failed = 0;
+    for (const c of matrixGemmCases()) {
+      const t0 = performance.now();
+      const err = await c.run().catch((e: unknown) => (log(`  ${c.label}: ${e instanceof Error ? e.message : String(e)}`), NaN));
+      const ok = err < MATRIX_GEMM_TOL;
+      if (!ok) failed++;
+      log(`${ok ? 'ok  ' : 'FAIL'} gemm ${c.label.padEnd(70)} ${err.toExponential(2)} of sum |x w| (tolerance ${MATRIX_GEMM_TOL}) [${((performance.now() - t0) / 1000).toFixed(1)} s]`);
+      if (record) await appendFile(record, `${JSON.stringify({ label: `gemm ${c.label}`, relDiff: err, ok })}\n`);
+    }
+    log(`gemm: ${matrixGemmCases().length - failed} passed, ${failed} failed`);
+    return failed ? 1 : 0;
+  }
   if (cmd === 'models') {
     for (const m of argv) {
       const [shape, dtype] = m.split(':');
@@ -125,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${await samplerTable(await nodeGpu())}\n`);
     return 0;
   }
-  throw new Error(`unknown command ${cmd ?? '(none)'}: verify, info, check, models, bench, summary or sampler`);
+  throw new Error(`unknown command ${cmd ?? '(none)'}: verify, info, check, gemm, models, bench, summary or sampler`);
 }
 
 main(process.argv.slice(2)).then(

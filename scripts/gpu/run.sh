@@ -71,6 +71,10 @@ else
   )
 fi
 
+# The GEMM on the tensor cores, kernel by kernel, where the adapter has them (the engine check below
+# covers it only through logits).
+kit gemm --record "$OUT/check.jsonl" >>"$LOG" 2>&1 || say "warning: the GEMM on matrix units failed its kernel check (log.txt)"
+grep -E '^(gemm: |FAIL gemm)' "$LOG" | tail -3
 # The bench models are written while the check runs (four processes share its cases).
 say "writing ${MODELS[*]} while checking every format against the float64 reference"
 pids=()

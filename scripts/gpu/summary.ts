@@ -33,7 +33,8 @@ export function summaryTable(records: BenchRecord[]): string {
       r.decodeSampled.tokensPerS.toFixed(1),
       r.decode.length > 1 ? `@${dl.context}: ${cell(dl.tokensPerS, peer?.decode.at(-1)?.tokensPerS, 1)}` : '-',
       prefill,
-      r.prefillGemm.split(',')[0],
+      // Records from before the column have no prefillGemm.
+      r.prefillGemm?.split(',')[0] ?? '-',
       peer ? `${peer.name}: ${peer.error ? 'failed (log.txt)' : peer.devices.join(', ') || 'CPU'}` : '-',
       String(r.dispatchesPerStep),
       (r.loadMs / 1000).toFixed(1),
