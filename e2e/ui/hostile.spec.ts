@@ -161,7 +161,8 @@ test('messages far past the context window, with the real engine: a plain notice
   await expect(notice).toContainText("longer than the model's context window");
   await notice.getByRole('button', { name: 'Drop oldest turns' }).click();
   // Dropping measures what is left: the 2 MB message is tokenized again, as long as the refusal took
-  // (6 s in one CI run, 11.9 s in another, where the default 5 s wait failed).
+  // (about 6 s in earlier sessions; 9.5 s and 11.9 s in two CI runs on 2026-12-05, where the default 5 s
+  // wait failed once).
   await expect(notice).toContainText('Your last message alone is too long for the context window', { timeout: 120_000 });
 
   // A new chat works as before: nothing was left half-done in the engine.
