@@ -60,6 +60,11 @@ async function run(ctx: KernelContext, dispatches: Dispatch[], out: GPUBuffer, c
   return result;
 }
 
+/** The GPU the kernels run on (Node tests: a second device or Dawn instance of their own can crash lavapipe). */
+export async function harnessGpu(): Promise<GpuContext> {
+  return (await context()).gpu;
+}
+
 export async function adapterInfo() {
   const g = (await context()).gpu;
   return {

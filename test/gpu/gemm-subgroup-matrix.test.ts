@@ -8,9 +8,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { nodeGpu } from '../../scripts/lib/node-gpu.ts';
-import { adapterInfo, matmulVariant, useGpu } from '../../e2e/harness/kernels.ts';
+import { adapterInfo, harnessGpu, matmulVariant, useGpu } from '../../e2e/harness/kernels.ts';
 import { MATRIX_GEMM_TOL, matrixGemmCases } from '../../scripts/lib/matrix-gemm-check.ts';
-import { createGpu } from '../../src/gpu/device.ts';
 import { probeMatrixUnits } from '../../src/kernels/matrix-probe.ts';
 
 async function matrixUnits(): Promise<string | null> {
@@ -39,14 +38,10 @@ describe.skipIf(unavailable !== null)('prefill GEMM on matrix units', () => {
   });
 
   test("the engine's probe passes them (with the GPU schedule: CPU adapters prefill with the GEMV)", async () => {
-    const gpu = await createGpu({ gpu: await nodeGpu() });
-    try {
-      const probed = await probeMatrixUnits({ ...gpu, isCpu: false });
-      expect(probed.subgroupMatrix).toEqual(gpu.subgroupMatrix);
-      expect(gpu.subgroupMatrix).not.toBeNull();
-    } finally {
-      gpu.device.destroy();
-    }
+    const gpu = await harnessGpu();
+    const probed = await probeMatrixUnits({ ...gpu, isCpu: false });
+    expect(gpu.subgroupMatrix).not.toBeNull();
+    expect(probed.subgroupMatrix).toEqual(gpu.subgroupMatrix);
   });
 
   for (const c of matrixGemmCases()) {
