@@ -24,8 +24,13 @@ export interface MatrixGemmCase {
   run(): Promise<number>;
 }
 
-/** Output tile sides the cases run with: 32 (the default) and 16 (2 x 2 fragments on 8 x 8 units, as a GPU's 16 x 16 units run 32). */
-export const MATRIX_TILES = [32, 16] as const;
+/**
+ * Every type runs at the tile side where each subgroup holds 2 x 2 fragments, as NVIDIA's 16 x 16
+ * units do at the default 32 (on lavapipe's 8 x 8 units: 16); a type per kind of decoder runs at the
+ * other side too. Each case compiles two pipelines, up to 15 s each on a cold lavapipe at 4 x 4
+ * fragments, so not every type runs at both.
+ */
+const OTHER_TILE_TYPES: WeightDtype[] = ['f32', 'q4_0', 'q4_k', 'q4z_32'];
 
 function typeCase(dtype: WeightDtype, matrixTile: 16 | 32): MatrixGemmCase {
   return {
@@ -78,7 +83,9 @@ const outOfRange: MatrixGemmCase = {
   },
 };
 
-/** Every case, in order: each weight type at each tile side, then act-order and the range case. */
-export function matrixGemmCases(): MatrixGemmCase[] {
-  return [...MATRIX_TILES.flatMap((tile) => DTYPES.map((d) => typeCase(d, tile))), actOrder, outOfRange];
+/** Every case for matrix units of this shape, in order: each weight type, a few at the other tile side, then act-order and the range case. */
+export function matrixGemmCases(shape: { M: number; N: number }): MatrixGemmCase[] {
+  const twoByTwo = 2 * Math.max(shape.M, shape.N) === 16 ? 16 : 32;
+  const other = twoByTwo === 16 ? 32 : 16;
+  return [...DTYPES.map((d) => typeCase(d, twoByTwo)), ...OTHER_TILE_TYPES.map((d) => typeCase(d, other)), actOrder, outOfRange];
 }
