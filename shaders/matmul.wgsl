@@ -27,6 +27,9 @@ enable f16;
 enable subgroups;
 enable chromium_experimental_subgroup_matrix;
 #endif
+#if SG_ID
+requires subgroup_id;
+#endif
 
 struct Params {
   T: u32,            // tokens (rows of x)
@@ -490,15 +493,20 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
 // ---- gemm on subgroup matrices (tensor cores) ----
 #if SGMAT
-// One subgroup per workgroup (SG_SIZE threads, the adapter's only subgroup size) computes SG_FRAGS x
-// SG_FRAGS fragments of SG_M x SG_N outputs (tokens x rows), a SG_FRAGS * SG_M x SG_FRAGS * SG_N tile,
-// on the device's matrix units: x and the decoded weights staged in workgroup memory as pairs of
-// halves (split_halves), SKSTEP inputs at a time, and multiplied with f32 accumulation. One subgroup
-// per workgroup keeps every matrix call in workgroup-uniform control flow, as WGSL's uniformity
-// analysis demands, with no subgroup id.
-const TILE_T: u32 = SG_FRAGS * SG_M;
-const TILE_N: u32 = SG_FRAGS * SG_N;
+// SG_GRID x SG_GRID subgroups per workgroup (of SG_SIZE threads, the adapter's only subgroup size)
+// each compute SG_FRAGS x SG_FRAGS fragments of SG_M x SG_N outputs (tokens x rows) on the device's
+// matrix units: x and the decoded weights staged in workgroup memory as pairs of halves
+// (split_halves), SKSTEP inputs at a time, and multiplied with f32 accumulation. Staging, not the
+// matrix units, bounds this kernel: in a grid of 2 x 2 subgroups each staged value feeds twice as
+// many fragments as with one. A grid needs WGSL's subgroup_id (SG_ID), to tell each subgroup its
+// quarter; every matrix call stays in workgroup-uniform control flow, as WGSL's uniformity analysis
+// demands, with only its offsets differing between subgroups.
+const SUB_T: u32 = SG_FRAGS * SG_M; // one subgroup's outputs
+const SUB_N: u32 = SG_FRAGS * SG_N;
+const TILE_T: u32 = SG_GRID * SUB_T; // the workgroup's
+const TILE_N: u32 = SG_GRID * SUB_N;
 const FRAGS: u32 = SG_FRAGS * SG_FRAGS;
+const SG_THREADS: u32 = SG_GRID * SG_GRID * SG_SIZE;
 const SKSTEP: u32 = 16u;
 // Staged rows are SKSTEP + 8 halves apart: 16-byte aligned for the matrix loads, and each row starts
 // on other banks than the row before.
@@ -507,8 +515,11 @@ var<workgroup> xhi: array<f16, TILE_T * SROW>; // [tokens][k]: the left matrices
 var<workgroup> xlo: array<f16, TILE_T * SROW>;
 var<workgroup> whi: array<f16, TILE_N * SROW>; // [rows][k]: W^T, the right matrices, column-major
 var<workgroup> wlo: array<f16, TILE_N * SROW>;
-var<workgroup> fragHi: array<f32, SG_M * SG_N>; // one result fragment on its way to y: hi hi' products
-var<workgroup> fragLo: array<f32, SG_M * SG_N>; // ... and its cross products, LO_SCALE times too large
+// One result fragment per subgroup on its way to y, first its hi hi' products, then its cross
+// products: 16 KiB in all (WebGPU's default limit) at 64 x 64 tiles of 16 x 16 fragments.
+var<workgroup> frag: array<f32, SG_GRID * SG_GRID * SG_M * SG_N>;
+// A thread's share of a fragment.
+const FRAG_PER_THREAD: u32 = (SG_M * SG_N + SG_SIZE - 1u) / SG_SIZE;
 
 // An f32 as two halves: hi = f16(v) and lo = f16((v - hi) * LO_SCALE) (v - hi is exact in f32). The
 // products hi hi' + (hi lo' + lo hi') / LO_SCALE give v v' within about 3 * 2^-22 |v v'| (the dropped
@@ -540,7 +551,7 @@ fn check_range(v: vec4<f32>) {
 
 // The tile's outputs from f32 products, one at a time: the rare tile whose inputs halves cannot hold.
 fn gemm_sgmat_f32_tile(lid: u32, t0: u32, n0: u32) {
-  for (var e = lid; e < TILE_T * TILE_N; e += SG_SIZE) {
+  for (var e = lid; e < TILE_T * TILE_N; e += SG_THREADS) {
     let t = t0 + e / TILE_N;
     let n = n0 + e % TILE_N;
     if (t < p.T && n < p.N) {
@@ -555,15 +566,25 @@ alias Left = subgroup_matrix_left<f16, SG_K, SG_M>;
 alias Right = subgroup_matrix_right<f16, SG_N, SG_K>;
 alias Result = subgroup_matrix_result<f32, SG_N, SG_M>;
 
-@compute @workgroup_size(SG_SIZE)
+@compute @workgroup_size(SG_THREADS)
+#if SG_ID
+fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+              @builtin(subgroup_id) sg: u32, @builtin(subgroup_invocation_id) lane: u32) {
+#else
 fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let sg = 0u;
+  let lane = lid;
+#endif
   let n0 = wid.x * TILE_N;
   let t0 = wid.y * TILE_T;
+  // This subgroup's outputs within the tile, as offsets into the staged rows.
+  let xRow0 = (sg / SG_GRID) * SUB_T * SROW;
+  let wRow0 = (sg % SG_GRID) * SUB_N * SROW;
   var accHi: array<Result, FRAGS>;
   var accLo: array<Result, FRAGS>;
   for (var k0 = 0u; k0 < p.K; k0 += SKSTEP) {
     // Both tiles: up to max(TILE_T, TILE_N) rows of SKSTEP / 4 groups of 4 inputs.
-    for (var g = lid; g < max(TILE_T, TILE_N) * SKSTEP / 4u; g += SG_SIZE) {
+    for (var g = lid; g < max(TILE_T, TILE_N) * SKSTEP / 4u; g += SG_THREADS) {
       let r = g / (SKSTEP / 4u);
       let kk = (g % (SKSTEP / 4u)) * 4u;
       let o = r * SROW + kk;
@@ -587,12 +608,12 @@ fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
       var bhi: array<Right, SG_FRAGS>;
       var blo: array<Right, SG_FRAGS>;
       for (var j = 0u; j < SG_FRAGS; j++) {
-        bhi[j] = subgroupMatrixLoad<Right, col_major>(&whi, j * SG_N * SROW + kk, SROW);
-        blo[j] = subgroupMatrixLoad<Right, col_major>(&wlo, j * SG_N * SROW + kk, SROW);
+        bhi[j] = subgroupMatrixLoad<Right, col_major>(&whi, wRow0 + j * SG_N * SROW + kk, SROW);
+        blo[j] = subgroupMatrixLoad<Right, col_major>(&wlo, wRow0 + j * SG_N * SROW + kk, SROW);
       }
       for (var i = 0u; i < SG_FRAGS; i++) {
-        let ahi = subgroupMatrixLoad<Left, row_major>(&xhi, i * SG_M * SROW + kk, SROW);
-        let alo = subgroupMatrixLoad<Left, row_major>(&xlo, i * SG_M * SROW + kk, SROW);
+        let ahi = subgroupMatrixLoad<Left, row_major>(&xhi, xRow0 + i * SG_M * SROW + kk, SROW);
+        let alo = subgroupMatrixLoad<Left, row_major>(&xlo, xRow0 + i * SG_M * SROW + kk, SROW);
         for (var j = 0u; j < SG_FRAGS; j++) {
           let f = i * SG_FRAGS + j;
           accHi[f] = subgroupMatrixMultiplyAccumulate(ahi, bhi[j], accHi[f]);
@@ -607,16 +628,28 @@ fn gemm_sgmat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     gemm_sgmat_f32_tile(lid, t0, n0);
     return;
   }
-  // Each fragment goes through workgroup memory, where its two parts are added and store() adds the
-  // bias, accumulates and keeps the edge tiles' outputs within T and N.
+  // Each fragment goes through this subgroup's slot of workgroup memory twice: its hi products into
+  // registers, then its cross products added to them; store() adds the bias, accumulates and keeps
+  // the edge tiles' outputs within T and N.
+  let slot = sg * SG_M * SG_N;
+  let tSub = t0 + (sg / SG_GRID) * SUB_T;
+  let nSub = n0 + (sg % SG_GRID) * SUB_N;
   for (var f = 0u; f < FRAGS; f++) {
-    subgroupMatrixStore<row_major>(&fragHi, 0u, accHi[f], SG_N);
-    subgroupMatrixStore<row_major>(&fragLo, 0u, accLo[f], SG_N);
+    subgroupMatrixStore<row_major>(&frag, slot, accHi[f], SG_N);
     workgroupBarrier();
-    for (var e = lid; e < SG_M * SG_N; e += SG_SIZE) {
-      let t = t0 + (f / SG_FRAGS) * SG_M + e / SG_N;
-      let n = n0 + (f % SG_FRAGS) * SG_N + e % SG_N;
-      if (t < p.T && n < p.N) { store(t, n, fragHi[e] + fragLo[e] / LO_SCALE); }
+    var hi: array<f32, FRAG_PER_THREAD>;
+    for (var i = 0u; i < FRAG_PER_THREAD; i++) {
+      let e = lane + i * SG_SIZE;
+      if (e < SG_M * SG_N) { hi[i] = frag[slot + e]; }
+    }
+    workgroupBarrier();
+    subgroupMatrixStore<row_major>(&frag, slot, accLo[f], SG_N);
+    workgroupBarrier();
+    for (var i = 0u; i < FRAG_PER_THREAD; i++) {
+      let e = lane + i * SG_SIZE;
+      let t = tSub + (f / SG_FRAGS) * SG_M + e / SG_N;
+      let n = nSub + (f % SG_FRAGS) * SG_N + e % SG_N;
+      if (e < SG_M * SG_N && t < p.T && n < p.N) { store(t, n, hi[i] + frag[slot + e] / LO_SCALE); }
     }
     workgroupBarrier();
   }

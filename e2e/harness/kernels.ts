@@ -74,8 +74,8 @@ export async function adapterInfo() {
 }
 
 /** The pipeline variant a matmul of a [rows, cols] f32 weight would run: the GEMV with this many threads per row, or the GEMM. */
-export async function matmulVariant(c: { cols: number; threadsPerRow?: number; kind?: 'gemv' | 'gemm'; T?: number; gemm?: 'auto' | 'tiled' }) {
-  const ctx = { ...(await context()), tuning: { gemm: c.gemm } };
+export async function matmulVariant(c: { cols: number; threadsPerRow?: number; kind?: 'gemv' | 'gemm'; T?: number; gemm?: 'auto' | 'tiled'; matrixGrid?: 1 | 2 }) {
+  const ctx = { ...(await context()), tuning: { gemm: c.gemm, matrixGrid: c.matrixGrid } };
   const T = c.T ?? 1;
   const weight = await upload(ctx, { dtype: 'f32', rows: 1, cols: c.cols, weightBytes: [], x: [], T, kind: c.kind ?? 'gemv' }, new Uint8Array(4 * c.cols));
   const [d] = matmul(ctx, { x: f32(ctx, new Array(T * c.cols).fill(1)), weight, y: f32(ctx, new Array(T).fill(0)), T, kind: c.kind ?? 'gemv', threadsPerRow: c.threadsPerRow });
@@ -104,8 +104,10 @@ export interface MatmulCase {
   gemmTile?: 32 | 64;
   /** 'tiled': the f32 GEMM even where the device has matrix units. */
   gemm?: 'auto' | 'tiled';
-  /** Output tile side of the GEMM on matrix units. */
+  /** Output tile side of one subgroup in the GEMM on matrix units. */
   matrixTile?: 16 | 32;
+  /** 1: one subgroup per workgroup in the GEMM on matrix units, rather than the device's default. */
+  matrixGrid?: 1 | 2;
   /** The up projection, stored like the weight: y = silu(x W^T) * (x up^T) in one SwiGLU GEMV. */
   upBytes?: number[];
   /** RMSNorm x with this gain first (GEMV only). */
@@ -128,7 +130,7 @@ function upload(ctx: KernelContext, c: MatmulCase, bytes: Uint8Array): Promise<G
 }
 
 export async function runMatmul(c: MatmulCase): Promise<number[]> {
-  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile, gemm: c.gemm, matrixTile: c.matrixTile } };
+  const ctx = { ...(await context()), tuning: { gemmTile: c.gemmTile, gemm: c.gemm, matrixTile: c.matrixTile, matrixGrid: c.matrixGrid } };
   const weight = await upload(ctx, c, new Uint8Array(c.weightBytes));
   const up = c.upBytes && (await upload(ctx, c, new Uint8Array(c.upBytes)));
   const y = f32(ctx, c.yInit ?? new Array(c.T * c.rows).fill(0));

@@ -2,7 +2,7 @@
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q4_k_m|q8_0|f16|fp8] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
  *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda] [--serial-decode] [--attention-splits N]
- *   [--gemm-tile 32|64] [--gemm auto|tiled]
+ *   [--gemm-tile 32|64] [--gemm auto|tiled] [--matrix-grid 1|2]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
@@ -13,7 +13,9 @@
  * step at a time (no step queued ahead of the readback), to measure what queuing ahead brings;
  * --attention-splits fixes the key slices of decode attention (1: one workgroup per head);
  * --gemm-tile sets the output tile side of the tiled prefill GEMM (32 or 64); --gemm tiled runs that
- * GEMM where the device has matrix units the prefill would otherwise run on (auto, the default).
+ * GEMM where the device has matrix units the prefill would otherwise run on (auto, the default);
+ * --matrix-grid 1 runs that GEMM on matrix units with one subgroup per workgroup, rather than the
+ * 2 x 2 grid of subgroups sharing a tile that the engine takes where the device can (2).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +28,7 @@ function parse(argv: string[]) {
   const o = {
     model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false,
     backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null, serialDecode: false, attentionSplits: 0, gemmTile: 0,
-    gemm: 'auto',
+    gemm: 'auto', matrixGrid: 2,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = () => {
@@ -48,6 +50,7 @@ function parse(argv: string[]) {
     else if (a === '--attention-splits') o.attentionSplits = Number(v());
     else if (a === '--gemm-tile') o.gemmTile = Number(v());
     else if (a === '--gemm') o.gemm = v();
+    else if (a === '--matrix-grid') o.matrixGrid = Number(v());
     else if (a === '--llama-cpp') {
       const b = v();
       if (b !== 'cpu' && b !== 'vulkan' && b !== 'cuda') throw new Error('--llama-cpp is cpu, vulkan or cuda');
@@ -59,6 +62,7 @@ function parse(argv: string[]) {
   if (o.backend !== 'chromium' && o.backend !== 'node') throw new Error('--backend is chromium or node');
   if (o.gemmTile !== 0 && o.gemmTile !== 32 && o.gemmTile !== 64) throw new Error('--gemm-tile is 32 or 64');
   if (o.gemm !== 'auto' && o.gemm !== 'tiled') throw new Error('--gemm is auto or tiled');
+  if (o.matrixGrid !== 1 && o.matrixGrid !== 2) throw new Error('--matrix-grid is 1 or 2 (subgroups per side of a tile)');
   if (!Number.isInteger(o.attentionSplits) || o.attentionSplits < 0) throw new Error('--attention-splits takes a whole number of key slices (1: no split)');
   if (o.promptLengths.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--prompt-lengths takes positive integers, e.g. 128,512,2048');
   return o;
@@ -106,6 +110,7 @@ export async function benchCli(argv: string[]): Promise<{ result: BenchResult; p
     tuning: {
       ...(o.gemmTile ? { gemmTile: o.gemmTile as 32 | 64 } : {}),
       gemm: o.gemm as 'auto' | 'tiled',
+      matrixGrid: o.matrixGrid as 1 | 2,
     },
   };
   const log = (s: string) => void process.stderr.write(`${s}\n`);

@@ -64,6 +64,7 @@ else
     "8b-q4_k_m|--shape llama-8b --dtype q4_k_m --llama-cpp vulkan"
     "1.5b-fp8 (safetensors, no peer)|--shape qwen2-1.5b --dtype fp8"
     "1.5b-q4_0 tiled f32 GEMM|--shape qwen2-1.5b --dtype q4_0 --gemm tiled --prompt-lengths 512,2048"
+    "1.5b-q4_0 matrix GEMM on one subgroup|--shape qwen2-1.5b --dtype q4_0 --matrix-grid 1 --prompt-lengths 512,2048"
     "1.5b-q4_0 prefill chunks of 512|--shape qwen2-1.5b --dtype q4_0 --prefill-chunk 512 --prompt-lengths 512,2048"
     "1.5b-q4_0 tiled f32 GEMM 64-wide|--shape qwen2-1.5b --dtype q4_0 --gemm tiled --gemm-tile 64 --prompt-lengths 512,2048"
     "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"

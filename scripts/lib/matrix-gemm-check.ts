@@ -25,24 +25,26 @@ export interface MatrixGemmCase {
 }
 
 /**
- * Every type runs at the tile side where each subgroup holds 2 x 2 fragments, as NVIDIA's 16 x 16
- * units do at the default 32 (on lavapipe's 8 x 8 units: 16); a type per kind of decoder runs at the
- * other side too. Each case compiles two pipelines, up to 15 s each on a cold lavapipe at 4 x 4
- * fragments, so not every type runs at both.
+ * Every type runs where each subgroup holds 2 x 2 fragments, as NVIDIA's 16 x 16 units do at the
+ * default tile side of 32 (on lavapipe's 8 x 8 units: 16), in the device's default grid of
+ * subgroups; a type per kind of decoder runs with one subgroup per workgroup too, at that side and
+ * at the other. Each case compiles two pipelines, up to 15 s each on a cold lavapipe at 4 x 4
+ * fragments on one subgroup (over 30 s in a 2 x 2 grid), so not every type runs every way.
  */
-const OTHER_TILE_TYPES: WeightDtype[] = ['f32', 'q4_0', 'q4_k', 'q4z_32'];
+const OTHER_WAY_TYPES: WeightDtype[] = ['f32', 'q4_0', 'q4_k', 'q4z_32'];
 
-function typeCase(dtype: WeightDtype, matrixTile: 16 | 32): MatrixGemmCase {
+function typeCase(dtype: WeightDtype, matrixTile: 16 | 32, matrixGrid?: 1): MatrixGemmCase {
+  const way = `${matrixTile}-wide tiles${matrixGrid ? ' on one subgroup' : ''}`;
   return {
-    label: `${dtype}, ${matrixTile}-wide tiles: bias, accumulate, split shards, edge tiles`,
+    label: `${dtype}, ${way}: bias, accumulate, split shards, edge tiles`,
     async run() {
-      const rng = new Rng(7000 + DTYPES.indexOf(dtype) + matrixTile);
+      const rng = new Rng(7000 + DTYPES.indexOf(dtype) + matrixTile + (matrixGrid ?? 0));
       let w = 0;
       // Beyond the shared shapes: more tokens and rows than two tiles, K past a few K steps.
       for (const shape of [...shapesFor(dtype), { T: 70, N: 131, K: shapesFor(dtype).at(-1)!.K }]) {
         const { T, N, K } = shape;
         const { bytes, x, bias, yInit, want, scale } = matmulCase(dtype, shape, rng);
-        const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind: 'gemm' as const, matrixTile };
+        const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind: 'gemm' as const, matrixTile, matrixGrid };
         const [, ...y] = await runMatmul(base);
         w = Math.max(w, worst(y, want, scale));
         const rowBytes = bytes.length / N;
@@ -83,9 +85,18 @@ const outOfRange: MatrixGemmCase = {
   },
 };
 
-/** Every case for matrix units of this shape, in order: each weight type, a few at the other tile side, then act-order and the range case. */
+/**
+ * Every case for matrix units of this shape, in order: each weight type, a few on one subgroup per
+ * workgroup at the same tile side and at the other, then act-order and the range case.
+ */
 export function matrixGemmCases(shape: { M: number; N: number }): MatrixGemmCase[] {
   const twoByTwo = 2 * Math.max(shape.M, shape.N) === 16 ? 16 : 32;
   const other = twoByTwo === 16 ? 32 : 16;
-  return [...DTYPES.map((d) => typeCase(d, twoByTwo)), ...OTHER_TILE_TYPES.map((d) => typeCase(d, other)), actOrder, outOfRange];
+  return [
+    ...DTYPES.map((d) => typeCase(d, twoByTwo)),
+    ...OTHER_WAY_TYPES.map((d) => typeCase(d, twoByTwo, 1)),
+    ...OTHER_WAY_TYPES.map((d) => typeCase(d, other, 1)),
+    actOrder,
+    outOfRange,
+  ];
 }

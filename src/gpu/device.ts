@@ -36,6 +36,11 @@ export interface SubgroupMatrixShape {
   K: number;
   /** Threads of the subgroup that runs it: the adapter's one subgroup size. */
   subgroupSize: number;
+  /**
+   * WGSL's `subgroup_id` builtin is there: a workgroup's subgroups can tell which part of its tile is
+   * theirs, so several may share one (src/kernels/matmul.ts matrixGrid).
+   */
+  subgroupId: boolean;
 }
 
 /** Chrome's and Dawn's experimental matrix units (tensor cores); offered only where unsafe APIs are allowed. */
@@ -53,16 +58,20 @@ interface SubgroupMatrixConfig {
  * The matrix shape the GEMM can use on this adapter, or null. It needs the feature with shader-f16
  * and subgroups, a configuration of f16 inputs and f32 results (the first listed: adapters list
  * their preferred ones first) with sides of 8 or 16 (the GEMM's K step of 16, its 16-byte aligned
- * rows, and its tiles in 16 KiB of workgroup memory), and one fixed subgroup size: the GEMM
- * runs one subgroup per workgroup.
+ * rows, and its tiles in 16 KiB of workgroup memory), and one fixed subgroup size: the GEMM's
+ * workgroups are whole subgroups of that size.
  */
-export function subgroupMatrixShape(features: ReadonlySet<string>, info: { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] }): SubgroupMatrixShape | null {
+export function subgroupMatrixShape(
+  features: ReadonlySet<string>,
+  info: { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] },
+  wgslFeatures: ReadonlySet<string> = new Set(),
+): SubgroupMatrixShape | null {
   if (!features.has(SUBGROUP_MATRIX_FEATURE) || !features.has('shader-f16') || !features.has('subgroups')) return null;
   const size = info.subgroupMaxSize ?? 0;
   if (!size || info.subgroupMinSize !== size) return null;
   const fits = (n: number) => n === 8 || n === 16;
   const c = (info.subgroupMatrixConfigs ?? []).find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && fits(c.M) && fits(c.N) && fits(c.K));
-  return c ? { M: c.M, N: c.N, K: c.K, subgroupSize: size } : null;
+  return c ? { M: c.M, N: c.N, K: c.K, subgroupSize: size, subgroupId: wgslFeatures.has('subgroup_id') } : null;
 }
 
 export interface GpuOptions {
@@ -110,7 +119,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
     throw new GpuLimitError(`a storage buffer for ${need.what}`, need.bytes, allowedBinding, need.fix);
   }
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: SubgroupMatrixConfig[] };
-  const subgroupMatrix = subgroupMatrixShape(adapter.features, info);
+  const subgroupMatrix = subgroupMatrixShape(adapter.features, info, gpu.wgslLanguageFeatures);
   const features: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]) {
     if (adapter.features.has(f)) features.push(f);

@@ -20,8 +20,13 @@ export interface KernelTuning {
    * tiled f32 one everywhere ('tiled').
    */
   gemm?: 'auto' | 'tiled';
-  /** Output tile side of the GEMM on matrix units, 32 by default (src/kernels/matmul.ts matrixTile). */
+  /** Output tile side of one subgroup in the GEMM on matrix units, 32 by default (src/kernels/matmul.ts matrixTile). */
   matrixTile?: 16 | 32;
+  /**
+   * Subgroups per side of a workgroup's tile in the GEMM on matrix units: 2 (a 2 x 2 grid sharing
+   * the staged inputs) where the device can, by default, or 1 (src/kernels/matmul.ts matrixGrid).
+   */
+  matrixGrid?: 1 | 2;
 }
 
 export interface KernelContext {

@@ -31,16 +31,16 @@ export function shaderFile(file: string): string {
 
 /**
  * Expands includes and conditional blocks; numbers in `defines` become u32 constants, placed after
- * any `enable` directive.
+ * any `enable` or `requires` directive.
  */
 export function preprocess(file: string, defines: Defines): string {
   const consts = Object.entries(defines)
     .filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => `const ${k}: u32 = ${v}u;`);
   const body = expand(file, defines, new Set()).split('\n');
-  // WGSL wants `enable` directives before any declaration, the constants included.
-  const enables = body.filter((l) => /^enable\s/.test(l));
-  return [...enables, ...consts, ...body.filter((l) => !/^enable\s/.test(l))].join('\n');
+  // WGSL wants its directives before any declaration, the constants included.
+  const isDirective = (l: string) => /^(enable|requires)\s/.test(l);
+  return [...body.filter(isDirective), ...consts, ...body.filter((l) => !isDirective(l))].join('\n');
 }
 
 function expand(file: string, defines: Defines, seen: Set<string>): string {

@@ -121,13 +121,30 @@ export function gemmTile(ctx: KernelContext): number {
 }
 
 /**
- * Output tile side of the subgroup-matrix GEMM: 32 by default, 2 x 2 fragments on 16 x 16 matrix
- * units (NVIDIA), 4 x 4 on 8 x 8 ones (lavapipe). Each fragment has two f32 accumulators (hi and
- * cross products): 64 registers a thread on a 32-wide subgroup. 16 (tuning) gives lavapipe's tests
- * the 2 x 2 fragments a GPU runs.
+ * Output tile side of one subgroup in the subgroup-matrix GEMM: 32 by default, 2 x 2 fragments on
+ * 16 x 16 matrix units (NVIDIA), 4 x 4 on 8 x 8 ones (lavapipe). Each fragment has two f32
+ * accumulators (hi and cross products): 64 registers a thread on a 32-wide subgroup. 16 (tuning)
+ * gives lavapipe's tests the 2 x 2 fragments a GPU runs.
  */
 function matrixTile(tuning?: KernelTuning): number {
   return tuning?.matrixTile ?? 32;
+}
+
+/** Bytes of workgroup memory gemm_sgmat takes: four tiles of staged halves (rows of 24), a result fragment per subgroup, the range flag. */
+export function sgmatWorkgroupBytes(sg: SubgroupMatrixShape, frags: number, grid: number): number {
+  const stagedRows = 2 * grid * frags * (sg.M + sg.N);
+  return stagedRows * 24 * 2 + grid * grid * sg.M * sg.N * 4 + 4;
+}
+
+/**
+ * Subgroups per side of a workgroup's tile on matrix units: 2 where WGSL's subgroup_id is there and
+ * the device allows the threads and the workgroup memory, unless tuning asks for 1. Staging bounds
+ * the kernel, and in a 2 x 2 grid each staged input feeds twice as many fragments.
+ */
+function matrixGrid(gpu: GpuContext, sg: SubgroupMatrixShape, frags: number, tuning?: KernelTuning): 1 | 2 {
+  const limits = gpu.device.limits;
+  const fits = limits.maxComputeInvocationsPerWorkgroup >= 4 * sg.subgroupSize && limits.maxComputeWorkgroupStorageSize >= sgmatWorkgroupBytes(sg, frags, 2);
+  return tuning?.matrixGrid !== 1 && sg.subgroupId && fits ? 2 : 1;
 }
 
 /** The prefill GEMM runs on the device's matrix units where it has them, unless tuning asks for the tiled one. */
@@ -139,8 +156,12 @@ function gemmOnMatrixUnits(gpu: GpuContext, tuning?: KernelTuning): SubgroupMatr
 export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): string {
   if (gpu.isCpu) return 'none (CPU adapters prefill with the GEMV)';
   const sg = gemmOnMatrixUnits(gpu, tuning);
-  const side = matrixTile(tuning);
-  if (sg) return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${side}x${side} tiles, subgroups of ${sg.subgroupSize}`;
+  if (sg) {
+    const side = matrixTile(tuning);
+    const grid = matrixGrid(gpu, sg, side / Math.max(sg.M, sg.N), tuning);
+    const tiles = grid === 1 ? `${side}x${side} tiles` : `${grid * side}x${grid * side} tiles of ${grid}x${grid} subgroups`;
+    return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${tiles}, subgroups of ${sg.subgroupSize}`;
+  }
   const tile = tuning?.gemmTile ?? 32;
   return `tiled f32, ${tile}x${tile} tiles`;
 }
@@ -150,8 +171,9 @@ function gemmVariant(ctx: KernelContext, T: number, N: number): { entry: string;
   const sg = gemmOnMatrixUnits(ctx.gpu, ctx.tuning);
   if (sg) {
     const frags = matrixTile(ctx.tuning) / Math.max(sg.M, sg.N);
-    const defines = { SGMAT: true, SG_M: sg.M, SG_N: sg.N, SG_K: sg.K, SG_SIZE: sg.subgroupSize, SG_FRAGS: frags };
-    return { entry: 'gemm_sgmat', defines, workgroups: [Math.ceil(N / (frags * sg.N)), Math.ceil(T / (frags * sg.M)), 1] };
+    const grid = matrixGrid(ctx.gpu, sg, frags, ctx.tuning);
+    const defines = { SGMAT: true, SG_M: sg.M, SG_N: sg.N, SG_K: sg.K, SG_SIZE: sg.subgroupSize, SG_FRAGS: frags, SG_GRID: grid, SG_ID: grid > 1 };
+    return { entry: 'gemm_sgmat', defines, workgroups: [Math.ceil(N / (grid * frags * sg.N)), Math.ceil(T / (grid * frags * sg.M)), 1] };
   }
   const tile = gemmTile(ctx);
   return { entry: 'gemm', defines: { GEMM: true, GEMM_TILE: tile }, workgroups: [Math.ceil(N / tile), Math.ceil(T / tile), 1] };

@@ -6,9 +6,9 @@ import { checked } from '../gpu/validation.ts';
 import { createF32Buffer, uploadWeight } from '../gpu/weights.ts';
 import { matmul } from './matmul.ts';
 
-// Two output tiles each way, three K steps.
-const T = 40;
-const N = 36;
+// Two output tiles each way (64-wide: a workgroup's in a 2 x 2 grid of subgroups), three K steps.
+const T = 72;
+const N = 68;
 const K = 48;
 
 /** Probe inputs: small integers plus 2^-12 (x) and 2^-11 (w), so that the lo halves carry part of every value. */
@@ -17,12 +17,30 @@ const wAt = (n: number, k: number) => ((n * 5 + k * 13) % 9) - 4 + 2 ** -11;
 
 /**
  * Matrix units are experimental in WebGPU: before a model relies on them, one small GEMM runs on them
- * (shaders/matmul.wgsl gemm_sgmat) and is compared with its exact answer. Where it fails to compile,
- * to run, or to agree within the f32 tolerance, the engine prefills with the tiled f32 GEMM instead
- * (subgroupMatrix cleared) and says why on the console. CPU adapters prefill with the GEMV: nothing to probe.
+ * (shaders/matmul.wgsl gemm_sgmat) and is compared with its exact answer. Where the workgroups of
+ * several subgroups fail it, one subgroup per workgroup is tried; where that fails to compile, to
+ * run, or to agree within the f32 tolerance too, the engine prefills with the tiled f32 GEMM
+ * (subgroupMatrix cleared). Either way the console says why. CPU adapters prefill with the GEMV:
+ * nothing to probe.
  */
 export async function probeMatrixUnits(gpu: GpuContext): Promise<GpuContext> {
   if (!gpu.subgroupMatrix || gpu.isCpu) return gpu;
+  const failed = await probeGemm(gpu);
+  if (!failed) return gpu;
+  const say = (fallback: string) => console.warn(`${gpu.adapterName}: the GEMM on matrix units failed its probe (${failed}); ${fallback}`);
+  if (gpu.subgroupMatrix.subgroupId) {
+    const single = { ...gpu, subgroupMatrix: { ...gpu.subgroupMatrix, subgroupId: false } };
+    if (!(await probeGemm(single))) {
+      say('it runs with one subgroup per workgroup');
+      return single;
+    }
+  }
+  say('prefill uses the tiled f32 GEMM');
+  return { ...gpu, subgroupMatrix: null };
+}
+
+/** Runs the probe GEMM on the context's matrix units: null where it agrees with the exact answer, else what went wrong. */
+async function probeGemm(gpu: GpuContext): Promise<string | null> {
   const { device } = gpu;
   const step = createUniformBuffer(device, STEP_LAYOUT, { pos: 0, seed: 0, draw: 0, pad: 0 }, 'probe step');
   const ctx: KernelContext = { gpu, pipelines: new PipelineCache(device), step, owned: [step] };
@@ -56,13 +74,12 @@ export async function probeMatrixUnits(gpu: GpuContext): Promise<GpuContext> {
           want += xAt(t, k) * wAt(n, k);
           scale += Math.abs(xAt(t, k) * wAt(n, k));
         }
-        if (!(Math.abs(got[t * N + n] - want) <= 1e-5 * scale)) throw new Error(`output [${t}, ${n}] is ${got[t * N + n]}, not ${want}`);
+        if (!(Math.abs(got[t * N + n] - want) <= 1e-5 * scale)) return `output [${t}, ${n}] is ${got[t * N + n]}, not ${want}`;
       }
     }
-    return gpu;
+    return null;
   } catch (e) {
-    console.warn(`${gpu.adapterName}: the GEMM on matrix units failed its probe (${e instanceof Error ? e.message : String(e)}); prefill uses the tiled f32 GEMM`);
-    return { ...gpu, subgroupMatrix: null };
+    return e instanceof Error ? e.message : String(e);
   } finally {
     for (const b of [...buffers, ...ctx.owned]) b.destroy();
   }

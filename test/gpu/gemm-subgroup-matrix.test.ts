@@ -39,6 +39,16 @@ describe.skipIf(unavailable !== null)('prefill GEMM on matrix units', () => {
     expect(await matmulVariant({ cols: 64, kind: 'gemm', T: 16, gemm: 'tiled' })).toMatch(/^matmul_gemm_gemm_/);
   });
 
+  test('2 x 2 subgroups share a tile where WGSL has subgroup_id, unless tuning asks for one', async () => {
+    const info = await adapterInfo();
+    const grid = await matmulVariant({ cols: 64, kind: 'gemm', T: 16 });
+    // Where the matrix units are required (lavapipe, with this repository's Dawn), so is the grid.
+    if (process.env.R1_REQUIRE_MATRIX_UNITS) expect(info.subgroupMatrix?.subgroupId).toBe(true);
+    if (info.subgroupMatrix?.subgroupId) expect(grid).toMatch(/_sg_grid2_sg_id_/);
+    else expect(grid).toMatch(/_sg_grid1_/);
+    expect(await matmulVariant({ cols: 64, kind: 'gemm', T: 16, matrixGrid: 1 })).toMatch(/_sg_grid1_/);
+  });
+
   test("the engine's probe passes them (with the GPU schedule: CPU adapters prefill with the GEMV)", async () => {
     const gpu = await harnessGpu();
     const probed = await probeMatrixUnits({ ...gpu, isCpu: false });

@@ -72,6 +72,13 @@ describe('shader preprocessing', () => {
     expect(src.indexOf('const TPR: u32 = 4u;')).toBeGreaterThan(0);
     expect(preprocess('matmul.wgsl', { WEIGHT_Q4_0: true, TPR: 4, WG: 64 })).not.toContain('enable subgroups');
   });
+  it('puts requires directives with the enables, before the constants', () => {
+    const src = preprocess('matmul.wgsl', { WEIGHT_F32: true, SGMAT: true, SG_ID: true, SG_GRID: 2, TPR: 1, WG: 64 }).split('\n');
+    const requires = src.indexOf('requires subgroup_id;');
+    expect(requires).toBeGreaterThan(0);
+    expect(src.slice(0, requires).every((l) => l.startsWith('enable'))).toBe(true);
+    expect(src.indexOf('const SG_GRID: u32 = 2u;')).toBeGreaterThan(requires);
+  });
   it('names variants after their defines, the pipeline cache key', () => {
     expect(variantName('matmul.wgsl', 'gemv', { WEIGHT_Q8_0: true, HAS_BIAS: false, WG: 64 })).toBe('matmul_gemv_weight_q8_0_wg64');
   });

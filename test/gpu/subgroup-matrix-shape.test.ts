@@ -10,14 +10,19 @@ const TENSOR_CORES = [cfg('f16', 'f16', 16, 16, 16), cfg('f16', 'f32', 16, 16, 1
 
 describe('the matrix-unit shape the prefill GEMM picks', () => {
   it('takes the first f16 x f16 -> f32 configuration with sides of 8 or 16', () => {
-    expect(subgroupMatrixShape(ALL, { subgroupMinSize: 8, subgroupMaxSize: 8, subgroupMatrixConfigs: LAVAPIPE })).toEqual({ M: 8, N: 8, K: 8, subgroupSize: 8 });
-    expect(subgroupMatrixShape(ALL, { subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: TENSOR_CORES })).toEqual({ M: 16, N: 16, K: 16, subgroupSize: 32 });
+    expect(subgroupMatrixShape(ALL, { subgroupMinSize: 8, subgroupMaxSize: 8, subgroupMatrixConfigs: LAVAPIPE })).toEqual({ M: 8, N: 8, K: 8, subgroupSize: 8, subgroupId: false });
+    expect(subgroupMatrixShape(ALL, { subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: TENSOR_CORES })).toEqual({ M: 16, N: 16, K: 16, subgroupSize: 32, subgroupId: false });
+  });
+  it("says whether WGSL's subgroup_id is there, which grids of subgroups need", () => {
+    const info = { subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: TENSOR_CORES };
+    expect(subgroupMatrixShape(ALL, info, new Set(['subgroup_id', 'pointer_composite_access']))?.subgroupId).toBe(true);
+    expect(subgroupMatrixShape(ALL, info, new Set(['pointer_composite_access']))?.subgroupId).toBe(false);
   });
   it('needs the feature, shader-f16 and subgroups', () => {
     const info = { subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: TENSOR_CORES };
     for (const missing of ALL) expect(subgroupMatrixShape(new Set([...ALL].filter((f) => f !== missing)), info), missing).toBeNull();
   });
-  it('runs one subgroup per workgroup, so the adapter must have a single subgroup size', () => {
+  it('builds workgroups of whole subgroups, so the adapter must have a single subgroup size', () => {
     expect(subgroupMatrixShape(ALL, { subgroupMinSize: 32, subgroupMaxSize: 64, subgroupMatrixConfigs: TENSOR_CORES })).toBeNull();
     expect(subgroupMatrixShape(ALL, { subgroupMatrixConfigs: TENSOR_CORES })).toBeNull();
   });
