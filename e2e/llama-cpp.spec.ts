@@ -14,31 +14,39 @@ import { ensureLlamaCpp, loadLlamaCpp, llamaCppGreedy, llamaCppTokenize } from '
 import { ensureTestModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 
 /**
- * Logits of these models reach ~25-45; float32 implementations differ by ~1e-3 of that. With
- * quantized weights llama.cpp's CPU kernels also round the activations to 8 bits (Q8_0 / Q8_K dot
- * products), which moves logits by up to ~0.8% of their size (0.14 of 26 on a Q3_K_M near-tie, 0.34
- * of 44 on IQ4_XS): allowed 1%. A wrong block layout moves them by whole units, from the first token.
+ * Logits of these models reach ~10-45; float32 implementations differ by ~1e-3 of that (llama.cpp
+ * against the engine on the small-vocabulary qwen2 F32 model: 0.015 of 19 at most). With quantized
+ * weights llama.cpp's CPU kernels also round the activations to 8 bits (Q8_0 / Q8_K dot products)
+ * before every matrix product, which moves whole logit rows: on the small-vocabulary models, up to
+ * 3% of the largest logit for Q8_0, 4% for Q4_K_M, 2% for Q3_K_M. A near-tie can then go either way:
+ * llama.cpp's pick is allowed 2.5% of 25 (or of the top logit, where larger) below the engine's top.
+ * A wrong block layout moves them by whole units, from the first token.
  */
-const logitNoise = (dtype: string, top: number) => (/^i?q/.test(dtype) ? 0.01 * Math.max(25, Math.abs(top)) : 0.05);
+const logitNoise = (dtype: string, top: number) => (/^i?q/.test(dtype) ? 0.025 * Math.max(25, Math.abs(top)) : 0.05);
 
 const PROMPT = '<｜begin▁of▁sentence｜><｜User｜>What is 17 × 23? 解释一下 🙂<｜Assistant｜><think>\n';
 
+// The float models have R1's vocabulary: llama.cpp tokenizes the prompt with the real 151936-row
+// metadata. Most quantized ones have the small one (TestModelSpec.vocab), where the weights' blocks
+// are what is checked, at a fraction of the time. Q2_K_M keeps R1's: on the small-vocabulary
+// model's random Q2_K blocks, llama.cpp's 8-bit activations moved its logits by up to 2.9 of 21 at
+// one position (0.45 of 31 on this one), so its greedy picks left the engine's by a whole unit.
 const CASES: TestModelSpec[] = [
   { arch: 'qwen2', format: 'gguf', dtype: 'f32' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0', vocab: 'small' },
   { arch: 'llama', format: 'gguf', dtype: 'f32' },
   { arch: 'qwen3', format: 'gguf', dtype: 'f16' },
   // Q4_K / Q6_K blocks: llama.cpp decodes them with its own code, an independent check of ours.
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
-  { arch: 'llama', format: 'gguf', dtype: 'q3_k_m' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m', vocab: 'small' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'q3_k_m', vocab: 'small' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q2_k_m' },
   // The non-linear 4-bit levels.
-  { arch: 'qwen3', format: 'gguf', dtype: 'iq4_xs' },
-  { arch: 'llama', format: 'gguf', dtype: 'iq4_nl' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'iq4_xs', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'iq4_nl', vocab: 'small' },
   // The legacy 32-value blocks with a minimum or a fifth bit.
-  { arch: 'llama', format: 'gguf', dtype: 'q4_1' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q5_0' },
+  { arch: 'llama', format: 'gguf', dtype: 'q4_1', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q5_0', vocab: 'small' },
 ];
 
 test.beforeAll(async () => {
@@ -51,7 +59,7 @@ test.beforeEach(async ({ page }) => {
 });
 
 for (const spec of CASES) {
-  test(`llama.cpp reads our ${spec.arch} ${spec.dtype} GGUF, tokenizes and decodes as the engine does`, async ({ page }) => {
+  test(`llama.cpp reads our ${spec.arch} ${spec.dtype}${spec.vocab ? ' (small vocabulary)' : ''} GGUF, tokenizes and decodes as the engine does`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const model = await loadLlamaCpp(file);
     const theirIds = llamaCppTokenize(model, PROMPT);

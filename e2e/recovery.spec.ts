@@ -5,8 +5,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
-import { ensureSmallVocabModel } from '../scripts/lib/small-vocab-model.ts';
-import { TEST_MODEL_URL } from '../scripts/lib/test-model-files.ts';
+import { ensureSmallVocabModel, TEST_MODEL_URL } from '../scripts/lib/test-model-files.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'recovery', fn, arg);
 

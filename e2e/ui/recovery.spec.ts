@@ -6,8 +6,7 @@
  * small-vocabulary one (fast on SwiftShader), greedy, so a retried answer repeats the cut-off one.
  */
 import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { ensureSmallVocabModel } from '../../scripts/lib/small-vocab-model.ts';
-import { TEST_MODEL_URL } from '../../scripts/lib/test-model-files.ts';
+import { ensureSmallVocabModel, TEST_MODEL_URL } from '../../scripts/lib/test-model-files.ts';
 
 let source: string;
 

@@ -24,14 +24,14 @@ function cases(): CheckCase[] {
     ...CHECK_MODELS.map((spec) => ({ label: name(spec), spec })),
     ...CHECK_QUANTIZE_ON_LOAD.map(([spec, quantize]) => ({ label: `${name(spec)}-to-${quantize}`, spec, quantize })),
     // Split attention only runs by default past a few hundred tokens of context: force it here.
-    { label: 'qwen3-safetensors-f16, attention in 3 key slices', spec: { arch: 'qwen3', format: 'safetensors', dtype: 'f16' }, options: { attentionSplits: 3 } },
-    { label: 'llama-gguf-f32, f32 KV cache', spec: { arch: 'llama', format: 'gguf', dtype: 'f32' }, options: { kvCache: 'f32' } },
+    { label: 'qwen3-safetensors-f16, attention in 3 key slices', spec: { arch: 'qwen3', format: 'safetensors', dtype: 'f16', vocab: 'small' }, options: { attentionSplits: 3 } },
+    { label: 'llama-gguf-f32, f32 KV cache', spec: { arch: 'llama', format: 'gguf', dtype: 'f32', vocab: 'small' }, options: { kvCache: 'f32' } },
     // The GEMM variants the bench compares, on the types the bench runs: where the device has matrix
     // units the other cases prefill on them, so the tiled f32 GEMM is checked here.
     ...(['q4_0', 'q4_k_m'] as const).flatMap((dtype) =>
       ([32, 64] as const).map((gemmTile) => ({
         label: `qwen2-gguf-${dtype}, tiled GEMM ${gemmTile}-wide`,
-        spec: { arch: 'qwen2', format: 'gguf', dtype } as TestModelSpec,
+        spec: { arch: 'qwen2', format: 'gguf', dtype, vocab: 'small' } as TestModelSpec,
         options: { tuning: { gemm: 'tiled', gemmTile } } as EngineOptions,
       })),
     ),

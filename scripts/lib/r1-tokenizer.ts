@@ -215,6 +215,47 @@ export function r1GgufTokenizerMetadata(vocabSize: number): [string, GgufWriteVa
   return writerEntries(r1GgufTokenizerEntries(vocabSize));
 }
 
+/** A small vocabulary for fast test models: the first 1002 Qwen BPE tokens, then R1's 22 added tokens. */
+export const SMALL_VOCAB = 1024;
+const SMALL_BPE_KEPT = SMALL_VOCAB - R1_ADDED_TOKENS.length;
+/** Where each of R1's added tokens (EOS 151643, BOS 151646, <think> 151648, ...) sits in the small vocabulary. */
+export const SMALL_VOCAB_ID = new Map(R1_ADDED_TOKENS.map(([id], i) => [id, SMALL_BPE_KEPT + i]));
+
+/** R1's token ids in the small vocabulary: added tokens moved, BPE ids past the kept ones folded into them. */
+export function toSmallVocab(ids: readonly number[]): number[] {
+  return ids.map((id) => SMALL_VOCAB_ID.get(id) ?? id % SMALL_BPE_KEPT);
+}
+
+/**
+ * R1's tokenizer.json cut down to SMALL_VOCAB ids: the BPE tokens below 1002 with the merges among
+ * them (Qwen's ids follow merge order, so every kept token's merge is kept), and the added tokens
+ * moved to 1002..1023. Text tokenizes into more, shorter pieces; the chat template works unchanged.
+ */
+export function smallTokenizerJson(): Record<string, unknown> {
+  const json = r1TokenizerJson() as {
+    added_tokens: { id: number }[];
+    post_processor: { special_tokens: Record<string, { ids: number[] }> };
+    model: { vocab: Record<string, number>; merges: string[] };
+  };
+  const vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < SMALL_BPE_KEPT));
+  json.model.vocab = vocab;
+  json.model.merges = json.model.merges.filter((m) => {
+    const [a, b] = m.split(' ');
+    return a in vocab && b in vocab && a + b in vocab;
+  });
+  for (const t of json.added_tokens) t.id = SMALL_VOCAB_ID.get(t.id)!;
+  json.post_processor.special_tokens[BOS].ids = json.post_processor.special_tokens[BOS].ids.map((id) => SMALL_VOCAB_ID.get(id)!);
+  return json;
+}
+
+/** generation_config.json of a small-vocabulary model: R1's, with its BOS and EOS moved. */
+export const SMALL_GENERATION_CONFIG = { ...R1_GENERATION_CONFIG, bos_token_id: SMALL_VOCAB_ID.get(BOS_ID)!, eos_token_id: SMALL_VOCAB_ID.get(EOS_ID)! };
+
+/** The GGUF tokenizer metadata of the same small vocabulary (the same ids as smallTokenizerJson). */
+export function smallGgufTokenizerMetadata(): [string, GgufWriteValue][] {
+  return writerEntries(tokenizerEntries(SMALL_VOCAB, SMALL_BPE_KEPT));
+}
+
 /**
  * Tokenizer metadata for a random bench model of `vocabSize` rows: R1-Distill-Qwen's when it fits,
  * else (Llama 3's 128256 rows) a stand-in cut from it: the first BPE tokens and the merges among

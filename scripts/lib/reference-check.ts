@@ -1,54 +1,61 @@
 import type { QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import type { RefModel } from '../../src/ref/forward.ts';
+import { toSmallVocab } from './r1-tokenizer.ts';
 import type { TestModelSpec } from './test-model-files.ts';
 
 /**
  * The engine-against-reference logits check, shared by the browser tests (e2e/engine.spec.ts, in
  * Chromium) and the GPU kit (scripts/gpu/check.ts, in Node on Dawn): a chunked prefill of 11 tokens
  * then 4 single-token decode steps; at each, the engine's logits against the float64 reference's.
+ * The check models have the small vocabulary (TestModelSpec.vocab): what they test is each format's
+ * numerics, and on a CPU adapter R1's 151936-row head would take most of the time.
  */
-export const CHECK_PROMPT = [151646, 151644, 9707, 11, 1879, 0, 8908, 233, 2183, 151645, 151648, 198, 785, 1156, 1196];
+
+/** A templated R1 prompt's ids (BOS, <｜User｜>, text, <｜Assistant｜>, <think>, "\n", text), for models with R1's vocabulary. */
+export const R1_PROMPT = [151646, 151644, 9707, 11, 1879, 0, 8908, 233, 2183, 151645, 151648, 198, 785, 1156, 1196];
+/** The same prompt in the check models' small vocabulary. */
+export const CHECK_PROMPT = toSmallVocab(R1_PROMPT);
 /** Prefix lengths whose last-position logits are compared. */
 export const CHECK_UP_TO = [11, 12, 13, 14, 15];
 /** Prefill chunk of the check: 11 tokens run as a full chunk and a tail. */
 export const CHECK_PREFILL_CHUNK = 8;
 /**
  * Logits within 2e-3 of the largest |logit| (f32 GPU vs f64 reference on identical decoded weights,
- * through 2 layers and a 151936-row head) and the same greedy pick.
+ * through 2 layers and the head) and the same greedy pick.
  */
 export const LOGIT_TOL = 2e-3;
 
 /** Every format the engine reads, each on its test model. */
 export const CHECK_MODELS: TestModelSpec[] = [
-  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_0' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'bf16' },
-  { arch: 'llama', format: 'gguf', dtype: 'f16' },
-  { arch: 'llama', format: 'safetensors', dtype: 'f32' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'f32' },
-  { arch: 'qwen3', format: 'safetensors', dtype: 'f16' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m' },
-  { arch: 'llama', format: 'gguf', dtype: 'q4_k_m' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q3_k_m' },
-  { arch: 'qwen3', format: 'gguf', dtype: 'q2_k_m' },
-  { arch: 'llama', format: 'gguf', dtype: 'iq4_xs' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'iq4_nl' },
-  { arch: 'qwen2', format: 'gguf', dtype: 'q4_1' },
-  { arch: 'llama', format: 'gguf', dtype: 'q5_0' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q8_0', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_0', vocab: 'small' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'bf16', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'f16', vocab: 'small' },
+  { arch: 'llama', format: 'safetensors', dtype: 'f32', vocab: 'small' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'f32', vocab: 'small' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'f16', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_k_m', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'q4_k_m', vocab: 'small' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'q5_k_m', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q3_k_m', vocab: 'small' },
+  { arch: 'qwen3', format: 'gguf', dtype: 'q2_k_m', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'iq4_xs', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'iq4_nl', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'q4_1', vocab: 'small' },
+  { arch: 'llama', format: 'gguf', dtype: 'q5_0', vocab: 'small' },
   // Safetensors checkpoints with their own quantization (repacked by row at load).
-  { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
-  { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'gptq' },
-  { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act' },
-  { arch: 'llama', format: 'safetensors', dtype: 'awq' },
-  { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block', vocab: 'small' },
+  { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic', vocab: 'small' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'gptq', vocab: 'small' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act', vocab: 'small' },
+  { arch: 'llama', format: 'safetensors', dtype: 'awq', vocab: 'small' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16', vocab: 'small' },
 ];
 
 /** Float checkpoints quantized while they load. */
 export const CHECK_QUANTIZE_ON_LOAD: [TestModelSpec, QuantizeMode][] = [
-  [{ arch: 'qwen2', format: 'safetensors', dtype: 'bf16', dims: 'quant' }, 'q4'],
-  [{ arch: 'llama', format: 'safetensors', dtype: 'f16', dims: 'quant' }, 'fp8'],
+  [{ arch: 'qwen2', format: 'safetensors', dtype: 'bf16', dims: 'quant', vocab: 'small' }, 'q4'],
+  [{ arch: 'llama', format: 'safetensors', dtype: 'f16', dims: 'quant', vocab: 'small' }, 'fp8'],
 ];
 
 /** The reference's logits at each of CHECK_UP_TO, computed as the engine runs: prefill, then one token at a time. */

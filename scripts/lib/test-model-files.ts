@@ -21,7 +21,7 @@ import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './
 import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import { quantizeKQuant } from './k-quants.ts';
-import { R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from './r1-tokenizer.ts';
+import { EOS_ID, R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson, SMALL_GENERATION_CONFIG, SMALL_VOCAB, SMALL_VOCAB_ID, smallGgufTokenizerMetadata, smallTokenizerJson } from './r1-tokenizer.ts';
 import { REPO_ROOT } from './repo-root.ts';
 import { makeScriptedModel, makeTestModel, TINY_DIMS, type TestModel, type TestModelDims } from './test-model.ts';
 
@@ -54,6 +54,12 @@ export interface TestModelSpec {
   seed?: number;
   /** Matrix sizes; by default the smallest the type allows (TINY_DIMS, or 128 / 256 wide blocks). */
   dims?: 'tiny' | 'quant' | 'k-quant';
+  /**
+   * 'small': SMALL_VOCAB (1024) ids, with R1's tokenizer cut down to them: the LM head and the
+   * embedding 150 times smaller than R1's 151936 rows, for tests of numerics rather than of text
+   * (on a CPU adapter the full head costs ~150 ms a token).
+   */
+  vocab?: 'small';
 }
 
 const SEEDS: Record<ArchName, number> = { qwen2: 1, llama: 2, qwen3: 3 };
@@ -64,8 +70,14 @@ const K_QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 256, headDim: 64
 const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDim: 32, ffnSize: 256 };
 
 function dimsOf(s: TestModelSpec): TestModelDims {
-  if (s.dims) return { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims];
-  return isKMix(s.dtype) || s.dtype.endsWith('_k') || s.dtype === 'iq4_xs' ? K_QUANT_DIMS : isCheckpointQuant(s.dtype) ? QUANT_DIMS : TINY_DIMS;
+  const dims = s.dims
+    ? { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims]
+    : isKMix(s.dtype) || s.dtype.endsWith('_k') || s.dtype === 'iq4_xs'
+      ? K_QUANT_DIMS
+      : isCheckpointQuant(s.dtype)
+        ? QUANT_DIMS
+        : TINY_DIMS;
+  return s.vocab === 'small' ? { ...dims, vocabSize: SMALL_VOCAB } : dims;
 }
 
 /** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
@@ -76,7 +88,7 @@ function kMixType(hfName: string, mix: KMix): GgmlDtype {
 }
 
 export function testModelPath(s: TestModelSpec): string {
-  const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}${s.dims ? `-${s.dims}` : ''}`;
+  const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}${s.dims ? `-${s.dims}` : ''}${s.vocab ? `-${s.vocab}-vocab` : ''}`;
   return path.join(TEST_MODEL_DIR, s.format === 'gguf' ? `${base}.gguf` : base);
 }
 
@@ -93,6 +105,14 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
     if (!(await stat(out).catch(() => null))) throw e;
   });
   return out;
+}
+
+/**
+ * A Hugging Face folder (qwen2, F32, TINY_DIMS, the small vocabulary) for long runs: random weights,
+ * it rambles, and stops only when it happens to pick EOS.
+ */
+export function ensureSmallVocabModel(): Promise<string> {
+  return ensureTestModel({ arch: 'qwen2', format: 'safetensors', dtype: 'f32', seed: 5, vocab: 'small' });
 }
 
 const HF_DTYPES: Partial<Record<WeightDtype, string>> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
@@ -124,10 +144,14 @@ async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, sh
   if (!st) throw new Error(`safetensors test models are F32, F16, BF16 or a quantized checkpoint layout, not ${dtype}`);
   await mkdir(dir, { recursive: true });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[st];
-  const config = { ...m.config, torch_dtype: torchDtype, ...(quant ? { quantization_config: quant.quantizationConfig } : {}) };
+  const small = m.config.vocab_size === SMALL_VOCAB;
+  // The small vocabulary moves the special tokens: config.json's ids follow them (EOS where R1's has none).
+  const smallId = (id: unknown) => SMALL_VOCAB_ID.get(id as number) ?? SMALL_VOCAB_ID.get(EOS_ID)!;
+  const ids = small ? { bos_token_id: smallId(m.config.bos_token_id), eos_token_id: smallId(m.config.eos_token_id) } : {};
+  const config = { ...m.config, ...ids, torch_dtype: torchDtype, ...(quant ? { quantization_config: quant.quantizationConfig } : {}) };
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(R1_GENERATION_CONFIG, null, 2));
-  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(r1TokenizerJson()));
+  await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(small ? SMALL_GENERATION_CONFIG : R1_GENERATION_CONFIG, null, 2));
+  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(small ? smallTokenizerJson() : r1TokenizerJson()));
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(r1TokenizerConfig(), null, 2));
   const entries = quant?.entries ?? [...m.tensors].map(([name, t]) => ({ name, dtype: st, shape: t.shape, data: encodeWeights(dtype as WeightDtype, t.values) }));
   if (shards === 1) {
@@ -210,7 +234,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
       ['qwen3.rope.scaling.original_context_length', { type: 'u32', value: c.ropeScaling.originalMaxPositions }],
     );
   }
-  md.push(...r1GgufTokenizerMetadata(c.vocabSize));
+  md.push(...(c.vocabSize === SMALL_VOCAB ? smallGgufTokenizerMetadata() : r1GgufTokenizerMetadata(c.vocabSize)));
 
   const tensors: GgufWriteTensor[] = [];
   for (const [name, t] of m.tensors) {

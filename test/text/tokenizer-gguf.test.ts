@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchGgufTokenizerMetadata, BOS_ID, EOS_ID, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson } from '../../scripts/lib/r1-tokenizer.ts';
+import { benchGgufTokenizerMetadata, BOS_ID, EOS_ID, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson, SMALL_VOCAB, SMALL_VOCAB_ID, smallGgufTokenizerMetadata, smallTokenizerJson, toSmallVocab } from '../../scripts/lib/r1-tokenizer.ts';
 import { readGguf } from '../../src/formats/gguf.ts';
 import { writeGguf } from '../../src/formats/gguf-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
@@ -51,6 +51,26 @@ describe('tokenizerFromGguf (R1-Distill-Qwen metadata)', () => {
     expect(gguf.tokenBytes(151665)).toEqual(new Uint8Array(0));
     expect(gguf.vocabSize).toBe(VOCAB);
     expect(gguf.idOf('[PAD151700]')).toBeUndefined();
+  });
+});
+
+describe('the small vocabulary of fast test models (1024 ids)', () => {
+  it("is one tokenizer in GGUF metadata and in tokenizer.json, with R1's added tokens at the end", async () => {
+    const smallMd = (await readGguf(sourceFromBytes(writeGguf(smallGgufTokenizerMetadata(), []), 'small.gguf'))).metadata;
+    const fromGguf = tokenizerFromGguf(smallMd);
+    const fromJson = tokenizerFromHf(smallTokenizerJson(), r1TokenizerConfig());
+    const ids = fromJson.encode(PROMPT);
+    expect(fromGguf.encode(PROMPT)).toEqual(ids);
+    expect(fromGguf.decode(ids)).toBe(fromJson.decode(ids));
+    expect(Math.max(...ids)).toBeLessThan(SMALL_VOCAB);
+    expect(ids[0]).toBe(SMALL_VOCAB_ID.get(BOS_ID));
+    expect(ids.at(-1)).toBe(SMALL_VOCAB_ID.get(EOS_ID));
+    expect(fromGguf.vocabSize).toBe(SMALL_VOCAB);
+    expect(fromGguf.eosIds).toEqual([SMALL_VOCAB_ID.get(EOS_ID)]);
+  });
+
+  it('takes R1 prompts with special tokens moved and text ids folded in', () => {
+    expect(toSmallVocab([BOS_ID, 9707, 11, EOS_ID])).toEqual([SMALL_VOCAB_ID.get(BOS_ID), 9707 % 1002, 11, SMALL_VOCAB_ID.get(EOS_ID)]);
   });
 });
 
