@@ -27,8 +27,8 @@ test.beforeEach(async ({ page }) => {
 /**
  * The engine prefills 11 tokens in chunks of 8 (a full chunk and a tail), then takes 4 single-token
  * decode steps; at each, its logits are within LOGIT_TOL of the reference's and pick the same token.
- * The models have the small vocabulary (reference-check.ts); the tests below with R1's 151936-row
- * head cover what depends on its size.
+ * The models have the small vocabulary (reference-check.ts), as have most below; the tests with
+ * R1's 151936-row head cover what depends on its size: bindings split, GPU memory, the scripted model.
  */
 async function expectReferenceLogits(page: Page, file: string, ref: RefModel, opts: Record<string, unknown> = {}) {
   const got = await call<{ logits: string[]; info: { kvCacheBytes: number } }>(page, 'logitsAt', {
@@ -56,9 +56,10 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
 }
 
 test('the same model as GGUF and as safetensors gives the same greedy tokens, through the worker', async ({ page }) => {
+  const PROMPT = CHECK_PROMPT;
   for (const arch of ['qwen2', 'llama'] as const) {
-    const gguf = await ensureTestModel({ arch, format: 'gguf', dtype: 'f32' });
-    const hf = await ensureTestModel({ arch, format: 'safetensors', dtype: 'f32' });
+    const gguf = await ensureTestModel({ arch, format: 'gguf', dtype: 'f32', vocab: 'small' });
+    const hf = await ensureTestModel({ arch, format: 'safetensors', dtype: 'f32', vocab: 'small' });
     const opts = { temperature: 0, maxNewTokens: 12 };
     const a = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(gguf), ids: PROMPT, opts });
     const b = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(hf), ids: PROMPT, opts });
@@ -107,7 +108,9 @@ test('the GPU schedule (threads sharing GEMV rows, the tiled prefill GEMM, split
 });
 
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {
-  const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0' });
+  // The small vocabulary: the sampler over R1's 151936 ids is tested kernel by kernel (kernels.spec.ts).
+  const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0', vocab: 'small' });
+  const PROMPT = CHECK_PROMPT;
   const url = TEST_MODEL_URL(file);
   const opts = (seed: number) => ({ temperature: 1.5, topP: 0.98, topK: 50, repetitionPenalty: 1.1, seed, maxNewTokens: 10 });
   const a = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: PROMPT, opts: opts(1) });
