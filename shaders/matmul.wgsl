@@ -516,7 +516,8 @@ var<workgroup> xlo: array<f16, TILE_T * SROW>;
 var<workgroup> whi: array<f16, TILE_N * SROW>; // [rows][k]: W^T, the right matrices, column-major
 var<workgroup> wlo: array<f16, TILE_N * SROW>;
 // One result fragment per subgroup on its way to y, first its hi hi' products, then its cross
-// products: 16 KiB in all (WebGPU's default limit) at 64 x 64 tiles of 16 x 16 fragments.
+// products: one slot, not two, so that 64 x 64 tiles of 16 x 16 fragments take 16 KiB with the
+// staged tiles (src/kernels/matmul.ts sgmatWorkgroupBytes).
 var<workgroup> frag: array<f32, SG_GRID * SG_GRID * SG_M * SG_N>;
 // A thread's share of a fragment.
 const FRAG_PER_THREAD: u32 = (SG_M * SG_N + SG_SIZE - 1u) / SG_SIZE;

@@ -130,10 +130,14 @@ function matrixTile(tuning?: KernelTuning): number {
   return tuning?.matrixTile ?? 32;
 }
 
-/** Bytes of workgroup memory gemm_sgmat takes: four tiles of staged halves (rows of 24), a result fragment per subgroup, the range flag. */
+/**
+ * Bytes of workgroup memory gemm_sgmat takes, as WebGPU counts them against the limit (each variable
+ * rounded up to 16): four tiles of staged halves (rows of 24), a result fragment per subgroup, the
+ * range flag.
+ */
 export function sgmatWorkgroupBytes(sg: SubgroupMatrixShape, frags: number, grid: number): number {
   const stagedRows = 2 * grid * frags * (sg.M + sg.N);
-  return stagedRows * 24 * 2 + grid * grid * sg.M * sg.N * 4 + 4;
+  return stagedRows * 24 * 2 + grid * grid * sg.M * sg.N * 4 + 16;
 }
 
 /**

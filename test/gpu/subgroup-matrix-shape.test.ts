@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SUBGROUP_MATRIX_FEATURE, subgroupMatrixShape } from '../../src/gpu/device.ts';
+import { sgmatWorkgroupBytes } from '../../src/kernels/matmul.ts';
 
 const ALL = new Set([SUBGROUP_MATRIX_FEATURE, 'shader-f16', 'subgroups']);
 const cfg = (componentType: string, resultComponentType: string, M: number, N: number, K: number) => ({ componentType, resultComponentType, M, N, K });
@@ -31,5 +32,12 @@ describe('the matrix-unit shape the prefill GEMM picks', () => {
     expect(subgroupMatrixShape(ALL, info([cfg('f16', 'f16', 16, 16, 16), cfg('i8', 'i32', 16, 16, 32)]))).toBeNull();
     expect(subgroupMatrixShape(ALL, info([cfg('f16', 'f32', 32, 32, 16)]))).toBeNull();
     expect(subgroupMatrixShape(ALL, info([]))).toBeNull();
+  });
+  it("counts the GEMM's workgroup memory as WebGPU does: a 2 x 2 grid of 16 x 16 units needs just past the default 16 KiB", () => {
+    const tensorCores = { M: 16, N: 16, K: 16, subgroupSize: 32, subgroupId: true };
+    // 2 x 2 fragments a subgroup: 4 staged tiles of 64 rows x 24 halves, 4 fragments of 256 f32, the flag rounded to 16.
+    expect(sgmatWorkgroupBytes(tensorCores, 2, 2)).toBe(4 * 64 * 24 * 2 + 4 * 256 * 4 + 16);
+    expect(sgmatWorkgroupBytes(tensorCores, 2, 2)).toBeGreaterThan(16384);
+    expect(sgmatWorkgroupBytes(tensorCores, 2, 1)).toBe(4 * 32 * 24 * 2 + 256 * 4 + 16);
   });
 });
