@@ -10,7 +10,7 @@ import { readShardedSafetensors } from '../src/formats/safetensors.ts';
 import { filesFromDirectory, sourceFromPath } from '../src/formats/source-node.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 import type { RefModel } from '../src/ref/forward.ts';
-import { CHECK_MODELS, CHECK_PREFILL_CHUNK, CHECK_PROMPT, CHECK_QUANTIZE_ON_LOAD, CHECK_UP_TO, compareRows, LOGIT_TOL, R1_PROMPT as PROMPT, referenceRows } from '../scripts/lib/reference-check.ts';
+import { CHECK_MODELS, CHECK_PREFILL_CHUNK, CHECK_PROMPT, CHECK_QUANTIZE_ON_LOAD, CHECK_UP_TO, compareRows, LOGIT_TOL, R1_PROMPT, referenceRows } from '../scripts/lib/reference-check.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
 
@@ -56,19 +56,18 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
 }
 
 test('the same model as GGUF and as safetensors gives the same greedy tokens, through the worker', async ({ page }) => {
-  const PROMPT = CHECK_PROMPT;
   for (const arch of ['qwen2', 'llama'] as const) {
     const gguf = await ensureTestModel({ arch, format: 'gguf', dtype: 'f32', vocab: 'small' });
     const hf = await ensureTestModel({ arch, format: 'safetensors', dtype: 'f32', vocab: 'small' });
     const opts = { temperature: 0, maxNewTokens: 12 };
-    const a = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(gguf), ids: PROMPT, opts });
-    const b = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(hf), ids: PROMPT, opts });
+    const a = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(gguf), ids: CHECK_PROMPT, opts });
+    const b = await call<{ ids: number[] }>(page, 'generateIds', { url: TEST_MODEL_URL(hf), ids: CHECK_PROMPT, opts });
     expect(a.ids).toHaveLength(12);
     expect(a.ids, arch).toEqual(b.ids);
     // And equal to the reference's greedy continuation.
     const ref = await referenceModel(hf);
     ref.kvF16 = true;
-    let logits = ref.forward(PROMPT);
+    let logits = ref.forward(CHECK_PROMPT);
     const V = ref.config.vocabSize;
     const want: number[] = [];
     let last = logits.subarray(logits.length - V);
@@ -110,12 +109,11 @@ test('the GPU schedule (threads sharing GEMV rows, the tiled prefill GEMM, split
 test('sampling with a seed repeats exactly and differs across seeds', async ({ page }) => {
   // The small vocabulary: the sampler over R1's 151936 ids is tested kernel by kernel (kernels.spec.ts).
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0', vocab: 'small' });
-  const PROMPT = CHECK_PROMPT;
   const url = TEST_MODEL_URL(file);
   const opts = (seed: number) => ({ temperature: 1.5, topP: 0.98, topK: 50, repetitionPenalty: 1.1, seed, maxNewTokens: 10 });
-  const a = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: PROMPT, opts: opts(1) });
-  const b = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: PROMPT, opts: opts(1) });
-  const c = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: PROMPT, opts: opts(2) });
+  const a = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: CHECK_PROMPT, opts: opts(1) });
+  const b = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: CHECK_PROMPT, opts: opts(1) });
+  const c = await call<{ ids: number[] }>(page, 'generateIds', { url, ids: CHECK_PROMPT, opts: opts(2) });
   expect(a.ids).toEqual(b.ids);
   expect(a.ids).not.toEqual(c.ids);
 });
@@ -123,18 +121,17 @@ test('sampling with a seed repeats exactly and differs across seeds', async ({ p
 test('decode with the next step queued before the last pick is read gives the tokens of one step at a time', async ({ page }) => {
   // The small vocabulary: what is compared is the order of steps, not the pick over 151936 ids.
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q8_0', vocab: 'small' });
-  const PROMPT = CHECK_PROMPT;
   const sampled = { temperature: 1.2, topP: 0.95, topK: 40, seed: 7 };
   const runs = [
-    { ids: PROMPT, opts: { temperature: 0, maxNewTokens: 9 } },
+    { ids: CHECK_PROMPT, opts: { temperature: 0, maxNewTokens: 9 } },
     // A follow-up turn reuses the cache; sampling draws differ per step.
-    { ids: [...PROMPT, 11, 12], opts: { ...sampled, maxNewTokens: 6 } },
+    { ids: [...CHECK_PROMPT, 11, 12], opts: { ...sampled, maxNewTokens: 6 } },
     // With a repetition penalty each pick must reach the sampler first: one step at a time.
-    { ids: PROMPT, opts: { ...sampled, repetitionPenalty: 1.3, maxNewTokens: 6 } },
+    { ids: CHECK_PROMPT, opts: { ...sampled, repetitionPenalty: 1.3, maxNewTokens: 6 } },
     // Aborted after 3 tokens, with steps still queued.
-    { ids: PROMPT.slice(0, 5), opts: { temperature: 0, maxNewTokens: 20 }, abortAfter: 3 },
+    { ids: CHECK_PROMPT.slice(0, 5), opts: { temperature: 0, maxNewTokens: 20 }, abortAfter: 3 },
     // Runs into the end of a 24-token cache.
-    { ids: PROMPT, opts: { ...sampled, maxNewTokens: 40 } },
+    { ids: CHECK_PROMPT, opts: { ...sampled, maxNewTokens: 40 } },
   ];
   type Run = { ids: number[]; finishReason: string };
   const url = TEST_MODEL_URL(file);
@@ -142,10 +139,10 @@ test('decode with the next step queued before the last pick is read gives the to
   const serial = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: false, runs });
   expect(piped).toEqual(serial);
   expect(piped.map((r) => r.finishReason)).toEqual(['length', 'length', 'length', 'abort', 'context-full']);
-  expect(piped.map((r) => r.ids.length)).toEqual([9, 6, 6, 3, 24 - PROMPT.length]);
+  expect(piped.map((r) => r.ids.length)).toEqual([9, 6, 6, 3, 24 - CHECK_PROMPT.length]);
   // A stop id ends generation on that token, with the step queued after it discarded.
   const stopAt = piped[0].ids[4];
-  const stopped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs: [{ ids: PROMPT, opts: { temperature: 0, maxNewTokens: 9, stopIds: [stopAt] } }, runs[0]] });
+  const stopped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs: [{ ids: CHECK_PROMPT, opts: { temperature: 0, maxNewTokens: 9, stopIds: [stopAt] } }, runs[0]] });
   expect(stopped[0]).toEqual({ ids: piped[0].ids.slice(0, piped[0].ids.indexOf(stopAt) + 1), finishReason: 'stop' });
   expect(stopped[1]).toEqual(piped[0]);
 });
@@ -153,9 +150,9 @@ test('decode with the next step queued before the last pick is read gives the to
 test('a tensor split across bindings gives the same logits', async ({ page }) => {
   const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype: 'q4_0' });
   const url = TEST_MODEL_URL(file);
-  const whole = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [15] });
+  const whole = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: R1_PROMPT, upTo: [15] });
   // 1 MiB per binding: the 151936-row embedding and head (~5 MiB each) are split into shards.
-  const split = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: PROMPT, upTo: [15], capBindingBytes: 1 << 20 });
+  const split = await call<{ logits: string[] }>(page, 'logitsAt', { url, ids: R1_PROMPT, upTo: [15], capBindingBytes: 1 << 20 });
   expect(fromBase64(split.logits[0])).toEqual(fromBase64(whole.logits[0]));
 });
 
@@ -214,7 +211,7 @@ test('GPU memory of a loaded quantized model: its weights\' bytes (within 5%) pl
   ] as TestModelSpec[]) {
     const file = await ensureTestModel(spec);
     const got = await call<{ info: { kvCacheBytes: number; activationBytes: number }; gpuLiveBytes: number }>(page, 'logitsAt', {
-      url: TEST_MODEL_URL(file), ids: PROMPT, upTo: [2],
+      url: TEST_MODEL_URL(file), ids: R1_PROMPT, upTo: [2],
     });
     const weights = await fileWeightBytes(file);
     const onGpu = got.gpuLiveBytes - got.info.kvCacheBytes - got.info.activationBytes;

@@ -151,18 +151,24 @@ function matrixGrid(gpu: GpuContext, sg: SubgroupMatrixShape, frags: number, tun
   return tuning?.matrixGrid !== 1 && sg.subgroupId && fits ? 2 : 1;
 }
 
-/** The prefill GEMM runs on the device's matrix units where it has them, unless tuning asks for the tiled one. */
-function gemmOnMatrixUnits(gpu: GpuContext, tuning?: KernelTuning): SubgroupMatrixShape | null {
-  return tuning?.gemm === 'tiled' ? null : gpu.subgroupMatrix;
+/**
+ * The GEMM on the device's matrix units, where it has them and tuning does not ask for the tiled
+ * one: their shape, one subgroup's tile side and its fragments per side, and the grid of subgroups.
+ */
+function matrixLayout(gpu: GpuContext, tuning?: KernelTuning): { sg: SubgroupMatrixShape; side: number; frags: number; grid: 1 | 2 } | null {
+  const sg = tuning?.gemm === 'tiled' ? null : gpu.subgroupMatrix;
+  if (!sg) return null;
+  const side = matrixTile(tuning);
+  const frags = side / Math.max(sg.M, sg.N);
+  return { sg, side, frags, grid: matrixGrid(gpu, sg, frags, tuning) };
 }
 
 /** Which prefill GEMM runs, in words (the bench's table). */
 export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): string {
   if (gpu.isCpu) return 'none (CPU adapters prefill with the GEMV)';
-  const sg = gemmOnMatrixUnits(gpu, tuning);
-  if (sg) {
-    const side = matrixTile(tuning);
-    const grid = matrixGrid(gpu, sg, side / Math.max(sg.M, sg.N), tuning);
+  const m = matrixLayout(gpu, tuning);
+  if (m) {
+    const { sg, side, grid } = m;
     const tiles = grid === 1 ? `${side}x${side} tiles` : `${grid * side}x${grid * side} tiles of ${grid}x${grid} subgroups`;
     return `matrix units ${sg.M}x${sg.N}x${sg.K} f16 (hi + lo halves), ${tiles}, subgroups of ${sg.subgroupSize}`;
   }
@@ -172,10 +178,9 @@ export function describePrefillGemm(gpu: GpuContext, tuning?: KernelTuning): str
 
 /** Entry point, variant defines and workgroup grid of a prefill GEMM of T tokens over N rows. */
 function gemmVariant(ctx: KernelContext, T: number, N: number): { entry: string; defines: Record<string, boolean | number>; workgroups: [number, number, number] } {
-  const sg = gemmOnMatrixUnits(ctx.gpu, ctx.tuning);
-  if (sg) {
-    const frags = matrixTile(ctx.tuning) / Math.max(sg.M, sg.N);
-    const grid = matrixGrid(ctx.gpu, sg, frags, ctx.tuning);
+  const m = matrixLayout(ctx.gpu, ctx.tuning);
+  if (m) {
+    const { sg, frags, grid } = m;
     const defines = { SGMAT: true, SG_M: sg.M, SG_N: sg.N, SG_K: sg.K, SG_SIZE: sg.subgroupSize, SG_FRAGS: frags, SG_GRID: grid, SG_ID: grid > 1 };
     return { entry: 'gemm_sgmat', defines, workgroups: [Math.ceil(N / (grid * frags * sg.N)), Math.ceil(T / (grid * frags * sg.M)), 1] };
   }

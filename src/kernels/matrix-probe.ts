@@ -27,15 +27,18 @@ export async function probeMatrixUnits(gpu: GpuContext): Promise<GpuContext> {
   if (!gpu.subgroupMatrix || gpu.isCpu) return gpu;
   const failed = await probeGemm(gpu);
   if (!failed) return gpu;
-  const say = (fallback: string) => console.warn(`${gpu.adapterName}: the GEMM on matrix units failed its probe (${failed}); ${fallback}`);
+  const say = (why: string, fallback: string) => console.warn(`${gpu.adapterName}: the GEMM on matrix units failed its probe (${why}); ${fallback}`);
   if (gpu.subgroupMatrix.subgroupId) {
     const single = { ...gpu, subgroupMatrix: { ...gpu.subgroupMatrix, subgroupId: false } };
-    if (!(await probeGemm(single))) {
-      say('it runs with one subgroup per workgroup');
+    const singleFailed = await probeGemm(single);
+    if (!singleFailed) {
+      say(`2 x 2 subgroups: ${failed}`, 'it runs with one subgroup per workgroup');
       return single;
     }
+    say(`2 x 2 subgroups: ${failed}; one subgroup: ${singleFailed}`, 'prefill uses the tiled f32 GEMM');
+  } else {
+    say(failed, 'prefill uses the tiled f32 GEMM');
   }
-  say('prefill uses the tiled f32 GEMM');
   return { ...gpu, subgroupMatrix: null };
 }
 
