@@ -2,8 +2,11 @@
 //   fn wword(i: u32) -> u32   // word i of the raw bytes of rows [rowStart, rowEnd)
 // (usually w[i] of a storage binding) and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts
 // names the layouts); WEIGHT_Q4Z comes with Q4Z_GROUP, its block length. Each type defines w4 (4
-// values from an index that is a multiple of 4) and w1; the 32-value GGUF blocks and the K-quants (per 32-value sub-block) also define wblock, a
-// whole block at once for the GEMV.
+// values from an index that is a multiple of 4) and w1; the 32-value GGUF blocks and the K-quants (per
+// 32-value sub-block) also define wblock, a whole block at once for the GEMV, and wblock_scale: the
+// block's values are wblock's times wblock_scale. Where all 32 share one multiplier it stays out of
+// wblock, so the GEMV applies it once per block, not once per weight; types with an offset
+// (q d + m) or two 16-value scales fold them into wblock's values and their scale is 1.
 // Rows are read as stored in the file (GGUF blocks are 18 or 34 bytes, so reads are not 4-aligned):
 // nothing is ever expanded to float in GPU memory.
 
@@ -91,10 +94,12 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // A whole block at once (the GEMV's inner loop): the scale is read once per 32 values.
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 34u;
-  let d = w_f16_at(base);
   var out: array<vec4<f32>, 8>;
-  for (var q = 0u; q < 8u; q++) { out[q] = i8x4(w_u32_at(base + 2u + q * 4u)) * d; }
+  for (var q = 0u; q < 8u; q++) { out[q] = i8x4(w_u32_at(base + 2u + q * 4u)); }
   return out;
+}
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
+  return w_f16_at(rowByte + blk * 34u);
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 5u) * 34u;
@@ -112,15 +117,17 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // A whole block at once: word q of qs holds values 4q..4q+3 (low nibbles) and 16+4q.. (high).
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 18u;
-  let d = w_f16_at(base);
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = w_u32_at(base + 2u + q * 4u);
     let bytes = bytes4(v);
-    out[q] = small4(bytes & vec4<u32>(15u), 8.0) * d;
-    out[q + 4u] = small4((bytes >> vec4<u32>(4u)) & vec4<u32>(15u), 8.0) * d;
+    out[q] = small4(bytes & vec4<u32>(15u), 8.0);
+    out[q + 4u] = small4((bytes >> vec4<u32>(4u)) & vec4<u32>(15u), 8.0);
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
+  return w_f16_at(rowByte + blk * 18u);
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = rowByte + (k >> 5u) * 18u;
@@ -151,6 +158,9 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   }
   return out;
 }
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
+  return 1.0;
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 20u;
   let j = k & 31u;
@@ -179,14 +189,16 @@ fn q5_0_nibbles(base: u32, q: u32) -> array<vec4<f32>, 2> {
 }
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 22u;
-  let d = w_f16_at(base);
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let n = q5_0_nibbles(base, q);
-    out[q] = n[0] * d;
-    out[q + 4u] = n[1] * d;
+    out[q] = n[0];
+    out[q + 4u] = n[1];
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
+  return w_f16_at(rowByte + blk * 22u);
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 22u;
@@ -274,6 +286,9 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 8u; q++) { out[q] = q2k_values(blk, h, j, 4u * q, select((sc >> 8u) & 255u, sc & 255u, q < 4u)); }
   return out;
 }
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return 1.0;
+}
 #endif
 
 #if WEIGHT_Q3_K
@@ -313,6 +328,9 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 8u; q++) { out[q] = q3k_values(blk, h, j, 4u * q) * select(s1, s0, q < 4u); }
   return out;
 }
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return 1.0;
+}
 #endif
 
 #if IQ4
@@ -328,14 +346,16 @@ fn iq4_levels(v: u32) -> vec4<f32> {
 // block: f16 d; u8 qs[16]  (18 bytes): Q4_0's nibble layout, y = d * level[q].
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 18u;
-  let d = w_f16_at(base);
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = w_u32_at(base + 2u + q * 4u);
-    out[q] = iq4_levels(v) * d;
-    out[q + 4u] = iq4_levels(v >> 4u) * d;
+    out[q] = iq4_levels(v);
+    out[q + 4u] = iq4_levels(v >> 4u);
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
+  return w_f16_at(rowByte + blk * 18u);
 }
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 18u;
@@ -368,14 +388,16 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   let blk = rowByte + (chunk >> 3u) * 136u;
   let ib = chunk & 7u;
-  let dl = iq4xs_scale(blk, ib);
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = w_u32_at(blk + 8u + 16u * ib + 4u * q);
-    out[q] = iq4_levels(v) * dl;
-    out[q + 4u] = iq4_levels(v >> 4u) * dl;
+    out[q] = iq4_levels(v);
+    out[q + 4u] = iq4_levels(v >> 4u);
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return iq4xs_scale(rowByte + (chunk >> 3u) * 136u, chunk & 7u);
 }
 #endif
 
@@ -425,6 +447,9 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   }
   return out;
 }
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return 1.0;
+}
 #endif
 
 #if WEIGHT_Q5_K
@@ -458,6 +483,9 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     out[q] = small4(n, 0.0) * sm.x - sm.y;
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return 1.0;
 }
 #endif
 
@@ -506,5 +534,8 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     out[q] = v * select(s1, s0, q < 4u);
   }
   return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return 1.0;
 }
 #endif
