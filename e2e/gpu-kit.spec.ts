@@ -57,6 +57,9 @@ test('the bundled kit checks and benches the engine in a tree with no node_modul
     const sampler = await kit(dir, ['sampler']);
     expect(sampler.code, sampler.stderr).toBe(0);
     expect(sampler.stdout).toMatch(/^\| peaked \| one chunk \(one workgroup\) \| [\d.]+ ms \| [\d.]+ ms \|$/m);
+    const gemv = await kit(dir, ['gemv', '--shape', 'tiny', '--dtypes', 'q4_0', '--runs', '1']);
+    expect(gemv.code, gemv.stderr).toBe(0);
+    expect(gemv.stdout).toMatch(/^\| gate \+ up, SwiGLU, norm \| q4_0 \| blocks_glu_norm_\w+ \| [\d.]+ \| [\d.]+ \| [\d.e+-]+ \|$/m);
 
     // A bundle older than the code it is sent with must not produce figures.
     await appendFile(path.join(dir, 'src/index.ts'), '\n// edited after packing\n');

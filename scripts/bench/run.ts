@@ -18,6 +18,8 @@ export interface BenchRequest {
   /** Key slices per head in decode attention; by default the engine's choice for the adapter. */
   attentionSplits?: number;
   tuning?: KernelTuning;
+  /** The kernel variants of a GPU ('gpu') or of a CPU adapter ('cpu') on any adapter; by default the adapter's own. */
+  schedule?: 'auto' | 'gpu' | 'cpu';
 }
 
 export interface BenchResult {
@@ -54,7 +56,7 @@ export function benchIds(n: number, vocab: number, salt: number): number[] {
 export async function runBench(model: ModelInput, req: BenchRequest, log: (s: string) => void, gpu?: GPU): Promise<BenchResult> {
   const maxPrompt = Math.max(16, ...req.promptLengths);
   const t0 = performance.now();
-  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits, tuning: req.tuning });
+  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits, tuning: req.tuning, schedule: req.schedule });
   const loadMs = performance.now() - t0;
   const vocab = engine.info.config.vocabSize;
   const greedy = { temperature: 0, stopIds: [] as number[] };

@@ -13,6 +13,7 @@
  *   bench   --label NAME [--record FILE] ... `npm run bench -- --backend node ...`, one JSON line appended to FILE
  *   summary FILE                             the recorded bench runs as one Markdown table
  *   sampler                                  `npm run bench:sampler`: the token pick alone, as a Markdown table
+ *   gemv    [--shape S] [--dtypes A,B] ...   `npm run bench:gemv`: one layer's decode GEMVs alone, as a Markdown table
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { createGpu } from '../../src/gpu/device.ts';
 import { benchCli } from '../bench/cli.ts';
 import { samplerTable } from '../bench/sampler-table.ts';
+import { gemvTable, parseGemvArgs } from '../bench/gemv-table.ts';
 import { ensureBenchModel, type BenchDtype } from '../lib/bench-model.ts';
 import { nodeGpu } from '../lib/node-gpu.ts';
 import { REPO_ROOT } from '../lib/repo-root.ts';
@@ -130,6 +132,10 @@ async function main(argv: string[]): Promise<number> {
       if (!dtype) throw new Error(`models takes SHAPE:DTYPE, e.g. qwen2-1.5b:q4_0 (got ${m})`);
       log(await ensureBenchModel(shape, dtype as BenchDtype, () => {}));
     }
+    return 0;
+  }
+  if (cmd === 'gemv') {
+    process.stdout.write(`${await gemvTable(await nodeGpu(), parseGemvArgs(argv))}\n`);
     return 0;
   }
   if (cmd === 'bench') {

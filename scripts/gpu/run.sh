@@ -4,7 +4,7 @@
 # llama.cpp's Vulkan build on the same random-weight GGUF files. That machine has no Node, npm or
 # network: everything comes from the kit. Logs and results go to $OUT (the device tool brings back
 # at most 8 files): log.txt, info.json, check.jsonl, results.jsonl, summary.md
-# (the bench table, then the token pick's own).
+# (the bench table, then the token pick's and the decode GEMVs' own).
 #
 #   R1_GPU_PLAN=full|smoke  full (default): the real model shapes; smoke: the tiny shape, to try the
 #                           kit on any machine (SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
@@ -53,9 +53,11 @@ if [ "$PLAN" = smoke ]; then
   MODELS=(tiny:q4_0)
   CHECK=(--only q4_0)
   BENCHES=("tiny-q4_0|--shape tiny --dtype q4_0 --prompt-lengths 16,32 --decode-tokens 4 --llama-cpp vulkan")
+  GEMV=(--shape tiny --dtypes q4_0 --runs 3)
 else
   MODELS=(qwen2-1.5b:q4_0 qwen2-1.5b:q4_k_m qwen2-7b:q4_0 llama-8b:q4_k_m qwen2-1.5b:fp8)
   CHECK=()
+  GEMV=(--shape qwen2-1.5b --dtypes q4_0,q4_k,q6_k,q8_0,f16)
   # Most important first: the budget may cut the tail.
   BENCHES=(
     "1.5b-q4_0|--shape qwen2-1.5b --dtype q4_0 --llama-cpp vulkan"
@@ -103,5 +105,7 @@ done
 kit summary "$OUT/results.jsonl" | tee "$OUT/summary.md"
 say "the token pick alone (bench:sampler)"
 { echo; timeout 120 "$NODE" .gpu/kit/device.mjs sampler 2>>"$LOG" || echo "the sampler bench failed (log.txt)"; } | tee -a "$OUT/summary.md"
+say "one layer's decode GEMVs alone (bench:gemv): each weight type's share of the copy bandwidth"
+{ echo; timeout 120 "$NODE" .gpu/kit/device.mjs gemv "${GEMV[@]}" 2>>"$LOG" || echo "the GEMV bench failed (log.txt)"; } | tee -a "$OUT/summary.md"
 say "done"
 
