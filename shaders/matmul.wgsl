@@ -71,7 +71,12 @@ struct Step {
 #endif
 
 #if NORM
+#if X_VEC4
+// Read as x is: one 16-byte load per 4 gains, not four.
+@group(0) @binding(8) var<storage, read> gain: array<vec4<f32>>; // [K / 4] RMSNorm weight
+#else
 @group(0) @binding(8) var<storage, read> gain: array<f32>;       // [K] RMSNorm weight
+#endif
 #endif
 
 #if QKV
@@ -142,12 +147,22 @@ fn x4(t: u32, k: u32) -> vec4<f32> {
 #endif
 
 #if NORM
+#if X_VEC4
+// k is a multiple of 4 wherever gain4 is called; X_VEC4 means no column order.
+fn gain4(k: u32) -> vec4<f32> {
+  return gain[k >> 2u];
+}
+fn gain1(k: u32) -> f32 {
+  return gain[k >> 2u][k & 3u];
+}
+#else
 fn gain4(k: u32) -> vec4<f32> {
   return vec4<f32>(gain[xcol(k)], gain[xcol(k + 1u)], gain[xcol(k + 2u)], gain[xcol(k + 3u)]);
 }
 fn gain1(k: u32) -> f32 {
   return gain[xcol(k)];
 }
+#endif
 #else
 fn gain4(k: u32) -> vec4<f32> {
   return vec4<f32>(1.0);
