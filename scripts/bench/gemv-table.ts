@@ -14,9 +14,9 @@
  *
  * --against DIR times the same launches with the .wgsl files of DIR as well (another tree's shaders,
  * e.g. `git archive HEAD~1 shaders | tar -x -C /tmp/base` then `--against /tmp/base/shaders`),
- * alternating the two run by run in one process (ABBA order), and prints their ratio. On a CPU adapter (SwiftShader:
- * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json) the times count instructions, not
- * GPU speed; --schedule gpu runs the variants a GPU gets there.
+ * alternating which goes first run by run, in one process, and prints their ratio. On a CPU adapter
+ * (SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json) the times are a CPU's,
+ * not a GPU's, and vary 10-20% run to run; --schedule gpu runs the variants a GPU gets there.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -142,6 +142,8 @@ export async function gemvTable(dawn: GPU, o: Options): Promise<string> {
       for (const b of [x, gain, y]) b?.destroy();
     }
   }
+  // The engine's code in this process compiles this tree's shaders again.
+  registerShaderSources(trees[0].files);
   device.destroy();
   return rows.join('\n');
 }
