@@ -4,9 +4,10 @@
 // names the layouts); WEIGHT_Q4Z comes with Q4Z_GROUP, its block length. Each type defines w4 (4
 // values from an index that is a multiple of 4) and w1; the 32-value GGUF blocks and the K-quants (per
 // 32-value sub-block) also define wblock, a whole block at once for the GEMV, and wblock_scale: the
-// block's values are wblock's times wblock_scale. Where all 32 share one multiplier it stays out of
-// wblock, so the GEMV applies it once per block, not once per weight; types with an offset
-// (q d + m) or two 16-value scales fold them into wblock's values and their scale is 1.
+// block's values are wblock's times wblock_scale. Where all 32 share one multiplier (BLOCK_SCALE,
+// src/kernels/matmul.ts says which types) it stays out of wblock, so the GEMV applies it once per
+// block, not once per weight; types with an offset (q d + m) or two 16-value scales fold them into
+// wblock's values and take the default scale of 1 (at the end of this file).
 // Rows are read as stored in the file (GGUF blocks are 18 or 34 bytes, so reads are not 4-aligned):
 // nothing is ever expanded to float in GPU memory.
 
@@ -158,9 +159,6 @@ fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   }
   return out;
 }
-fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
-  return 1.0;
-}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 20u;
   let j = k & 31u;
@@ -286,9 +284,6 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   for (var q = 0u; q < 8u; q++) { out[q] = q2k_values(blk, h, j, 4u * q, select((sc >> 8u) & 255u, sc & 255u, q < 4u)); }
   return out;
 }
-fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
-  return 1.0;
-}
 #endif
 
 #if WEIGHT_Q3_K
@@ -327,9 +322,6 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 8u; q++) { out[q] = q3k_values(blk, h, j, 4u * q) * select(s1, s0, q < 4u); }
   return out;
-}
-fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
-  return 1.0;
 }
 #endif
 
@@ -447,9 +439,6 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   }
   return out;
 }
-fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
-  return 1.0;
-}
 #endif
 
 #if WEIGHT_Q5_K
@@ -483,9 +472,6 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     out[q] = small4(n, 0.0) * sm.x - sm.y;
   }
   return out;
-}
-fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
-  return 1.0;
 }
 #endif
 
@@ -535,7 +521,10 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   }
   return out;
 }
-fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+#endif
+
+#if !BLOCK_SCALE
+fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
   return 1.0;
 }
 #endif

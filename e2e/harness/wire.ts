@@ -12,8 +12,8 @@ const PACKED = '\u0000packed';
 /** Shorter arrays go as JSON: packing would not pay. */
 const MIN_PACKED = 32;
 
-type Kind = 'u8' | 'i32' | 'f32' | 'f64';
 const ARRAYS = { u8: Uint8Array, i32: Int32Array, f32: Float32Array, f64: Float64Array };
+type Kind = keyof typeof ARRAYS;
 
 export function toWire(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -31,7 +31,7 @@ export function fromWire(text: string): unknown {
 interface Packed {
   [PACKED]: Kind;
   data: string;
-  /** A lone number (NaN or an infinity), not an array. */
+  /** A lone number (NaN, an infinity or -0, which JSON cannot hold), not an array. */
   scalar?: true;
 }
 
@@ -41,7 +41,7 @@ function pack(values: number[], scalar = false): Packed {
   const bytes = new Uint8Array(typed.buffer);
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return scalar ? { [PACKED]: kind, data: btoa(binary), scalar } : { [PACKED]: kind, data: btoa(binary) };
+  return { [PACKED]: kind, data: btoa(binary), ...(scalar ? { scalar } : {}) };
 }
 
 function narrowest(values: number[]): Kind {

@@ -102,8 +102,9 @@ export async function gemvTable(dawn: GPU, o: Options): Promise<string> {
   const gpu: GpuContext = o.schedule === 'auto' ? base : { ...base, isCpu: o.schedule === 'cpu' };
   const { device } = gpu;
   const step = createUniformBuffer(device, STEP_LAYOUT, { pos: 0, seed: 0, draw: 0, pad: 0 }, 'step');
-  const trees = [{ name: 'this tree', files: await shaderFiles(path.join(REPO_ROOT, 'shaders')) }];
-  if (o.against) trees.push({ name: o.against, files: await shaderFiles(o.against) });
+  // This tree's shaders, then the other folder's.
+  const trees = [await shaderFiles(path.join(REPO_ROOT, 'shaders'))];
+  if (o.against) trees.push(await shaderFiles(o.against));
   const rng = new Rng(11);
   const clock = gpu.hasTimestamps ? 'GPU time' : 'wall time of a submission';
   const head = o.against ? ` ms (${o.against}) | this / that |` : '';
@@ -122,8 +123,8 @@ export async function gemvTable(dawn: GPU, o: Options): Promise<string> {
       const gain = m.norm ? createF32Buffer(device, 'gain', rng.normals(m.cols)) : undefined;
       const y = createF32Buffer(device, 'y', new Float32Array(m.rows));
       // Each tree's pipelines are compiled from its sources, in a cache of its own.
-      const launches = trees.map((tree) => {
-        registerShaderSources(tree.files);
+      const launches = trees.map((files) => {
+        registerShaderSources(files);
         const ctx: KernelContext = { gpu, pipelines: new PipelineCache(device), step, owned: [] };
         return matmul(ctx, { x, weight, up, y, T: 1, kind: 'gemv', accumulate: m.accumulate, norm: gain && { gain, eps: 1e-6 } });
       });
@@ -134,8 +135,9 @@ export async function gemvTable(dawn: GPU, o: Options): Promise<string> {
         for (const t of order) ms[t].push(await timeOnce(gpu, launches[t]));
       }
       const [ours, theirs] = ms.map(median);
-      const bytes = weight.shards.reduce((s, sh) => s + sh.nRows, 0) * weight.rowBytes * (up ? 2 : 1);
-      const variant = launches[0][0].name.replace(/^matmul_gemv_/, '').replace(/_weight_[a-z0-9_]+?_wg/, '_wg');
+      const bytes = m.rows * weight.rowBytes * (up ? 2 : 1);
+      // The variant's flags less the weight type's own (the type column names it).
+      const variant = launches[0][0].name.replace(/^matmul_gemv_(block_scale_)?/, '').replace(/_weight_[a-z0-9_]+?_wg/, '_wg');
       const against = o.against ? ` ${theirs.toFixed(3)} | ${(ours / theirs).toFixed(2)} |` : '';
       rows.push(`| ${m.name} | ${dtype} | ${variant} | ${(bytes / 2 ** 20).toPrecision(3)} | ${ours.toFixed(3)} | ${(bytes / ours / 1e6).toPrecision(3)} |${against}`);
       for (const b of [weight, up]) b?.shards.forEach((s) => s.buffer.destroy());
@@ -143,7 +145,7 @@ export async function gemvTable(dawn: GPU, o: Options): Promise<string> {
     }
   }
   // The engine's code in this process compiles this tree's shaders again.
-  registerShaderSources(trees[0].files);
+  registerShaderSources(trees[0]);
   device.destroy();
   return rows.join('\n');
 }

@@ -36,12 +36,22 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
 }
 
 /**
+ * Types whose 32-value blocks share one multiplier, which weights.wgsl keeps out of `wblock` and
+ * returns from their own `wblock_scale`; every other type gets the default scale of 1.
+ */
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs']);
+
+/**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length; the IQ4
- * types also bring IQ4 (their shared level table).
+ * types also bring IQ4 (their shared level table), the types of BLOCK_SCALE_TYPES BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
-  return { [`WEIGHT_${dtype.toUpperCase()}`]: true, ...(dtype.startsWith('iq4') ? { IQ4: true } : {}) };
+  return {
+    [`WEIGHT_${dtype.toUpperCase()}`]: true,
+    ...(dtype.startsWith('iq4') ? { IQ4: true } : {}),
+    ...(BLOCK_SCALE_TYPES.has(dtype) ? { BLOCK_SCALE: true } : {}),
+  };
 }
 
 /**
