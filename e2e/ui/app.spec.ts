@@ -138,6 +138,21 @@ test('local files: a dropped .gguf goes to the engine as it is; a wrong file is 
   expect(await lastLoad(page)).toEqual({ 'tiny.Q8_0.gguf': 64 });
 });
 
+test('the source box suggests the R1 models; a suggestion not kept goes to the engine as typed', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await expect(app.locator('#source')).toHaveAttribute('list', 'catalog');
+  const options = app.locator('#catalog option');
+  expect(await options.count()).toBeGreaterThanOrEqual(8);
+  const first = (await options.first().getAttribute('value'))!;
+  expect(first).toMatch(/^unsloth\/DeepSeek-R1-Distill-Qwen-1\.5B-GGUF\/.*Q4_K_M\.gguf$/);
+  await app.locator('#keep').uncheck();
+  await app.locator('#source').fill(first);
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText('ready on');
+  expect(await lastLoad(page)).toBe(first);
+});
+
 test('a source that is not a model folder is explained in plain words', async ({ page }, testInfo) => {
   await openApp(page);
   const app = page.locator('r1-app');

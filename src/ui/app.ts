@@ -16,6 +16,7 @@ import { APP_CSS } from './app-style.ts';
 import { renderCachedModels } from './cached-models-view.ts';
 import './chat-element.ts';
 import { loadModel } from './engine-model.ts';
+import { catalogOptions } from './model-catalog.ts';
 import { explainError } from './explain-error.ts';
 import { formatBytes } from './format.ts';
 import { filesFromDrop, modelInputFromFiles } from './local-files.ts';
@@ -29,8 +30,8 @@ const TEMPLATE = `
   <section class="picker" part="picker">
     <div class="row">
       <button id="demo" class="primary">Load the demo model</button>
-      <form id="remote"><input id="source" aria-label="Model source" placeholder="Hugging Face repo (owner/name or owner/name/file.gguf) or URL of a .gguf / model folder" />
-        <button>Load</button></form>
+      <form id="remote"><input id="source" list="catalog" aria-label="Model source" placeholder="Pick an R1 model, or type a Hugging Face repo (owner/name or owner/name/file.gguf) or the URL of a .gguf / model folder" />
+        <button>Load</button><datalist id="catalog">${catalogOptions()}</datalist></form>
     </div>
     <p class="note">The demo model is a tiny Qwen2 with <strong>random weights</strong>: it writes gibberish. It is there to try
       the whole pipeline (download, GPU upload, streaming) without a multi-gigabyte download.</p>
