@@ -177,7 +177,7 @@ test('broken files reach the page as named errors that say what is wrong', async
 });
 
 test('a scripted model replies with its known sequence: think block, then a Markdown answer', async ({ page }) => {
-  const { ensureScriptedModel, SCRIPTED_IDS } = await import('../scripts/lib/test-model-files.ts');
+  const { ensureScriptedModel, SCRIPTED_IDS, SCRIPTED_REPLY } = await import('../scripts/lib/test-model-files.ts');
   const folder = await ensureScriptedModel();
   const out = await page.evaluate(
     async (url) => (await import('/e2e/harness/engine.ts' as string)).encodeAndGenerate({
@@ -188,6 +188,8 @@ test('a scripted model replies with its known sequence: think block, then a Mark
     TEST_MODEL_URL(folder),
   );
   expect(out.ids).toEqual(SCRIPTED_IDS);
+  // The end of sentence that stops it is an id, not text (Hugging Face's skip_special_tokens).
+  expect(out.text).toBe(SCRIPTED_REPLY);
 });
 
 /** Bytes of every tensor in a test model's files: what its weights weigh on disk. */

@@ -59,15 +59,20 @@ export async function generateIds(c: { url: string; ids: number[]; opts: Generat
   }
 }
 
-/** Tokenizes a rendered prompt (no special tokens added) and generates, through the worker. */
+/** Tokenizes a rendered prompt (no special tokens added) and generates, through the worker: ids and text. */
 export async function encodeAndGenerate(c: { url: string; prompt: string; opts: GenerateOptions }) {
   const engine = createWorkerEngine();
   try {
     await engine.load(c.url, { contextLength: 256 });
     const promptIds = await engine.encode(c.prompt);
     const ids: number[] = [];
-    for await (const chunk of engine.generate(promptIds, c.opts)) if (chunk.type === 'token' && chunk.id >= 0) ids.push(chunk.id);
-    return { promptIds, ids };
+    let text = '';
+    for await (const chunk of engine.generate(promptIds, c.opts)) {
+      if (chunk.type !== 'token') continue;
+      if (chunk.id >= 0) ids.push(chunk.id);
+      text += chunk.text;
+    }
+    return { promptIds, ids, text };
   } finally {
     engine.terminate();
   }

@@ -106,11 +106,14 @@ test('stop mid-generation, regenerate, a second turn reuses the prefix, new chat
   await expect(chat.getByRole('button', { name: 'Stop' })).toBeHidden();
   const m = (await chat.locator('#stats').textContent())!.match(/prefilled (\d+) of (\d+)/)!;
   expect(Number(m[1])).toBeLessThan(Number(m[2]));
-  // Earlier answers go back without their reasoning.
-  const sent = await page.evaluate(() => (window as unknown as { fakeEngine: { lastMessages: { role: string; content: string }[] } }).fakeEngine.lastMessages);
-  expect(sent.map((x) => x.role)).toEqual(['user', 'assistant', 'user']);
-  expect(sent[1].content.startsWith('Here is **the answer**.')).toBe(true);
-  expect(sent[1].content).not.toContain('The user greets me');
+  // An earlier reply goes back as generated, as a Hugging Face chat loop sends it; the template cuts
+  // its reasoning and keeps what follows </think>, whitespace included.
+  type Sent = { lastMessages: { role: string; content: string }[]; lastPrompt: string };
+  const sent = await page.evaluate(() => (window as unknown as { fakeEngine: Sent }).fakeEngine);
+  expect(sent.lastMessages.map((x) => x.role)).toEqual(['user', 'assistant', 'user']);
+  expect(sent.lastMessages[1].content).toMatch(/^The user greets me[^]*<\/think>\n\nHere is \*\*the answer\*\*\./);
+  expect(sent.lastPrompt).toContain('<｜Assistant｜>\n\nHere is **the answer**.');
+  expect(sent.lastPrompt).not.toContain('The user greets me');
 
   await chat.getByRole('button', { name: 'New chat' }).click();
   await expect(chat.locator('.msg')).toHaveCount(0);

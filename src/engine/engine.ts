@@ -72,6 +72,11 @@ export interface TokenEvent {
   id: number;
   /** Position of this token in the context. */
   pos: number;
+  /**
+   * The id is a stop id (the model's end of sequence, or one the caller gave) and ends the
+   * generation: it counts among the ids, as in Hugging Face's output, but is not text.
+   */
+  stop?: true;
 }
 
 export interface GenerationStats {
@@ -241,8 +246,9 @@ export class Engine {
         if (inFlight.length === 0 && mayRun(n, pos) && !s.stopIds.has(next)) inFlight.push(this.submitDecode(next, pos, pick, s.seed, n + 1));
         // Step n + 1 follows step n on the GPU, its input copied there from step n's pick.
         if (ahead && inFlight.length === 1 && mayRun(n + 1, pos + 1)) inFlight.push(this.submitDecode('previous pick', pos + 1, pick, s.seed, n + 2));
-        yield { id: next, pos };
-        if (s.stopIds.has(next)) {
+        const stop = s.stopIds.has(next);
+        yield stop ? { id: next, pos, stop } : { id: next, pos };
+        if (stop) {
           stats.finishReason = 'stop';
           break;
         }

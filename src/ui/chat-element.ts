@@ -96,7 +96,7 @@ export class R1ChatElement extends HTMLElement {
   async send(text: string): Promise<void> {
     if (this.running || !text.trim()) return;
     const view = createTurnView(this.$('messages'), text);
-    this.turns.push({ user: text, answer: '', status: 'pending', view });
+    this.turns.push({ user: text, reply: '', status: 'pending', view });
     await this.generate();
   }
 
@@ -135,7 +135,7 @@ export class R1ChatElement extends HTMLElement {
     const controller = new AbortController();
     this.running = controller;
     turn.status = 'pending';
-    turn.answer = '';
+    turn.reply = '';
     this.hideNotice();
     if (this.recoveryShown) this.hideStatus();
     this.$('stats').textContent = '';
@@ -182,14 +182,15 @@ export class R1ChatElement extends HTMLElement {
       reasoned ||= d.reasoning.length > 0;
       turn.view.addReasoning(d.reasoning);
       turn.view.addAnswer(d.answer);
-      turn.answer += d.answer;
     };
+    let output = '';
     let stats: GenerationStats | null = null;
     for await (const chunk of engine.generate(ids, { ...this.settings(), signal })) {
       if (chunk.type === 'done') {
         stats = chunk.stats;
         continue;
       }
+      output += chunk.text;
       const d = parser.push(chunk.text);
       apply(d);
       if (thinking && !parser.thinking) {
@@ -201,6 +202,7 @@ export class R1ChatElement extends HTMLElement {
       this.emit('token', { text: chunk.text, ...d });
     }
     apply(parser.finish());
+    turn.reply = parser.thinking ? '' : output;
     if (thinking && reasoned) turn.view.thinkingDone((performance.now() - t0) / 1000, false);
     if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
     return stats;

@@ -1,14 +1,16 @@
 /**
- * A chat as turns (a question and its answer) and the messages the chat template is given for the
- * next generation. Only answers go back to the model: R1 templates drop earlier reasoning anyway,
- * and a turn stopped while thinking has no answer to send.
+ * A chat as turns (a question and its reply) and the messages the chat template is given for the
+ * next generation. A reply goes back as the model wrote it, reasoning and all, as a Hugging Face
+ * chat loop sends it: the template itself cuts earlier reasoning (R1's keeps what follows
+ * </think>, whitespace included), so the prompt matches theirs token for token. A turn stopped
+ * while thinking has no answer to send.
  */
 import type { ChatMessage } from '../text/chat-template.ts';
 
 export interface Turn {
   user: string;
-  /** The answer without its reasoning; '' while generating or when stopped before answering. */
-  answer: string;
+  /** The generated text as it came; '' while generating or when stopped before </think>. */
+  reply: string;
   /** 'failed' turns stay on screen but are not sent to the model again. */
   status: 'pending' | 'done' | 'failed';
 }
@@ -22,7 +24,7 @@ export function chatMessages(turns: readonly Turn[], systemPrompt: string): Chat
   const messages: ChatMessage[] = [];
   if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt });
   turns.forEach((t, i) => {
-    if (t.status === 'done') messages.push({ role: 'user', content: t.user }, { role: 'assistant', content: t.answer });
+    if (t.status === 'done') messages.push({ role: 'user', content: t.user }, { role: 'assistant', content: t.reply });
     else if (i === turns.length - 1) messages.push({ role: 'user', content: t.user });
   });
   return messages;

@@ -2,11 +2,11 @@
 import { describe, expect, test } from 'vitest';
 import { chatMessages, turnsToDrop, type Turn } from '../../src/ui/conversation.ts';
 
-const done = (user: string, answer: string): Turn => ({ user, answer, status: 'done' });
+const done = (user: string, reply: string): Turn => ({ user, reply, status: 'done' });
 
 describe('chatMessages', () => {
   test('answered turns as pairs, the waiting question last, the system prompt first', () => {
-    const turns: Turn[] = [done('q1', 'a1'), done('q2', ''), { user: 'q3', answer: '', status: 'pending' }];
+    const turns: Turn[] = [done('q1', 'a1'), done('q2', ''), { user: 'q3', reply: '', status: 'pending' }];
     expect(chatMessages(turns, 'Be brief.')).toEqual([
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'q1' },
@@ -18,7 +18,7 @@ describe('chatMessages', () => {
   });
 
   test('no system message for a blank system prompt; earlier failed turns left out; a failed last turn asked again', () => {
-    const turns: Turn[] = [{ user: 'broken', answer: '', status: 'failed' }, done('q1', 'a1'), { user: 'retry', answer: '', status: 'failed' }];
+    const turns: Turn[] = [{ user: 'broken', reply: '', status: 'failed' }, done('q1', 'a1'), { user: 'retry', reply: '', status: 'failed' }];
     expect(chatMessages(turns, '  ')).toEqual([
       { role: 'user', content: 'q1' },
       { role: 'assistant', content: 'a1' },
