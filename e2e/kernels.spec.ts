@@ -331,7 +331,7 @@ test('rope: half-split rotation of q and k at an offset position, default, llama
   for (const scaling of [
     null,
     { type: 'llama3' as const, factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 },
-    { type: 'yarn' as const, factor: 4, originalMaxPositions: 64, betaFast: 32, betaSlow: 1, attentionFactor: 1.1386 },
+    { type: 'yarn' as const, factor: 4, originalMaxPositions: 64, betaFast: 32, betaSlow: 1, attentionFactor: 1.1386, truncate: true },
   ]) {
     const { invFreq, attentionScaling } = ropeInvFreqs({ headDim, ropeTheta: 10000, ropeScaling: scaling });
     const T = 3, nHeads = 5, nKvHeads = 2, pos = 1500;

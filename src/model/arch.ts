@@ -15,13 +15,12 @@ export interface ArchTraits {
    * un-permutes them at load and always rotates halves, as Hugging Face does.
    */
   ggufQkPermuted: boolean;
-  defaultRopeTheta: number;
 }
 
 export const ARCHITECTURES: Record<ArchName, ArchTraits> = {
-  qwen2: { hfModelTypes: ['qwen2'], ggufNames: ['qwen2'], qkvBias: true, qkNorm: false, ggufQkPermuted: false, defaultRopeTheta: 10000 },
-  llama: { hfModelTypes: ['llama'], ggufNames: ['llama'], qkvBias: false, qkNorm: false, ggufQkPermuted: true, defaultRopeTheta: 10000 },
-  qwen3: { hfModelTypes: ['qwen3'], ggufNames: ['qwen3'], qkvBias: false, qkNorm: true, ggufQkPermuted: false, defaultRopeTheta: 1000000 },
+  qwen2: { hfModelTypes: ['qwen2'], ggufNames: ['qwen2'], qkvBias: true, qkNorm: false, ggufQkPermuted: false },
+  llama: { hfModelTypes: ['llama'], ggufNames: ['llama'], qkvBias: false, qkNorm: false, ggufQkPermuted: true },
+  qwen3: { hfModelTypes: ['qwen3'], ggufNames: ['qwen3'], qkvBias: false, qkNorm: true, ggufQkPermuted: false },
 };
 
 /** The model is of a kind or has a setting this runtime does not implement. */

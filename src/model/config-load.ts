@@ -7,6 +7,9 @@ import type { ModelConfig, RopeScaling } from './config.ts';
  */
 type Json = Record<string, unknown>;
 
+/** The RoPE base when a file names none: transformers' config classes and llama.cpp agree on it. */
+const DEFAULT_ROPE_THETA = 10000;
+
 function num(obj: Json, key: string, fallback?: number): number {
   const v = obj[key];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -33,6 +36,8 @@ export function configFromHf(json: Json): ModelConfig {
   if (json.mlp_bias === true) throw new UnsupportedModelError('mlp_bias is true: MLP biases are not supported');
   const hiddenSize = num(json, 'hidden_size');
   const nHeads = num(json, 'num_attention_heads');
+  const maxPositions = num(json, 'max_position_embeddings', 4096);
+  const rope = hfRope(json, DEFAULT_ROPE_THETA);
   return validate({
     arch,
     hiddenSize,
@@ -42,17 +47,44 @@ export function configFromHf(json: Json): ModelConfig {
     headDim: num(json, 'head_dim', hiddenSize / nHeads),
     ffnSize: num(json, 'intermediate_size'),
     vocabSize: num(json, 'vocab_size'),
-    maxPositions: num(json, 'max_position_embeddings', 4096),
+    maxPositions,
     rmsEps: num(json, 'rms_norm_eps', 1e-6),
-    ropeTheta: num(json, 'rope_theta', traits.defaultRopeTheta),
-    ropeScaling: hfRopeScaling(json.rope_scaling as Json | null | undefined, num(json, 'max_position_embeddings', 4096)),
+    ropeTheta: rope.theta,
+    ropeScaling: hfRopeScaling(rope.scaling, maxPositions),
     qkvBias: traits.qkvBias,
     qkNorm: traits.qkNorm,
     tieEmbeddings: json.tie_word_embeddings === true,
   });
 }
 
-function hfRopeScaling(rs: Json | null | undefined, maxPositions: number): RopeScaling | null {
+/**
+ * The RoPE base and scaling block. transformers 5 writes both into `rope_parameters` (the base as
+ * its `rope_theta`, top-level `rope_theta` gone or null); older configs have `rope_theta` and
+ * `rope_scaling`. Models whose layer types rotate differently key `rope_parameters` by layer type.
+ */
+function hfRope(json: Json, defaultTheta: number): { theta: number; scaling: Json | null } {
+  let rp = json.rope_parameters;
+  if (rp === undefined || rp === null) {
+    return { theta: num(json, 'rope_theta', defaultTheta), scaling: (json.rope_scaling as Json | null | undefined) ?? null };
+  }
+  if (typeof rp !== 'object' || Array.isArray(rp)) throw new UnsupportedModelError(`config.json "rope_parameters" should be an object, got ${JSON.stringify(rp)}`);
+  const perLayerType = Object.values(rp as Json);
+  if (perLayerType.length > 0 && perLayerType.every((v) => typeof v === 'object' && v !== null)) {
+    if (new Set(perLayerType.map((v) => JSON.stringify(v))).size > 1) {
+      throw new UnsupportedModelError(`config.json "rope_parameters" differ between layer types (${Object.keys(rp as Json).join(', ')}): not supported`);
+    }
+    rp = perLayerType[0];
+  }
+  const params = rp as Json;
+  return { theta: num(params, 'rope_theta', num(json, 'rope_theta', defaultTheta)), scaling: params };
+}
+
+/** transformers' get_mscale: YaRN's attention factor for a context `scale` times longer. */
+function yarnMscale(scale: number, mscale = 1): number {
+  return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
+}
+
+function hfRopeScaling(rs: Json | null, maxPositions: number): RopeScaling | null {
   if (!rs) return null;
   const type = (rs.rope_type ?? rs.type) as string | undefined;
   if (type === undefined || type === 'default') return null;
@@ -66,15 +98,24 @@ function hfRopeScaling(rs: Json | null | undefined, maxPositions: number): RopeS
     };
   }
   if (type === 'yarn') {
-    const factor = num(rs, 'factor');
-    // transformers reads attention_factor and ignores attn_factor (docs/numerics.md).
+    // As transformers' _compute_yarn_parameters: the factor defaults to the ratio of the two context
+    // lengths; attention_factor, else mscale / mscale_all_dim, else get_mscale(factor). It ignores
+    // attn_factor, and so does this runtime (docs/numerics.md).
+    const originalMaxPositions = num(rs, 'original_max_position_embeddings', maxPositions);
+    const factor = num(rs, 'factor', maxPositions / originalMaxPositions);
+    const mscale = num(rs, 'mscale', 0);
+    const mscaleAllDim = num(rs, 'mscale_all_dim', 0);
+    const truncate = rs.truncate ?? true;
+    if (typeof truncate !== 'boolean') throw new UnsupportedModelError(`rope scaling "truncate" should be true or false, got ${JSON.stringify(truncate)}`);
     return {
       type,
       factor,
-      originalMaxPositions: num(rs, 'original_max_position_embeddings', maxPositions),
-      betaFast: num(rs, 'beta_fast', 32),
-      betaSlow: num(rs, 'beta_slow', 1),
-      attentionFactor: num(rs, 'attention_factor', 0.1 * Math.log(factor) + 1),
+      originalMaxPositions,
+      // Python's `or`: 0 takes the default too.
+      betaFast: num(rs, 'beta_fast', 0) || 32,
+      betaSlow: num(rs, 'beta_slow', 0) || 1,
+      attentionFactor: num(rs, 'attention_factor', mscale && mscaleAllDim ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor)),
+      truncate,
     };
   }
   throw new UnsupportedModelError(`rope_scaling type "${type}" is not supported (supported: llama3, yarn)`);
@@ -107,10 +148,12 @@ export function configFromGguf(md: MetadataMap, vocabRows: number, hasOutputTens
     ropeScaling = {
       type: 'yarn',
       factor,
-      originalMaxPositions: mdNum(md, k('rope.scaling.original_context_length')),
+      // llama.cpp falls back to the training context.
+      originalMaxPositions: mdNum(md, k('rope.scaling.original_context_length'), mdNum(md, k('context_length'), 4096)),
       betaFast: mdNum(md, k('rope.scaling.yarn_beta_fast'), 32),
       betaSlow: mdNum(md, k('rope.scaling.yarn_beta_slow'), 1),
-      attentionFactor: 0.1 * Math.log(factor) + 1,
+      attentionFactor: yarnMscale(factor),
+      truncate: true,
     };
   } else if (scalingType !== undefined && scalingType !== 'none') {
     throw new UnsupportedModelError(`GGUF rope scaling type "${String(scalingType)}" is not supported`);
@@ -126,7 +169,7 @@ export function configFromGguf(md: MetadataMap, vocabRows: number, hasOutputTens
     vocabSize: mdNum(md, k('vocab_size'), vocabRows),
     maxPositions: mdNum(md, k('context_length'), 4096),
     rmsEps: mdNum(md, k('attention.layer_norm_rms_epsilon'), 1e-6),
-    ropeTheta: mdNum(md, k('rope.freq_base'), traits.defaultRopeTheta),
+    ropeTheta: mdNum(md, k('rope.freq_base'), DEFAULT_ROPE_THETA),
     // llama3 scaling reaches GGUF as the rope_freqs.weight tensor, applied by the weight loader.
     ropeScaling,
     qkvBias: traits.qkvBias,

@@ -23,6 +23,8 @@ export type RopeScaling =
       betaSlow: number;
       /** cos/sin multiplier; transformers' default is 0.1*ln(factor)+1. */
       attentionFactor: number;
+      /** The correction range rounded out to whole pair indices (transformers' default). */
+      truncate: boolean;
     };
 
 export interface ModelConfig {

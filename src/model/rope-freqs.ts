@@ -38,14 +38,16 @@ function llama3(base: Float64Array, s: Extract<RopeScaling, { type: 'llama3' }>)
 /**
  * YaRN: dimensions that rotate more than betaFast times over the original context keep their
  * frequency (extrapolation), those under betaSlow are divided by `factor` (interpolation), with a
- * linear ramp over the pair index between them. The correction range is truncated to integers.
+ * linear ramp over the pair index between them. The correction range is rounded out to whole pair
+ * indices unless the config says `truncate: false`.
  */
 function yarn(base: Float64Array, D: number, theta: number, s: Extract<RopeScaling, { type: 'yarn' }>): Float64Array {
   // The pair index at which a frequency completes `rotations` turns over the original context.
   const correctionDim = (rotations: number) =>
     (D * Math.log(s.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
-  const low = Math.max(Math.floor(correctionDim(s.betaFast)), 0);
-  let high = Math.min(Math.ceil(correctionDim(s.betaSlow)), D - 1);
+  const [lowDim, highDim] = [correctionDim(s.betaFast), correctionDim(s.betaSlow)];
+  const low = Math.max(s.truncate ? Math.floor(lowDim) : lowDim, 0);
+  let high = Math.min(s.truncate ? Math.ceil(highDim) : highDim, D - 1);
   if (high === low) high += 0.001; // avoids a division by zero in the ramp
   return base.map((f, i) => {
     const ramp = Math.min(Math.max((i - low) / (high - low), 0), 1);

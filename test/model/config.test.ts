@@ -43,6 +43,33 @@ describe('config.json', () => {
     // transformers ignores attn_factor and uses 0.1 ln(factor) + 1.
     expect(c.ropeScaling?.type === 'yarn' && c.ropeScaling.attentionFactor).toBeCloseTo(0.1 * Math.log(4) + 1, 12);
   });
+  it('reads transformers 5 configs: the base and scaling in rope_parameters, rope_theta gone or null', () => {
+    const { rope_theta: _t, rope_scaling: scaling, ...v4 } = LLAMA_8B;
+    const v5 = { ...v4, rope_theta: null, rope_parameters: { ...scaling, rope_theta: 500000 } };
+    expect(configFromHf(v5)).toEqual(configFromHf(LLAMA_8B));
+    const qwen = { ...QWEN2_1_5B, rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } };
+    expect(configFromHf(qwen)).toMatchObject({ ropeTheta: 1e6, ropeScaling: null });
+    // Keyed by layer type: one set of parameters for all is fine, different ones are refused.
+    const same = { ...qwen, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e6 } } };
+    expect(configFromHf(same).ropeTheta).toBe(1e6);
+    const mixed = { ...qwen, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } };
+    expect(() => configFromHf(mixed)).toThrow(/"rope_parameters" differ between layer types \(full_attention, sliding_attention\)/);
+  });
+  it('YaRN as transformers computes it: factor from the context lengths when absent, mscale ratios, truncate', () => {
+    const yarn = (rs: Record<string, unknown>) => {
+      const s = configFromHf({ ...QWEN3_8B, rope_scaling: { rope_type: 'yarn', original_max_position_embeddings: 32768, ...rs } }).ropeScaling;
+      if (s?.type !== 'yarn') throw new Error('not yarn');
+      return s;
+    };
+    expect(yarn({}).factor).toBe(4); // 131072 / 32768
+    expect(yarn({ factor: 4, mscale: 0.707, mscale_all_dim: 0.707 }).attentionFactor).toBeCloseTo(1, 15);
+    expect(yarn({ factor: 4, mscale: 1, mscale_all_dim: 0.5 }).attentionFactor).toBeCloseTo((0.1 * Math.log(4) + 1) / (0.05 * Math.log(4) + 1), 15);
+    expect(yarn({ factor: 4, attention_factor: 0.9, mscale: 1, mscale_all_dim: 0.5 }).attentionFactor).toBe(0.9);
+    expect(yarn({ factor: 0.5 }).attentionFactor).toBe(1);
+    expect(yarn({ factor: 4 }).truncate).toBe(true);
+    expect(yarn({ factor: 4, truncate: false }).truncate).toBe(false);
+    expect(() => yarn({ factor: 4, truncate: 'no' })).toThrow(/"truncate" should be true or false/);
+  });
   it('refuses what it cannot run, naming the setting', () => {
     expect(() => configFromHf({ ...QWEN2_1_5B, model_type: 'mistral' })).toThrow(/architecture "mistral" is not supported/);
     expect(() => configFromHf({ ...QWEN2_1_5B, use_sliding_window: true })).toThrow(/sliding-window/);

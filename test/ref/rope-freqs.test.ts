@@ -50,7 +50,7 @@ describe('ropeInvFreqs', () => {
     const { invFreq, attentionScaling } = ropeInvFreqs({
       headDim: 128,
       ropeTheta: 1e6,
-      ropeScaling: { type: 'yarn', factor: 4, originalMaxPositions: 32768, betaFast: 32, betaSlow: 1, attentionFactor },
+      ropeScaling: { type: 'yarn', factor: 4, originalMaxPositions: 32768, betaFast: 32, betaSlow: 1, attentionFactor, truncate: true },
     });
     expect(attentionScaling).toBe(attentionFactor);
     const ratio = Array.from(invFreq, (f, i) => Math.pow(1e6, (-2 * i) / 128) / f); // [64] divisor per pair
@@ -64,5 +64,19 @@ describe('ropeInvFreqs', () => {
       expect(1 / ratio[i]).toBeCloseTo(ramp / 4 + (1 - ramp), 14);
     }
     for (let i = 1; i < 64; i++) expect(invFreq[i]).toBeLessThan(invFreq[i - 1]);
+  });
+
+  it('yarn with truncate: false ramps over the exact correction dims', () => {
+    const { invFreq } = ropeInvFreqs({
+      headDim: 128,
+      ropeTheta: 1e6,
+      ropeScaling: { type: 'yarn', factor: 4, originalMaxPositions: 32768, betaFast: 32, betaSlow: 1, attentionFactor: 1, truncate: false },
+    });
+    const dim = (r: number) => (128 * Math.log(32768 / (2 * Math.PI * r))) / (2 * Math.log(1e6));
+    const [low, high] = [dim(32), dim(1)];
+    for (let i = 0; i < 64; i++) {
+      const ramp = Math.min(Math.max((i - low) / (high - low), 0), 1);
+      expect(Math.pow(1e6, (-2 * i) / 128) / invFreq[i]).toBeCloseTo(1 / (ramp / 4 + (1 - ramp)), 12);
+    }
   });
 });
