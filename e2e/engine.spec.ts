@@ -132,14 +132,16 @@ test('decode with the next step queued before the last pick is read gives the to
     { ids: CHECK_PROMPT.slice(0, 5), opts: { temperature: 0, maxNewTokens: 20 }, abortAfter: 3 },
     // Runs into the end of a 24-token cache.
     { ids: CHECK_PROMPT, opts: { ...sampled, maxNewTokens: 40 } },
+    // Greedy picks take the penalty too (transformers applies it before its argmax).
+    { ids: CHECK_PROMPT, opts: { temperature: 0, repetitionPenalty: 1.5, maxNewTokens: 9 } },
   ];
   type Run = { ids: number[]; finishReason: string };
   const url = TEST_MODEL_URL(file);
   const piped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs });
   const serial = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: false, runs });
   expect(piped).toEqual(serial);
-  expect(piped.map((r) => r.finishReason)).toEqual(['length', 'length', 'length', 'abort', 'context-full']);
-  expect(piped.map((r) => r.ids.length)).toEqual([9, 6, 6, 3, 24 - CHECK_PROMPT.length]);
+  expect(piped.map((r) => r.finishReason)).toEqual(['length', 'length', 'length', 'abort', 'context-full', 'length']);
+  expect(piped.map((r) => r.ids.length)).toEqual([9, 6, 6, 3, 24 - CHECK_PROMPT.length, 9]);
   // A stop id ends generation on that token, with the step queued after it discarded.
   const stopAt = piped[0].ids[4];
   const stopped = await call<Run[]>(page, 'generateRuns', { url, contextLength: 24, pipelineDecode: true, runs: [{ ids: CHECK_PROMPT, opts: { temperature: 0, maxNewTokens: 9, stopIds: [stopAt] } }, runs[0]] });

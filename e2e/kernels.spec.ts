@@ -459,6 +459,12 @@ test('argmax: largest logit, lowest id on ties, large vocabulary', async ({ page
   for (const cpuLayout of [false, true]) {
     expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, draws: [0], cpuLayout }), `cpu layout: ${cpuLayout}`).toEqual([20_000]);
   }
+  // The repetition penalty comes first, as in transformers' greedy search: 9 / 1.3 drops the
+  // penalized tops under an 8, and a negative logit is multiplied (-0.5 * 1.3 < -0.6), not divided.
+  logits[100] = 8;
+  const penalized = [20_000, 20_001, 30_000];
+  expect(await harness<number[]>(page, 'runSample', { logits, greedy: true, penalty: 1.3, penalized, draws: [0] })).toEqual([100]);
+  expect(await harness<number[]>(page, 'runSample', { logits: [-1, -0.5, -0.6], greedy: true, penalty: 1.3, penalized: [1], draws: [0] })).toEqual([2]);
 });
 
 test('sample: matches the float64 reference draw for draw, and honours top-k, top-p and penalty', async ({ page }) => {

@@ -1,10 +1,10 @@
 // Picks the next token on the GPU so that only 4 bytes are read back per step.
-// Greedy: `chunk_max`, then `argmax`. Sampling, in Hugging Face's order (repetition penalty,
+// Greedy (repetition penalty, then argmax): `chunk_max`, then `argmax`. Sampling, in Hugging Face's order (repetition penalty,
 // temperature, top-k, top-p, then one draw): `chunk_max`, `chunk_weights`, `chunk_gather`, `sample`.
 // The vocabulary (~150k ids) is cut into chunks of CHUNK ids, one workgroup each, so that the passes
 // over all of it run on the whole GPU: one workgroup reading 150k values runs latency-bound on one
 // core, tens of microseconds a pass on a big GPU. Only the last stage runs in one workgroup.
-//   chunk_max      each chunk's largest (penalized) logit and its lowest id.
+//   chunk_max      each chunk's largest penalized logit and its lowest id.
 //   argmax         the largest of those: the greedy pick.
 //   chunk_weights  weights e_i = exp((l_i - max) / temperature) in (0, 1], in place of the logits; the
 //                  chunk's mass, and its count and mass above each of LEVELS thresholds eps 16^l.
@@ -42,7 +42,7 @@ struct Step {
 
 // One chunk's summary, written by the chunk stages for the last one.
 struct Chunk {
-  max: f32,      // chunk_max: the largest logit (penalized when sampling)
+  max: f32,      // chunk_max: the largest penalized logit
   id: u32,       //            its lowest id
   mass: f32,     // chunk_weights: the sum of the chunk's weights
   nAt: array<u32, LEVELS>,    //     how many of them are >= level_threshold(l)
@@ -53,9 +53,9 @@ struct Chunk {
 @group(0) @binding(1) var<storage, read_write> result: array<u32>;   // [1] chosen id
 @group(0) @binding(2) var<uniform> p: Params;
 @group(0) @binding(5) var<storage, read_write> chunks: array<Chunk>; // [ceil(vocab / CHUNK)]
+@group(0) @binding(4) var<storage, read> penalized: array<u32>;      // [ceil(vocab / 32)] bit i: id i is in the context
 #if SAMPLE
 @group(0) @binding(3) var<uniform> step: Step;
-@group(0) @binding(4) var<storage, read> penalized: array<u32>;      // [ceil(vocab / 32)] bit i: id i is in the context
 @group(0) @binding(6) var<storage, read_write> cands: array<vec2<u32>>; // [chunks * CHUNK] (weight bits, id), chunk c's from c * CHUNK
 #endif
 
@@ -74,14 +74,13 @@ fn n_chunks() -> u32 {
   return (p.vocab + CHUNK - 1u) / CHUNK;
 }
 
-// The logit of id i, shrunk by the repetition penalty (CTRL paper, as transformers) if i is in the context.
+// The logit of id i, shrunk by the repetition penalty (CTRL paper, as transformers) if i is in the
+// context: greedy picks too, as transformers and llama.cpp apply it before their argmax.
 fn logit(i: u32) -> f32 {
   let l = logits[i];
-#if SAMPLE
   if (p.penalty != 1.0 && ((penalized[i >> 5u] >> (i & 31u)) & 1u) == 1u) {
     return select(l * p.penalty, l / p.penalty, l > 0.0);
   }
-#endif
   return l;
 }
 

@@ -268,7 +268,6 @@ export async function runSample(c: {
     const input = f32(ctx, logits);
     const result = ctx.gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     ctx.owned.push(input, result);
-    if (c.greedy) return (await run(ctx, argmax(ctx, input, result, scratch), result, 1, true))[0];
     const params = createUniformBuffer(ctx.gpu.device, SAMPLE_PARAMS, {
       vocab,
       temperature: p.temperature ?? 1,
@@ -278,7 +277,7 @@ export async function runSample(c: {
       pad: 0,
     }, 'sample params');
     ctx.owned.push(params);
-    return (await run(ctx, sample(ctx, input, result, params, scratch), result, 1, true))[0];
+    return (await run(ctx, c.greedy ? argmax(ctx, input, result, params, scratch) : sample(ctx, input, result, params, scratch), result, 1, true))[0];
   };
   // An earlier pick over equal logits: where they fit, every candidate slot then holds weight 1.
   if (!c.greedy) await pick(new Array(vocab).fill(0), { topP: 0.99 });

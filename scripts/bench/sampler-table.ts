@@ -70,7 +70,7 @@ export async function samplerTable(dawn: GPU): Promise<string> {
     };
     for (const cut of cuts) {
       const scratch = createPickBuffers(device, VOCAB, gpu.isCpu, cut.perThread);
-      const greedy = await median(argmax(ctx, logits, result, scratch));
+      const greedy = await median(argmax(ctx, logits, result, params, scratch));
       const sampled = await median(sample(ctx, logits, result, params, scratch));
       rows.push(`| ${name} | ${cut.name} | ${greedy.toFixed(3)} ms | ${sampled.toFixed(3)} ms |`);
     }

@@ -242,7 +242,7 @@ export class Engine {
       for (let n = 0; ; n++) {
         stats.generatedTokens++;
         const pos = this.cachedIds.length;
-        if (pick === 'sample') this.notePenalized(s, penalized, next);
+        this.notePenalized(s, penalized, next);
         if (inFlight.length === 0 && mayRun(n, pos) && !s.stopIds.has(next)) inFlight.push(this.submitDecode(next, pos, pick, s.seed, n + 1));
         // Step n + 1 follows step n on the GPU, its input copied there from step n's pick.
         if (ahead && inFlight.length === 1 && mayRun(n + 1, pos + 1)) inFlight.push(this.submitDecode('previous pick', pos + 1, pick, s.seed, n + 2));

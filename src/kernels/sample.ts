@@ -1,4 +1,4 @@
-import { makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import { makeDispatch, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
 
 /** Mirrors `struct Params` in shaders/sample.wgsl. */
@@ -86,13 +86,15 @@ function chunkGrid(s: PickBuffers): [number, number, number] {
   return [Math.ceil(s.vocab / (WG * s.perThread)), 1, 1];
 }
 
-/** Greedy pick: result[0] = argmax(logits), the lowest id on ties. Two launches. */
-export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, scratch: PickBuffers): Dispatch[] {
-  const { vocab, perThread } = scratch;
-  const params = uniform(ctx, SAMPLE_PARAMS, { vocab, temperature: 1, topK: 0, topP: 1, penalty: 1, pad: 0 }, 'argmax params');
-  const defines = { WG, PER_THREAD: perThread };
+/**
+ * Greedy pick: result[0] = argmax of the logits after the repetition penalty, the lowest id on ties.
+ * Two launches. `params` is laid out as SAMPLE_PARAMS (only vocab and penalty are read); scratch.penalized
+ * holds the ids already in the context.
+ */
+export function argmax(ctx: KernelContext, logits: GPUBuffer, result: GPUBuffer, params: GPUBuffer, scratch: PickBuffers): Dispatch[] {
+  const defines = { WG, PER_THREAD: scratch.perThread };
   return [
-    makeDispatch(ctx, 'sample.wgsl', 'chunk_max', defines, { 0: logits, 2: params, 5: scratch.chunks }, chunkGrid(scratch)),
+    makeDispatch(ctx, 'sample.wgsl', 'chunk_max', defines, { 0: logits, 2: params, 4: scratch.penalized, 5: scratch.chunks }, chunkGrid(scratch)),
     makeDispatch(ctx, 'sample.wgsl', 'argmax', defines, { 1: result, 2: params, 5: scratch.chunks }, [1, 1, 1]),
   ];
 }

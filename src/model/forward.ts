@@ -156,6 +156,6 @@ export function recordForward(
   // ---- head: only the last token's logits are needed ----
   ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: w.finalNorm, rows: 1, n: c.hiddenSize, eps: c.rmsEps, inOffset: (T - 1) * c.hiddenSize }));
   ds.push(...matmul(ctx, { x: a.h, weight: w.lmHead, y: a.logits, T: 1 }));
-  ds.push(...(pick === 'greedy' ? argmax(ctx, a.logits, a.result, a.pick) : sample(ctx, a.logits, a.result, a.samplerParams, a.pick)));
+  ds.push(...(pick === 'greedy' ? argmax(ctx, a.logits, a.result, a.samplerParams, a.pick) : sample(ctx, a.logits, a.result, a.samplerParams, a.pick)));
   return ds;
 }
