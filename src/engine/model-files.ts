@@ -122,8 +122,6 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const { tensors: list } = await readShardedSafetensors(files);
   // FP8 / INT4 checkpoints: each Linear's packed weights and scales become one repacked weight.
   const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), quantSchemeOf(configJson as Record<string, unknown>));
-  const eos = gen.eos_token_id;
-  const genEos = typeof eos === 'number' ? [eos] : Array.isArray(eos) ? (eos as number[]) : [];
   return {
     name: files.name,
     format: 'safetensors',
@@ -131,14 +129,25 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
     tensors,
     tokenizer,
     chatTemplate: templateOf(tokConfig.chat_template),
-    generation: {
-      temperature: numOrUndef(gen.temperature),
-      topP: numOrUndef(gen.top_p),
-      topK: numOrUndef(gen.top_k),
-      repetitionPenalty: numOrUndef(gen.repetition_penalty),
-      eosIds: [...new Set([...tokenizer.eosIds, ...genEos])],
-    },
+    generation: generationDefaults(gen, tokenizer.eosIds),
     unpermuteQk: false,
+  };
+}
+
+/**
+ * Sampling defaults and stop ids from generation_config.json. `do_sample: false` means greedy, as in
+ * transformers; settings it leaves out fall back in resolveSettings. Its eos_token_id (a number or
+ * a list) adds to the tokenizer's.
+ */
+export function generationDefaults(gen: Record<string, unknown>, tokenizerEos: number[]): GenerationDefaults {
+  const eos = gen.eos_token_id;
+  const genEos = typeof eos === 'number' ? [eos] : Array.isArray(eos) ? eos.filter((x): x is number => Number.isInteger(x)) : [];
+  return {
+    temperature: gen.do_sample === false ? 0 : numOrUndef(gen.temperature),
+    topP: numOrUndef(gen.top_p),
+    topK: numOrUndef(gen.top_k),
+    repetitionPenalty: numOrUndef(gen.repetition_penalty),
+    eosIds: [...new Set([...tokenizerEos, ...genEos])],
   };
 }
 

@@ -21,13 +21,17 @@ export interface ResolvedSettings extends SamplingParams {
   stopIds: Set<number>;
 }
 
-/** Fills unset options from the model's generation_config.json and checks every value. */
+/**
+ * Fills unset options from the model's generation_config.json, else with DeepSeek's recommendation
+ * for R1 (temperature 0.6, top-p 0.95: what R1-Distill's own generation_config.json says, for GGUF
+ * files, which carry none), and checks every value.
+ */
 export function resolveSettings(o: GenerateOptions, d: GenerationDefaults): ResolvedSettings {
   const s = {
     maxNewTokens: o.maxNewTokens ?? 512,
     temperature: o.temperature ?? d.temperature ?? 0.6,
     topK: o.topK ?? d.topK ?? 0,
-    topP: o.topP ?? d.topP ?? 1,
+    topP: o.topP ?? d.topP ?? 0.95,
     repetitionPenalty: o.repetitionPenalty ?? d.repetitionPenalty ?? 1,
     seed: o.seed ?? Math.floor(Math.random() * 2 ** 32),
     stopIds: new Set([...d.eosIds, ...(o.stopIds ?? [])]),
