@@ -2,7 +2,7 @@ import { readGguf } from '../formats/gguf.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { resolveQuantized } from '../formats/quant/resolve.ts';
-import { quantSchemeOf } from '../formats/quant/scheme.ts';
+import { quantSchemeOfFolder } from '../formats/quant/scheme.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
 import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -121,7 +121,8 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
   // FP8 / INT4 checkpoints: each Linear's packed weights and scales become one repacked weight.
-  const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), quantSchemeOf(configJson as Record<string, unknown>));
+  const scheme = await quantSchemeOfFolder(configJson as Record<string, unknown>, (f) => readJson(files, f), (f) => fileLabel(files, f));
+  const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), scheme);
   return {
     name: files.name,
     format: 'safetensors',

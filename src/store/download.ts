@@ -7,6 +7,7 @@
 import { ModelSourceError } from '../engine/model-files.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { SIDE_QUANT_FILES } from '../formats/quant/scheme.ts';
 import { sourceFromUrl, type ByteSource, type UrlSourceOptions } from '../formats/source.ts';
 import type { KeyValueStore } from './kv-store.ts';
 import { CHUNK_BYTES, chunkCount, chunkKey, chunkSpan, mergeListing, storedBytes, totalBytes, type ModelManifest } from './manifest.ts';
@@ -48,7 +49,7 @@ export interface DownloadResult {
 }
 
 const FOLDER_REQUIRED = ['config.json', 'tokenizer.json'];
-const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json'];
+const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json', ...Object.keys(SIDE_QUANT_FILES)];
 const INDEX = 'model.safetensors.index.json';
 
 export async function downloadModel(source: string, opts: DownloadOptions): Promise<DownloadResult> {

@@ -25,7 +25,8 @@ const CASES: [string, QuantScheme][] = [
   ['awq', { method: 'awq', groupSize: 64 }],
   ['ct_int4', { method: 'ct-int4', groupSize: 128 }],
   ['fp8_block', { method: 'fp8-block', blockRows: 128, blockCols: 128 }],
-  ['fp8_channel', { method: 'ct-fp8', strategy: 'channel', blockRows: 0, blockCols: 0 }],
+  ['fp8_channel', { method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 }],
+  ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
 ];
 
 describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantized by us', () => {

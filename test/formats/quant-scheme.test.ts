@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/errors.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
-import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
+import { quantSchemeOf, quantSchemeOfFolder } from '../../src/formats/quant/scheme.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors, type SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
@@ -14,12 +14,14 @@ describe('quantization_config', () => {
   it('reads the supported methods', () => {
     expect(quantSchemeOf({})).toBeNull();
     expect(quantSchemeOf({ quantization_config: { quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 128] } })).toEqual({ method: 'fp8-block', blockRows: 128, blockCols: 128 });
+    // AutoFP8 / vLLM: one weight_scale per tensor.
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'static' } })).toEqual({ method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: true, sym: false } })).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: -1, checkpoint_format: 'gptq_v2' } })).toEqual({ method: 'gptq', groupSize: -1, zeroOffset: 0 });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'GEMM', zero_point: true } })).toEqual({ method: 'awq', groupSize: 128 });
     expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-int4', groupSize: 128 });
-    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'ct-fp8', strategy: 'channel', blockRows: 0, blockCols: 0 });
-    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'ct-fp8', strategy: 'block', blockRows: 128, blockCols: 128 });
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 });
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'block', blockRows: 128, blockCols: 128 });
   });
 
   it.each([
@@ -29,7 +31,7 @@ describe('quantization_config', () => {
     [{ quant_method: 'gptq', bits: 4, group_size: 128, checkpoint_format: 'marlin' }, /checkpoint_format "marlin"/],
     [{ quant_method: 'awq', bits: 4, group_size: 128, version: 'gemv' }, /AWQ version "gemv" is not supported/],
     [{ quant_method: 'fp8', fmt: 'e5m2', weight_block_size: [128, 128] }, /only e4m3/],
-    [{ quant_method: 'fp8', fmt: 'e4m3' }, /without weight_block_size/],
+    [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128] }, /weight_block_size \[128\] is not \[rows, cols\]/],
     [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 64] }, /multiples of 128/],
     [ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }).quantization_config, /pack-quantized int weights of 8 bits/],
     [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: false }).quantization_config, /asymmetric/],
@@ -38,6 +40,22 @@ describe('quantization_config', () => {
   ])('refuses %j by name', (q, message) => {
     expect(() => quantSchemeOf({ quantization_config: q })).toThrow(FormatError);
     expect(() => quantSchemeOf({ quantization_config: q })).toThrow(message);
+  });
+});
+
+describe('side files of older AutoGPTQ and AutoAWQ folders', () => {
+  const folder = (files: Record<string, Record<string, unknown>>) => async (f: string) => files[f] ?? null;
+  it("reads quantize_config.json (AutoGPTQ) and quant_config.json (AutoAWQ) when config.json has no quantization_config", async () => {
+    const gptq = { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_file_base_name: 'model' };
+    expect(await quantSchemeOfFolder({}, folder({ 'quantize_config.json': gptq }))).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
+    const awq = { zero_point: true, q_group_size: 128, w_bit: 4, version: 'GEMM' };
+    expect(await quantSchemeOfFolder({}, folder({ 'quant_config.json': awq }))).toEqual({ method: 'awq', groupSize: 128 });
+    expect(await quantSchemeOfFolder({}, folder({}))).toBeNull();
+  });
+  it("config.json's quantization_config wins; a side file's problem names the side file", async () => {
+    const side = folder({ 'quantize_config.json': { bits: 8, group_size: 128 } });
+    expect(await quantSchemeOfFolder({ quantization_config: { quant_method: 'awq', group_size: 64 } }, side)).toEqual({ method: 'awq', groupSize: 64 });
+    await expect(quantSchemeOfFolder({}, side, (f) => `repo/${f}`)).rejects.toThrow(/repo\/quantize_config\.json.*GPTQ with 8-bit weights/);
   });
 });
 

@@ -12,7 +12,7 @@ import type { QuantScheme } from './scheme.ts';
 export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
   const out = new Map(tensors);
   if (!scheme) return out;
-  const marker = { 'fp8-block': '.weight_scale_inv', 'ct-fp8': '.weight_scale', gptq: '.qweight', awq: '.qweight', 'ct-int4': '.weight_packed' }[scheme.method];
+  const marker = { 'fp8-block': '.weight_scale_inv', 'fp8-scaled': '.weight_scale', gptq: '.qweight', awq: '.qweight', 'ct-int4': '.weight_packed' }[scheme.method];
   const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
   if (prefixes.length === 0) {
     throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in "${marker}"`);
@@ -30,7 +30,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
       case 'fp8-block':
         entry = await repackFp8(part('.weight')!, { tensor: part('.weight_scale_inv')!, blockRows: scheme.blockRows, blockCols: scheme.blockCols });
         break;
-      case 'ct-fp8': {
+      case 'fp8-scaled': {
         const weight = part('.weight')!;
         const tensor = part('.weight_scale')!;
         part('.input_scale', false); // static activation scales: activations stay f32 here

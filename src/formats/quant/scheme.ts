@@ -8,8 +8,11 @@ import { FormatError } from '../errors.ts';
 export type QuantScheme =
   /** DeepSeek-V3 style: F8_E4M3 `weight` + f32 `weight_scale_inv` per [blockRows x blockCols] block. */
   | { method: 'fp8-block'; blockRows: number; blockCols: number }
-  /** compressed-tensors `float-quantized`: F8_E4M3 `weight` + `weight_scale` per tensor, channel or block. */
-  | { method: 'ct-fp8'; strategy: 'tensor' | 'channel' | 'block'; blockRows: number; blockCols: number }
+  /**
+   * F8_E4M3 `weight` + `weight_scale` (W = fp8 * scale) per tensor, channel or block: compressed-tensors
+   * `float-quantized`, and AutoFP8 / vLLM's per-tensor `quant_method: fp8` (no weight_block_size).
+   */
+  | { method: 'fp8-scaled'; strategy: 'tensor' | 'channel' | 'block'; blockRows: number; blockCols: number }
   /** AutoGPTQ / GPTQModel: `qweight` packed along the input, `qzeros` stored minus `zeroOffset`. */
   | { method: 'gptq'; groupSize: number; zeroOffset: 0 | 1 }
   /** AutoAWQ GEMM: `qweight` packed along the output in AWQ's interleaved nibble order. */
@@ -19,7 +22,7 @@ export type QuantScheme =
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -34,7 +37,9 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     case 'fp8': {
       if (q.fmt !== undefined && q.fmt !== 'e4m3') fail(`FP8 format "${String(q.fmt)}" is not supported (only e4m3)`);
       const block = q.weight_block_size;
-      if (!isPair(block)) fail('FP8 without weight_block_size [rows, cols] (per-tensor FP8 checkpoints use compressed-tensors) is not supported');
+      // Without blocks: one weight_scale per tensor (AutoFP8, vLLM); input_scale is for FP8 activations.
+      if (block === undefined || block === null) return { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 };
+      if (!isPair(block)) fail(`FP8 weight_block_size ${JSON.stringify(block)} is not [rows, cols]`);
       const [blockRows, blockCols] = block as [number, number];
       if (blockCols % 128) fail(`FP8 blocks ${blockRows}x${blockCols} are not supported: columns must come in multiples of 128`);
       return { method: 'fp8-block', blockRows, blockCols };
@@ -59,6 +64,22 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
   }
 }
 
+/**
+ * Older AutoGPTQ and AutoAWQ folders keep their settings in a file beside config.json, not in its
+ * quantization_config: the method each file implies (its own quant_method, if any, wins).
+ */
+export const SIDE_QUANT_FILES = { 'quantize_config.json': 'gptq', 'quant_config.json': 'awq' } as const;
+
+/** The folder's scheme: config.json's quantization_config, else a side file's; null when unquantized. */
+export async function quantSchemeOfFolder(config: Json, readJson: (file: string) => Promise<Json | null>, label = (file: string) => file): Promise<QuantScheme | null> {
+  if (config.quantization_config !== undefined && config.quantization_config !== null) return quantSchemeOf(config, label('config.json'));
+  for (const [file, method] of Object.entries(SIDE_QUANT_FILES)) {
+    const side = await readJson(file);
+    if (side) return quantSchemeOf({ quantization_config: { quant_method: method, ...side } }, label(file));
+  }
+  return null;
+}
+
 function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
   const groups = Object.values((q.config_groups ?? {}) as Record<string, Json>);
   if (groups.length !== 1) fail(`compressed-tensors with ${groups.length} config_groups is not supported (exactly one)`);
@@ -74,10 +95,10 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
       if (!isPair(b)) fail('block strategy without block_structure [rows, cols]');
       const [blockRows, blockCols] = b as [number, number];
       if (blockCols % 128) fail(`FP8 blocks ${blockRows}x${blockCols} are not supported: columns must come in multiples of 128`);
-      return { method: 'ct-fp8', strategy, blockRows, blockCols };
+      return { method: 'fp8-scaled', strategy, blockRows, blockCols };
     }
     if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors FP8 strategy "${strategy}" is not supported (tensor, channel, block)`);
-    return { method: 'ct-fp8', strategy, blockRows: 0, blockCols: 0 };
+    return { method: 'fp8-scaled', strategy, blockRows: 0, blockCols: 0 };
   }
   if (format === 'pack-quantized') {
     if (bits !== 4 || w.type !== 'int') fail(`compressed-tensors pack-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (4-bit int only)`);
