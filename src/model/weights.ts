@@ -136,9 +136,20 @@ export function expectedShapes(c: ModelConfig): [string, number[]][] {
   return out;
 }
 
-/** Every tensor the config calls for is present, of the implied shape, in a type the kernels read. */
+/**
+ * Every tensor the config calls for is present, of the implied shape, in a type the kernels read; a
+ * projection bias the forward pass would not add (a llama GGUF with attn_q.bias, an MLP bias) is
+ * refused rather than silently dropped.
+ */
 export function checkTensors(c: ModelConfig, tensors: ReadonlyMap<string, TensorEntry>): void {
-  for (const [name, shape] of expectedShapes(c)) check(tensors, name, shape);
+  const expected = expectedShapes(c);
+  for (const [name, shape] of expected) check(tensors, name, shape);
+  const names = new Set(expected.map(([name]) => name));
+  for (const [name, t] of tensors) {
+    if (/^model\.layers\.\d+\.(self_attn|mlp)\.\w+\.bias$/.test(name) && !names.has(name)) {
+      throw new ModelLoadError(`${t.source.name}: tensor "${name}" is a bias that ${c.arch} models do not have here; this runtime does not add it, so it refuses the model rather than compute without it`);
+    }
+  }
 }
 
 function check(tensors: ReadonlyMap<string, TensorEntry>, name: string, shape: number[]): void {

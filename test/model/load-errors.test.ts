@@ -62,6 +62,13 @@ describe('model load errors', () => {
     });
     expect(() => checkTensors(b.config, b.tensors)).toThrow(/"blk\.0\.ffn_down\.weight" is stored as Q5_1, which this runtime cannot compute with/);
   });
+  it('refuses a bias the forward pass would not add, rather than drop it', async () => {
+    const b = await variant('bias', (ts) => {
+      const H = ts.find((x) => x.name === 'token_embd.weight')!.shape[1];
+      ts.push({ name: 'blk.1.attn_output.bias', ggmlType: 0, shape: [H], data: new Uint8Array(H * 4) });
+    });
+    expect(() => checkTensors(b.config, b.tensors)).toThrow(/tensor "model\.layers\.1\.self_attn\.o_proj\.bias" is a bias that qwen2 models do not have here/);
+  });
   it('plans memory and names the largest unsplittable buffer', async () => {
     const b = await variant('plan', () => {});
     const plan = planMemory(b.config, b.tensors.values(), 4096, 128);
