@@ -51,9 +51,32 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file, quantize);
     ref.kvF16 = true; // the engine's default half-precision KV cache
-    await expectReferenceLogits(page, file, ref, { quantize });
+    // W8A8 FP8 checkpoints weight-only here, so their weights are checked to f32 accuracy; the E4M3
+    // rounding of their activations has its own test below.
+    ref.fp8Activations = null;
+    await expectReferenceLogits(page, file, ref, { quantize, fp8Activations: 'off' });
   });
 }
+
+test('W8A8 FP8 checkpoints round each matmul input to E4M3 as the checkpoint says (per token; per 128 values)', async ({ page }) => {
+  for (const dtype of ['fp8-dynamic', 'fp8-block'] as const) {
+    const file = await ensureTestModel({ arch: dtype === 'fp8-block' ? 'qwen2' : 'llama', format: 'safetensors', dtype, vocab: 'small' });
+    const ref = await referenceModel(file);
+    ref.kvF16 = true;
+    expect(ref.fp8Activations, dtype).not.toBeNull();
+    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: CHECK_PROMPT, upTo: CHECK_UP_TO, prefillChunk: CHECK_PREFILL_CHUNK });
+    const logits = got.logits.map(fromBase64);
+    const rounded = compareRows(logits, referenceRows(ref));
+    ref.fp8Activations = null;
+    const unrounded = compareRows(logits, referenceRows(ref));
+    // E4M3 steps are 1/8 to 1/16 of a value, so where f32 and float64 put an activation on different
+    // sides of a rounding midpoint the logits part by a few percent from there on. Rows before any
+    // such flip agree to f32 accuracy; against the unrounded reference none does.
+    expect(rounded.some((r) => r.relDiff < LOGIT_TOL), `${dtype}: ${rounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
+    expect(unrounded.every((r) => r.relDiff > 5 * LOGIT_TOL), `${dtype}: ${unrounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
+    for (const r of rounded) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
+  }
+});
 
 test('the same model as GGUF and as safetensors gives the same greedy tokens, through the worker', async ({ page }) => {
   for (const arch of ['qwen2', 'llama'] as const) {

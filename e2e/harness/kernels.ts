@@ -15,6 +15,7 @@ import { rope } from '../../src/kernels/rope.ts';
 import { attention, attentionPartsSize } from '../../src/kernels/attention.ts';
 import { f32ToF16Bits } from '../../src/formats/numeric.ts';
 import { siluMul } from '../../src/kernels/silu-mul.ts';
+import { roundToE4M3 } from '../../src/kernels/fp8-activations.ts';
 import { embedding } from '../../src/kernels/embedding.ts';
 import { argmax, createPickBuffers, penaltyMask, sample, SAMPLE_PARAMS, type SamplingParams } from '../../src/kernels/sample.ts';
 
@@ -229,6 +230,12 @@ export async function runSiluMul(c: { gate: number[]; up: number[] }) {
   const ctx = await context();
   const gate = f32(ctx, c.gate);
   return run(ctx, [siluMul(ctx, gate, f32(ctx, c.up), c.gate.length)], gate, c.gate.length);
+}
+
+export async function runRoundToE4M3(c: { x: number[]; rows: number; n: number; group: number }) {
+  const ctx = await context();
+  const x = f32(ctx, c.x);
+  return run(ctx, [roundToE4M3(ctx, { x, rows: c.rows, n: c.n, group: c.group })], x, c.x.length);
 }
 
 export async function runEmbedding(c: { dtype: WeightDtype; weightBytes: number[]; rows: number; cols: number; tokens: number[]; maxBindingBytes?: number }) {

@@ -15,7 +15,7 @@ import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
 import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
 import { RefModel } from '../../src/ref/forward.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
-import { quantSchemeOf } from '../../src/formats/quant/scheme.ts';
+import { fp8ActivationsOf, quantSchemeOf, type Fp8Activations } from '../../src/formats/quant/scheme.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
 import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
@@ -270,6 +270,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
 export async function referenceModel(file: string, quantize?: QuantizeMode): Promise<RefModel> {
   let config: ModelConfig;
   let entries: [string, TensorEntry][];
+  let fp8Activations: Fp8Activations | null = null;
   if (file.endsWith('.gguf')) {
     const g = await readGguf(await sourceFromPath(file));
     entries = g.tensors.map((t) => [hfNameOfGguf(t.name)!, t]);
@@ -282,6 +283,7 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
     config = configFromHf(json);
     const stored = (await readShardedSafetensors(files)).tensors.map((t): [string, TensorEntry] => [t.name, t]);
     entries = [...(await resolveQuantized(new Map(stored), quantSchemeOf(json)))];
+    fp8Activations = fp8ActivationsOf(json);
   }
   if (quantize) entries = [...quantizeOnLoad(new Map(entries), quantize)];
   const weights = new Map<string, Float64Array>();
@@ -296,5 +298,7 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
     }
     weights.set(name, w);
   }
-  return new RefModel(config, weights);
+  const ref = new RefModel(config, weights);
+  ref.fp8Activations = fp8Activations;
+  return ref;
 }

@@ -31,6 +31,12 @@ export interface EngineOptions {
   /** Quantize float matrices while they stream to the GPU. */
   quantize?: QuantizeMode;
   /** KV cache precision: f16 (default) or f32. */
+  /**
+   * W8A8 FP8 checkpoints: 'checkpoint' (default) rounds each quantized matmul's input to E4M3 as the
+   * checkpoint says, as transformers and vLLM run it; 'off' computes with the activations as they are
+   * (weight-only FP8, and the norms fused into the decode GEMVs again).
+   */
+  fp8Activations?: 'checkpoint' | 'off';
   kvCache?: KvDtype;
   /** Key slices per query in decode attention; by default chosen for the adapter (tests force it). */
   attentionSplits?: number;
@@ -162,6 +168,7 @@ export class Engine {
     const weights = await checked(gpu.device, 'uploading the weights', () =>
       loadWeights(gpu, c, bundle.tensors, {
         unpermuteQk: bundle.unpermuteQk,
+        fp8Activations: opts.fp8Activations === 'off' ? null : bundle.fp8Activations,
         onBytes: (n) => {
           loaded += n;
           opts.onProgress?.({ phase: 'uploading', loadedBytes: loaded, totalBytes: total });

@@ -2,7 +2,7 @@ import { readGguf } from '../formats/gguf.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { resolveQuantized } from '../formats/quant/resolve.ts';
-import { quantSchemeOfFolder } from '../formats/quant/scheme.ts';
+import { fp8ActivationsOf, quantSchemeOfFolder, type Fp8Activations } from '../formats/quant/scheme.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
 import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -31,6 +31,8 @@ export interface ModelBundle {
   generation: GenerationDefaults;
   /** GGUF llama files store Q/K permuted for adjacent-pair RoPE. */
   unpermuteQk: boolean;
+  /** W8A8 FP8 checkpoints: how each quantized Linear's input is rounded to E4M3; null: as computed. */
+  fp8Activations: Fp8Activations | null;
 }
 
 /** Sampling defaults from generation_config.json (R1-Distill: 0.6 / 0.95). */
@@ -106,6 +108,7 @@ export async function fromGguf(src: ByteSource): Promise<ModelBundle> {
     chatTemplate: typeof template === 'string' ? template : null,
     generation: { eosIds: tokenizer.eosIds },
     unpermuteQk: ARCHITECTURES[config.arch].ggufQkPermuted,
+    fp8Activations: null,
   };
 }
 
@@ -132,6 +135,7 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
     chatTemplate: templateOf(tokConfig.chat_template),
     generation: generationDefaults(gen, tokenizer.eosIds),
     unpermuteQk: false,
+    fp8Activations: fp8ActivationsOf(configJson as Record<string, unknown>),
   };
 }
 

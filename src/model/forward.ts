@@ -1,6 +1,7 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
+import { roundToE4M3 } from '../kernels/fp8-activations.ts';
 import { fusesNorm, matmul, qkvFusable, qkvMatmul, qkvRopeFusable, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope, ropeFusesQkNorm } from '../kernels/rope.ts';
@@ -98,15 +99,22 @@ export function recordForward(
   const D = c.headDim;
   const kvDim = c.nKvHeads * D;
   const ds: Dispatch[] = [];
+  const fp8 = w.fp8Activations;
+  // W8A8 FP8 checkpoints: each quantized matmul's input rounded to E4M3 first, as they were run.
+  const roundForFp8 = (x: GPUBuffer, n: number) => {
+    if (fp8) ds.push(roundToE4M3(ctx, { x, rows: T, n, group: fp8.group }));
+  };
   ds.push(...embedding(ctx, w.embed, a.tokens, a.x, T));
   w.layers.forEach((L, i) => {
     const kCache = kv.keys[i];
     const vCache = kv.values[i];
     // ---- attention ----
-    // Decoding GEMVs normalize their input themselves; otherwise a norm pass writes h.
+    // Decoding GEMVs normalize their input themselves; otherwise (and where a W8A8 FP8 checkpoint
+    // rounds the normalized input to E4M3) a norm pass writes h.
     const normed = (gain: GPUBuffer) => {
-      if (fusesNorm(T)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+      if (fusesNorm(T) && !fp8) return { x: a.x, norm: { gain, eps: c.rmsEps } };
       ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
+      roundForFp8(a.h, c.hiddenSize);
       return { x: a.h };
     };
     const attnIn = normed(L.attnNorm);
@@ -140,6 +148,7 @@ export function recordForward(
     if (!ropeInQkv) ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
+    roundForFp8(a.attn, c.nHeads * D);
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
     const ffnIn = normed(L.ffnNorm);
@@ -150,6 +159,7 @@ export function recordForward(
       ds.push(...matmul(ctx, { ...ffnIn, weight: L.up, y: a.up, T }));
       ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
     }
+    roundForFp8(a.gate, c.ffnSize);
     ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
   });
   if (pick === 'none') return ds;

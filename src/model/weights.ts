@@ -1,5 +1,6 @@
 import { isWeightDtype, rowBytes, type WeightDtype } from '../formats/dtypes.ts';
 import { dequantizeRows } from '../formats/numeric.ts';
+import type { Fp8Activations } from '../formats/quant/scheme.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { createF32Buffer, uploadWeight, type GpuWeight } from '../gpu/weights.ts';
@@ -28,6 +29,8 @@ export interface ModelWeights {
   lmHead: GpuWeight; //    [vocab, hidden] (the embedding when tied)
   /** Per-frequency divisors from GGUF `rope_freqs.weight` (llama3 scaling as llama.cpp stores it). */
   ropeFreqFactors: Float32Array | null;
+  /** W8A8 FP8 checkpoints: the layers' matmul inputs are rounded to E4M3 as the checkpoint says. */
+  fp8Activations: Fp8Activations | null;
   bytes: number;
 }
 
@@ -39,6 +42,7 @@ export class ModelLoadError extends Error {
 export interface WeightLoadOptions {
   /** GGUF llama files store Q/K rows permuted for adjacent-pair RoPE: undo it. */
   unpermuteQk: boolean;
+  fp8Activations?: Fp8Activations | null;
   onBytes?: (n: number) => void;
 }
 
@@ -107,7 +111,7 @@ export async function loadWeights(
   if (ropeFreqFactors && ropeFreqFactors.length !== c.headDim / 2) {
     throw new ModelLoadError(`${freqs!.source.name}: rope_freqs.weight has ${ropeFreqFactors.length} values, expected ${c.headDim / 2}`);
   }
-  return { embed, layers, finalNorm, lmHead, ropeFreqFactors, bytes };
+  return { embed, layers, finalNorm, lmHead, ropeFreqFactors, fp8Activations: opts.fp8Activations ?? null, bytes };
 }
 
 /** Every tensor the forward pass reads, with its shape (PyTorch order). */

@@ -2,6 +2,7 @@
  * Float64 reference operations: the oracle the WebGPU kernels are tested against. Every array is
  * row-major; plain loops in a fixed order, so a row's result never depends on the other rows.
  */
+import { e4m3ToF32, f32ToE4M3 } from '../formats/numeric.ts';
 
 /** y = x·Wᵀ + b: x [T, K], w [N, K] (Hugging Face Linear layout), bias [N]; returns [T, N]. */
 export function matmul(
@@ -169,4 +170,24 @@ export function softmax(x: ArrayLike<number>, n = x.length): Float64Array {
 
 function checkLength(what: string, a: ArrayLike<number>, want: number): void {
   if (a.length !== want) throw new Error(`${what}: length ${a.length}, expected ${want}`);
+}
+
+/**
+ * W8A8 FP8 input rounding: each `group` values of a row (0: the whole row) scaled by
+ * s = max|x| / 448, rounded to the nearest E4M3 value (ties to even) and scaled back.
+ */
+export function roundToE4M3(x: Float64Array, n: number, group: number): Float64Array {
+  const g = group > 0 ? Math.min(group, n) : n;
+  const out = Float64Array.from(x);
+  for (let row = 0; row < x.length; row += n) {
+    for (let start = row; start < row + n; start += g) {
+      const end = Math.min(start + g, row + n);
+      let amax = 0;
+      for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x[i]));
+      if (amax === 0) continue;
+      const s = amax / 448;
+      for (let i = start; i < end; i++) out[i] = e4m3ToF32(f32ToE4M3(x[i] / s)) * s;
+    }
+  }
+  return out;
 }

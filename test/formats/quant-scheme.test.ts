@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/errors.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
-import { quantSchemeOf, quantSchemeOfFolder } from '../../src/formats/quant/scheme.ts';
+import { fp8ActivationsOf, quantSchemeOf, quantSchemeOfFolder } from '../../src/formats/quant/scheme.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors, type SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
@@ -40,6 +40,24 @@ describe('quantization_config', () => {
   ])('refuses %j by name', (q, message) => {
     expect(() => quantSchemeOf({ quantization_config: q })).toThrow(FormatError);
     expect(() => quantSchemeOf({ quantization_config: q })).toThrow(message);
+  });
+});
+
+describe('FP8 activation rounding (W8A8 checkpoints)', () => {
+  const act = (input_activations: Record<string, unknown> | null) =>
+    ({ quantization_config: { quant_method: 'compressed-tensors', format: 'float-quantized', config_groups: { group_0: { targets: ['Linear'], weights: { num_bits: 8, type: 'float', strategy: 'channel' }, input_activations } } } });
+  it('per token or per group when dynamic, as the checkpoint says', () => {
+    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true }))).toEqual({ group: 0 });
+    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'group', group_size: 128, dynamic: true }))).toEqual({ group: 128 });
+    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic', weight_block_size: [128, 128] } })).toEqual({ group: 128 });
+  });
+  it('weights only for W8A16, static or per-tensor dynamic input scales, and unquantized models', () => {
+    expect(fp8ActivationsOf(act(null))).toBeNull();
+    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: false }))).toBeNull();
+    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: true }))).toBeNull();
+    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'static' } })).toBeNull();
+    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } })).toBeNull();
+    expect(fp8ActivationsOf({})).toBeNull();
   });
 });
 

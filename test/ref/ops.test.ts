@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, attention, embed, matmul, rmsNorm, rope, silu, softmax, swiglu } from '../../src/ref/ops.ts';
+import { add, attention, embed, matmul, rmsNorm, rope, roundToE4M3, silu, softmax, swiglu } from '../../src/ref/ops.ts';
 import { maxDiff, normals } from './tiny-model.ts';
 
 describe('matmul', () => {
@@ -158,5 +158,20 @@ describe('elementwise ops', () => {
     const table = Float64Array.of(0, 1, 10, 11, 20, 21); // [3, 2]
     expect(Array.from(embed(table, [2, 0, 2], 2))).toEqual([20, 21, 0, 1, 20, 21]);
     expect(() => embed(table, [3], 2)).toThrow(/token id 3/);
+  });
+});
+
+describe('roundToE4M3', () => {
+  it('scales each group to max 448, rounds to E4M3 (ties to even) and scales back', () => {
+    // One row, one group: the max is 896, so the scale is 2 and each value is 2 * e4m3(x / 2).
+    const x = Float64Array.from([896, 2.125, 2.375, -6.5, 2 ** -9, 0]);
+    expect(Array.from(roundToE4M3(x, 6, 0))).toEqual([896, 2, 2.5, -6.5, 0, 0]);
+    // Two groups of 3: each its own scale; an all-zero group stays zero.
+    const y = Float64Array.from([448, 1.0625, 1.1875, 0, 0, 0]);
+    expect(Array.from(roundToE4M3(y, 6, 3))).toEqual([448, 1, 1.25, 0, 0, 0]);
+    // Rows are independent: the second row's larger values do not coarsen the first's.
+    const two = roundToE4M3(Float64Array.from([1, 0.3, 100, 3]), 2, 0);
+    expect(two[1] / two[0]).toBeCloseTo(0.3, 1);
+    expect(Math.abs(two[1] - 0.3)).toBeLessThan(0.3 / 16);
   });
 });

@@ -65,6 +65,34 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
 }
 
 /**
+ * How a W8A8 FP8 checkpoint rounds each quantized Linear's input to E4M3 as it runs in transformers
+ * and vLLM: dynamically, per token (`group` 0) or per `group` values of a token. Checkpoints with
+ * static input scales or per-tensor dynamic ones (whose scale depends on the whole batch) are run
+ * weight-only: docs/quantization.md.
+ */
+export interface Fp8Activations {
+  group: number;
+}
+
+/** The activation rounding config.json's quantization_config asks for; null: weights only. */
+export function fp8ActivationsOf(config: Json): Fp8Activations | null {
+  const q = config.quantization_config as Json | undefined | null;
+  if (!q || typeof q !== 'object') return null;
+  if (q.quant_method === 'fp8') {
+    // DeepSeek block FP8: activations in 1 x block-columns groups (transformers' act_quant, vLLM).
+    const block = q.weight_block_size;
+    return q.activation_scheme === 'dynamic' && isPair(block) ? { group: (block as number[])[1] } : null;
+  }
+  if (q.quant_method !== 'compressed-tensors') return null;
+  const groups = Object.values((q.config_groups ?? {}) as Record<string, Json>);
+  const a = groups.length === 1 ? (groups[0].input_activations as Json | null | undefined) : null;
+  if (!a || a.type !== 'float' || a.num_bits !== 8 || a.dynamic !== true) return null;
+  if (a.strategy === 'token') return { group: 0 };
+  if (a.strategy === 'group' && typeof a.group_size === 'number' && Number.isInteger(a.group_size) && a.group_size > 0) return { group: a.group_size };
+  return null;
+}
+
+/**
  * Older AutoGPTQ and AutoAWQ folders keep their settings in a file beside config.json, not in its
  * quantization_config: the method each file implies (its own quant_method, if any, wins).
  */

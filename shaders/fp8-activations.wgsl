@@ -1,0 +1,46 @@
+// Rounds activations to FP8 E4M3 in place, as W8A8 FP8 checkpoints run in transformers (compressed-
+// tensors' forward) and vLLM: each group of `group` values of a row (group = n: the whole row, one
+// token) gets the scale s = max|x| / 448 and becomes e4m3(x / s) * s, rounded to nearest, ties to even.
+// One workgroup per (group, row); the grid is [groups per row, rows].
+
+struct Params {
+  n: u32,      // values per row
+  group: u32,  // values sharing a scale (the last group of a row may be shorter)
+};
+
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<uniform> p: Params;
+
+var<workgroup> red: array<f32, WG>;
+
+const E4M3_MAX: f32 = 448.0;
+
+// The E4M3 value nearest to v (|v| <= 448): 3 mantissa bits in v's binade, spacing 2^-9 below 2^-6
+// (subnormals). Powers of two built from their bits, so the scaling by them is exact.
+fn round_e4m3(v: f32) -> f32 {
+  let a = abs(v);
+  let e = max(i32((bitcast<u32>(a) >> 23u) & 0xffu) - 127, -6);
+  let step = bitcast<f32>(u32(e - 3 + 127) << 23u);
+  let invStep = bitcast<f32>(u32(127 - (e - 3)) << 23u);
+  return sign(v) * min(round(a * invStep) * step, E4M3_MAX);
+}
+
+@compute @workgroup_size(WG)
+fn round_to_e4m3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = wid.x * p.group;
+  let start = wid.y * p.n + first;
+  let len = min(p.group, p.n - first);
+  var m = 0.0;
+  for (var i = lid; i < len; i += WG) { m = max(m, abs(x[start + i])); }
+  red[lid] = m;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
+    workgroupBarrier();
+  }
+  let amax = red[0];
+  // An all-zero group stays zero (its scale would be 0).
+  if (amax == 0.0) { return; }
+  let scale = amax / E4M3_MAX;
+  for (var i = lid; i < len; i += WG) { x[start + i] = round_e4m3(x[start + i] / scale) * scale; }
+}
