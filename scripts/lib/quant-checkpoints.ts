@@ -8,7 +8,9 @@ import type { TestModel } from './test-model.ts';
  * Python code packs (formats.md 5.3-5.7), so the runtime's unpacking is checked against the writers'
  * layouts rather than against itself:
  * - 'fp8-block': DeepSeek-V3 FP8, 128x128 blocks, F32 weight_scale_inv;
- * - 'fp8-dynamic': compressed-tensors FP8 per output channel (RedHatAI "-FP8-dynamic"), BF16 scales;
+ * - 'fp8-dynamic': compressed-tensors FP8 per output channel (RedHatAI "-FP8-dynamic"), BF16 scales,
+ *   activations rounded per token; layer 0's down_proj left in BF16 by its `ignore` list, as
+ *   llm-compressor recipes leave sensitive layers;
  * - 'gptq': AutoGPTQ 4-bit, group 128, symmetric, g_idx in order;
  * - 'gptq-act': AutoGPTQ 4-bit, group 32, asymmetric, act-order (desc_act) g_idx;
  * - 'awq': AutoAWQ GEMM 4-bit, group 64, zero points;
@@ -23,6 +25,7 @@ export function isCheckpointQuant(s: string): s is CheckpointQuant {
 }
 
 const LINEAR = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
+const FP8_DYNAMIC_IGNORED = /^model\.layers\.0\.mlp\.down_proj\.weight$/;
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
   const fp8 = kind.startsWith('fp8') || kind === 'w4a16';
@@ -31,7 +34,7 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
   const entries: SafetensorsWriteTensor[] = [];
   const rng = new Rng(4242);
   for (const [name, t] of m.tensors) {
-    if (!LINEAR.test(name)) {
+    if (!LINEAR.test(name) || (kind === 'fp8-dynamic' && FP8_DYNAMIC_IGNORED.test(name))) {
       entries.push(plain(name, t.shape, t.values));
       continue;
     }
@@ -63,7 +66,10 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
 
 const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'fp8-block': { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] },
-  'fp8-dynamic': ctConfig('float-quantized', { num_bits: 8, type: 'float', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
+  'fp8-dynamic': {
+    ...ctConfig('float-quantized', { num_bits: 8, type: 'float', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
+    ignore: ['lm_head', 're:.*layers\\.0\\.mlp\\.down_proj$'],
+  },
   gptq: { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_name_or_path: null, model_file_base_name: 'model', quant_method: 'gptq', checkpoint_format: 'gptq' },
   'gptq-act': { bits: 4, group_size: 32, damp_percent: 0.01, desc_act: true, sym: false, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
   awq: { bits: 4, group_size: 64, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },

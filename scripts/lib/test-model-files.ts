@@ -299,6 +299,6 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
     weights.set(name, w);
   }
   const ref = new RefModel(config, weights);
-  ref.fp8Activations = fp8Activations;
+  if (fp8Activations) ref.fp8Activations = { ...fp8Activations, quantized: new Set(entries.filter(([, t]) => t.dtype === 'f8e4m3_128').map(([n]) => n)) };
   return ref;
 }

@@ -28,7 +28,7 @@ export interface LoadOptions {
 }
 
 export type GenerationChunk =
-  /** A stop id (end of sequence) comes as a token with no text: it ends the answer, it is not in it. */
+  /** The model's end of sequence comes as a token with no text: it ends the answer, it is not in it. */
   | { type: 'token'; id: number; pos: number; text: string }
   | { type: 'done'; stats: GenerationStats };
 

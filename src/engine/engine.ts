@@ -79,10 +79,11 @@ export interface TokenEvent {
   /** Position of this token in the context. */
   pos: number;
   /**
-   * The id is a stop id (the model's end of sequence, or one the caller gave) and ends the
-   * generation: it counts among the ids, as in Hugging Face's output, but is not text.
+   * The id is the model's end of sequence: it ends the generation and counts among the ids, as in
+   * Hugging Face's output, but is not text (skip_special_tokens). A stop id the caller gave ends it
+   * too but keeps its text, as in vLLM.
    */
-  stop?: true;
+  eos?: true;
 }
 
 export interface GenerationStats {
@@ -127,6 +128,8 @@ export class Engine {
     this.step = device.createBuffer({ label: 'step', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const readback = (label: string) => device.createBuffer({ label, size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.readbacks = [readback('readback 0'), readback('readback 1')];
+    // The pick's settings before any generation (logits(), profiling): greedy, no penalty.
+    this.startSampler(resolveSettings({ temperature: 0, topP: 1, topK: 0, repetitionPenalty: 1, seed: 0 }, bundle.generation), []);
     this.lost = device.lost.then((info) => {
       if (this.destroyed) return null;
       this.lostMessage = info.message || String(info.reason);
@@ -253,9 +256,8 @@ export class Engine {
         if (inFlight.length === 0 && mayRun(n, pos) && !s.stopIds.has(next)) inFlight.push(this.submitDecode(next, pos, pick, s.seed, n + 1));
         // Step n + 1 follows step n on the GPU, its input copied there from step n's pick.
         if (ahead && inFlight.length === 1 && mayRun(n + 1, pos + 1)) inFlight.push(this.submitDecode('previous pick', pos + 1, pick, s.seed, n + 2));
-        const stop = s.stopIds.has(next);
-        yield stop ? { id: next, pos, stop } : { id: next, pos };
-        if (stop) {
+        yield this.bundle.generation.eosIds.includes(next) ? { id: next, pos, eos: true } : { id: next, pos };
+        if (s.stopIds.has(next)) {
           stats.finishReason = 'stop';
           break;
         }

@@ -138,7 +138,7 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
           yield { type: 'done', stats: r.value };
           return;
         }
-        yield { type: 'token', id: r.value.id, pos: r.value.pos, text: r.value.stop ? '' : decoder.push(r.value.id) };
+        yield { type: 'token', id: r.value.id, pos: r.value.pos, text: r.value.eos ? '' : decoder.push(r.value.id) };
       }
     },
     async reset() {

@@ -119,12 +119,12 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const tokJson = await readJson(files, 'tokenizer.json');
   if (!tokJson) throw new ModelSourceError(`${files.name}: no tokenizer.json`);
   const tokConfig = ((await readJson(files, 'tokenizer_config.json')) ?? {}) as Record<string, unknown>;
-  const gen = ((await readJson(files, 'generation_config.json')) ?? {}) as Record<string, unknown>;
+  const gen = (await readJson(files, 'generation_config.json')) as Record<string, unknown> | null;
   const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
   checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
   // FP8 / INT4 checkpoints: each Linear's packed weights and scales become one repacked weight.
-  const scheme = await quantSchemeOfFolder(configJson as Record<string, unknown>, (f) => readJson(files, f), (f) => fileLabel(files, f));
+  const scheme = await quantSchemeOfFolder(configJson as Record<string, unknown>, list.map((t) => t.name), (f) => readJson(files, f), (f) => fileLabel(files, f));
   const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), scheme);
   return {
     name: files.name,
@@ -140,18 +140,21 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
 }
 
 /**
- * Sampling defaults and stop ids from generation_config.json. `do_sample: false` means greedy, as in
- * transformers; settings it leaves out fall back in resolveSettings. Its eos_token_id (a number or
- * a list) adds to the tokenizer's.
+ * Sampling defaults and stop ids from generation_config.json (null: the folder has none, and
+ * resolveSettings falls back to R1's recommendation). Where the file is there, what it leaves out
+ * takes the value transformers and vLLM agree on (temperature 1, top-p 1, no repetition penalty;
+ * top-k off, as vLLM); `do_sample: false` means greedy, as in transformers. Its eos_token_id (a
+ * number or a list) adds to the tokenizer's.
  */
-export function generationDefaults(gen: Record<string, unknown>, tokenizerEos: number[]): GenerationDefaults {
+export function generationDefaults(gen: Record<string, unknown> | null, tokenizerEos: number[]): GenerationDefaults {
+  if (!gen) return { eosIds: tokenizerEos };
   const eos = gen.eos_token_id;
   const genEos = typeof eos === 'number' ? [eos] : Array.isArray(eos) ? eos.filter((x): x is number => Number.isInteger(x)) : [];
   return {
-    temperature: gen.do_sample === false ? 0 : numOrUndef(gen.temperature),
-    topP: numOrUndef(gen.top_p),
-    topK: numOrUndef(gen.top_k),
-    repetitionPenalty: numOrUndef(gen.repetition_penalty),
+    temperature: gen.do_sample === false ? 0 : (numOrUndef(gen.temperature) ?? 1),
+    topP: numOrUndef(gen.top_p) ?? 1,
+    topK: numOrUndef(gen.top_k) ?? 0,
+    repetitionPenalty: numOrUndef(gen.repetition_penalty) ?? 1,
     eosIds: [...new Set([...tokenizerEos, ...genEos])],
   };
 }

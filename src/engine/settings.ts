@@ -22,9 +22,9 @@ export interface ResolvedSettings extends SamplingParams {
 }
 
 /**
- * Fills unset options from the model's generation_config.json, else with DeepSeek's recommendation
- * for R1 (temperature 0.6, top-p 0.95: what R1-Distill's own generation_config.json says, for GGUF
- * files, which carry none), and checks every value.
+ * Fills unset options from the model's generation_config.json, else (GGUF files and folders
+ * without one) with DeepSeek's recommendation for R1 (temperature 0.6, top-p 0.95: what
+ * R1-Distill's own generation_config.json says), and checks every value.
  */
 export function resolveSettings(o: GenerateOptions, d: GenerationDefaults): ResolvedSettings {
   const s = {

@@ -7,7 +7,8 @@ export const FP8_ACTIVATION_PARAMS: UniformLayout = [
   ['group', 'u32'],
 ];
 
-const WG = 64;
+// One workgroup reads a whole row (a token) when rounding per token: 256 threads keep that pass short at decode.
+const WG = 256;
 
 export interface Fp8ActivationArgs {
   x: GPUBuffer; // rows of n f32, rounded in place

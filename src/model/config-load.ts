@@ -60,23 +60,38 @@ export function configFromHf(json: Json): ModelConfig {
 /**
  * The RoPE base and scaling block. transformers 5 writes both into `rope_parameters` (the base as
  * its `rope_theta`, top-level `rope_theta` gone or null); older configs have `rope_theta` and
- * `rope_scaling`. Models whose layer types rotate differently key `rope_parameters` by layer type.
+ * `rope_scaling`, which transformers 5 still reads first. Models whose layer types rotate
+ * differently key `rope_parameters` by the names in `layer_types`.
  */
 function hfRope(json: Json, defaultTheta: number): { theta: number; scaling: Json | null } {
-  let rp = json.rope_parameters;
-  if (rp === undefined || rp === null) {
-    return { theta: num(json, 'rope_theta', defaultTheta), scaling: (json.rope_scaling as Json | null | undefined) ?? null };
-  }
-  if (typeof rp !== 'object' || Array.isArray(rp)) throw new UnsupportedModelError(`config.json "rope_parameters" should be an object, got ${JSON.stringify(rp)}`);
-  const perLayerType = Object.values(rp as Json);
-  if (perLayerType.length > 0 && perLayerType.every((v) => typeof v === 'object' && v !== null)) {
-    if (new Set(perLayerType.map((v) => JSON.stringify(v))).size > 1) {
-      throw new UnsupportedModelError(`config.json "rope_parameters" differ between layer types (${Object.keys(rp as Json).join(', ')}): not supported`);
+  const legacy = (json.rope_scaling as Json | null | undefined) ?? null;
+  const rp = json.rope_parameters;
+  if (rp === undefined || rp === null) return { theta: num(json, 'rope_theta', defaultTheta), scaling: legacy };
+  const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(rp)) throw new UnsupportedModelError(`config.json "rope_parameters" should be an object, got ${JSON.stringify(rp)}`);
+  let params = rp;
+  const layerTypes = new Set(Array.isArray(json.layer_types) ? json.layer_types : []);
+  const keys = Object.keys(rp);
+  if (keys.length > 0 && keys.every((k) => layerTypes.has(k))) {
+    const sets = Object.values(rp);
+    if (!sets.every(isObject)) throw new UnsupportedModelError('config.json "rope_parameters" keyed by layer type should hold an object per type');
+    if (new Set(sets.map(canonicalJson)).size > 1) {
+      throw new UnsupportedModelError(`config.json "rope_parameters" differ between layer types (${keys.join(', ')}): not supported`);
     }
-    rp = perLayerType[0];
+    params = sets[0];
+  } else if (params.rope_type === undefined && params.type === undefined && Object.values(params).some(isObject)) {
+    throw new UnsupportedModelError(`config.json "rope_parameters" (${keys.join(', ')}) is neither one set of parameters nor keyed by the layer_types`);
   }
-  const params = rp as Json;
-  return { theta: num(params, 'rope_theta', num(json, 'rope_theta', defaultTheta)), scaling: params };
+  return { theta: num(params, 'rope_theta', num(json, 'rope_theta', defaultTheta)), scaling: legacy ?? params };
+}
+
+/** JSON with object keys sorted: equal parameters written in another order compare equal. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Json)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 /** transformers' get_mscale: YaRN's attention factor for a context `scale` times longer. */

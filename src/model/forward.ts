@@ -1,4 +1,5 @@
 import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
+import type { GpuWeight } from '../gpu/weights.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
 import { roundToE4M3 } from '../kernels/fp8-activations.ts';
@@ -100,9 +101,11 @@ export function recordForward(
   const kvDim = c.nKvHeads * D;
   const ds: Dispatch[] = [];
   const fp8 = w.fp8Activations;
-  // W8A8 FP8 checkpoints: each quantized matmul's input rounded to E4M3 first, as they were run.
-  const roundForFp8 = (x: GPUBuffer, n: number) => {
-    if (fp8) ds.push(roundToE4M3(ctx, { x, rows: T, n, group: fp8.group }));
+  // W8A8 FP8 checkpoints: the input of each FP8 matmul rounded to E4M3 first, as they were run; a
+  // layer the checkpoint left unquantized (its `ignore` list) takes its input as it is.
+  const roundsFor = (weight: GpuWeight) => fp8 !== null && weight.dtype === 'f8e4m3_128';
+  const roundForFp8 = (x: GPUBuffer, n: number, weight: GpuWeight) => {
+    if (fp8 && roundsFor(weight)) ds.push(roundToE4M3(ctx, { x, rows: T, n, group: fp8.group }));
   };
   ds.push(...embedding(ctx, w.embed, a.tokens, a.x, T));
   w.layers.forEach((L, i) => {
@@ -111,13 +114,13 @@ export function recordForward(
     // ---- attention ----
     // Decoding GEMVs normalize their input themselves; otherwise (and where a W8A8 FP8 checkpoint
     // rounds the normalized input to E4M3) a norm pass writes h.
-    const normed = (gain: GPUBuffer) => {
-      if (fusesNorm(T) && !fp8) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+    const normed = (gain: GPUBuffer, reader: GpuWeight) => {
+      if (fusesNorm(T) && !roundsFor(reader)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
       ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
-      roundForFp8(a.h, c.hiddenSize);
+      roundForFp8(a.h, c.hiddenSize, reader);
       return { x: a.h };
     };
-    const attnIn = normed(L.attnNorm);
+    const attnIn = normed(L.attnNorm, L.wq);
     // An f32 cache takes k and v straight at row step.pos; an f16 one once they are final (rotated).
     const f16 = kv.dtype === 'f16';
     const k = f16 ? a.k : kCache;
@@ -148,10 +151,10 @@ export function recordForward(
     if (!ropeInQkv) ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
-    roundForFp8(a.attn, c.nHeads * D);
+    roundForFp8(a.attn, c.nHeads * D, L.wo);
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
-    const ffnIn = normed(L.ffnNorm);
+    const ffnIn = normed(L.ffnNorm, L.gate);
     if (swiGluFusable(ctx, T, L.gate, L.up)) {
       ds.push(...matmul(ctx, { ...ffnIn, weight: L.gate, up: L.up, y: a.gate, T }));
     } else {
@@ -159,7 +162,7 @@ export function recordForward(
       ds.push(...matmul(ctx, { ...ffnIn, weight: L.up, y: a.up, T }));
       ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
     }
-    roundForFp8(a.gate, c.ffnSize);
+    roundForFp8(a.gate, c.ffnSize, L.down);
     ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
   });
   if (pick === 'none') return ds;

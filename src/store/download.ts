@@ -49,7 +49,7 @@ export interface DownloadResult {
 }
 
 const FOLDER_REQUIRED = ['config.json', 'tokenizer.json'];
-const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json', ...Object.keys(SIDE_QUANT_FILES)];
+const FOLDER_OPTIONAL = ['tokenizer_config.json', 'generation_config.json'];
 const INDEX = 'model.safetensors.index.json';
 
 export async function downloadModel(source: string, opts: DownloadOptions): Promise<DownloadResult> {
@@ -122,6 +122,15 @@ async function listRemote(id: ModelKey, urlOpts: UrlSourceOptions): Promise<{ pa
   };
   for (const p of FOLDER_REQUIRED) await add(p, true);
   for (const p of FOLDER_OPTIONAL) await add(p, false);
+  // Older GPTQ / AWQ folders keep their settings beside config.json. Most folders have no such file,
+  // and some hosts answer 403 rather than 404 for a missing one: any failure but an abort means "not there".
+  for (const p of Object.keys(SIDE_QUANT_FILES)) {
+    const src = await files.open(p).catch((e: unknown) => {
+      if ((e as Error).name === 'AbortError') throw e;
+      return null;
+    });
+    if (src) out.push({ path: p, src });
+  }
   const index = await readJson(files, INDEX);
   if (!index) {
     await add('model.safetensors', true);

@@ -7,7 +7,11 @@ const R1_GENERATION_CONFIG = { _from_model_config: true, bos_token_id: 151646, e
 
 describe('generationDefaults', () => {
   it("reads R1's generation_config.json", () => {
-    expect(generationDefaults(R1_GENERATION_CONFIG, [151643])).toEqual({ temperature: 0.6, topP: 0.95, topK: undefined, repetitionPenalty: undefined, eosIds: [151643] });
+    expect(generationDefaults(R1_GENERATION_CONFIG, [151643])).toEqual({ temperature: 0.6, topP: 0.95, topK: 0, repetitionPenalty: 1, eosIds: [151643] });
+  });
+  it("what a present file leaves out is transformers' and vLLM's default, not R1's; no file leaves it all to resolveSettings", () => {
+    expect(generationDefaults({ eos_token_id: 2 }, [2])).toEqual({ temperature: 1, topP: 1, topK: 0, repetitionPenalty: 1, eosIds: [2] });
+    expect(generationDefaults(null, [2])).toEqual({ eosIds: [2] });
   });
   it('do_sample false means greedy, as in transformers', () => {
     expect(generationDefaults({ ...R1_GENERATION_CONFIG, do_sample: false }, []).temperature).toBe(0);

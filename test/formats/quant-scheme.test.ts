@@ -63,17 +63,21 @@ describe('FP8 activation rounding (W8A8 checkpoints)', () => {
 
 describe('side files of older AutoGPTQ and AutoAWQ folders', () => {
   const folder = (files: Record<string, Record<string, unknown>>) => async (f: string) => files[f] ?? null;
+  const packed = ['model.layers.0.mlp.up_proj.qweight', 'model.layers.0.mlp.up_proj.scales'];
+  const gptq = { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_file_base_name: 'model' };
   it("reads quantize_config.json (AutoGPTQ) and quant_config.json (AutoAWQ) when config.json has no quantization_config", async () => {
-    const gptq = { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_file_base_name: 'model' };
-    expect(await quantSchemeOfFolder({}, folder({ 'quantize_config.json': gptq }))).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
+    expect(await quantSchemeOfFolder({}, packed, folder({ 'quantize_config.json': gptq }))).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
     const awq = { zero_point: true, q_group_size: 128, w_bit: 4, version: 'GEMM' };
-    expect(await quantSchemeOfFolder({}, folder({ 'quant_config.json': awq }))).toEqual({ method: 'awq', groupSize: 128 });
-    expect(await quantSchemeOfFolder({}, folder({}))).toBeNull();
+    expect(await quantSchemeOfFolder({}, packed, folder({ 'quant_config.json': awq }))).toEqual({ method: 'awq', groupSize: 128 });
+    expect(await quantSchemeOfFolder({}, packed, folder({}))).toBeNull();
+  });
+  it('ignores a leftover side file beside float weights, as transformers does', async () => {
+    expect(await quantSchemeOfFolder({}, ['model.layers.0.mlp.up_proj.weight'], folder({ 'quantize_config.json': gptq }))).toBeNull();
   });
   it("config.json's quantization_config wins; a side file's problem names the side file", async () => {
     const side = folder({ 'quantize_config.json': { bits: 8, group_size: 128 } });
-    expect(await quantSchemeOfFolder({ quantization_config: { quant_method: 'awq', group_size: 64 } }, side)).toEqual({ method: 'awq', groupSize: 64 });
-    await expect(quantSchemeOfFolder({}, side, (f) => `repo/${f}`)).rejects.toThrow(/repo\/quantize_config\.json.*GPTQ with 8-bit weights/);
+    expect(await quantSchemeOfFolder({ quantization_config: { quant_method: 'awq', group_size: 64 } }, packed, side)).toEqual({ method: 'awq', groupSize: 64 });
+    await expect(quantSchemeOfFolder({}, packed, side, (f) => `repo/${f}`)).rejects.toThrow(/repo\/quantize_config\.json.*GPTQ with 8-bit weights/);
   });
 });
 

@@ -49,11 +49,17 @@ describe('config.json', () => {
     expect(configFromHf(v5)).toEqual(configFromHf(LLAMA_8B));
     const qwen = { ...QWEN2_1_5B, rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } };
     expect(configFromHf(qwen)).toMatchObject({ ropeTheta: 1e6, ropeScaling: null });
-    // Keyed by layer type: one set of parameters for all is fine, different ones are refused.
-    const same = { ...qwen, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e6 } } };
+    // Keyed by the layer_types: one set of parameters for all (in any key order) is fine, different ones are refused.
+    const layer_types = ['full_attention', 'sliding_attention'];
+    const same = { ...qwen, layer_types, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_theta: 1e6, rope_type: 'default' } } };
     expect(configFromHf(same).ropeTheta).toBe(1e6);
-    const mixed = { ...qwen, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } };
+    const mixed = { ...qwen, layer_types, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } };
     expect(() => configFromHf(mixed)).toThrow(/"rope_parameters" differ between layer types \(full_attention, sliding_attention\)/);
+    // Nested without layer_types to say so: refused, not read as the default rotation.
+    expect(() => configFromHf({ ...qwen, rope_parameters: same.rope_parameters })).toThrow(/neither one set of parameters nor keyed by the layer_types/);
+    // A legacy rope_scaling is read first, as transformers 5 does.
+    const both = { ...v5, rope_scaling: scaling, rope_parameters: { rope_type: 'default', rope_theta: 500000 } };
+    expect(configFromHf(both)).toEqual(configFromHf(LLAMA_8B));
   });
   it('YaRN as transformers computes it: factor from the context lengths when absent, mscale ratios, truncate', () => {
     const yarn = (rs: Record<string, unknown>) => {

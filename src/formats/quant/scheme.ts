@@ -94,13 +94,27 @@ export function fp8ActivationsOf(config: Json): Fp8Activations | null {
 
 /**
  * Older AutoGPTQ and AutoAWQ folders keep their settings in a file beside config.json, not in its
- * quantization_config: the method each file implies (its own quant_method, if any, wins).
+ * quantization_config: the method each file implies (its own quant_method, if any, wins). They are
+ * only looked for where the tensors are GPTQ / AWQ's (`.qweight`): a leftover file beside a float
+ * checkpoint means nothing, as in transformers.
  */
 export const SIDE_QUANT_FILES = { 'quantize_config.json': 'gptq', 'quant_config.json': 'awq' } as const;
 
+/** Whether a folder with these tensors may keep its quantization settings in a side file. */
+export function mayHaveSideQuantFile(tensorNames: Iterable<string>): boolean {
+  for (const name of tensorNames) if (name.endsWith('.qweight')) return true;
+  return false;
+}
+
 /** The folder's scheme: config.json's quantization_config, else a side file's; null when unquantized. */
-export async function quantSchemeOfFolder(config: Json, readJson: (file: string) => Promise<Json | null>, label = (file: string) => file): Promise<QuantScheme | null> {
+export async function quantSchemeOfFolder(
+  config: Json,
+  tensorNames: Iterable<string>,
+  readJson: (file: string) => Promise<Json | null>,
+  label = (file: string) => file,
+): Promise<QuantScheme | null> {
   if (config.quantization_config !== undefined && config.quantization_config !== null) return quantSchemeOf(config, label('config.json'));
+  if (!mayHaveSideQuantFile(tensorNames)) return null;
   for (const [file, method] of Object.entries(SIDE_QUANT_FILES)) {
     const side = await readJson(file);
     if (side) return quantSchemeOf({ quantization_config: { quant_method: method, ...side } }, label(file));
