@@ -25,10 +25,11 @@ afterAll(() => {
 });
 
 /**
- * Broken GGUF files must fail with a FormatError naming the file, in at most `ms`, and without a read
- * above `maxRead` bytes.
+ * Broken GGUF files must fail with a FormatError naming the file, without a read above `maxRead`
+ * bytes, and in at most `ms`: a bound against pathological work (a walk over a claimed terabyte, a
+ * quadratic scan), generous enough that a loaded CI machine never trips it (fuzz.test.ts: CASE_MS).
  */
-async function ggufProblem(bytes: Uint8Array, size = bytes.length, maxRead = 1 << 20, ms = 200): Promise<string> {
+async function ggufProblem(bytes: Uint8Array, size = bytes.length, maxRead = 1 << 20, ms = 2000): Promise<string> {
   corpus.gguf++;
   const src = recordingSource(bytes, 'hostile.gguf', size);
   const t0 = performance.now();
@@ -188,7 +189,8 @@ describe('GGUF corpus', () => {
     expect(firstNonFiniteScale(big, 144, GGML_F16_SCALES.Q4_K)).toBe(-1);
     const ms = performance.now() - t0;
     console.log(`scale check: ${(64 / (ms / 1000)).toFixed(0)} MiB/s of Q4_K blocks (${ms.toFixed(1)} ms for 64 MiB)`);
-    expect(ms).toBeLessThan(500);
+    // A bound against a pathological scan (the figure is printed above), not a speed figure.
+    expect(ms).toBeLessThan(5000);
   });
 });
 
@@ -209,7 +211,8 @@ async function stProblem(bytes: Uint8Array, size = bytes.length, maxRead = 100_0
   const src = recordingSource(bytes, 'hostile.safetensors', size);
   const t0 = performance.now();
   const e = await formatError(readSafetensors(src));
-  expect(performance.now() - t0).toBeLessThan(200);
+  // As ggufProblem: a bound against pathological work, not a speed figure.
+  expect(performance.now() - t0).toBeLessThan(2000);
   expect(src.maxReadBytes).toBeLessThanOrEqual(maxRead);
   expect(e.message.startsWith('hostile.safetensors: ')).toBe(true);
   return e.problem;
