@@ -345,6 +345,23 @@ test('FP8 activation rounding: per token and per 128 values (a short last group)
   }
 });
 
+test('rmsnorm that rounds its rows to E4M3 (W8A8 inputs): per row and per 48 values (not a multiple of the workgroup)', async ({ page }) => {
+  const rng = new Rng(32);
+  const rows = 3, n = 200;
+  const x = Array.from(rng.normals(rows * n, 2));
+  const weight = Array.from(rng.normals(n));
+  const normed = ref.rmsNorm(Float64Array.from(x), Float64Array.from(weight), 1e-6);
+  for (const group of [0, 48]) {
+    const want = ref.roundToE4M3(normed, n, group);
+    for (const inPlace of [true, false]) {
+      const got = await harness<number[]>(page, 'runRmsNorm', { x, weight, rows, n, eps: 1e-6, inPlace, roundGroup: group });
+      // As the rounding kernel's test: equal but where f32 lands a value across a rounding midpoint.
+      const off = got.filter((g, i) => Math.abs(g - want[i]) > 1e-5 * Math.abs(want[i]) + 1e-30);
+      expect(off.length, `group ${group}, in place: ${inPlace}`).toBeLessThanOrEqual(3);
+    }
+  }
+});
+
 test('rope: half-split rotation of q and k at an offset position, default, llama3 and YaRN frequencies', async ({ page }) => {
   const rng = new Rng(12);
   const headDim = 32;

@@ -13,17 +13,7 @@ struct Params {
 
 var<workgroup> red: array<f32, WG>;
 
-const E4M3_MAX: f32 = 448.0;
-
-// The E4M3 value nearest to v (|v| <= 448): 3 mantissa bits in v's binade, spacing 2^-9 below 2^-6
-// (subnormals). Powers of two built from their bits, so the scaling by them is exact.
-fn round_e4m3(v: f32) -> f32 {
-  let a = abs(v);
-  let e = max(i32((bitcast<u32>(a) >> 23u) & 0xffu) - 127, -6);
-  let step = bitcast<f32>(u32(e - 3 + 127) << 23u);
-  let invStep = bitcast<f32>(u32(127 - (e - 3)) << 23u);
-  return sign(v) * min(round(a * invStep) * step, E4M3_MAX);
-}
+#include "e4m3.wgsl"
 
 @compute @workgroup_size(WG)
 fn round_to_e4m3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

@@ -2,6 +2,8 @@
 // Rows start at offset + step.pos * offsetPerPos + r * n, so the same kernel normalizes the residual
 // stream, the last token only (final norm) and per-head q/k rows inside the KV cache (Qwen3).
 // INPLACE: y is x (one binding: a buffer may not be bound twice as writable).
+// ROUND_E4M3: the normed row is then rounded to FP8 E4M3 as W8A8 checkpoints round a matmul's input
+// (fp8-activations.wgsl), per ROUND_GROUP values (0: the whole row), saving that kernel's launch.
 
 struct Params {
   n: u32,
@@ -30,6 +32,41 @@ struct Step {
 
 var<workgroup> red: array<f32, WG>;
 
+#if ROUND_E4M3
+#include "e4m3.wgsl"
+
+// Rounds y[start .. start + n) per group, as fp8-activations.wgsl does; every thread calls it.
+fn round_groups(start: u32, lid: u32) {
+  storageBarrier(); // a group's values were normed by other threads
+  let group = select(p.n, min(ROUND_GROUP, p.n), ROUND_GROUP > 0u);
+  for (var g0 = 0u; g0 < p.n; g0 += group) {
+    let len = min(group, p.n - g0);
+    var m = 0.0;
+    for (var i = lid; i < len; i += WG) { m = max(m, abs(out_at(start + g0 + i))); }
+    workgroupBarrier(); // everyone has read red[0] of the reduction before
+    red[lid] = m;
+    workgroupBarrier();
+    for (var s = WG / 2u; s > 0u; s >>= 1u) {
+      if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
+      workgroupBarrier();
+    }
+    let amax = red[0];
+    if (amax > 0.0) {
+      let scale = amax / E4M3_MAX;
+      for (var i = lid; i < len; i += WG) { set_out(start + g0 + i, round_e4m3(out_at(start + g0 + i) / scale) * scale); }
+    }
+  }
+}
+#endif
+
+#if INPLACE
+fn out_at(i: u32) -> f32 { return x[i]; }
+fn set_out(i: u32, v: f32) { x[i] = v; }
+#else
+fn out_at(i: u32) -> f32 { return y[i]; }
+fn set_out(i: u32, v: f32) { y[i] = v; }
+#endif
+
 @compute @workgroup_size(WG)
 fn rmsnorm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let shift = step.pos * p.offsetPerPos + wid.x * p.n;
@@ -47,9 +84,12 @@ fn rmsnorm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   }
   let inv = inverseSqrt(red[0] / f32(p.n) + p.eps);
 #if INPLACE
-  for (var i = lid; i < p.n; i += WG) { x[xi + i] = x[xi + i] * inv * weight[i]; }
+  let yi = xi;
 #else
   let yi = p.outOffset + shift;
-  for (var i = lid; i < p.n; i += WG) { y[yi + i] = x[xi + i] * inv * weight[i]; }
+#endif
+  for (var i = lid; i < p.n; i += WG) { set_out(yi + i, x[xi + i] * inv * weight[i]); }
+#if ROUND_E4M3
+  round_groups(yi, lid);
 #endif
 }

@@ -141,11 +141,12 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
   return [weight.shards.length, ...out];
 }
 
-export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: number; n: number; eps: number; inPlace: boolean }) {
+export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: number; n: number; eps: number; inPlace: boolean; roundGroup?: number }) {
   const ctx = await context();
   const x = f32(ctx, c.x);
   const y = c.inPlace ? undefined : f32(ctx, new Array(c.x.length).fill(0));
-  const d = rmsNorm(ctx, { x, weight: f32(ctx, c.weight), y, rows: c.rows, n: c.n, eps: c.eps });
+  const roundE4M3 = c.roundGroup === undefined ? undefined : { group: c.roundGroup };
+  const d = rmsNorm(ctx, { x, weight: f32(ctx, c.weight), y, rows: c.rows, n: c.n, eps: c.eps, roundE4M3 });
   return run(ctx, [d], y ?? x, c.x.length);
 }
 

@@ -1,4 +1,5 @@
 import { makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
+import type { Defines } from '../gpu/shader-source.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
 
 /** Mirrors `struct Params` in shaders/rmsnorm.wgsl. */
@@ -23,6 +24,8 @@ export interface RmsNormArgs {
   inOffset?: number;
   outOffset?: number;
   offsetPerPos?: number;
+  /** Round the normed rows to FP8 E4M3 per `group` values (0: per row), as W8A8 checkpoints round a matmul's input. */
+  roundE4M3?: { group: number };
 }
 
 export function rmsNorm(ctx: KernelContext, a: RmsNormArgs): Dispatch {
@@ -34,5 +37,7 @@ export function rmsNorm(ctx: KernelContext, a: RmsNormArgs): Dispatch {
   );
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: a.weight, 2: params, 3: ctx.step };
   if (a.y) bindings[4] = a.y;
-  return makeDispatch(ctx, 'rmsnorm.wgsl', 'rmsnorm', { INPLACE: !a.y, WG }, bindings, [a.rows, 1, 1]);
+  const defines: Defines = { INPLACE: !a.y, WG };
+  if (a.roundE4M3) Object.assign(defines, { ROUND_E4M3: true, ROUND_GROUP: a.roundE4M3.group });
+  return makeDispatch(ctx, 'rmsnorm.wgsl', 'rmsnorm', defines, bindings, [a.rows, 1, 1]);
 }

@@ -112,12 +112,12 @@ export function recordForward(
     const kCache = kv.keys[i];
     const vCache = kv.values[i];
     // ---- attention ----
-    // Decoding GEMVs normalize their input themselves; otherwise (and where a W8A8 FP8 checkpoint
-    // rounds the normalized input to E4M3) a norm pass writes h.
+    // Decoding GEMVs normalize their input themselves; otherwise, and where a W8A8 FP8 checkpoint
+    // rounds the normalized input to E4M3 (which that pass then does too), a norm pass writes h.
     const normed = (gain: GPUBuffer, reader: GpuWeight) => {
       if (fusesNorm(T) && !roundsFor(reader)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
-      ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps }));
-      roundForFp8(a.h, c.hiddenSize, reader);
+      const roundE4M3 = fp8 && roundsFor(reader) ? { group: fp8.group } : undefined;
+      ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps, roundE4M3 }));
       return { x: a.h };
     };
     const attnIn = normed(L.attnNorm, L.wq);
