@@ -22,13 +22,7 @@ fn round_to_e4m3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let len = min(p.group, p.n - first);
   var m = 0.0;
   for (var i = lid; i < len; i += WG) { m = max(m, abs(x[start + i])); }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let amax = red[0];
+  let amax = workgroup_max(lid, m);
   // An all-zero group stays zero (its scale would be 0).
   if (amax == 0.0) { return; }
   let scale = amax / E4M3_MAX;

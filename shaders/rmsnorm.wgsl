@@ -43,14 +43,7 @@ fn round_groups(start: u32, lid: u32) {
     let len = min(group, p.n - g0);
     var m = 0.0;
     for (var i = lid; i < len; i += WG) { m = max(m, abs(out_at(start + g0 + i))); }
-    workgroupBarrier(); // everyone has read red[0] of the reduction before
-    red[lid] = m;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-      if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-      workgroupBarrier();
-    }
-    let amax = red[0];
+    let amax = workgroup_max(lid, m);
     if (amax > 0.0) {
       let scale = amax / E4M3_MAX;
       for (var i = lid; i < len; i += WG) { set_out(start + g0 + i, round_e4m3(out_at(start + g0 + i) / scale) * scale); }
