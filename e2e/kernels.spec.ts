@@ -325,16 +325,16 @@ test('rmsnorm in place and out of place', async ({ page }) => {
   }
 });
 
-test('FP8 activation rounding: per token and per 128 values (a short last group), zeros and ties', async ({ page }) => {
+test('FP8 activation rounding: per token (a CPU's and a GPU's workgroup) and per 128 values (a short last group), zeros and ties', async ({ page }) => {
   const rng = new Rng(31);
   const rows = 4, n = 300;
   const x = Array.from(rng.normals(rows * n, 3));
   // A row of zeros stays zeros; one with exact E4M3 values and midpoints between them (scale 1: max 448).
   x.fill(0, n, 2 * n);
   x.splice(2 * n, 6, 448, 1.0625, 1.1875, -3.25, 2 ** -10, 2 ** -8);
-  for (const group of [0, 128]) {
+  for (const [group, gpuLayout] of [[0, false], [0, true], [128, false]] as const) {
     const want = ref.roundToE4M3(Float64Array.from(x), n, group);
-    const got = await harness<number[]>(page, 'runRoundToE4M3', { x, rows, n, group });
+    const got = await harness<number[]>(page, 'runRoundToE4M3', { x, rows, n, group, gpuLayout });
     // f32 vs float64 scales may put a value on the other side of a rounding midpoint: then it is one
     // E4M3 step off (1/8 of its binade); the rest are equal.
     const off = got.map((g, i) => Math.abs(g - want[i])).filter((d) => d > 1e-6 * Math.abs(want.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));

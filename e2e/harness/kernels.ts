@@ -233,8 +233,10 @@ export async function runSiluMul(c: { gate: number[]; up: number[] }) {
   return run(ctx, [siluMul(ctx, gate, f32(ctx, c.up), c.gate.length)], gate, c.gate.length);
 }
 
-export async function runRoundToE4M3(c: { x: number[]; rows: number; n: number; group: number }) {
+export async function runRoundToE4M3(c: { x: number[]; rows: number; n: number; group: number; gpuLayout?: boolean }) {
   const ctx = await context();
+  // The workgroup size a GPU takes, on any adapter.
+  if (c.gpuLayout) ctx.gpu = { ...ctx.gpu, isCpu: false };
   const x = f32(ctx, c.x);
   return run(ctx, [roundToE4M3(ctx, { x, rows: c.rows, n: c.n, group: c.group })], x, c.x.length);
 }
