@@ -325,7 +325,7 @@ test('rmsnorm in place and out of place', async ({ page }) => {
   }
 });
 
-test('FP8 activation rounding: per token (a CPU's and a GPU's workgroup) and per 128 values (a short last group), zeros and ties', async ({ page }) => {
+test('FP8 activation rounding: per token (in CPU and GPU workgroup sizes) and per 128 values (a short last group), zeros and ties', async ({ page }) => {
   const rng = new Rng(31);
   const rows = 4, n = 300;
   const x = Array.from(rng.normals(rows * n, 3));
