@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../text/chat-template.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
+import { createStopMatcher } from '../text/stop-sequences.ts';
 import { createThinkParser } from '../text/think-parser.ts';
 import type { RuntimeEngine } from './api.ts';
 import type { GenerationStats } from './engine.ts';
@@ -20,6 +21,8 @@ export interface ChatCompletionRequest {
   top_k?: number;
   repetition_penalty?: number;
   seed?: number;
+  /** Up to 4 sequences that end the answer (`content`), not included in it; the reasoning is not searched. */
+  stop?: string | string[];
   signal?: AbortSignal;
 }
 
@@ -66,6 +69,17 @@ export function chatCompletions(engine: RuntimeEngine, modelName = 'r1-webgpu'):
       choices: [{ index: 0, delta, finish_reason: finish }],
     });
     yield chunk({ role: 'assistant' }, null);
+    const stops = createStopMatcher(stopSequences(req.stop));
+    // A stop sequence ends the generation; the caller's signal still does too.
+    const ended = new AbortController();
+    const end = () => ended.abort(req.signal?.reason);
+    if (req.signal?.aborted) end();
+    req.signal?.addEventListener('abort', end, { once: true });
+    const answer = (d: { reasoning: string; answer: string }) => {
+      const r = stops.push(d.answer);
+      if (r.stopped && !ended.signal.aborted) ended.abort();
+      return { reasoning: d.reasoning, answer: r.text };
+    };
     const gen = engine.generate(ids, {
       maxNewTokens: req.max_tokens,
       temperature: req.temperature,
@@ -73,24 +87,30 @@ export function chatCompletions(engine: RuntimeEngine, modelName = 'r1-webgpu'):
       topK: req.top_k,
       repetitionPenalty: req.repetition_penalty,
       seed: req.seed,
-      signal: req.signal,
+      signal: ended.signal,
     });
-    for await (const c of gen) {
-      if (c.type === 'done') {
-        const tail = parser.finish();
-        if (tail.reasoning || tail.answer) yield chunk(delta(tail), null);
-        const last = chunk({}, finishReason(c.stats));
-        (last as ChatCompletionChunk & { usage?: ChatCompletion['usage'] }).usage = usage(c.stats);
-        yield last;
-        return;
+    try {
+      for await (const c of gen) {
+        if (c.type === 'done') {
+          const tail = answer(parser.finish());
+          tail.answer += stops.flush();
+          if (tail.reasoning || tail.answer) yield chunk(delta(tail), null);
+          const last = chunk({}, finishReason(c.stats));
+          (last as ChatCompletionChunk & { usage?: ChatCompletion['usage'] }).usage = usage(c.stats);
+          yield last;
+          return;
+        }
+        const d = answer(parser.push(c.text));
+        if (d.reasoning || d.answer) yield chunk(delta(d), null);
       }
-      const d = parser.push(c.text);
-      if (d.reasoning || d.answer) yield chunk(delta(d), null);
+    } finally {
+      req.signal?.removeEventListener('abort', end);
     }
   }
   return {
     async create(req: ChatCompletionRequest): Promise<never> {
       if (!Array.isArray(req.messages) || req.messages.length === 0) throw new TypeError('messages must be a non-empty array');
+      stopSequences(req.stop);
       const id = `chatcmpl-${Date.now().toString(36)}-${++counter}`;
       const created = Math.floor(Date.now() / 1000);
       if (req.stream) return stream(req, id, created) as never;
@@ -113,6 +133,16 @@ export function chatCompletions(engine: RuntimeEngine, modelName = 'r1-webgpu'):
       } as never;
     },
   } as ChatCompletions;
+}
+
+/** OpenAI's `stop`: a string or up to 4 of them, none empty. */
+function stopSequences(stop: string | string[] | undefined): string[] {
+  if (stop === undefined) return [];
+  const list = typeof stop === 'string' ? [stop] : stop;
+  if (!Array.isArray(list) || list.length > 4 || !list.every((x) => typeof x === 'string' && x.length > 0)) {
+    throw new TypeError('stop must be a non-empty string or an array of up to 4 of them');
+  }
+  return list;
 }
 
 function delta(d: { reasoning: string; answer: string }): ChatCompletionChunk['choices'][0]['delta'] {

@@ -44,6 +44,24 @@ describe('chat completions API', () => {
     expect(chunks.slice(0, -1).every((c) => c.choices[0].finish_reason === null)).toBe(true);
   });
 
+  it('stop sequences end the answer, not the reasoning, and are not in it; the generation is ended', async () => {
+    const engine = scripted(['Say END? No.', '</think>', 'Done. EN', 'D here', ' and more']);
+    const res = await chatCompletions(engine).create({ messages: [{ role: 'user', content: 'Q?' }], stop: ['END', '###'] });
+    expect(res.choices[0].message).toEqual({ role: 'assistant', content: 'Done. ', reasoning_content: 'Say END? No.' });
+    expect(res.choices[0].finish_reason).toBe('stop');
+    expect((engine.lastOpts as { signal: AbortSignal }).signal.aborted).toBe(true);
+    // Streamed: no piece of the stop sequence is ever sent.
+    const chunks = [];
+    for await (const c of await chatCompletions(scripted(['</think>', 'a#', '#', '#b'])).create({ messages: [{ role: 'user', content: 'Q?' }], stop: '###', stream: true })) chunks.push(c);
+    expect(chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('a');
+  });
+
+  it('refuses a stop that is not a string or up to 4 of them', async () => {
+    for (const stop of ['', ['a', 'b', 'c', 'd', 'e'], [3]]) {
+      await expect(chatCompletions(scripted([])).create({ messages: [{ role: 'user', content: 'Q?' }], stop: stop as string[] })).rejects.toThrow(/stop must be/);
+    }
+  });
+
   it('refuses a request without messages', async () => {
     await expect(chatCompletions(scripted([])).create({ messages: [] })).rejects.toThrow(/non-empty array/);
   });
