@@ -199,7 +199,8 @@ export class R1ChatElement extends HTMLElement {
         this.emit('thinking-done', seconds);
       }
       thinking = parser.thinking;
-      this.emit('token', { text: chunk.text, ...d });
+      // Text that arrived: not the end of sequence, nor a token holding part of a character.
+      if (chunk.text) this.emit('token', { text: chunk.text, ...d });
     }
     apply(parser.finish());
     turn.reply = parser.thinking ? '' : output;
