@@ -1,6 +1,7 @@
 // Picks the next token on the GPU so that only 4 bytes are read back per step.
-// Greedy (repetition penalty, then argmax): `chunk_max`, then `argmax`. Sampling, in Hugging Face's order (repetition penalty,
-// temperature, top-k, top-p, then one draw): `chunk_max`, `chunk_weights`, `chunk_gather`, `sample`.
+// Greedy (repetition penalty, then argmax): `chunk_max`, then `argmax`. Sampling, in Hugging
+// Face's order (repetition penalty, temperature, top-k, top-p, then one draw): `chunk_max`,
+// `chunk_weights`, `chunk_gather`, `sample`.
 // The vocabulary (~150k ids) is cut into chunks of CHUNK ids, one workgroup each, so that the passes
 // over all of it run on the whole GPU: one workgroup reading 150k values runs latency-bound on one
 // core, tens of microseconds a pass on a big GPU. Only the last stage runs in one workgroup.

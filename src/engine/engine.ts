@@ -30,13 +30,13 @@ export interface EngineOptions {
   capBindingBytes?: number;
   /** Quantize float matrices while they stream to the GPU. */
   quantize?: QuantizeMode;
-  /** KV cache precision: f16 (default) or f32. */
   /**
    * W8A8 FP8 checkpoints: 'checkpoint' (default) rounds each quantized matmul's input to E4M3 as the
    * checkpoint says, as transformers and vLLM run it; 'off' computes with the activations as they are
    * (weight-only FP8, and the norms fused into the decode GEMVs again).
    */
   fp8Activations?: 'checkpoint' | 'off';
+  /** KV cache precision: f16 (default) or f32. */
   kvCache?: KvDtype;
   /** Key slices per query in decode attention; by default chosen for the adapter (tests force it). */
   attentionSplits?: number;

@@ -7,7 +7,6 @@ export const FP8_ACTIVATION_PARAMS: UniformLayout = [
   ['group', 'u32'],
 ];
 
-
 export interface Fp8ActivationArgs {
   x: GPUBuffer; // rows of n f32, rounded in place
   rows: number;

@@ -37,7 +37,7 @@ export function configFromHf(json: Json): ModelConfig {
   const hiddenSize = num(json, 'hidden_size');
   const nHeads = num(json, 'num_attention_heads');
   const maxPositions = num(json, 'max_position_embeddings', 4096);
-  const rope = hfRope(json, DEFAULT_ROPE_THETA);
+  const rope = hfRope(json);
   return validate({
     arch,
     hiddenSize,
@@ -63,10 +63,10 @@ export function configFromHf(json: Json): ModelConfig {
  * `rope_scaling`, which transformers 5 still reads first. Models whose layer types rotate
  * differently key `rope_parameters` by the names in `layer_types`.
  */
-function hfRope(json: Json, defaultTheta: number): { theta: number; scaling: Json | null } {
+function hfRope(json: Json): { theta: number; scaling: Json | null } {
   const legacy = (json.rope_scaling as Json | null | undefined) ?? null;
   const rp = json.rope_parameters;
-  if (rp === undefined || rp === null) return { theta: num(json, 'rope_theta', defaultTheta), scaling: legacy };
+  if (rp === undefined || rp === null) return { theta: num(json, 'rope_theta', DEFAULT_ROPE_THETA), scaling: legacy };
   const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(rp)) throw new UnsupportedModelError(`config.json "rope_parameters" should be an object, got ${JSON.stringify(rp)}`);
   let params = rp;
@@ -82,7 +82,7 @@ function hfRope(json: Json, defaultTheta: number): { theta: number; scaling: Jso
   } else if (params.rope_type === undefined && params.type === undefined && Object.values(params).some(isObject)) {
     throw new UnsupportedModelError(`config.json "rope_parameters" (${keys.join(', ')}) is neither one set of parameters nor keyed by the layer_types`);
   }
-  return { theta: num(params, 'rope_theta', num(json, 'rope_theta', defaultTheta)), scaling: legacy ?? params };
+  return { theta: num(params, 'rope_theta', num(json, 'rope_theta', DEFAULT_ROPE_THETA)), scaling: legacy ?? params };
 }
 
 /** JSON with object keys sorted: equal parameters written in another order compare equal. */

@@ -103,9 +103,10 @@ export function recordForward(
   const fp8 = w.fp8Activations;
   // W8A8 FP8 checkpoints: the input of each FP8 matmul rounded to E4M3 first, as they were run; a
   // layer the checkpoint left unquantized (its `ignore` list) takes its input as it is.
-  const roundsFor = (weight: GpuWeight) => fp8 !== null && weight.dtype === 'f8e4m3_128';
+  const roundingFor = (weight: GpuWeight) => (fp8 && weight.dtype === 'f8e4m3_128' ? { group: fp8.group } : undefined);
   const roundForFp8 = (x: GPUBuffer, n: number, weight: GpuWeight) => {
-    if (fp8 && roundsFor(weight)) ds.push(roundToE4M3(ctx, { x, rows: T, n, group: fp8.group }));
+    const rounding = roundingFor(weight);
+    if (rounding) ds.push(roundToE4M3(ctx, { x, rows: T, n, ...rounding }));
   };
   ds.push(...embedding(ctx, w.embed, a.tokens, a.x, T));
   w.layers.forEach((L, i) => {
@@ -115,8 +116,8 @@ export function recordForward(
     // Decoding GEMVs normalize their input themselves; otherwise, and where a W8A8 FP8 checkpoint
     // rounds the normalized input to E4M3 (which that pass then does too), a norm pass writes h.
     const normed = (gain: GPUBuffer, reader: GpuWeight) => {
-      if (fusesNorm(T) && !roundsFor(reader)) return { x: a.x, norm: { gain, eps: c.rmsEps } };
-      const roundE4M3 = fp8 && roundsFor(reader) ? { group: fp8.group } : undefined;
+      const roundE4M3 = roundingFor(reader);
+      if (fusesNorm(T) && !roundE4M3) return { x: a.x, norm: { gain, eps: c.rmsEps } };
       ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps, roundE4M3 }));
       return { x: a.h };
     };

@@ -2,6 +2,8 @@
  * Cuts streamed text at the first of some stop sequences (OpenAI's `stop`): the sequence and all
  * after it are dropped, and text that could still be the start of one is held back until decided.
  */
+import { partialMatchLength } from './partial-match.ts';
+
 export interface StopMatcher {
   /** The text that is certain to come before any stop sequence; `stopped` once one was found. */
   push(text: string): { text: string; stopped: boolean };
@@ -26,16 +28,7 @@ export function createStopMatcher(stops: readonly string[]): StopMatcher {
         held = '';
         return { text: s.slice(0, cut), stopped };
       }
-      // The longest end of s that some stop sequence starts with.
-      let keep = 0;
-      for (const stop of stops) {
-        for (let k = Math.min(stop.length - 1, s.length); k > keep; k--) {
-          if (stop.startsWith(s.slice(s.length - k))) {
-            keep = k;
-            break;
-          }
-        }
-      }
+      const keep = partialMatchLength(s, stops);
       held = s.slice(s.length - keep);
       return { text: s.slice(0, s.length - keep), stopped };
     },

@@ -4,6 +4,8 @@
  * only </think> appears (`startsInThink`); older templates let the model write <think> itself; a
  * model may also never close the block. Tags split across deltas are held back until decided.
  */
+import { partialMatchLength } from './partial-match.ts';
+
 export interface ThinkDelta {
   reasoning: string;
   answer: string;
@@ -54,14 +56,7 @@ export function createThinkParser({ startsInThink }: { startsInThink: boolean })
         s = s.slice(i + tag.length);
         continue;
       }
-      // Hold back a suffix that could be the start of the tag.
-      let keep = 0;
-      for (let k = Math.min(tag.length - 1, s.length); k > 0; k--) {
-        if (tag.startsWith(s.slice(s.length - k))) {
-          keep = k;
-          break;
-        }
-      }
+      const keep = partialMatchLength(s, [tag]);
       emit(out, s.slice(0, s.length - keep));
       held = s.slice(s.length - keep);
       return out;

@@ -101,7 +101,7 @@ export function fp8ActivationsOf(config: Json): Fp8Activations | null {
 export const SIDE_QUANT_FILES = { 'quantize_config.json': 'gptq', 'quant_config.json': 'awq' } as const;
 
 /** Whether a folder with these tensors may keep its quantization settings in a side file. */
-export function mayHaveSideQuantFile(tensorNames: Iterable<string>): boolean {
+function mayHaveSideQuantFile(tensorNames: Iterable<string>): boolean {
   for (const name of tensorNames) if (name.endsWith('.qweight')) return true;
   return false;
 }
