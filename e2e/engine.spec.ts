@@ -121,7 +121,8 @@ test('decode attention split into key slices (flash-decoding, what GPUs run) giv
 });
 
 test('the GPU schedule (threads sharing GEMV rows, the tiled prefill GEMM, split attention) gives the reference logits on any adapter', async ({ page }) => {
-  for (const dtype of ['q4_k_m', 'q8_0'] as const) {
+  // iq_mix: the grid i-quants through the QKV GEMV with RoPE, rows shared by threads.
+  for (const dtype of ['q4_k_m', 'q8_0', 'iq_mix'] as const) {
     const file = await ensureTestModel({ arch: 'qwen2', format: 'gguf', dtype, vocab: 'small' });
     const ref = await referenceModel(file);
     ref.kvF16 = true;

@@ -47,6 +47,8 @@ const CASES: TestModelSpec[] = [
   // The legacy 32-value blocks with a minimum or a fifth bit.
   { arch: 'llama', format: 'gguf', dtype: 'q4_1', vocab: 'small' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q5_0', vocab: 'small' },
+  // The grid i-quants of IQ1_S ... IQ3_M files (and Q5_1), all in one: their lattices, signs and scales.
+  { arch: 'qwen2', format: 'gguf', dtype: 'iq_mix', vocab: 'small' },
 ];
 
 test.beforeAll(async () => {

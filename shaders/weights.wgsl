@@ -172,24 +172,27 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
-#if WEIGHT_Q5_0
-// block: f16 d; u32 qh; u8 qs[16]  (22 bytes);  y[j] = (qs[j] & 15 | bit j of qh << 4) - 16) d,
-// y[j + 16] = (qs[j] >> 4 | bit j + 16 of qh << 4) - 16) d.
-fn q5_0_nibbles(base: u32, q: u32) -> array<vec4<f32>, 2> {
-  // Values 4q..4q+3 (low nibbles) and 16+4q.. (high) of the block at `base`.
-  let v = w_u32_at(base + 6u + q * 4u);
-  let qh = w_u32_at(base + 2u);
-  let bytes = bytes4(v);
+#if Q5
+// Values 4q..4q+3 (low nibbles) and 16+4q.. (high) of a Q5_0 / Q5_1 block: the nibbles of qs (at byte
+// qsByte) with bit j (j + 16 for the high ones) of qh as their fifth bit, minus `offset`.
+fn q5_nibbles(qsByte: u32, qh: u32, q: u32, offset: f32) -> array<vec4<f32>, 2> {
+  let bytes = bytes4(w_u32_at(qsByte + q * 4u));
   let sh = vec4<u32>(4u * q, 4u * q + 1u, 4u * q + 2u, 4u * q + 3u);
   let lo = (bytes & vec4<u32>(15u)) | (((vec4<u32>(qh) >> sh) & vec4<u32>(1u)) << vec4<u32>(4u));
   let hi = ((bytes >> vec4<u32>(4u)) & vec4<u32>(15u)) | (((vec4<u32>(qh) >> (sh + vec4<u32>(16u))) & vec4<u32>(1u)) << vec4<u32>(4u));
-  return array<vec4<f32>, 2>(small4(lo, 16.0), small4(hi, 16.0));
+  return array<vec4<f32>, 2>(small4(lo, offset), small4(hi, offset));
 }
+#endif
+
+#if WEIGHT_Q5_0
+// block: f16 d; u32 qh; u8 qs[16]  (22 bytes);  y[j] = (qs[j] & 15 | bit j of qh << 4) - 16) d,
+// y[j + 16] = (qs[j] >> 4 | bit j + 16 of qh << 4) - 16) d.
 fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
   let base = rowByte + blk * 22u;
+  let qh = w_u32_at(base + 2u);
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
-    let n = q5_0_nibbles(base, q);
+    let n = q5_nibbles(base + 6u, qh, q, 16.0);
     out[q] = n[0];
     out[q + 4u] = n[1];
   }
@@ -201,7 +204,32 @@ fn wblock_scale(rowByte: u32, blk: u32) -> f32 {
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let base = rowByte + (k >> 5u) * 22u;
   let j = k & 31u;
-  return q5_0_nibbles(base, (j & 15u) >> 2u)[j >> 4u] * w_f16_at(base);
+  return q5_nibbles(base + 6u, w_u32_at(base + 2u), (j & 15u) >> 2u, 16.0)[j >> 4u] * w_f16_at(base);
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_Q5_1
+// block: f16 d; f16 m; u32 qh; u8 qs[16]  (24 bytes, word-aligned);  Q5_0's 5-bit values, y = q d + m.
+fn wblock(rowByte: u32, blk: u32) -> array<vec4<f32>, 8> {
+  let base = rowByte + blk * 24u;
+  let dm = unpack2x16float(wword(base >> 2u));
+  let qh = wword((base >> 2u) + 1u);
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let n = q5_nibbles(base + 8u, qh, q, 0.0);
+    out[q] = n[0] * dm.x + dm.y;
+    out[q + 4u] = n[1] * dm.x + dm.y;
+  }
+  return out;
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let base = rowByte + (k >> 5u) * 24u;
+  let j = k & 31u;
+  let dm = unpack2x16float(wword(base >> 2u));
+  return q5_nibbles(base + 8u, wword((base >> 2u) + 1u), (j & 15u) >> 2u, 0.0)[j >> 4u] * dm.x + dm.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
@@ -520,6 +548,179 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
     out[q] = v * select(s1, s0, q < 4u);
   }
   return out;
+}
+#endif
+
+#if IQ_GRID
+// The grid i-quants (src/formats/i-quants.ts has the float64 decoders): per 8 values (4 for IQ3) a
+// block stores an index into a lattice of points, the type's grid (src/formats/iq-grids.ts), bound
+// here as ggml stores it: point i of an 8-value grid in words 2i and 2i + 1, of a 4-value grid in
+// word i, value j in byte j. It is a few KB, read through the cache like the weights.
+@group(0) @binding(13) var<storage, read> iqGrid: array<u32>;
+
+// Four grid bytes (unsigned magnitudes), negated where bits 0..3 of `signs` are set: the sign bit
+// is flipped, no multiply.
+fn grid_signed4(word: u32, signs: u32) -> vec4<f32> {
+  let mag = small4(fields4(word, 0xffu), 0.0);
+  let neg = (vec4<u32>(signs) >> vec4<u32>(0u, 1u, 2u, 3u)) & vec4<u32>(1u);
+  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(mag) ^ (neg << vec4<u32>(31u)));
+}
+// Point g of an 8-value grid, signed by the 8 bits of `signs`: values 0..3, then 4..7.
+fn grid_signed8(g: u32, signs: u32) -> array<vec4<f32>, 2> {
+  return array<vec4<f32>, 2>(grid_signed4(iqGrid[2u * g], signs), grid_signed4(iqGrid[2u * g + 1u], signs >> 4u));
+}
+// Two points of a 4-value grid, signed by the 8 bits of `signs`.
+fn grid_signed4x2(g1: u32, g2: u32, signs: u32) -> array<vec4<f32>, 2> {
+  return array<vec4<f32>, 2>(grid_signed4(iqGrid[g1], signs), grid_signed4(iqGrid[g2], signs >> 4u));
+}
+// ggml's ksigns_iq2xs: seven stored sign bits, and an eighth that makes the count of minus signs even.
+fn signs7(b: u32) -> u32 {
+  return b | ((countOneBits(b) & 1u) << 7u);
+}
+// IQ2_XS and IQ2_S: a byte of two 4-bit scales s (values 0..15, 16..31 of a sub-block), d (0.5 + s) / 4.
+fn iq2_scale_pair(d: f32, sc: u32) -> vec2<f32> {
+  return d * (vec2<f32>(0.5) + vec2<f32>(f32(sc & 15u), f32(sc >> 4u))) * 0.25;
+}
+// IQ1 grids hold -1, 0 and 1 as signed bytes; all 8 values of a point shift by ±1/8 (IQ1S_DELTA).
+fn iq1_point(g: u32, negativeShift: bool) -> array<vec4<f32>, 2> {
+  let delta = select(0.125, -0.125, negativeShift);
+  return array<vec4<f32>, 2>(i8x4(iqGrid[2u * g]) + delta, i8x4(iqGrid[2u * g + 1u]) + delta);
+}
+
+// Each grid type defines IQ_BLOCK_BYTES (its 256-value block); iq_point(blk, ib, l): values 8l..8l+7
+// of 32-value sub-block ib of the block at byte blk, unscaled; iq_scales(blk, ib): the multipliers of
+// the sub-block's values 0..15 and 16..31. Types with one scale per 32 values are BLOCK_SCALE types:
+// their wblock leaves the scale to wblock_scale, applied once per 32 values.
+fn iq_block(rowByte: u32, chunk: u32) -> u32 {
+  return rowByte + (chunk >> 3u) * IQ_BLOCK_BYTES;
+}
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let blk = iq_block(rowByte, chunk);
+  let ib = chunk & 7u;
+#if BLOCK_SCALE
+  let s = vec2<f32>(1.0);
+#else
+  let s = iq_scales(blk, ib);
+#endif
+  var out: array<vec4<f32>, 8>;
+  for (var l = 0u; l < 4u; l++) {
+    let v = iq_point(blk, ib, l);
+    out[2u * l] = v[0] * s[l >> 1u];
+    out[2u * l + 1u] = v[1] * s[l >> 1u];
+  }
+  return out;
+}
+#if BLOCK_SCALE
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return iq_scales(iq_block(rowByte, chunk), chunk & 7u).x;
+}
+#endif
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = iq_block(rowByte, k >> 5u);
+  let ib = (k >> 5u) & 7u;
+  let l = (k >> 3u) & 3u;
+  return iq_point(blk, ib, l)[(k >> 2u) & 1u] * iq_scales(blk, ib)[l >> 1u];
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
+#if WEIGHT_IQ2_XXS
+// block of 256: f16 d; per 32 values 8 bytes: four grid indices (8 values each), then a u32 holding
+// four 7-bit sign fields and, in its top 4 bits, the scale s: y = d (0.5 + s) / 4 * ±grid.
+const IQ_BLOCK_BYTES: u32 = 66u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let at = blk + 2u + 8u * ib;
+  return grid_signed8(w_u8_at(at + l), signs7((w_u32_at(at + 4u) >> (7u * l)) & 127u));
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  return vec2<f32>(w_f16_at(blk) * (0.5 + f32(w_u32_at(blk + 6u + 8u * ib) >> 28u)) * 0.25);
+}
+#endif
+
+#if WEIGHT_IQ2_XS
+// block of 256: f16 d; u16 qs[32] (a 9-bit grid index and 7 sign bits per 8 values); u8 scales[8]
+// (two 4-bit scales per 32 values, one per 16): y = d (0.5 + s) / 4 * ±grid.
+const IQ_BLOCK_BYTES: u32 = 74u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let q = w_u16_at(blk + 2u + 8u * ib + 2u * l);
+  return grid_signed8(q & 511u, signs7(q >> 9u));
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  return iq2_scale_pair(w_f16_at(blk), w_u8_at(blk + 66u + ib));
+}
+#endif
+
+#if WEIGHT_IQ2_S
+// block of 256: f16 d; u8 qs[32] (grid index bits 0..7 per 8 values); u8 signs[32] (a bit per value);
+// u8 qh[8] (index bits 8..9, four points per byte); u8 scales[8] as IQ2_XS.
+const IQ_BLOCK_BYTES: u32 = 82u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let g = w_u8_at(blk + 2u + 4u * ib + l) | (((w_u8_at(blk + 66u + ib) >> (2u * l)) & 3u) << 8u);
+  return grid_signed8(g, w_u8_at(blk + 34u + 4u * ib + l));
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  return iq2_scale_pair(w_f16_at(blk), w_u8_at(blk + 74u + ib));
+}
+#endif
+
+#if WEIGHT_IQ3_XXS
+// block of 256: f16 d; u8 qs[64] (a grid index per 4 values); per 32 values a u32 of four 7-bit sign
+// fields (one per 8 values) and, in its top 4 bits, the scale s: y = d (0.5 + s) / 2 * ±grid.
+const IQ_BLOCK_BYTES: u32 = 98u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let pair = w_u16_at(blk + 2u + 8u * ib + 2u * l);
+  return grid_signed4x2(pair & 0xffu, pair >> 8u, signs7((w_u32_at(blk + 66u + 4u * ib) >> (7u * l)) & 127u));
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  return vec2<f32>(w_f16_at(blk) * (0.5 + f32(w_u32_at(blk + 66u + 4u * ib) >> 28u)) * 0.5);
+}
+#endif
+
+#if WEIGHT_IQ3_S
+// block of 256: f16 d; u8 qs[64] (grid index bits 0..7 per 4 values); u8 qh[8] (bit 8, eight points
+// per byte); u8 signs[32] (a bit per value); u8 scales[4] (a 4-bit s per 32 values): y = d (1 + 2s) * ±grid.
+const IQ_BLOCK_BYTES: u32 = 110u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let pair = w_u16_at(blk + 2u + 8u * ib + 2u * l);
+  let qh = w_u8_at(blk + 66u + ib) >> (2u * l);
+  return grid_signed4x2((pair & 0xffu) | ((qh & 1u) << 8u), (pair >> 8u) | ((qh & 2u) << 7u), w_u8_at(blk + 74u + 4u * ib + l));
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  let s = (w_u8_at(blk + 106u + (ib >> 1u)) >> (4u * (ib & 1u))) & 15u;
+  return vec2<f32>(w_f16_at(blk) * f32(1u + 2u * s));
+}
+#endif
+
+#if WEIGHT_IQ1_S
+// block of 256: f16 d; u8 qs[32] (grid index bits 0..7 per 8 values); u16 qh[8], per 32 values: index
+// bits 8..10 of its four points, a 3-bit scale s and the shift's sign: y = d (2s + 1) (grid ± 1/8).
+const IQ_BLOCK_BYTES: u32 = 50u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let qh = w_u16_at(blk + 34u + 2u * ib);
+  return iq1_point(w_u8_at(blk + 2u + 4u * ib + l) | (((qh >> (3u * l)) & 7u) << 8u), (qh & 0x8000u) != 0u);
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  return vec2<f32>(w_f16_at(blk) * f32(2u * ((w_u16_at(blk + 34u + 2u * ib) >> 12u) & 7u) + 1u));
+}
+#endif
+
+#if WEIGHT_IQ1_M
+// block of 256 (no d field): u8 qs[32] (grid index bits 0..7 per 8 values); u8 qh[16], a nibble per
+// point: index bits 8..10 and its shift's sign; u16 scales[4]: per 32 values two 3-bit scales s (one
+// per 16), and in the four top nibbles the f16 d. y = d (2s + 1) (grid ± 1/8).
+const IQ_BLOCK_BYTES: u32 = 56u;
+fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+  let h = w_u8_at(blk + 32u + 2u * ib + (l >> 1u)) >> (4u * (l & 1u));
+  return iq1_point(w_u8_at(blk + 4u * ib + l) | ((h & 7u) << 8u), (h & 8u) != 0u);
+}
+fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+  let s01 = w_u32_at(blk + 48u);
+  let s23 = w_u32_at(blk + 52u);
+  let d = unpack2x16float(((s01 >> 12u) & 0xfu) | ((s01 >> 24u) & 0xf0u) | ((s23 >> 4u) & 0xf00u) | ((s23 >> 16u) & 0xf000u)).x;
+  let sc = w_u16_at(blk + 48u + 2u * (ib >> 1u)) >> (6u * (ib & 1u));
+  return d * vec2<f32>(f32(2u * (sc & 7u) + 1u), f32(2u * ((sc >> 3u) & 7u) + 1u));
 }
 #endif
 

@@ -1,9 +1,11 @@
 import { DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { f32ToBf16, f32ToF16, f32ToF16Bits, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
+import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
 
 /** f32 values (rows of whole blocks for quantized types) in a weight type's stored bytes. */
 export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Array {
+  if (isKQuantDtype(dtype)) throw new RangeError(`no ${dtype} quantizer here: use randomKQuantBytes or k-quants.ts for test data`);
   switch (dtype) {
     case 'f32':
       return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
@@ -19,20 +21,14 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ4_1(values);
     case 'q5_0':
       return quantizeQ5_0(values);
+    case 'q5_1':
+      return quantizeQ5_1(values);
     case 'f8e4m3_128':
       return quantizeF8E4M3_128(values);
     case 'q4z_32':
     case 'q4z_64':
     case 'q4z_128':
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
-    case 'iq4_nl':
-    case 'iq4_xs':
-    case 'q2_k':
-    case 'q3_k':
-    case 'q4_k':
-    case 'q5_k':
-    case 'q6_k':
-      throw new RangeError(`no ${dtype} quantizer here: use randomKQuantBytes or k-quants.ts for test data`);
   }
 }
 
@@ -78,6 +74,30 @@ export function quantizeQ5_0(values: Float32Array): Uint8Array {
   return out;
 }
 
+/** llama.cpp quantize_row_q5_1_ref: d = (max - min) / 31, m = min, q = trunc((x - min) / d + 0.5). */
+export function quantizeQ5_1(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 32) * 24);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 32; b++) {
+    const block = values.subarray(b * 32, b * 32 + 32);
+    const min = Math.min(...block);
+    const d = Math.fround((Math.max(...block) - min) / 31);
+    const id = d ? Math.fround(1 / d) : 0;
+    view.setUint16(b * 24, f32ToF16Bits(d), true);
+    view.setUint16(b * 24 + 2, f32ToF16Bits(min), true);
+    let qh = 0;
+    for (let j = 0; j < 16; j++) {
+      const q = (x: number) => Math.min(31, Math.trunc(Math.fround(Math.fround((x - min) * id) + 0.5)));
+      const lo = q(block[j]);
+      const hi = q(block[16 + j]);
+      out[b * 24 + 8 + j] = (lo & 15) | ((hi & 15) << 4);
+      qh |= ((lo >> 4) << j) | ((hi >> 4) << (j + 16));
+    }
+    view.setUint32(b * 24 + 4, qh >>> 0, true);
+  }
+  return out;
+}
+
 /** Asymmetric 4-bit groups in the runtime's repacked GPTQ layout: integer zero z, y = (q - z) d. */
 export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
   const bb = 4 + group / 2;
@@ -97,15 +117,13 @@ export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
   return out;
 }
 
-/**
- * Random but valid K-quant blocks (llama.cpp Q4_K / Q6_K layouts): random quants and packed scales,
- * small finite f16 super-block scales. There is no K-quant quantizer here: tests compare the kernels
- * with the float64 decode of these very bytes.
- */
 /** Block types the tests fill with random but valid blocks (no quantizer here). */
-export type KQuantDtype = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' | 'iq4_nl' | 'iq4_xs';
+export type KQuantDtype = 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' | 'iq4_nl' | 'iq4_xs' | GridDtype;
 
-/** Where each K-quant keeps its f16 super-block scale(s), and a range that keeps values near unit scale. */
+/**
+ * Where each type keeps its f16 super-block scale(s), and a range that keeps values near unit scale
+ * (IQ1_M has no f16 field: its d goes into the scales' top nibbles).
+ */
 const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = {
   q2_k: { at: [80, 82], lo: 0.01, hi: 0.05 },
   q3_k: { at: [108], lo: 0.0005, hi: 0.002 },
@@ -114,8 +132,67 @@ const K_SCALES: Record<KQuantDtype, { at: number[]; lo: number; hi: number }> = 
   q6_k: { at: [208], lo: 0.0005, hi: 0.002 },
   iq4_nl: { at: [0], lo: 0.002, hi: 0.01 },
   iq4_xs: { at: [0], lo: 0.00005, hi: 0.0002 },
+  iq2_xxs: { at: [0], lo: 0.002, hi: 0.008 },
+  iq2_xs: { at: [0], lo: 0.002, hi: 0.008 },
+  iq2_s: { at: [0], lo: 0.002, hi: 0.008 },
+  iq3_xxs: { at: [0], lo: 0.001, hi: 0.004 },
+  iq3_s: { at: [0], lo: 0.001, hi: 0.004 },
+  iq1_s: { at: [0], lo: 0.01, hi: 0.04 },
+  iq1_m: { at: [], lo: 0.01, hi: 0.04 },
 };
 
+export function isKQuantDtype(t: string): t is KQuantDtype {
+  return Object.hasOwn(K_SCALES, t);
+}
+
+/** Sets a bit field of `bits` bits at bit `shift` of the little-endian bytes from `at`. */
+function setField(block: Uint8Array, at: number, shift: number, bits: number, value: number): void {
+  const byte = at + (shift >> 3);
+  const s = shift & 7;
+  const word = block[byte] | (block[byte + 1] << 8);
+  const mask = ((1 << bits) - 1) << s;
+  const next = (word & ~mask) | ((value << s) & mask);
+  block[byte] = next & 0xff;
+  if (s + bits > 8) block[byte + 1] = next >> 8;
+}
+
+/**
+ * Sub-block scales within about 2x of each other, as a quantizer picks them: uniformly random codes
+ * make 30-60x outliers that no real file has and llama.cpp's 8-bit activations cannot follow. Each
+ * entry writes one super-block's scale fields (codes from the top half of their range).
+ */
+const SUB_SCALES: Partial<Record<KQuantDtype, (block: Uint8Array, rng: Rng) => void>> = {
+  iq4_xs: (b, rng) => {
+    for (let ib = 0; ib < 8; ib++) {
+      const ls = 40 + rng.int(16);
+      setField(b, 4, 4 * ib, 4, ls & 15);
+      setField(b, 2, 2 * ib, 2, ls >> 4);
+    }
+  },
+  // A 4-bit scale in the top nibble of each sub-block's second word.
+  iq2_xxs: (b, rng) => { for (let ib = 0; ib < 8; ib++) setField(b, 2 + 8 * ib + 7, 4, 4, 8 + rng.int(8)); },
+  iq3_xxs: (b, rng) => { for (let ib = 0; ib < 8; ib++) setField(b, 66 + 4 * ib + 3, 4, 4, 8 + rng.int(8)); },
+  // Two 4-bit scales per sub-block byte.
+  iq2_xs: (b, rng) => { for (let i = 0; i < 16; i++) setField(b, 66, 4 * i, 4, 8 + rng.int(8)); },
+  iq2_s: (b, rng) => { for (let i = 0; i < 16; i++) setField(b, 74, 4 * i, 4, 8 + rng.int(8)); },
+  iq3_s: (b, rng) => { for (let i = 0; i < 8; i++) setField(b, 106, 4 * i, 4, 8 + rng.int(8)); },
+  // A 3-bit scale at bit 12 of each sub-block's u16.
+  iq1_s: (b, rng) => { for (let ib = 0; ib < 8; ib++) setField(b, 34 + 2 * ib, 12, 3, 4 + rng.int(4)); },
+  // Four 3-bit scales in the low 12 bits of each u16, and the f16 d in the four top nibbles.
+  iq1_m: (b, rng) => {
+    const d = f32ToF16Bits(rng.uniform(K_SCALES.iq1_m.lo, K_SCALES.iq1_m.hi));
+    for (let w = 0; w < 4; w++) {
+      for (let i = 0; i < 4; i++) setField(b, 48 + 2 * w, 3 * i, 3, 4 + rng.int(4));
+      setField(b, 48 + 2 * w, 12, 4, (d >> (4 * w)) & 15);
+    }
+  },
+};
+
+/**
+ * Random but valid blocks of the types there is no quantizer for here (llama.cpp layouts): random
+ * quants, grid indices and signs, packed scales near each other, small finite f16 super-block
+ * scales. Tests compare the kernels with the float64 decode of these very bytes.
+ */
 export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number, rng: Rng): Uint8Array {
   const { blockElems, blockBytes } = DTYPE_LAYOUTS[dtype];
   if (cols % blockElems) throw new RangeError(`${dtype} rows hold multiples of ${blockElems} values, got ${cols}`);
@@ -125,17 +202,7 @@ export function randomKQuantBytes(dtype: KQuantDtype, rows: number, cols: number
   const { at, lo, hi } = K_SCALES[dtype];
   for (let b = 0; b < out.length; b += blockBytes) {
     for (const o of at) view.setUint16(b + o, f32ToF16Bits(rng.uniform(lo, hi)), true);
-    if (dtype === 'iq4_xs') {
-      // Sub-block scales within 3x of each other (6-bit codes 40..55, multipliers 8..23), as a
-      // quantizer picks them: uniform codes give 60x outliers no real file has.
-      let high = 0;
-      for (let ib = 0; ib < 8; ib++) {
-        const ls = 40 + rng.int(16);
-        out[b + 4 + (ib >> 1)] = (out[b + 4 + (ib >> 1)] & (ib & 1 ? 0x0f : 0xf0)) | ((ls & 15) << (4 * (ib & 1)));
-        high |= (ls >> 4) << (2 * ib);
-      }
-      view.setUint16(b + 2, high, true);
-    }
+    SUB_SCALES[dtype]?.(out.subarray(b, b + blockBytes), rng);
   }
   return out;
 }

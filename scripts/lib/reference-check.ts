@@ -43,6 +43,7 @@ export const CHECK_MODELS: TestModelSpec[] = [
   { arch: 'qwen2', format: 'gguf', dtype: 'iq4_nl', vocab: 'small' },
   { arch: 'qwen2', format: 'gguf', dtype: 'q4_1', vocab: 'small' },
   { arch: 'llama', format: 'gguf', dtype: 'q5_0', vocab: 'small' },
+  { arch: 'qwen2', format: 'gguf', dtype: 'iq_mix', vocab: 'small' },
   // Safetensors checkpoints with their own quantization (repacked by row at load).
   { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic', vocab: 'small' },

@@ -1,6 +1,6 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GgmlDtype, WeightDtype } from '../../src/formats/dtypes.ts';
+import { DTYPE_LAYOUTS, isWeightDtype, type GgmlDtype, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
 import { readGguf } from '../../src/formats/gguf.ts';
 import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
@@ -18,7 +18,7 @@ import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
 import { fp8ActivationsOf, quantSchemeOf, type Fp8Activations } from '../../src/formats/quant/scheme.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
-import { encodeWeights, randomKQuantBytes } from './encode-weights.ts';
+import { encodeWeights, isKQuantDtype, randomKQuantBytes } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import { quantizeKQuant } from './k-quants.ts';
 import { EOS_ID, R1_GENERATION_CONFIG, r1GgufTokenizerMetadata, r1TokenizerConfig, r1TokenizerJson, SMALL_GENERATION_CONFIG, SMALL_VOCAB, SMALL_VOCAB_ID, smallGgufTokenizerMetadata, smallTokenizerJson } from './r1-tokenizer.ts';
@@ -37,13 +37,31 @@ export const TEST_MODEL_URL = (file: string) => `/test-models/${path.relative(TE
  * A weight type for every matrix, or a llama.cpp K-quant mix on 256-wide test shapes (simplified
  * recipes, no per-layer alternation): 'q4_k_m' (Q6_K for the LM head, attn_v and ffn_down, Q4_K for
  * the rest), 'q5_k_m' (the same with Q5_K), 'q3_k_m' (Q6_K head, Q5_K attn_v and ffn_down, Q3_K rest),
- * 'q2_k_m' (llama.cpp's Q2_K recipe: Q6_K head, Q4_K attn_v and ffn_down, Q2_K rest); or (safetensors) a quantized checkpoint
- * layout from quant-checkpoints.ts. Q2_K, Q3_K, IQ4_NL and IQ4_XS blocks are random but valid (no
- * quantizer here).
+ * 'q2_k_m' (llama.cpp's Q2_K recipe: Q6_K head, Q4_K attn_v and ffn_down, Q2_K rest); 'iq_mix' (every
+ * grid i-quant and Q5_1 in one file, IQ_MIX); or (safetensors) a quantized checkpoint layout from
+ * quant-checkpoints.ts. Q2_K, Q3_K and i-quant blocks are random but valid (no quantizer here).
  */
 export type TestModelType = GgmlDtype | KMix | CheckpointQuant;
-type KMix = 'q4_k_m' | 'q5_k_m' | 'q3_k_m' | 'q2_k_m';
-const isKMix = (t: string): t is KMix => ['q4_k_m', 'q5_k_m', 'q3_k_m', 'q2_k_m'].includes(t);
+type KMix = 'q4_k_m' | 'q5_k_m' | 'q3_k_m' | 'q2_k_m' | 'iq_mix';
+const isKMix = (t: string): t is KMix => ['q4_k_m', 'q5_k_m', 'q3_k_m', 'q2_k_m', 'iq_mix'].includes(t);
+
+/**
+ * The low-bit types of IQ2_XXS ... IQ3_M files, one per kind of tensor and layer (llama.cpp's recipes
+ * mix them so too): each layer's q, k and v share a type, as do gate and up, so the fused QKV and
+ * SwiGLU GEMVs run on grid types; the embedding reads through the grid as well.
+ */
+const IQ_MIX: Record<string, GgmlDtype> = {
+  embed_tokens: 'iq2_xs',
+  lm_head: 'q5_1',
+  'layers.0.self_attn.[qkv]_proj': 'iq2_xxs',
+  'layers.0.self_attn.o_proj': 'iq2_xs',
+  'layers.0.mlp.(gate|up)_proj': 'iq2_s',
+  'layers.0.mlp.down_proj': 'iq3_xxs',
+  'layers.1.self_attn.[qkv]_proj': 'iq3_s',
+  'layers.1.self_attn.o_proj': 'iq1_s',
+  'layers.1.mlp.(gate|up)_proj': 'iq1_m',
+  'layers.1.mlp.down_proj': 'q5_1',
+};
 
 export interface TestModelSpec {
   arch: ArchName;
@@ -72,7 +90,7 @@ const QUANT_DIMS: TestModelDims = { ...TINY_DIMS, hiddenSize: 128, headDim: 32, 
 function dimsOf(s: TestModelSpec): TestModelDims {
   const dims = s.dims
     ? { tiny: TINY_DIMS, quant: QUANT_DIMS, 'k-quant': K_QUANT_DIMS }[s.dims]
-    : isKMix(s.dtype) || s.dtype.endsWith('_k') || s.dtype === 'iq4_xs'
+    : isKMix(s.dtype) || (isWeightDtype(s.dtype) && DTYPE_LAYOUTS[s.dtype].blockElems === 256)
       ? K_QUANT_DIMS
       : isCheckpointQuant(s.dtype)
         ? QUANT_DIMS
@@ -80,8 +98,13 @@ function dimsOf(s: TestModelSpec): TestModelDims {
   return s.vocab === 'small' ? { ...dims, vocabSize: SMALL_VOCAB } : dims;
 }
 
-/** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation). */
+/** The type llama.cpp's Q4_K_M / Q5_K_M recipe gives a tensor (simplified: no per-layer alternation), or IQ_MIX's. */
 function kMixType(hfName: string, mix: KMix): GgmlDtype {
+  if (mix === 'iq_mix') {
+    const hit = Object.entries(IQ_MIX).find(([pattern]) => new RegExp(`(^|\\.)${pattern}\\.weight$`).test(hfName));
+    if (!hit) throw new Error(`no iq_mix type for ${hfName}`);
+    return hit[1];
+  }
   const [base, sensitive] = { q4_k_m: ['q4_k', 'q6_k'], q5_k_m: ['q5_k', 'q6_k'], q3_k_m: ['q3_k', 'q5_k'], q2_k_m: ['q2_k', 'q4_k'] }[mix] as [GgmlDtype, GgmlDtype];
   if (/lm_head/.test(hfName)) return 'q6_k';
   return /v_proj|down_proj/.test(hfName) ? sensitive : base;
@@ -201,7 +224,8 @@ function seedOf(name: string): number {
 }
 
 /** llama.cpp's `enum llama_ftype`: what general.file_type says the file mostly holds. */
-const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10, iq4_nl: 25, iq4_xs: 30 };
+const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10, iq4_nl: 25, iq4_xs: 30,
+  q5_1: 9, iq2_xxs: 19, iq2_xs: 20, iq3_xxs: 23, iq1_s: 24, iq3_s: 26, iq2_s: 28, iq1_m: 31, iq_mix: 29 };
 
 function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
   if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);
@@ -246,7 +270,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     const type = t.shape.length !== 2 ? 'f32' : isKMix(dtype) ? kMixType(name, dtype) : dtype;
     if (isCheckpointQuant(type)) throw new Error(`${type} is a safetensors checkpoint layout, not a GGUF type`);
     const data =
-      type === 'q2_k' || type === 'q3_k' || type === 'iq4_nl' || type === 'iq4_xs'
+      (type === 'q2_k' || type === 'q3_k' || type.startsWith('iq')) && isKQuantDtype(type)
         ? randomKQuantBytes(type, t.shape[0], t.shape[1], new Rng(seedOf(name)))
         : type.endsWith('_k')
           ? quantizeKQuant(type as 'q4_k' | 'q5_k' | 'q6_k', values)

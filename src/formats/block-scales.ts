@@ -3,14 +3,16 @@ import type { ByteSource } from './source.ts';
 
 /**
  * Byte offsets of the f16 scale fields in one block of the quantized GGUF types the kernels read
- * (ggml-common.h): Q8_0, Q4_0 and Q5_0 `d`; Q4_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q2_K `d`, `dmin`
- * and Q3_K, Q6_K `d`, stored last; IQ4_NL and IQ4_XS `d`.
+ * (ggml-common.h): Q8_0, Q4_0 and Q5_0 `d`; Q4_1 and Q5_1 `d`, `m`; Q4_K and Q5_K `d`, `dmin`; Q2_K `d`, `dmin`
+ * and Q3_K, Q6_K `d`, stored last; IQ4_NL, IQ4_XS and the
+ * IQ2, IQ3 and IQ1_S types `d`. IQ1_M has no `d` field: its f16 is spread over the scales' top nibbles.
  */
 export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
   Q8_0: [0],
   Q4_0: [0],
   Q4_1: [0, 2],
   Q5_0: [0],
+  Q5_1: [0, 2],
   Q2_K: [80, 82],
   Q3_K: [108],
   Q4_K: [0, 2],
@@ -18,6 +20,12 @@ export const GGML_F16_SCALES: Readonly<Record<string, readonly number[]>> = {
   Q6_K: [208],
   IQ4_NL: [0],
   IQ4_XS: [0],
+  IQ2_XXS: [0],
+  IQ2_XS: [0],
+  IQ2_S: [0],
+  IQ3_XXS: [0],
+  IQ3_S: [0],
+  IQ1_S: [0],
 };
 
 export interface ScaledTensor {

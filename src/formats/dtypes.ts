@@ -5,7 +5,8 @@
  */
 export type WeightDtype =
   | 'f32' | 'f16' | 'bf16'
-  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' | 'iq4_nl' | 'iq4_xs' // GGUF blocks, as stored
+  | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k' // GGUF blocks, as stored
+  | 'iq4_nl' | 'iq4_xs' | 'iq2_xxs' | 'iq2_xs' | 'iq2_s' | 'iq3_xxs' | 'iq3_s' | 'iq1_s' | 'iq1_m'
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
@@ -27,6 +28,7 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q4_0: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] (low nibbles first half, high second)
   q4_1: { blockElems: 32, blockBytes: 20 }, // f16 d; f16 m; u8 qs[16] as Q4_0; y = q d + m
   q5_0: { blockElems: 32, blockBytes: 22 }, // f16 d; u32 qh (5th bits); u8 qs[16] as Q4_0; y = (q - 16) d
+  q5_1: { blockElems: 32, blockBytes: 24 }, // f16 d; f16 m; u32 qh; u8 qs[16] as Q5_0; y = q d + m
   q2_k: { blockElems: 256, blockBytes: 84 }, // u8 scales[16] (4-bit scale, 4-bit min); u8 qs[64]; f16 d; f16 dmin
   q3_k: { blockElems: 256, blockBytes: 110 }, // u8 hmask[32]; u8 qs[64]; u8 scales[12] (16 x 6 bits); f16 d
   q4_k: { blockElems: 256, blockBytes: 144 }, // f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
@@ -34,6 +36,14 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q6_k: { blockElems: 256, blockBytes: 210 }, // u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d (last)
   iq4_nl: { blockElems: 32, blockBytes: 18 }, // f16 d; u8 qs[16] as Q4_0; y = d * IQ4_NL_VALUES[q]
   iq4_xs: { blockElems: 256, blockBytes: 136 }, // f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]; 6-bit scale per 32
+  // Grid i-quants (src/formats/i-quants.ts): indices into a lattice of 8 or 4 values, sign bits, 3-4 bit scales.
+  iq2_xxs: { blockElems: 256, blockBytes: 66 },
+  iq2_xs: { blockElems: 256, blockBytes: 74 },
+  iq2_s: { blockElems: 256, blockBytes: 82 },
+  iq3_xxs: { blockElems: 256, blockBytes: 98 },
+  iq3_s: { blockElems: 256, blockBytes: 110 },
+  iq1_s: { blockElems: 256, blockBytes: 50 },
+  iq1_m: { blockElems: 256, blockBytes: 56 },
   // Row-major repacks of checkpoints whose scales live in separate tensors (src/formats/quant/):
   f8e4m3_128: { blockElems: 128, blockBytes: 132 }, // f32 scale; u8 e4m3[128]; y = e4m3 * scale
   // f16 d; f16 z; u8 qs[G/2] (byte j: value j low nibble, value j + G/2 high); y = (q - z) d

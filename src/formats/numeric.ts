@@ -1,4 +1,5 @@
 import { DTYPE_LAYOUTS, rowBytes, type WeightDtype } from './dtypes.ts';
+import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
  * Number formats of stored weights: IEEE half, bfloat16, FP8 E4M3, llama.cpp's blocks and the
@@ -232,6 +233,18 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         }
       }
       break;
+    case 'q5_1':
+      for (let b = 0; b < n / 32; b++) {
+        const d = f16BitsToF32(view.getUint16(b * 24, true));
+        const m = f16BitsToF32(view.getUint16(b * 24 + 2, true));
+        const qh = view.getUint32(b * 24 + 4, true);
+        for (let j = 0; j < 16; j++) {
+          const q = bytes[b * 24 + 8 + j];
+          out[b * 32 + j] = ((q & 15) + ((qh >>> j) & 1) * 16) * d + m;
+          out[b * 32 + 16 + j] = ((q >> 4) + ((qh >>> (j + 16)) & 1) * 16) * d + m;
+        }
+      }
+      break;
     case 'f8e4m3_128':
       for (let b = 0; b < n / 128; b++) {
         const scale = view.getFloat32(b * 132, true);
@@ -287,6 +300,20 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
     case 'q6_k': {
       const bytesPer = DTYPE_LAYOUTS[dtype].blockBytes;
       for (let b = 0; b < n / 256; b++) K_QUANT_DECODERS[dtype](bytes.subarray(b * bytesPer, (b + 1) * bytesPer), out, b * 256);
+      break;
+    }
+    case 'iq2_xxs':
+    case 'iq2_xs':
+    case 'iq2_s':
+    case 'iq3_xxs':
+    case 'iq3_s':
+    case 'iq1_s':
+    case 'iq1_m': {
+      const bytesPer = DTYPE_LAYOUTS[dtype].blockBytes;
+      for (let b = 0; b < n / 256; b++) {
+        const x = bytes.subarray(b * bytesPer, (b + 1) * bytesPer);
+        GRID_IQUANT_DECODERS[dtype](x, new DataView(x.buffer, x.byteOffset, x.byteLength), out, b * 256);
+      }
       break;
     }
   }

@@ -130,7 +130,7 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
     requiredLimits: {
       maxStorageBufferBindingSize: allowedBinding,
       maxBufferSize: adapter.limits.maxBufferSize,
-      maxStorageBuffersPerShaderStage: Math.min(10, adapter.limits.maxStorageBuffersPerShaderStage),
+      maxStorageBuffersPerShaderStage: Math.min(11, adapter.limits.maxStorageBuffersPerShaderStage),
       maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
     },

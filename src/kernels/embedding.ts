@@ -2,6 +2,7 @@ import { grid, makeDispatch, uniform, type Dispatch, type KernelContext } from '
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import { weightDefines } from './matmul.ts';
+import { iqGridBinding } from './iq-grid.ts';
 
 /** Mirrors `struct Params` in shaders/embedding.wgsl. */
 export const EMBEDDING_PARAMS: UniformLayout = [
@@ -26,7 +27,7 @@ export function embedding(ctx: KernelContext, table: GpuWeight, tokens: GPUBuffe
       'embedding.wgsl',
       'embed',
       weightDefines(table.dtype),
-      { 0: tokens, 1: shard.buffer, 2: x, 3: params },
+      { 0: tokens, 1: shard.buffer, 2: x, 3: params, ...iqGridBinding(ctx, table.dtype) },
       grid(Math.ceil((T * table.cols) / 64)),
     );
   });

@@ -3,6 +3,8 @@ import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
 import { DTYPE_LAYOUTS, type WeightDtype } from '../formats/dtypes.ts';
+import { gridOf } from '../formats/iq-grids.ts';
+import { iqGridBinding } from './iq-grid.ts';
 
 /** Mirrors `struct Params` in shaders/matmul.wgsl. */
 export const MATMUL_PARAMS: UniformLayout = [
@@ -39,17 +41,21 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
  * Types whose 32-value blocks share one multiplier, which weights.wgsl keeps out of `wblock` and
  * returns from their own `wblock_scale`; every other type gets the default scale of 1.
  */
-const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs']);
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s']);
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length; the IQ4
- * types also bring IQ4 (their shared level table), the types of BLOCK_SCALE_TYPES BLOCK_SCALE.
+ * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
+ * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the types of BLOCK_SCALE_TYPES
+ * BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
   return {
     [`WEIGHT_${dtype.toUpperCase()}`]: true,
     ...(dtype.startsWith('iq4') ? { IQ4: true } : {}),
+    ...(dtype.startsWith('q5_') && !dtype.endsWith('_k') ? { Q5: true } : {}),
+    ...(gridOf(dtype) ? { IQ_GRID: true } : {}),
     ...(BLOCK_SCALE_TYPES.has(dtype) ? { BLOCK_SCALE: true } : {}),
   };
 }
@@ -58,7 +64,10 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
  * Types whose 32-value blocks (K-quants: sub-blocks) weights.wgsl decodes whole (`wblock`), scales
  * read once per 32 values instead of once per 4.
  */
-const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs']);
+const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
+  'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
+  'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m',
+]);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
@@ -264,15 +273,14 @@ export function matmul(ctx: KernelContext, a: MatmulArgs): Dispatch[] {
     if (w.inputOrder) bindings[6] = w.inputOrder;
     if (a.up) bindings[7] = a.up.shards[s].buffer;
     if (a.norm) bindings[8] = a.norm.gain;
+    Object.assign(bindings, iqGridBinding(ctx, w.dtype));
     if (gemm) return makeDispatch(ctx, 'matmul.wgsl', gemm.entry, defines, bindings, gemm.workgroups);
     return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(gemvGroups(shard.nRows, tpr)));
   });
 }
 
-/** Storage bindings of the QKV GEMV: x, three weights, three outputs, the bias and the norm gain. */
-const QKV_STORAGE_BINDINGS = 9;
-/** ... and the RoPE table, when it rotates q and k itself. */
-const QKV_ROPE_STORAGE_BINDINGS = 10;
+/** Storage bindings of the QKV GEMV: x, three weights, three outputs, the bias and the norm gain (and an i-quant's grid). */
+const qkvStorageBindings = (dtype: WeightDtype) => 9 + (gridOf(dtype) ? 1 : 0);
 
 /**
  * Whether the q, k and v projections of T tokens can run as one GEMV: the GEMV is what runs, the three
@@ -282,7 +290,7 @@ export function qkvFusable(ctx: KernelContext, T: number, wq: GpuWeight, wk: Gpu
   const ws = [wq, wk, wv];
   return (
     usesGemv(ctx, T) &&
-    ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= QKV_STORAGE_BINDINGS &&
+    ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= qkvStorageBindings(wq.dtype) &&
     ws.every((w) => w.dtype === wq.dtype && w.cols === wq.cols && w.shards.length === 1 && !w.inputOrder) &&
     wk.rows === wv.rows &&
     ws.every((w) => (w.shards[0].bias !== undefined) === (wq.shards[0].bias !== undefined))
@@ -314,11 +322,12 @@ export interface QkvRope {
 }
 
 /**
- * Whether the QKV GEMV can also rotate q and k (half-split RoPE): heads of whole pairs in each half, no
- * per-head norm before the rotation (Qwen3's runs in the rope kernel), and a binding more to spare.
+ * Whether the QKV GEMV over weights of this type can also rotate q and k (half-split RoPE): heads of
+ * whole pairs in each half, no per-head norm before the rotation (Qwen3's runs in the rope kernel),
+ * and a binding more to spare for the RoPE table.
  */
-export function qkvRopeFusable(ctx: KernelContext, headDim: number, headNorms: boolean): boolean {
-  return headDim % 4 === 0 && !headNorms && ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= QKV_ROPE_STORAGE_BINDINGS;
+export function qkvRopeFusable(ctx: KernelContext, dtype: WeightDtype, headDim: number, headNorms: boolean): boolean {
+  return headDim % 4 === 0 && !headNorms && ctx.gpu.device.limits.maxStorageBuffersPerShaderStage >= qkvStorageBindings(dtype) + 1;
 }
 
 /** q, k and v projections (+ biases) of one input in one GEMV launch; see qkvFusable(). */
@@ -354,6 +363,7 @@ export function qkvMatmul(ctx: KernelContext, a: QkvArgs): Dispatch {
   if (bias) bindings[5] = bias;
   if (a.norm) bindings[8] = a.norm.gain;
   if (a.rope) bindings[12] = a.rope.cosSin;
+  Object.assign(bindings, iqGridBinding(ctx, a.wq.dtype));
   const groups = (rows: number) => gemvGroups(rows, tpr, wg);
   return makeDispatch(ctx, 'matmul.wgsl', 'gemv', defines, bindings, grid(groups(a.wq.rows) + 2 * groups(a.wk.rows)));
 }

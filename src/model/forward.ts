@@ -129,7 +129,7 @@ export function recordForward(
     const kAt = f16 ? 0 : kvDim;
     const qkvFused = qkvFusable(ctx, T, L.wq, L.wk, L.wv);
     // Decoding: that GEMV also rotates q and k and fills the cache itself (no rope launch).
-    const ropeInQkv = qkvFused && qkvRopeFusable(ctx, D, L.qNorm !== undefined && L.kNorm !== undefined);
+    const ropeInQkv = qkvFused && qkvRopeFusable(ctx, L.wq.dtype, D, L.qNorm !== undefined && L.kNorm !== undefined);
     if (qkvFused) {
       const rope = ropeInQkv ? { cosSin: a.ropeCosSin, headDim: D, f16Cache: f16 } : undefined;
       const [kOut, vOut] = ropeInQkv && f16 ? [kCache, vCache] : [k, v];

@@ -1,4 +1,5 @@
 import { isWeightDtype, rowBytes, type WeightDtype } from '../formats/dtypes.ts';
+import { GGML_TYPES } from '../formats/ggml-types.ts';
 import { dequantizeRows } from '../formats/numeric.ts';
 import type { Fp8Activations } from '../formats/quant/scheme.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -6,6 +7,12 @@ import type { GpuContext } from '../gpu/device.ts';
 import { createF32Buffer, uploadWeight, type GpuWeight } from '../gpu/weights.ts';
 import type { ModelConfig } from './config.ts';
 import { layerTensor, unpermuteRow } from './tensor-names.ts';
+
+/** The GGUF types the kernels decode, by ggml name, for errors about the others. */
+const COMPUTABLE_GGML_TYPES = Object.values(GGML_TYPES)
+  .filter((t) => t.dtype)
+  .map((t) => t.name)
+  .join(', ');
 
 /** The weights of one model on the GPU. Matrices stay in their stored format; vectors are f32. */
 export interface LayerWeights {
@@ -174,7 +181,7 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   const type = typeof t.dtype === 'string' ? t.dtype : t.dtype.unsupported;
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
-      '(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS; FP8 E4M3 and GPTQ / AWQ / compressed-tensors INT4 ' +
+      `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3 and GPTQ / AWQ / compressed-tensors INT4 ` +
       'safetensors with their scale tensors)',
   );
 }

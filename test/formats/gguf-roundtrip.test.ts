@@ -45,7 +45,7 @@ const METADATA: [string, GgufWriteValue, unknown][] = [
   ['t.array.empty', { type: 'array', itemType: 'string', value: [] }, []],
 ];
 
-/** One tensor of each computable type, one of a type we only locate (IQ2_XXS), 1 to 4 dims. */
+/** One tensor of each computable type, one of a type we only locate (TQ2_0), 1 to 4 dims. */
 function tensors(): GgufWriteTensor[] {
   const x = randomFloats(4 * 3 * 64, 3);
   return [
@@ -54,7 +54,7 @@ function tensors(): GgufWriteTensor[] {
     { name: 'c.bf16', ggmlType: GGML_TYPE_ID.bf16, shape: [7], data: bytesOf(f32ToBf16(x.slice(0, 7))) },
     { name: 'd.q8_0', ggmlType: GGML_TYPE_ID.q8_0, shape: [3, 64], data: quantizeQ8_0(x.slice(0, 192)) },
     { name: 'e.q4_0', ggmlType: GGML_TYPE_ID.q4_0, shape: [4, 3, 64], data: quantizeQ4_0(x) },
-    { name: 'f.iq2_xxs', ggmlType: 16, shape: [2, 256], data: randomBytes(2 * 66, 5) },
+    { name: 'f.tq2_0', ggmlType: 35, shape: [2, 256], data: randomBytes(2 * 66, 5) },
   ];
 }
 
@@ -91,7 +91,7 @@ describe('writeGguf -> readGguf', () => {
         expect(t.byteLength, t.name).toBe(ts[i].data.length);
         expect(await t.source.read(t.offset, t.byteLength), t.name).toEqual(ts[i].data);
       }
-      expect(g.tensors.map((t) => t.dtype)).toEqual(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', { unsupported: 'IQ2_XXS' }]);
+      expect(g.tensors.map((t) => t.dtype)).toEqual(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', { unsupported: 'TQ2_0' }]);
       // Data padding is zeros and the next tensor starts at the next multiple.
       const [a, b] = g.tensors;
       expect(b.offset).toBe(a.offset + Math.ceil(a.byteLength / alignment) * alignment);

@@ -56,11 +56,11 @@ describe('model load errors', () => {
   it('names a tensor stored in a type the kernels cannot read', async () => {
     const b = await variant('dtype', (ts) => {
       const t = ts.find((x) => x.name === 'blk.0.ffn_down.weight')!;
-      // Q5_1: 32-value blocks of 24 bytes, a real GGUF type the kernels do not decode.
-      t.ggmlType = 7;
-      t.data = new Uint8Array((t.shape[0] * t.shape[1] * 24) / 32);
+      // MXFP4: 32-value blocks of 17 bytes, a real GGUF type (gpt-oss) the kernels do not decode.
+      t.ggmlType = 39;
+      t.data = new Uint8Array((t.shape[0] * t.shape[1] * 17) / 32);
     });
-    expect(() => checkTensors(b.config, b.tensors)).toThrow(/"blk\.0\.ffn_down\.weight" is stored as Q5_1, which this runtime cannot compute with/);
+    expect(() => checkTensors(b.config, b.tensors)).toThrow(/"blk\.0\.ffn_down\.weight" is stored as MXFP4, which this runtime cannot compute with/);
   });
   it('refuses a bias the forward pass would not add, rather than drop it', async () => {
     const b = await variant('bias', (ts) => {
