@@ -57,6 +57,17 @@ test('a load error is shown in plain words', async ({ page }) => {
   await expect(app.getByRole('status')).toContainText(/could not be read|no config\.json/);
 });
 
+test('a split .gguf picked as its parts loads; one part alone is refused, naming the others', async ({ page }) => {
+  const first = await ensureTestModel({ arch: 'llama', format: 'gguf', dtype: 'q8_0', vocab: 'small', shards: 3 });
+  const parts = [1, 2, 3].map((i) => first.replace('-00001-of-', `-0000${i}-of-`));
+  await page.goto('/');
+  const app = page.locator('r1-app');
+  await app.locator('#files').setInputFiles(parts[0]);
+  await expect(app.getByRole('status')).toContainText(/is part 1 of 3 of a split GGUF model: load all its parts together/, { timeout: 30_000 });
+  await app.locator('#files').setInputFiles(parts);
+  await expect(app.getByRole('status')).toContainText('ready on', { timeout: 60_000 });
+});
+
 test('a real model with a known reply: reasoning streams, collapses with its time, the answer renders', async ({ page }, testInfo) => {
   const { ensureScriptedModel } = await import('../scripts/lib/test-model-files.ts');
   await ensureScriptedModel();

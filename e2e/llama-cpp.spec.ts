@@ -49,6 +49,9 @@ const CASES: TestModelSpec[] = [
   { arch: 'qwen2', format: 'gguf', dtype: 'q5_0', vocab: 'small' },
   // The grid i-quants of IQ1_S ... IQ3_M files (and Q5_1), all in one: their lattices, signs and scales.
   { arch: 'qwen2', format: 'gguf', dtype: 'iq_mix', vocab: 'small' },
+  // Split into 3 files as gguf-split writes them: llama.cpp opens the parts from the first one's
+  // path, the engine from its URL (the others fetched beside it).
+  { arch: 'llama', format: 'gguf', dtype: 'q8_0', vocab: 'small', shards: 3 },
 ];
 
 test.beforeAll(async () => {
@@ -61,7 +64,8 @@ test.beforeEach(async ({ page }) => {
 });
 
 for (const spec of CASES) {
-  test(`llama.cpp reads our ${spec.arch} ${spec.dtype}${spec.vocab ? ' (small vocabulary)' : ''} GGUF, tokenizes and decodes as the engine does`, async ({ page }) => {
+  const split = spec.shards ? `, split in ${spec.shards} parts` : '';
+  test(`llama.cpp reads our ${spec.arch} ${spec.dtype}${spec.vocab ? ' (small vocabulary)' : ''} GGUF${split}, tokenizes and decodes as the engine does`, async ({ page }) => {
     const file = await ensureTestModel(spec);
     const model = await loadLlamaCpp(file);
     const theirIds = llamaCppTokenize(model, PROMPT);

@@ -2,23 +2,31 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { ggufPartNames, ggufPartOf } from '../../src/formats/gguf-split.ts';
 
 /**
  * Serves a local file or folder over HTTP with byte-range support (206 / Content-Range), the way
  * Hugging Face and static hosts serve model files. Used by the CLI to hand local models to the
  * browser engine, and by tests of the URL loader.
  */
+/** The names a single served file answers to: its own, and those of the other parts of a split GGUF. */
+function servedNames(file: string): string[] {
+  const part = ggufPartOf(path.basename(file));
+  return (part && ggufPartNames(path.basename(file), part.count)) || [path.basename(file)];
+}
+
 export function rangeHandler(root: string, prefix: string) {
   return async (req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith(prefix)) return next ? next() : notFound(res);
     const rel = decodeURIComponent(url.pathname.slice(prefix.length));
     const rootStat = await stat(root).catch(() => null);
-    // A single file is served under its own name; a folder under relative paths.
+    // A single file is served under its own name (a part of a split GGUF with its other parts beside
+    // it); a folder under relative paths.
     let file: string;
-    if (rootStat?.isFile()) file = rel === '' || rel === path.basename(root) ? root : '';
+    if (rootStat?.isFile()) file = rel === '' || servedNames(root).includes(rel) ? path.join(path.dirname(root), rel || path.basename(root)) : '';
     else file = path.join(root, rel);
-    if (!file || !file.startsWith(path.resolve(root))) return notFound(res);
+    if (!file || (!rootStat?.isFile() && !file.startsWith(path.resolve(root)))) return notFound(res);
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) return notFound(res);
     res.setHeader('Accept-Ranges', 'bytes');

@@ -2,8 +2,8 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DTYPE_LAYOUTS, isWeightDtype, type GgmlDtype, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
-import { readGguf } from '../../src/formats/gguf.ts';
-import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
+import { ggufPartNames, readGgufModel } from '../../src/formats/gguf-split.ts';
+import { writeGguf, writeSplitGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src/formats/gguf-writer.ts';
 import { dequantizeRows } from '../../src/formats/numeric.ts';
 import { readShardedSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors } from '../../src/formats/safetensors-writer.ts';
@@ -67,7 +67,10 @@ export interface TestModelSpec {
   arch: ArchName;
   format: 'gguf' | 'safetensors';
   dtype: TestModelType;
-  /** safetensors only: split the weights over this many shards with an index.json. */
+  /**
+   * Split the weights over this many files: safetensors shards with an index.json, or GGUF parts as
+   * llama.cpp's gguf-split writes them (a folder of NAME-0000i-of-0000n.gguf; the path is part 1's).
+   */
   shards?: number;
   seed?: number;
   /** Matrix sizes; by default the smallest the type allows (TINY_DIMS, or 128 / 256 wide blocks). */
@@ -112,6 +115,7 @@ function kMixType(hfName: string, mix: KMix): GgmlDtype {
 
 export function testModelPath(s: TestModelSpec): string {
   const base = `${s.arch}-${s.dtype}${s.shards ? `-${s.shards}shards` : ''}${s.seed !== undefined ? `-s${s.seed}` : ''}${s.dims ? `-${s.dims}` : ''}${s.vocab ? `-${s.vocab}-vocab` : ''}`;
+  if (s.format === 'gguf' && s.shards) return path.join(TEST_MODEL_DIR, base, ggufPartNames(`${base}-00001-of-${String(s.shards).padStart(5, '0')}.gguf`, s.shards)![0]);
   return path.join(TEST_MODEL_DIR, s.format === 'gguf' ? `${base}.gguf` : base);
 }
 
@@ -121,11 +125,20 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
   const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], dimsOf(s));
   await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
-  const tmp = `${out}.tmp-${process.pid}`;
-  if (s.format === 'gguf') await writeFile(tmp, ggufBytes(model, s.dtype));
-  else await writeHfFolder(tmp, model, s.dtype, s.shards ?? 1);
-  await rename(tmp, out).catch(async (e) => {
-    if (!(await stat(out).catch(() => null))) throw e;
+  const split = s.format === 'gguf' && s.shards !== undefined;
+  const dest = split ? path.dirname(out) : out;
+  const tmp = `${dest}.tmp-${process.pid}`;
+  if (s.format === 'gguf') {
+    const { metadata, tensors } = ggufContents(model, s.dtype);
+    if (split) {
+      await mkdir(tmp, { recursive: true });
+      const names = ggufPartNames(path.basename(out), s.shards!)!;
+      const parts = writeSplitGguf(metadata, tensors, s.shards!);
+      for (const [i, name] of names.entries()) await writeFile(path.join(tmp, name), parts[i]);
+    } else await writeFile(tmp, writeGguf(metadata, tensors));
+  } else await writeHfFolder(tmp, model, s.dtype, s.shards ?? 1);
+  await rename(tmp, dest).catch(async (e) => {
+    if (!(await stat(dest).catch(() => null))) throw e;
   });
   return out;
 }
@@ -227,7 +240,7 @@ function seedOf(name: string): number {
 const LLAMA_FILE_TYPE: Record<string, number> = { f32: 0, f16: 1, q4_0: 2, q4_1: 3, q5_0: 8, q8_0: 7, bf16: 32, q4_k: 12, q5_k: 16, q6_k: 18, q4_k_m: 15, q5_k_m: 17, q3_k_m: 12, q2_k_m: 10, iq4_nl: 25, iq4_xs: 30,
   q5_1: 9, iq2_xxs: 19, iq2_xs: 20, iq3_xxs: 23, iq1_s: 24, iq3_s: 26, iq2_s: 28, iq1_m: 31, iq_mix: 29 };
 
-function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
+function ggufContents(m: TestModel, dtype: TestModelType): { metadata: [string, GgufWriteValue][]; tensors: GgufWriteTensor[] } {
   if (!Object.hasOwn(LLAMA_FILE_TYPE, dtype)) throw new Error(`no GGUF test model of type ${dtype}`);
   const c = configFromHf(m.config);
   const arch = m.arch;
@@ -284,7 +297,7 @@ function ggufBytes(m: TestModel, dtype: TestModelType): Uint8Array {
     const factors = Float32Array.from(plain, (f, i) => f / scaled[i]);
     tensors.push({ name: 'rope_freqs.weight', ggmlType: GGML_TYPE_ID.f32, shape: [factors.length], data: encodeWeights('f32', factors) });
   }
-  return writeGguf(md, tensors);
+  return { metadata: md, tensors };
 }
 
 /**
@@ -296,7 +309,7 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
   let entries: [string, TensorEntry][];
   let fp8Activations: Fp8Activations | null = null;
   if (file.endsWith('.gguf')) {
-    const g = await readGguf(await sourceFromPath(file));
+    const g = await readGgufModel(await sourceFromPath(file), path.basename(file), filesFromDirectory(path.dirname(file)).open);
     entries = g.tensors.map((t) => [hfNameOfGguf(t.name)!, t]);
     const embed = entries.find(([n]) => n === 'model.embed_tokens.weight')![1];
     config = configFromGguf(g.metadata, embed.shape[0], entries.some(([n]) => n === 'lm_head.weight'));

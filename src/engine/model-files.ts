@@ -1,10 +1,10 @@
-import { readGguf } from '../formats/gguf.ts';
+import { ggufPartOf, readGgufModel, type GgufPartOpener } from '../formats/gguf-split.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { resolveQuantized } from '../formats/quant/resolve.ts';
 import { fp8ActivationsOf, quantSchemeOfFolder, type Fp8Activations } from '../formats/quant/scheme.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
-import { sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
+import { HttpError, sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
 import { ARCHITECTURES } from '../model/arch.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -15,9 +15,17 @@ import { tokenizerFromGguf, tokenizerFromHf, type TextTokenizer } from '../text/
 /**
  * Where a model comes from: a URL (a .gguf file, or a folder of safetensors files served over HTTP),
  * a Hugging Face repo id ("owner/name", or "owner/name/file.gguf"), a File or dropped files, or
- * (in Node) a local path, handled by model-files-node.ts.
+ * (in Node, source-node.ts; a kept copy, cached-model.ts) a GGUF source with a way to open the other
+ * parts of a split model, or a folder.
  */
-export type ModelInput = string | Blob | File[] | { gguf: ByteSource } | { folder: ModelFiles };
+export type ModelInput = string | Blob | File[] | GgufInput | { folder: ModelFiles };
+
+/** A .gguf file (`fileName`: its name, which a split model's parts are found by) and its siblings. */
+export interface GgufInput {
+  gguf: ByteSource;
+  fileName?: string;
+  openPart?: GgufPartOpener;
+}
 
 /** Everything a model's files say, before any weight is read. */
 export interface ModelBundle {
@@ -52,14 +60,46 @@ const HF_REPO = /^[\w.-]+\/[\w.-]+(\/.+)?$/;
 
 export async function openModel(input: ModelInput): Promise<ModelBundle> {
   if (typeof input === 'string') return openModelString(input);
-  if (input instanceof Blob) return fromGguf(sourceFromBlob(input, (input as File).name ?? 'model.gguf'));
+  if (input instanceof Blob) {
+    const name = (input as File).name ?? 'model.gguf';
+    return fromGguf(sourceFromBlob(input, name), name);
+  }
   if (Array.isArray(input)) {
-    const gguf = input.filter((f) => f.name.endsWith('.gguf'));
-    if (gguf.length === 1 && !input.some((f) => f.name === 'config.json')) return fromGguf(sourceFromBlob(gguf[0], gguf[0].name));
+    const gguf = input.filter((f) => /\.gguf$/i.test(f.name));
+    if (gguf.length && !input.some((f) => f.name === 'config.json')) return fromGgufFiles(gguf);
     return fromFolder(filesFromFileList(input));
   }
-  if ('gguf' in input) return fromGguf(input.gguf);
+  if ('gguf' in input) return fromGguf(input.gguf, input.fileName ?? baseName(input.gguf.name), input.openPart);
   return fromFolder(input.folder);
+}
+
+/** One .gguf File, or the parts of one split model (read from its first part, the others by name). */
+function fromGgufFiles(files: File[]): Promise<ModelBundle> {
+  const first = files.length === 1 ? files[0] : files.find((f) => ggufPartOf(f.name)?.part === 1);
+  if (!first) {
+    throw new ModelSourceError(`${files.length} .gguf files were given (${files.map((f) => f.name).join(', ')}): give one model file, or every part of one split model`);
+  }
+  const byName = (name: string) => files.find((f) => f.name === name) ?? null;
+  return fromGguf(sourceFromBlob(first, first.name), first.name, async (name) => {
+    const f = byName(name);
+    return f && sourceFromBlob(f, f.name);
+  });
+}
+
+function baseName(pathOrUrl: string): string {
+  return decodeURIComponent(pathOrUrl.replace(/[?#].*$/, '').split(/[/\\]/).pop() ?? pathOrUrl);
+}
+
+/** The other parts of a split GGUF model beside the one at `url`; a 404 means there is no such part. */
+export function urlPartOpener(url: string): GgufPartOpener {
+  return async (name) => {
+    try {
+      return await sourceFromUrl(new URL(encodeURIComponent(name), url).href);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  };
 }
 
 async function openModelString(s: string): Promise<ModelBundle> {
@@ -67,16 +107,18 @@ async function openModelString(s: string): Promise<ModelBundle> {
   const base = (globalThis as { location?: { href: string } }).location?.href;
   if (base && /^\.{0,2}\//.test(s)) s = new URL(s, base).href;
   if (/^https?:\/\//.test(s)) {
-    if (/\.gguf(\?.*)?$/i.test(s)) return fromGguf(await sourceFromUrl(s));
+    if (/\.gguf(\?.*)?$/i.test(s)) return fromGguf(await sourceFromUrl(s), baseName(new URL(s).pathname), urlPartOpener(s));
     return fromFolder(filesFromUrlBase(s));
   }
   if (HF_REPO.test(s)) {
     const [owner, name, ...rest] = s.split('/');
     const files = filesFromHfRepo(`${owner}/${name}`);
     if (rest.length) {
-      const src = await files.open(rest.join('/'));
+      const path = rest.join('/');
+      const src = await files.open(path);
       if (!src) throw new ModelSourceError(`${s}: no such file in the Hugging Face repo ${owner}/${name}`);
-      return fromGguf(src);
+      const dir = path.slice(0, path.lastIndexOf('/') + 1);
+      return fromGguf(src, baseName(path), (part) => files.open(dir + part));
     }
     return fromFolder(files);
   }
@@ -86,8 +128,9 @@ async function openModelString(s: string): Promise<ModelBundle> {
   );
 }
 
-export async function fromGguf(src: ByteSource): Promise<ModelBundle> {
-  const file = await readGguf(src);
+/** A GGUF model: `src` (named `fileName`), with the other parts of a split model found by `openPart`. */
+export async function fromGguf(src: ByteSource, fileName: string, openPart?: GgufPartOpener): Promise<ModelBundle> {
+  const file = await readGgufModel(src, fileName, openPart);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors) {
     const hf = hfNameOfGguf(t.name);

@@ -122,6 +122,24 @@ export function writeGguf(a: GgufWriteSpec | [string, GgufWriteValue][], b?: Ggu
   return out;
 }
 
+/**
+ * A model split into `parts` files as llama.cpp's gguf-split writes it: the tensors in consecutive
+ * runs, the metadata in the first part only, and in every part `split.no` (u16, from 0),
+ * `split.count` (u16) and `split.tensors.count` (i32). Name them with ggufPartNames().
+ */
+export function writeSplitGguf(metadata: [string, GgufWriteValue][], tensors: GgufWriteTensor[], parts: number): Uint8Array[] {
+  if (!Number.isInteger(parts) || parts < 2 || parts > tensors.length) throw new RangeError(`cannot split ${tensors.length} tensors into ${parts} parts`);
+  const cut = (i: number) => Math.floor((i * tensors.length) / parts);
+  return Array.from({ length: parts }, (_, i) => {
+    const split: [string, GgufWriteValue][] = [
+      ['split.no', { type: 'u16', value: i }],
+      ['split.count', { type: 'u16', value: parts }],
+      ['split.tensors.count', { type: 'i32', value: tensors.length }],
+    ];
+    return writeGguf([...(i === 0 ? metadata : []), ...split], tensors.slice(cut(i), cut(i + 1)));
+  });
+}
+
 /** A tensor as the header describes it: where its data goes, not the data. */
 export interface GgufTensorInfo {
   name: string;

@@ -2,6 +2,7 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError } from './errors.ts';
+import type { GgufInput } from '../engine/model-files.ts';
 import type { ModelFiles } from './model-files.ts';
 import { checkRange, type ByteSource } from './source.ts';
 
@@ -43,11 +44,12 @@ export function filesFromDirectory(dir: string): ModelFiles {
 }
 
 /**
- * What the engine loads for a command-line `--model`: a local GGUF file, a local model folder, or
- * (anything else) a URL or Hugging Face repo id, passed on as it is.
+ * What the engine loads for a command-line `--model`: a local GGUF file (with the other parts of a
+ * split model beside it), a local model folder, or (anything else) a URL or Hugging Face repo id,
+ * passed on as it is.
  */
-export async function modelInputFromPath(model: string): Promise<{ gguf: ByteSource } | { folder: ModelFiles } | string> {
+export async function modelInputFromPath(model: string): Promise<GgufInput | { folder: ModelFiles } | string> {
   const st = await stat(model).catch(() => null);
-  if (st?.isFile()) return { gguf: await sourceFromPath(model) };
+  if (st?.isFile()) return { gguf: await sourceFromPath(model), fileName: path.basename(model), openPart: filesFromDirectory(path.dirname(model)).open };
   return st ? { folder: filesFromDirectory(model) } : model;
 }

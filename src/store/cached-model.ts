@@ -3,8 +3,9 @@
  * those Blobs reads them lazily, so a multi-gigabyte model is never held in memory, and Files can
  * be posted to the engine's Web Worker (a folder object with an open() function cannot).
  */
+import type { GgufInput } from '../engine/model-files.ts';
 import type { ModelFiles } from '../formats/model-files.ts';
-import { sourceFromBlob, type ByteSource } from '../formats/source.ts';
+import { sourceFromBlob } from '../formats/source.ts';
 import type { KeyValueStore } from './kv-store.ts';
 import { chunkCount, chunkKey, chunkSpan, isComplete, type CachedFile, type ModelManifest } from './manifest.ts';
 import { readManifest } from './model-cache.ts';
@@ -14,27 +15,29 @@ export class CacheIncompleteError extends Error {
   override name = 'CacheIncompleteError';
 }
 
-/** For worker engines: the .gguf File, or the folder's Files named by their relative paths. */
+/**
+ * For worker engines: the .gguf File (the parts of a split one, first part first), or the folder's
+ * Files named by their relative paths.
+ */
 export async function cachedModelFiles(store: KeyValueStore, modelKey: string): Promise<File | File[]> {
   const m = await wholeManifest(store, modelKey);
   const files = await Promise.all(m.files.map(async (f) => new File(await fileChunks(store, m, f), f.path)));
-  return m.kind === 'gguf' ? files[0] : files;
+  return m.kind === 'gguf' && files.length === 1 ? files[0] : files;
 }
 
-/** For engines in the page's own thread: a ByteSource (.gguf) or a folder of ByteSources. */
-export async function openCachedModel(store: KeyValueStore, modelKey: string): Promise<{ gguf: ByteSource } | { folder: ModelFiles }> {
+/** For engines in the page's own thread: a ByteSource (.gguf, and its other parts) or a folder of ByteSources. */
+export async function openCachedModel(store: KeyValueStore, modelKey: string): Promise<GgufInput | { folder: ModelFiles }> {
   const m = await wholeManifest(store, modelKey);
   const open = async (f: CachedFile) => sourceFromBlob(new Blob(await fileChunks(store, m, f)), `${m.source} (kept copy)/${f.path}`);
-  if (m.kind === 'gguf') return { gguf: await open(m.files[0]) };
-  return {
-    folder: {
-      name: `${m.source} (kept copy)`,
-      async open(relPath) {
-        const f = m.files.find((x) => x.path === relPath);
-        return f ? open(f) : null;
-      },
+  const folder: ModelFiles = {
+    name: `${m.source} (kept copy)`,
+    async open(relPath) {
+      const f = m.files.find((x) => x.path === relPath);
+      return f ? open(f) : null;
     },
   };
+  if (m.kind === 'gguf') return { gguf: await open(m.files[0]), fileName: m.files[0].path, openPart: folder.open };
+  return { folder };
 }
 
 async function wholeManifest(store: KeyValueStore, modelKey: string): Promise<ModelManifest> {

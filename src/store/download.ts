@@ -7,6 +7,8 @@
 import { ModelSourceError } from '../engine/model-files.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
+import { readGguf } from '../formats/gguf.ts';
+import { partNamesOf } from '../formats/gguf-split.ts';
 import { SIDE_QUANT_FILES } from '../formats/quant/scheme.ts';
 import { sourceFromUrl, type ByteSource, type UrlSourceOptions } from '../formats/source.ts';
 import type { KeyValueStore } from './kv-store.ts';
@@ -105,13 +107,29 @@ async function download(source: string, id: ModelKey, opts: DownloadOptions): Pr
   return { manifest, persisted };
 }
 
-/** The files to keep: the one .gguf, or a Hugging Face folder's config, tokenizer and weights. */
+/**
+ * The files to keep: the .gguf (every part of a split one, first part first), or a Hugging Face
+ * folder's config, tokenizer and weights.
+ */
 async function listRemote(id: ModelKey, urlOpts: UrlSourceOptions): Promise<{ path: string; src: ByteSource }[]> {
   if (id.kind === 'gguf') {
-    const src = id.url ? await sourceFromUrl(id.url, urlOpts) : await filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts).open(id.hf!.file!);
+    const path = id.url ? new URL(id.url).pathname : id.hf!.file!;
+    const dir = path.slice(0, path.lastIndexOf('/') + 1);
+    // The file's siblings: beside it on the same host, or in the same folder of the repo.
+    const files: ModelFiles = id.url ? filesFromUrlBase(new URL(dir, id.url).href, urlOpts) : filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts);
+    const open = (name: string) => (id.url ? files.open(encodeURIComponent(name)) : files.open(dir + name));
+    const name = decodeURIComponent(path.split('/').pop()!);
+    const src = id.url ? await sourceFromUrl(id.url, urlOpts) : await open(name);
     if (!src) throw new ModelSourceError(`${id.hf!.repo} has no file ${id.hf!.file}`);
-    const name = decodeURIComponent((id.url ? new URL(id.url).pathname : id.hf!.file!).split('/').pop()!);
-    return [{ path: name, src }];
+    const parts = partNamesOf(await readGguf(src), src, name);
+    if (!parts) return [{ path: name, src }];
+    const out: { path: string; src: ByteSource }[] = [];
+    for (const part of parts) {
+      const partSrc = part === name ? src : await open(part);
+      if (!partSrc) throw new ModelSourceError(`${name} is part of a split GGUF model whose part ${part} is not beside it`);
+      out.push({ path: part, src: partSrc });
+    }
+    return out;
   }
   const files: ModelFiles = id.url ? filesFromUrlBase(id.url, urlOpts) : filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts);
   const out: { path: string; src: ByteSource }[] = [];

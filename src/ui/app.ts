@@ -44,7 +44,7 @@ const TEMPLATE = `
     </div>
     <label class="hint"><input id="keep" type="checkbox" checked /> Keep a copy in this browser (opens offline; an interrupted download resumes)</label>
     <div class="drop" id="drop">Drop a .gguf file or a model folder here, or pick
-      <label>a .gguf file<input id="files" type="file" accept=".gguf" /></label> or
+      <label>a .gguf file (all parts of a split one)<input id="files" type="file" accept=".gguf" multiple /></label> or
       <label>a model folder<input id="folder" type="file" webkitdirectory multiple /></label>.
       Local files are read where they are, never uploaded.</div>
     <div class="progress row" id="progress-row" hidden>

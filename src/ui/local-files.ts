@@ -1,7 +1,10 @@
 /**
- * Picked or dropped files as a model: one .gguf file, or a Hugging Face folder (config.json,
- * tokenizer files and .safetensors). A dropped folder is read through the File System entries API.
+ * Picked or dropped files as a model: one .gguf file, the parts of a split one, or a Hugging Face
+ * folder (config.json, tokenizer files and .safetensors). A dropped folder is read through the File
+ * System entries API.
  */
+import { ggufPartOf } from '../formats/gguf-split.ts';
+
 export class LocalFilesError extends Error {
   override name = 'LocalFilesError';
 }
@@ -10,7 +13,13 @@ export function modelInputFromFiles(files: File[]): File | File[] {
   if (files.some((f) => f.name === 'config.json')) return files;
   const gguf = files.filter((f) => /\.gguf$/i.test(f.name));
   if (gguf.length === 1) return gguf[0];
-  if (gguf.length > 1) throw new LocalFilesError(`${gguf.length} .gguf files were given (${gguf.map((f) => f.name).join(', ')}): give one`);
+  // The parts of one split model (NAME-00001-of-00003.gguf ...): the engine reads them together.
+  const parts = gguf.map((f) => ggufPartOf(f.name));
+  const prefix = (f: File) => f.name.replace(/-\d{5}-of-\d{5}\.gguf$/i, '');
+  if (gguf.length > 1) {
+    if (parts.every((p) => p && p.count === parts[0]!.count) && gguf.every((f) => prefix(f) === prefix(gguf[0]))) return gguf;
+    throw new LocalFilesError(`${gguf.length} .gguf files were given (${gguf.map((f) => f.name).join(', ')}): give one, or every part of one split model`);
+  }
   throw new LocalFilesError(
     `${files.map((f) => f.name).join(', ') || 'nothing'} is not a model: give a .gguf file, or a Hugging Face model folder with config.json, tokenizer.json and .safetensors files`,
   );

@@ -264,7 +264,7 @@ describe('fuzzing GGUF metadata through fromGguf', () => {
         if (md.has('general.alignment')) md.set('general.alignment', { type: 'u32', value: 64 });
         const file = writeGguf([...md], [EMBED]);
         const t0 = performance.now();
-        const outcome = await fromGguf(sourceFromBytes(file, 'fuzzed.gguf')).then(
+        const outcome = await fromGguf(sourceFromBytes(file, 'fuzzed.gguf'), 'fuzzed.gguf').then(
           (bundle) => {
             const ids = bundle.tokenizer.encode('ab a <think>', { addSpecialTokens: true });
             expect(ids.every((id) => Number.isSafeInteger(id) && id >= 0 && id < bundle.config.vocabSize)).toBe(true);

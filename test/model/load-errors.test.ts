@@ -26,7 +26,7 @@ async function variant(name: string, edit: (tensors: { name: string; ggmlType: n
   edit(tensors);
   const out = path.join(os.tmpdir(), `r1-${name}-${process.pid}.gguf`);
   await writeFile(out, writeGguf(md, tensors));
-  return fromGguf(await sourceFromPath(out));
+  return fromGguf(await sourceFromPath(out), path.basename(out));
 }
 
 function toWrite(v: unknown): GgufWriteValue {

@@ -6,6 +6,8 @@ import { chunkKey } from '../../src/store/manifest.ts';
 import { deleteCachedModel, listCachedModels, readManifest } from '../../src/store/model-cache.ts';
 import { StorageQuotaError } from '../../src/store/quota.ts';
 import { fakeHost, memoryStore, patterned } from './memory-store.ts';
+import { ggufPartNames } from '../../src/formats/gguf-split.ts';
+import { writeGguf, writeSplitGguf, type GgufWriteTensor } from '../../src/formats/gguf-writer.ts';
 
 const BASE = 'https://models.example/demo/';
 const CONFIG = '{"model_type":"qwen2"}';
@@ -28,6 +30,13 @@ const opts = (host: ReturnType<typeof fakeHost>, extra: Partial<DownloadOptions>
   requestBytes: 400,
   ...extra,
 });
+
+/** A valid GGUF (a header, no tensors) of a little more than `bytes` bytes: downloads read the header first. */
+function tinyGguf(bytes: number): Uint8Array {
+  return writeGguf([['general.name', { type: 'string', value: 'x'.repeat(bytes) }]], []);
+}
+
+const SPLIT_TENSORS: GgufWriteTensor[] = [0, 1, 2].map((i) => ({ name: `t${i}`, dtype: 'f32', shape: [300], data: patterned(1200, i) }));
 
 async function bytesOf(blob: Blob): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer());
@@ -133,16 +142,45 @@ describe('downloadModel', () => {
 
   test('a .gguf URL is one file, handed back as one File', async () => {
     const url = 'https://models.example/files/tiny.Q8_0.gguf';
-    const gguf = patterned(2500, 5);
+    const gguf = tinyGguf(2400);
     const host = fakeHost({ [url]: gguf });
     const o = opts(host);
     const { manifest } = await downloadModel(url, o);
-    expect(manifest).toMatchObject({ kind: 'gguf', files: [{ path: 'tiny.Q8_0.gguf', sizeBytes: 2500, storedChunks: 3 }] });
+    expect(manifest).toMatchObject({ kind: 'gguf', files: [{ path: 'tiny.Q8_0.gguf', sizeBytes: gguf.length, storedChunks: 3 }] });
     const file = await cachedModelFiles(o.store, url);
     expect(file).toBeInstanceOf(File);
     expect(await bytesOf(file as File)).toEqual(gguf);
     const opened = await openCachedModel(o.store, url);
     expect('gguf' in opened && (await opened.gguf.read(999, 3))).toEqual(gguf.subarray(999, 1002));
+  });
+
+  test('a split .gguf: every part is kept, first part first, whichever part was named', async () => {
+    const names = ggufPartNames('big-Q8_0-00001-of-00003.gguf', 3)!;
+    const parts = writeSplitGguf([['general.name', { type: 'string', value: 'big' }]], SPLIT_TENSORS, 3);
+    const host = fakeHost(Object.fromEntries(names.map((n, i) => [`https://models.example/files/${n}`, parts[i]])));
+    const o = opts(host);
+    const { manifest } = await downloadModel(`https://models.example/files/${names[1]}`, o);
+    expect(manifest.files.map((f) => [f.path, f.sizeBytes])).toEqual(names.map((n, i) => [n, parts[i].length]));
+    const files = (await cachedModelFiles(o.store, manifest.key)) as File[];
+    expect(files.map((f) => f.name)).toEqual(names);
+    expect(await bytesOf(files[2])).toEqual(parts[2]);
+    const opened = await openCachedModel(o.store, manifest.key);
+    if (!('gguf' in opened)) throw new Error('expected a gguf');
+    expect(opened.fileName).toBe(names[0]);
+    expect(await (await opened.openPart!(names[2]))!.read(0, parts[2].length)).toEqual(parts[2]);
+
+    // A repo path: the parts from the same folder of the repo; one missing is named.
+    const hf = 'https://huggingface.co/org/big-GGUF/resolve/main/Q8_0/';
+    const hfHost = fakeHost({ [`${hf}${names[0]}`]: parts[0], [`${hf}${names[1]}`]: parts[1] });
+    await expect(downloadModel(`org/big-GGUF/Q8_0/${names[0]}`, opts(hfHost))).rejects.toThrow(/part big-Q8_0-00003-of-00003\.gguf is not beside it/);
+  });
+
+  test('a .gguf URL that serves something else is refused before anything is kept', async () => {
+    const url = 'https://models.example/files/login.gguf';
+    const host = fakeHost({ [url]: '<!DOCTYPE html><html><body>Sign in</body></html>'.padEnd(3000, ' ') });
+    const o = opts(host);
+    await expect(downloadModel(url, o)).rejects.toThrow(/not a GGUF file|HTML/i);
+    expect(await listCachedModels(o.store)).toEqual([]);
   });
 
   test('a Hugging Face repo id downloads from its resolve URLs', async () => {
@@ -189,7 +227,7 @@ describe('downloadModel', () => {
     const o = opts(folderHost(patterned(2000)));
     await downloadModel(BASE, o);
     const gguf = 'https://models.example/x.gguf';
-    await downloadModel(gguf, { ...o, fetch: fakeHost({ [gguf]: patterned(500) }).fetch });
+    await downloadModel(gguf, { ...o, fetch: fakeHost({ [gguf]: tinyGguf(500) }).fetch });
     const listed = await listCachedModels(o.store);
     expect(listed.map((m) => m.key).sort()).toEqual([BASE, gguf].sort());
     await deleteCachedModel(o.store, BASE);
