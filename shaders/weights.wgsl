@@ -259,6 +259,40 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
+#if WEIGHT_NF4_64
+// block of 64: f32 absmax; u8 qs[32] as bitsandbytes packs them: value 2j in the high nibble of byte
+// j, 2j + 1 in the low one; y = NF4[q] * absmax (formats/numeric.ts NF4_VALUES, the same f32 values).
+var<private> NF4: array<f32, 16> = array<f32, 16>(
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
+  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0);
+// Values 2j..2j+3 from bytes j and j + 1 of `v` (j = 0: the low half-word): high nibble first.
+fn nf4_pair2(v: u32) -> vec4<f32> {
+  return vec4<f32>(NF4[(v >> 4u) & 15u], NF4[v & 15u], NF4[(v >> 12u) & 15u], NF4[(v >> 8u) & 15u]);
+}
+// 32 values: half `chunk & 1` of block `chunk >> 1`, four words of nibbles; the absmax stays out.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let w0 = (rowByte >> 2u) + (chunk >> 1u) * 9u + 1u + (chunk & 1u) * 4u;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 4u; q++) {
+    let v = wword(w0 + q);
+    out[2u * q] = nf4_pair2(v);
+    out[2u * q + 1u] = nf4_pair2(v >> 16u);
+  }
+  return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return bitcast<f32>(wword((rowByte >> 2u) + (chunk >> 1u) * 9u));
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = (rowByte >> 2u) + (k >> 6u) * 9u;
+  let j = k & 63u;
+  return nf4_pair2(wword(blk + 1u + (j >> 3u)) >> ((j & 4u) * 4u)) * bitcast<f32>(wword(blk));
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
 #if WEIGHT_Q4Z
 // block of Q4Z_GROUP values: f16 d; f16 z; u8 qs[Q4Z_GROUP / 2]  (word-aligned);  y = (q - z) d, where
 // byte j holds value j (low nibble) and value j + Q4Z_GROUP / 2 (high): GPTQ / AWQ groups as rows.

@@ -1,5 +1,5 @@
 import { DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
-import { f32ToBf16, f32ToF16, f32ToF16Bits, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
+import { f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
 
@@ -29,7 +29,23 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'q4z_64':
     case 'q4z_128':
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
+    case 'nf4_64':
+      return quantizeNf4_64(values);
   }
+}
+
+/** bitsandbytes' 4-bit NF4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */
+export function quantizeNf4_64(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 64) * 36);
+  const view = new DataView(out.buffer);
+  const nearest = (x: number) => NF4_VALUES.reduce((best, v, i) => (Math.abs(v - x) < Math.abs(NF4_VALUES[best] - x) ? i : best), 0);
+  for (let b = 0; b < values.length / 64; b++) {
+    const block = values.subarray(b * 64, b * 64 + 64);
+    const absmax = Math.fround(Math.max(...block.map(Math.abs)));
+    view.setFloat32(b * 36, absmax, true);
+    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearest(block[2 * j] / absmax) << 4) | nearest(block[2 * j + 1] / absmax);
+  }
+  return out;
 }
 
 /** llama.cpp quantize_row_q4_1_ref: d = (max - min) / 15, m = min, q = min(15, trunc((x - min) / d + 0.5)). */

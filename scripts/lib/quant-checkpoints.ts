@@ -1,4 +1,4 @@
-import { f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32 } from '../../src/formats/numeric.ts';
+import { f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
@@ -14,10 +14,12 @@ import type { TestModel } from './test-model.ts';
  * - 'gptq': AutoGPTQ 4-bit, group 128, symmetric, g_idx in order;
  * - 'gptq-act': AutoGPTQ 4-bit, group 32, asymmetric, act-order (desc_act) g_idx;
  * - 'awq': AutoAWQ GEMM 4-bit, group 64, zero points;
- * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales.
+ * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales;
+ * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
+ *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -26,15 +28,16 @@ export function isCheckpointQuant(s: string): s is CheckpointQuant {
 
 const LINEAR = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
 const FP8_DYNAMIC_IGNORED = /^model\.layers\.0\.mlp\.down_proj\.weight$/;
+const BNB_SKIPPED = /^model\.layers\.1\.mlp\.down_proj\.weight$/;
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
-  const fp8 = kind.startsWith('fp8') || kind === 'w4a16';
+  const fp8 = kind.startsWith('fp8') || kind === 'w4a16' || kind === 'bnb-nf4';
   const plain = (name: string, shape: number[], values: Float32Array): SafetensorsWriteTensor =>
     fp8 ? { name, dtype: 'BF16', shape, data: bytes(f32ToBf16(values)) } : { name, dtype: 'F16', shape, data: bytes(f32ToF16(values)) };
   const entries: SafetensorsWriteTensor[] = [];
   const rng = new Rng(4242);
   for (const [name, t] of m.tensors) {
-    if (!LINEAR.test(name) || (kind === 'fp8-dynamic' && FP8_DYNAMIC_IGNORED.test(name))) {
+    if (!LINEAR.test(name) || (kind === 'fp8-dynamic' && FP8_DYNAMIC_IGNORED.test(name)) || (kind === 'bnb-nf4' && BNB_SKIPPED.test(name))) {
       entries.push(plain(name, t.shape, t.values));
       continue;
     }
@@ -59,6 +62,9 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
       case 'w4a16':
         entries.push(...packQuantized(prefix, t.values, out, inp, 128));
         break;
+      case 'bnb-nf4':
+        entries.push(...bnbNf4(prefix, t.values, out, inp));
+        break;
     }
   }
   return { entries, quantizationConfig: CONFIGS[kind] };
@@ -74,6 +80,11 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'gptq-act': { bits: 4, group_size: 32, damp_percent: 0.01, desc_act: true, sym: false, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
   awq: { bits: 4, group_size: 64, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
   w4a16: ctConfig('pack-quantized', { num_bits: 4, type: 'int', strategy: 'group', symmetric: true, dynamic: false, group_size: 128 }),
+  'bnb-nf4': {
+    _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'nf4',
+    bnb_4bit_use_double_quant: true, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
+    llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 6.0, load_in_4bit: true, load_in_8bit: false, quant_method: 'bitsandbytes',
+  },
 };
 
 function ctConfig(format: string, weights: Record<string, unknown>): Record<string, unknown> {
@@ -230,4 +241,41 @@ function shuffled(n: number, rng: Rng): number[] {
 
 function bytes(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+// ---- bitsandbytes NF4 ----
+/**
+ * bitsandbytes quantize_4bit (nf4, blocksize 64, compress_statistics) as Linear4bit saves it: per 64
+ * values of the flattened matrix absmax = max|w| and the nearest NF4 level of w / absmax, two a byte
+ * (first high); then the absmaxes less their mean (nested_offset), per 256 blocks scaled by their
+ * max (nested_absmax) and coded to the nearest of 256 levels (nested_quant_map; bitsandbytes uses its
+ * dynamic map, any map is the file's to choose). The JSON quant state rides in a U8 tensor.
+ */
+function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+  const n = out * inp;
+  const blocks = n / 64;
+  const nearest = (levels: ArrayLike<number>, x: number) => {
+    let best = 0;
+    for (let i = 1; i < levels.length; i++) if (Math.abs(levels[i] - x) < Math.abs(levels[best] - x)) best = i;
+    return best;
+  };
+  const absmax = Float32Array.from({ length: blocks }, (_, b) => Math.max(...w.subarray(b * 64, b * 64 + 64).map(Math.abs)));
+  const packed = new Uint8Array(n / 2);
+  for (let i = 0; i < n; i++) packed[i >> 1] |= nearest(NF4_VALUES, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  const offset = Math.fround(absmax.reduce((a, b) => a + b, 0) / blocks);
+  const code = Float32Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
+  const groups = Math.ceil(blocks / 256);
+  const nested = Float32Array.from({ length: groups }, (_, g) => Math.max(...absmax.subarray(g * 256, (g + 1) * 256).map((a) => Math.abs(a - offset))));
+  const codes = Uint8Array.from(absmax, (a, b) => nearest(code, (a - offset) / nested[b >> 8]));
+  const state = new TextEncoder().encode(
+    JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [out, inp], nested_blocksize: 256, nested_dtype: 'float32', nested_offset: offset }),
+  );
+  return [
+    { name: `${prefix}.weight`, dtype: 'U8', shape: [n / 2, 1], data: packed },
+    { name: `${prefix}.weight.absmax`, dtype: 'U8', shape: [blocks], data: codes },
+    { name: `${prefix}.weight.quant_map`, dtype: 'F32', shape: [16], data: bytes(Float32Array.from(NF4_VALUES)) },
+    { name: `${prefix}.weight.nested_absmax`, dtype: 'F32', shape: [groups], data: bytes(nested) },
+    { name: `${prefix}.weight.nested_quant_map`, dtype: 'F32', shape: [256], data: bytes(code) },
+    { name: `${prefix}.weight.quant_state.bitsandbytes__nf4`, dtype: 'U8', shape: [state.length], data: state },
+  ];
 }

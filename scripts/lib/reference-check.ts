@@ -51,6 +51,7 @@ export const CHECK_MODELS: TestModelSpec[] = [
   { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'awq', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16', vocab: 'small' },
+  { arch: 'llama', format: 'safetensors', dtype: 'bnb-nf4', vocab: 'small' },
 ];
 
 /** Float checkpoints quantized while they load. */

@@ -10,7 +10,7 @@ export type WeightDtype =
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
-export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128';
+export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64';
 
 /** The types a GGUF file can hold. */
 export type GgmlDtype = Exclude<WeightDtype, RepackedDtype>;
@@ -50,6 +50,9 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q4z_32: { blockElems: 32, blockBytes: 20 },
   q4z_64: { blockElems: 64, blockBytes: 36 },
   q4z_128: { blockElems: 128, blockBytes: 68 },
+  // bitsandbytes NF4: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
+  // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax
+  nf4_64: { blockElems: 64, blockBytes: 36 },
 };
 
 export function isWeightDtype(s: string): s is WeightDtype {
@@ -69,5 +72,6 @@ export function rowBytes(dtype: WeightDtype, cols: number): number {
 export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
   if (dtype.startsWith('q4z_')) return `INT4 g${DTYPE_LAYOUTS[dtype].blockElems}`;
+  if (dtype === 'nf4_64') return 'NF4';
   return dtype.toUpperCase();
 }

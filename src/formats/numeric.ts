@@ -175,6 +175,15 @@ function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
 }
 
+/**
+ * bitsandbytes' NF4 levels (the quantiles of a normal distribution scaled to [-1, 1], QLoRA): the
+ * float32 values its quant_map holds, written as the shortest decimals that give them.
+ */
+export const NF4_VALUES = [
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
+  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
+].map(Math.fround);
+
 /** The 16 non-linear levels of IQ4_NL and IQ4_XS (ggml-common.h kvalues_iq4nl). */
 export const IQ4_NL_VALUES = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
@@ -267,6 +276,16 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     }
+    case 'nf4_64':
+      for (let b = 0; b < n / 64; b++) {
+        const absmax = view.getFloat32(b * 36, true);
+        for (let j = 0; j < 32; j++) {
+          const q = bytes[b * 36 + 4 + j];
+          out[b * 64 + 2 * j] = NF4_VALUES[q >> 4] * absmax;
+          out[b * 64 + 2 * j + 1] = NF4_VALUES[q & 15] * absmax;
+        }
+      }
+      break;
     case 'iq4_nl':
       for (let b = 0; b < n / 32; b++) {
         const d = f16BitsToF32(view.getUint16(b * 18, true));

@@ -41,7 +41,7 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
  * Types whose 32-value blocks share one multiplier, which weights.wgsl keeps out of `wblock` and
  * returns from their own `wblock_scale`; every other type gets the default scale of 1.
  */
-const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s']);
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64']);
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length; the IQ4
@@ -66,7 +66,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
  */
 const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
   'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
-  'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m',
+  'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64',
 ]);
 
 export interface MatmulArgs {

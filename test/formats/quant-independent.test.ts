@@ -27,6 +27,8 @@ const CASES: [string, QuantScheme][] = [
   ['fp8_block', { method: 'fp8-block', blockRows: 128, blockCols: 128 }],
   ['fp8_channel', { method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 }],
   ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
+  ['bnb_nf4', { method: 'bnb-nf4' }],
+  ['bnb_nf4_plain', { method: 'bnb-nf4' }],
 ];
 
 describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantized by us', () => {

@@ -5,6 +5,7 @@ import { fp8ActivationsOf, quantSchemeOf, quantSchemeOfFolder } from '../../src/
 import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors, type SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
+import { NF4_VALUES } from '../../src/formats/numeric.ts';
 
 const ct = (weights: Record<string, unknown>, format = 'pack-quantized') => ({
   quantization_config: { quant_method: 'compressed-tensors', format, config_groups: { group_0: { targets: ['Linear'], weights } } },
@@ -22,10 +23,17 @@ describe('quantization_config', () => {
     expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-int4', groupSize: 128 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'block', blockRows: 128, blockCols: 128 });
+    // transformers' BitsAndBytesConfig as saved (unsloth's bnb-4bit uploads), with and without the underscored keys.
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-nf4' });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
   });
 
   it.each([
-    [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /quant_method "bitsandbytes" is not supported/],
+    [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /bitsandbytes 4-bit type "fp4" is not supported \(nf4 only\)/],
+    [{ quant_method: 'bitsandbytes', load_in_8bit: true }, /bitsandbytes 8-bit \(LLM.int8\) weights are not supported/],
+    [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'bfloat16' }, /stored as bfloat16 are not supported/],
+    [{ quant_method: 'bitsandbytes' }, /without load_in_4bit/],
+    [{ quant_method: 'hqq' }, /quant_method "hqq" is not supported/],
     [{ quant_method: 'gptq', bits: 8, group_size: 128 }, /GPTQ with 8-bit weights is not supported/],
     [{ quant_method: 'gptq', bits: 4, group_size: 100 }, /group size 100 is not supported/],
     [{ quant_method: 'gptq', bits: 4, group_size: 128, checkpoint_format: 'marlin' }, /checkpoint_format "marlin"/],
@@ -159,5 +167,26 @@ describe('broken quantized tensors end in a clear error', () => {
       { name: `${P}.g_idx`, dtype: 'I32', shape: [64], data: new Uint8Array(gIdx.buffer) },
     ]);
     await expect(resolveQuantized(t, { method: 'gptq', groupSize: 32, zeroOffset: 1 })).rejects.toThrow(/groups must hold whole blocks of 32/);
+  });
+
+  it('bitsandbytes NF4: another quant state, code book or absmax layout is refused by name', async () => {
+    const nf4 = { method: 'bnb-nf4' } as const;
+    const state = (o: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [2, 64], ...o }));
+    const parts = (o: Record<string, unknown> = {}, map = NF4_VALUES): SafetensorsWriteTensor[] => [
+      { name: `${P}.weight`, dtype: 'U8', shape: [64, 1], data: new Uint8Array(64) },
+      { name: `${P}.weight.absmax`, dtype: 'F32', shape: [2], data: f32(2) },
+      { name: `${P}.weight.quant_map`, dtype: 'F32', shape: [16], data: new Uint8Array(Float32Array.from(map).buffer) },
+      { name: `${P}.weight.quant_state.bitsandbytes__nf4`, dtype: 'U8', shape: [state(o).length], data: state(o) },
+    ];
+    const ok = (await resolveQuantized(await tensorsOf(parts()), nf4)).get(`${P}.weight`)!;
+    expect([ok.dtype, ok.shape]).toEqual(['nf4_64', [2, 64]]);
+    await expect(resolveQuantized(await tensorsOf(parts({ quant_type: 'fp4' })), nf4)).rejects.toThrow(/quant_type "fp4": only nf4 is supported/);
+    await expect(resolveQuantized(await tensorsOf(parts({ blocksize: 128 })), nf4)).rejects.toThrow(/blocksize 128: only 64 is supported/);
+    await expect(resolveQuantized(await tensorsOf(parts({ shape: [4, 64] })), nf4)).rejects.toThrow(/weight" has shape \[64,1\], but an NF4 weight of shape \[4, 64\] implies \[128,1\]/);
+    await expect(resolveQuantized(await tensorsOf(parts({}, NF4_VALUES.map((v) => -v))), nf4)).rejects.toThrow(/a different 4-bit code book is not supported/);
+    const nested = parts({ nested_blocksize: 256, nested_offset: 0.01 }).map((p) => (p.name.endsWith('absmax') ? { ...p, dtype: 'U8', data: new Uint8Array(2) } : p));
+    await expect(resolveQuantized(await tensorsOf([...nested, { name: `${P}.weight.nested_absmax`, dtype: 'F32', shape: [1], data: f32(1) }]), nf4)).rejects.toThrow(
+      /is double-quantized, but its nested quant map or nested_blocksize is missing/,
+    );
   });
 });

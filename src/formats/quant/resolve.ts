@@ -2,6 +2,7 @@ import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { repackFp8 } from './fp8.ts';
 import { repackInt4 } from './int4.ts';
+import { BNB_NF4_STATE, repackNf4 } from './nf4.ts';
 import { expectShape, partError, readInts } from './parts.ts';
 import type { QuantScheme } from './scheme.ts';
 
@@ -12,7 +13,14 @@ import type { QuantScheme } from './scheme.ts';
 export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
   const out = new Map(tensors);
   if (!scheme) return out;
-  const marker = { 'fp8-block': '.weight_scale_inv', 'fp8-scaled': '.weight_scale', gptq: '.qweight', awq: '.qweight', 'ct-int4': '.weight_packed' }[scheme.method];
+  const marker = {
+    'fp8-block': '.weight_scale_inv',
+    'fp8-scaled': '.weight_scale',
+    gptq: '.qweight',
+    awq: '.qweight',
+    'ct-int4': '.weight_packed',
+    'bnb-nf4': BNB_NF4_STATE,
+  }[scheme.method];
   const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
   if (prefixes.length === 0) {
     throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in "${marker}"`);
@@ -70,6 +78,16 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         });
         break;
       }
+      case 'bnb-nf4':
+        entry = await repackNf4({
+          packed: part('.weight')!,
+          state: part(BNB_NF4_STATE)!,
+          absmax: part('.weight.absmax')!,
+          quantMap: part('.weight.quant_map')!,
+          nestedAbsmax: part('.weight.nested_absmax', false),
+          nestedQuantMap: part('.weight.nested_quant_map', false),
+        });
+        break;
     }
     out.set(name, entry);
   }

@@ -18,11 +18,13 @@ export type QuantScheme =
   /** AutoAWQ GEMM: `qweight` packed along the output in AWQ's interleaved nibble order. */
   | { method: 'awq'; groupSize: number }
   /** compressed-tensors `pack-quantized` symmetric INT4: `weight_packed` + `weight_scale`. */
-  | { method: 'ct-int4'; groupSize: number };
+  | { method: 'ct-int4'; groupSize: number }
+  /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
+  | { method: 'bnb-nf4' };
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -59,6 +61,16 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     }
     case 'compressed-tensors':
       return compressedTensors(q, fail);
+    case 'bitsandbytes': {
+      if (q.load_in_8bit === true || q._load_in_8bit === true) fail('bitsandbytes 8-bit (LLM.int8) weights are not supported (4-bit NF4 only)');
+      if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit is not supported (4-bit NF4 only)');
+      // transformers' default 4-bit type is FP4; the published checkpoints (unsloth's bnb-4bit) are NF4.
+      const type = q.bnb_4bit_quant_type ?? 'fp4';
+      if (type !== 'nf4') fail(`bitsandbytes 4-bit type "${String(type)}" is not supported (nf4 only)`);
+      const storage = q.bnb_4bit_quant_storage ?? 'uint8';
+      if (storage !== 'uint8') fail(`bitsandbytes 4-bit weights stored as ${String(storage)} are not supported (uint8 only)`);
+      return { method: 'bnb-nf4' };
+    }
     default:
       return fail(`quant_method "${String(method)}" is not supported (${SUPPORTED})`);
   }
