@@ -1,4 +1,4 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DTYPE_LAYOUTS, isWeightDtype, type GgmlDtype, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { GGML_TYPE_ID } from '../../src/formats/ggml-types.ts';
@@ -123,10 +123,11 @@ export function testModelPath(s: TestModelSpec): string {
 export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)): Promise<string> {
   if (await stat(out).catch(() => null)) return out;
   const model = makeTestModel(s.arch, s.seed ?? SEEDS[s.arch], dimsOf(s));
-  await mkdir(path.dirname(out), { recursive: true });
   // Written under a temporary name and renamed: a parallel or interrupted run never sees half a model.
+  // A split GGUF is a folder of parts, renamed whole.
   const split = s.format === 'gguf' && s.shards !== undefined;
   const dest = split ? path.dirname(out) : out;
+  await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   if (s.format === 'gguf') {
     const { metadata, tensors } = ggufContents(model, s.dtype);
@@ -138,6 +139,8 @@ export async function ensureTestModel(s: TestModelSpec, out = testModelPath(s)):
     } else await writeFile(tmp, writeGguf(metadata, tensors));
   } else await writeHfFolder(tmp, model, s.dtype, s.shards ?? 1);
   await rename(tmp, dest).catch(async (e) => {
+    // Another process wrote it first: keep theirs.
+    await rm(tmp, { recursive: true, force: true });
     if (!(await stat(dest).catch(() => null))) throw e;
   });
   return out;

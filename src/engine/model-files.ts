@@ -86,15 +86,31 @@ function fromGgufFiles(files: File[]): Promise<ModelBundle> {
   });
 }
 
-function baseName(pathOrUrl: string): string {
-  return decodeURIComponent(pathOrUrl.replace(/[?#].*$/, '').split(/[/\\]/).pop() ?? pathOrUrl);
+/** The last segment of a path or URL path, percent-escapes decoded where they are valid. */
+export function baseName(pathOrUrl: string): string {
+  const last = pathOrUrl.replace(/[?#].*$/, '').split(/[/\\]/).pop() ?? pathOrUrl;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/**
+ * The URL of another part of a split GGUF model beside the one at `url` (file names as decoded by
+ * baseName), with the same query (a host's `?download=true` and the like).
+ */
+export function partUrl(url: string, name: string): string {
+  const u = new URL(encodeURIComponent(name), url);
+  u.search = new URL(url).search;
+  return u.href;
 }
 
 /** The other parts of a split GGUF model beside the one at `url`; a 404 means there is no such part. */
 export function urlPartOpener(url: string): GgufPartOpener {
   return async (name) => {
     try {
-      return await sourceFromUrl(new URL(encodeURIComponent(name), url).href);
+      return await sourceFromUrl(partUrl(url, name));
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return null;
       throw e;
@@ -117,8 +133,9 @@ async function openModelString(s: string): Promise<ModelBundle> {
       const path = rest.join('/');
       const src = await files.open(path);
       if (!src) throw new ModelSourceError(`${s}: no such file in the Hugging Face repo ${owner}/${name}`);
-      const dir = path.slice(0, path.lastIndexOf('/') + 1);
-      return fromGguf(src, baseName(path), (part) => files.open(dir + part));
+      // Repo paths are used as typed (percent-escapes and all): so are the parts' names made from them.
+      const slash = path.lastIndexOf('/') + 1;
+      return fromGguf(src, path.slice(slash), (part) => files.open(path.slice(0, slash) + part));
     }
     return fromFolder(files);
   }

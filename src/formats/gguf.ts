@@ -1,4 +1,4 @@
-import { GGML_F16_SCALES, scaleCheckedSource } from './block-scales.ts';
+import { GGML_F16_SCALES, GGML_SPREAD_SCALES, scaleCheckedSource } from './block-scales.ts';
 import { ByteCursor } from './byte-cursor.ts';
 import { FormatError } from './errors.ts';
 import { GGML_TYPES } from './ggml-types.ts';
@@ -179,7 +179,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     if (offset > BigInt(src.size) || start + byteLength > src.size) {
       fail(`tensor "${name}" ends at byte ${start + byteLength} but the file has ${src.size} bytes (truncated download?)`);
     }
-    const scales = Object.hasOwn(GGML_F16_SCALES, t.name) ? GGML_F16_SCALES[t.name] : null;
+    const scales = Object.hasOwn(GGML_F16_SCALES, t.name) ? GGML_F16_SCALES[t.name] : Object.hasOwn(GGML_SPREAD_SCALES, t.name) ? GGML_SPREAD_SCALES[t.name] : null;
     return {
       name,
       dtype: t.dtype ?? { unsupported: t.name },

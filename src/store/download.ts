@@ -4,13 +4,13 @@
  * disk) resumes at the first missing chunk; files whose size changed on the server start over. Tabs
  * downloading the same model take turns (a Web Lock per model): the second finds the copy whole.
  */
-import { ModelSourceError } from '../engine/model-files.ts';
+import { baseName, ModelSourceError, partUrl } from '../engine/model-files.ts';
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { readGguf } from '../formats/gguf.ts';
 import { partNamesOf } from '../formats/gguf-split.ts';
 import { SIDE_QUANT_FILES } from '../formats/quant/scheme.ts';
-import { sourceFromUrl, type ByteSource, type UrlSourceOptions } from '../formats/source.ts';
+import { HttpError, sourceFromUrl, type ByteSource, type UrlSourceOptions } from '../formats/source.ts';
 import type { KeyValueStore } from './kv-store.ts';
 import { CHUNK_BYTES, chunkCount, chunkKey, chunkSpan, mergeListing, storedBytes, totalBytes, type ModelManifest } from './manifest.ts';
 import { deleteChunks, readManifest, writeManifest } from './model-cache.ts';
@@ -113,19 +113,23 @@ async function download(source: string, id: ModelKey, opts: DownloadOptions): Pr
  */
 async function listRemote(id: ModelKey, urlOpts: UrlSourceOptions): Promise<{ path: string; src: ByteSource }[]> {
   if (id.kind === 'gguf') {
-    const path = id.url ? new URL(id.url).pathname : id.hf!.file!;
-    const dir = path.slice(0, path.lastIndexOf('/') + 1);
-    // The file's siblings: beside it on the same host, or in the same folder of the repo.
-    const files: ModelFiles = id.url ? filesFromUrlBase(new URL(dir, id.url).href, urlOpts) : filesFromHfRepo(id.hf!.repo, 'main', undefined, urlOpts);
-    const open = (name: string) => (id.url ? files.open(encodeURIComponent(name)) : files.open(dir + name));
-    const name = decodeURIComponent(path.split('/').pop()!);
-    const src = id.url ? await sourceFromUrl(id.url, urlOpts) : await open(name);
+    // The file's siblings: beside it on the same host (names decoded from the URL, encoded again for
+    // each part), or in the same folder of the repo (names as typed).
+    const repo = id.hf ? filesFromHfRepo(id.hf.repo, 'main', undefined, urlOpts) : null;
+    const file = id.hf?.file ?? '';
+    const dir = file.slice(0, file.lastIndexOf('/') + 1);
+    const open = (part: string) => (repo ? repo.open(dir + part) : sourceFromUrl(partUrl(id.url!, part), urlOpts));
+    const name = repo ? file.slice(dir.length) : baseName(new URL(id.url!).pathname);
+    const src = repo ? await repo.open(file) : await sourceFromUrl(id.url!, urlOpts);
     if (!src) throw new ModelSourceError(`${id.hf!.repo} has no file ${id.hf!.file}`);
     const parts = partNamesOf(await readGguf(src), src, name);
     if (!parts) return [{ path: name, src }];
     const out: { path: string; src: ByteSource }[] = [];
     for (const part of parts) {
-      const partSrc = part === name ? src : await open(part);
+      const partSrc = part === name ? src : await open(part).catch((e: unknown) => {
+        if (e instanceof HttpError && e.status === 404) return null;
+        throw e;
+      });
       if (!partSrc) throw new ModelSourceError(`${name} is part of a split GGUF model whose part ${part} is not beside it`);
       out.push({ path: part, src: partSrc });
     }

@@ -5,6 +5,8 @@
  * chunks, each of exactly the expected length.
  */
 
+import { ggufPartOf } from '../formats/gguf-split.ts';
+
 /** 16 MiB: small enough to hold in memory while it downloads, few enough values for a 10 GB model. */
 export const CHUNK_BYTES = 16 * 2 ** 20;
 
@@ -49,7 +51,13 @@ function fileStoredBytes(f: CachedFile, chunkBytes: number): number {
   return Math.min(f.sizeBytes, f.storedChunks * chunkBytes);
 }
 
+/**
+ * Every file has all its chunks; and a split .gguf has all its parts (a copy kept before split models
+ * were read whole holds only the part that was named: the next load lists and fetches the others).
+ */
 export function isComplete(m: ModelManifest): boolean {
+  const part = m.kind === 'gguf' ? ggufPartOf(m.files[0]?.path ?? '') : null;
+  if (part && m.files.length !== part.count) return false;
   return m.files.every((f) => f.storedChunks >= chunkCount(f.sizeBytes, m.chunkBytes));
 }
 

@@ -7,7 +7,7 @@
  * NaN scales, folders whose files disagree) and prints the corpus size.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstNonFiniteScale, GGML_F16_SCALES } from '../../src/formats/block-scales.ts';
+import { firstNonFiniteScale, GGML_F16_SCALES, GGML_SPREAD_SCALES } from '../../src/formats/block-scales.ts';
 import { ByteCursor } from '../../src/formats/byte-cursor.ts';
 import { GGML_TYPE, GGML_TYPES } from '../../src/formats/ggml-types.ts';
 import { GGUF_MAGIC, GGUF_VALUE, MAX_GGUF_ARRAY_ELEMENTS, readGguf } from '../../src/formats/gguf.ts';
@@ -176,6 +176,20 @@ describe('GGUF corpus', () => {
       }
     }
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(['tensor.q8_0', 'tensor.q4_0', 'tensor.q4_k', 'tensor.q6_k']));
+  });
+
+  it("IQ1_M's d, spread over its scale words' top nibbles, is checked as one f16", () => {
+    const blocks = quantBlocks('IQ1_M', 3, 11);
+    const setD = (b: number, bits: number) => {
+      const v = new DataView(blocks.buffer, b * 56 + 48, 8);
+      for (let w = 0; w < 4; w++) v.setUint16(2 * w, (v.getUint16(2 * w, true) & 0x0fff) | (((bits >> (4 * w)) & 15) << 12), true);
+    };
+    [0x2e66, 0x7bff, 0xfbff].forEach((bits, b) => setD(b, bits)); // 0.1, ±65504
+    expect(firstNonFiniteScale(blocks, 56, GGML_SPREAD_SCALES.IQ1_M)).toBe(-1);
+    for (const bits of [0x7c00, 0xfc00, 0x7e00, 0xffff]) {
+      setD(2, bits);
+      expect(firstNonFiniteScale(blocks, 56, GGML_SPREAD_SCALES.IQ1_M)).toBe(2);
+    }
   });
 
   it('finite extremes are not mistaken for NaN, and the check costs little', () => {

@@ -59,7 +59,7 @@ export function quantBlocks(typeName: string, blocks: number, seed: number): Uin
   const t = GGML_TYPES[GGML_TYPE[typeName]];
   const out = randomBytes(blocks * t.blockBytes, seed);
   const view = new DataView(out.buffer);
-  for (let b = 0; b < blocks; b++) for (const f of GGML_F16_SCALES[typeName]) view.setUint16(b * t.blockBytes + f, 0x2e66, true); // 0.1
+  for (let b = 0; b < blocks; b++) for (const f of GGML_F16_SCALES[typeName] ?? []) view.setUint16(b * t.blockBytes + f, 0x2e66, true); // 0.1
   return out;
 }
 

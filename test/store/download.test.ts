@@ -175,6 +175,20 @@ describe('downloadModel', () => {
     await expect(downloadModel(`org/big-GGUF/Q8_0/${names[0]}`, opts(hfHost))).rejects.toThrow(/part big-Q8_0-00003-of-00003\.gguf is not beside it/);
   });
 
+  test('split parts keep the named URL\'s query; repo paths are used as typed, percent-escapes and all', async () => {
+    const parts = writeSplitGguf([['general.name', { type: 'string', value: 'big' }]], SPLIT_TENSORS, 2);
+    const at = (name: string) => `https://models.example/files/${name}?download=true`;
+    const host = fakeHost({ [at('a%20b-00001-of-00002.gguf')]: parts[0], [at('a%20b-00002-of-00002.gguf')]: parts[1] });
+    const { manifest } = await downloadModel(at('a%20b-00001-of-00002.gguf'), opts(host));
+    expect(manifest.files.map((f) => f.path)).toEqual(['a b-00001-of-00002.gguf', 'a b-00002-of-00002.gguf']);
+
+    const hf = 'https://huggingface.co/org/big-GGUF/resolve/main/';
+    const names = ['x%2B100%25-00001-of-00002.gguf', 'x%2B100%25-00002-of-00002.gguf'];
+    const hfHost = fakeHost({ [hf + names[0]]: parts[0], [hf + names[1]]: parts[1] });
+    const kept = await downloadModel(`org/big-GGUF/${names[1]}`, opts(hfHost));
+    expect(kept.manifest.files.map((f) => f.path)).toEqual(names);
+  });
+
   test('a .gguf URL that serves something else is refused before anything is kept', async () => {
     const url = 'https://models.example/files/login.gguf';
     const host = fakeHost({ [url]: '<!DOCTYPE html><html><body>Sign in</body></html>'.padEnd(3000, ' ') });

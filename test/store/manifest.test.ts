@@ -25,6 +25,13 @@ describe('chunks', () => {
     m.files[0].storedChunks = 3;
     expect([storedBytes(m), isComplete(m)]).toEqual([250, true]);
   });
+
+  test('a split .gguf kept as one part (before parts were kept together) is not whole', () => {
+    const part = (i: number) => ({ path: `m-0000${i}-of-00002.gguf`, sizeBytes: 50, storedChunks: 1 });
+    expect(isComplete({ ...head, kind: 'gguf', updatedAt: 0, files: [part(1)] })).toBe(false);
+    expect(isComplete({ ...head, kind: 'gguf', updatedAt: 0, files: [part(1), part(2)] })).toBe(true);
+    expect(isComplete({ ...head, kind: 'gguf', updatedAt: 0, files: [{ path: 'm.gguf', sizeBytes: 50, storedChunks: 1 }] })).toBe(true);
+  });
 });
 
 describe('mergeListing', () => {
