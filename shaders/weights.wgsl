@@ -293,6 +293,24 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
+#if WEIGHT_QA
+// block of QA_GROUP values: f32 scale; f32 bias; the QA_BITS-bit values as MLX packs them: value i at
+// bits QA_BITS * (i % QA_PER_WORD) of word i / QA_PER_WORD, low bits first. y = q scale + bias.
+const QA_PER_WORD: u32 = 32u / QA_BITS;
+const QA_WORDS: u32 = 2u + QA_GROUP / QA_PER_WORD;
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = (rowByte >> 2u) + (k / QA_GROUP) * QA_WORDS;
+  let j = k % QA_GROUP;
+  // Four values from one word: 4-bit ones at shift 0 or 16, 8-bit ones the whole word.
+  let v = wword(blk + 2u + j / QA_PER_WORD) >> (QA_BITS * (j % QA_PER_WORD));
+  let q = (vec4<u32>(v) >> vec4<u32>(0u, QA_BITS, 2u * QA_BITS, 3u * QA_BITS)) & vec4<u32>((1u << QA_BITS) - 1u);
+  return small4(q, 0.0) * bitcast<f32>(wword(blk)) + bitcast<f32>(wword(blk + 1u));
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
 #if WEIGHT_Q4Z
 // block of Q4Z_GROUP values: f16 d; f16 z; u8 qs[Q4Z_GROUP / 2]  (word-aligned);  y = (q - z) d, where
 // byte j holds value j (low nibble) and value j + Q4Z_GROUP / 2 (high): GPTQ / AWQ groups as rows.

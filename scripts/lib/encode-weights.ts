@@ -1,4 +1,4 @@
-import { DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { affineBits, DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
@@ -31,7 +31,35 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
     case 'nf4_64':
       return quantizeNf4_64(values);
+    case 'q4a_32':
+    case 'q4a_64':
+    case 'q4a_128':
+    case 'q8a_32':
+    case 'q8a_64':
+    case 'q8a_128':
+      return quantizeAffine(values, affineBits(dtype), DTYPE_LAYOUTS[dtype].blockElems);
   }
+}
+
+/**
+ * MLX's affine quantization in the runtime's layout: per group scale = (max - min) / (2^bits - 1) and
+ * bias = min (f32), q = round((x - bias) / scale), packed low bits first, 32 / bits values a word.
+ */
+export function quantizeAffine(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
+  const bb = 8 + (group * bits) / 8;
+  const out = new Uint8Array((values.length / group) * bb);
+  const view = new DataView(out.buffer);
+  const top = (1 << bits) - 1;
+  for (let b = 0; b < values.length / group; b++) {
+    const block = values.subarray(b * group, (b + 1) * group);
+    const min = Math.min(...block);
+    const scale = Math.fround((Math.max(...block) - min) / top) || 1;
+    view.setFloat32(b * bb, scale, true);
+    view.setFloat32(b * bb + 4, min, true);
+    const words = new Uint32Array(out.buffer, b * bb + 8, (group * bits) / 32);
+    block.forEach((x, i) => (words[(i * bits) >> 5] |= Math.min(top, Math.max(0, Math.round((x - min) / scale))) << ((i * bits) & 31)));
+  }
+  return out;
 }
 
 /** bitsandbytes' 4-bit NF4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */

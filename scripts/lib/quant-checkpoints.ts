@@ -1,4 +1,4 @@
-import { f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
+import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
@@ -16,10 +16,13 @@ import type { TestModel } from './test-model.ts';
  * - 'awq': AutoAWQ GEMM 4-bit, group 64, zero points;
  * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales;
  * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
- *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some.
+ *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some;
+ * - 'mlx-4bit': MLX affine 4-bit, groups of 64, BF16 scales and biases (mlx-lm's convert -q), the
+ *   embedding and LM head quantized too; a mixed recipe's exceptions: layer 0's down_proj 8-bit in
+ *   groups of 32, layer 1's o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4', 'mlx-4bit'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -29,14 +32,26 @@ export function isCheckpointQuant(s: string): s is CheckpointQuant {
 const LINEAR = /\.(q|k|v|o|gate|up|down)_proj\.weight$/;
 const FP8_DYNAMIC_IGNORED = /^model\.layers\.0\.mlp\.down_proj\.weight$/;
 const BNB_SKIPPED = /^model\.layers\.1\.mlp\.down_proj\.weight$/;
+const MLX_QUANTIZED = /(\.(q|k|v|o|gate|up|down)_proj|embed_tokens|lm_head)\.weight$/;
+/** The mixed recipe of the 'mlx-4bit' test model: module path -> its own settings, or false for none. */
+const MLX_LAYERS: Record<string, { group_size: number; bits: 4 | 8 } | false> = {
+  'model.layers.0.mlp.down_proj': { group_size: 32, bits: 8 },
+  'model.layers.1.self_attn.o_proj': false,
+};
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
-  const fp8 = kind.startsWith('fp8') || kind === 'w4a16' || kind === 'bnb-nf4';
+  const fp8 = kind.startsWith('fp8') || kind === 'w4a16' || kind === 'bnb-nf4' || kind === 'mlx-4bit';
   const plain = (name: string, shape: number[], values: Float32Array): SafetensorsWriteTensor =>
     fp8 ? { name, dtype: 'BF16', shape, data: bytes(f32ToBf16(values)) } : { name, dtype: 'F16', shape, data: bytes(f32ToF16(values)) };
   const entries: SafetensorsWriteTensor[] = [];
   const rng = new Rng(4242);
   for (const [name, t] of m.tensors) {
+    if (kind === 'mlx-4bit') {
+      const own = MLX_LAYERS[name.slice(0, -'.weight'.length)];
+      if (!MLX_QUANTIZED.test(name) || own === false) entries.push(plain(name, t.shape, t.values));
+      else entries.push(...mlxAffine(name.slice(0, -'.weight'.length), t.values, t.shape[0], t.shape[1], own ? own.bits : 4, own ? own.group_size : 64));
+      continue;
+    }
     if (!LINEAR.test(name) || (kind === 'fp8-dynamic' && FP8_DYNAMIC_IGNORED.test(name)) || (kind === 'bnb-nf4' && BNB_SKIPPED.test(name))) {
       entries.push(plain(name, t.shape, t.values));
       continue;
@@ -80,6 +95,7 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'gptq-act': { bits: 4, group_size: 32, damp_percent: 0.01, desc_act: true, sym: false, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
   awq: { bits: 4, group_size: 64, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
   w4a16: ctConfig('pack-quantized', { num_bits: 4, type: 'int', strategy: 'group', symmetric: true, dynamic: false, group_size: 128 }),
+  'mlx-4bit': { group_size: 64, bits: 4, ...MLX_LAYERS },
   'bnb-nf4': {
     _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'nf4',
     bnb_4bit_use_double_quant: true, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
@@ -277,5 +293,37 @@ function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): Safe
     { name: `${prefix}.weight.nested_absmax`, dtype: 'F32', shape: [groups], data: bytes(nested) },
     { name: `${prefix}.weight.nested_quant_map`, dtype: 'F32', shape: [256], data: bytes(code) },
     { name: `${prefix}.weight.quant_state.bitsandbytes__nf4`, dtype: 'U8', shape: [state.length], data: state },
+  ];
+}
+
+// ---- MLX ----
+/**
+ * mlx.core.quantize: per group of g inputs scale = (max - min) / (2^bits - 1) and bias = min (kept in
+ * BF16, quantized against the values kept), q = round((w - bias) / scale); U32 words along the input,
+ * low bits first.
+ */
+function mlxAffine(prefix: string, w: Float32Array, out: number, inp: number, bits: 4 | 8, g: number): SafetensorsWriteTensor[] {
+  const groups = inp / g;
+  const top = (1 << bits) - 1;
+  const bf = (x: number) => bf16BitsToF32(f32ToBf16([x])[0]);
+  const scales = new Float32Array(out * groups);
+  const biases = new Float32Array(out * groups);
+  const words = new Uint32Array((out * inp * bits) / 32);
+  for (let o = 0; o < out; o++)
+    for (let grp = 0; grp < groups; grp++) {
+      const vals = w.subarray(o * inp + grp * g, o * inp + (grp + 1) * g);
+      const bias = bf(Math.min(...vals));
+      const scale = bf((Math.max(...vals) - bias) / top) || bf(1e-8);
+      scales[o * groups + grp] = scale;
+      biases[o * groups + grp] = bias;
+      vals.forEach((v, j) => {
+        const bit = (o * inp + grp * g + j) * bits;
+        words[bit >> 5] |= Math.min(top, Math.max(0, Math.round((v - bias) / scale))) << (bit & 31);
+      });
+    }
+  return [
+    { name: `${prefix}.weight`, dtype: 'U32', shape: [out, (inp * bits) / 32], data: bytes(words) },
+    { name: `${prefix}.scales`, dtype: 'BF16', shape: [out, groups], data: bytes(f32ToBf16(scales)) },
+    { name: `${prefix}.biases`, dtype: 'BF16', shape: [out, groups], data: bytes(f32ToBf16(biases)) },
   ];
 }

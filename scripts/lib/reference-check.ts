@@ -52,6 +52,7 @@ export const CHECK_MODELS: TestModelSpec[] = [
   { arch: 'llama', format: 'safetensors', dtype: 'awq', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'bnb-nf4', vocab: 'small' },
+  { arch: 'qwen2', format: 'safetensors', dtype: 'mlx-4bit', vocab: 'small' },
 ];
 
 /** Float checkpoints quantized while they load. */

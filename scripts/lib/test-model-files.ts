@@ -187,7 +187,9 @@ async function writeHfFolder(dir: string, m: TestModel, dtype: TestModelType, sh
   // The small vocabulary moves the special tokens: config.json's ids follow them (EOS where R1's has none).
   const smallId = (id: unknown) => SMALL_VOCAB_ID.get(id as number) ?? SMALL_VOCAB_ID.get(EOS_ID)!;
   const ids = small ? { bos_token_id: smallId(m.config.bos_token_id), eos_token_id: smallId(m.config.eos_token_id) } : {};
-  const config = { ...m.config, ...ids, torch_dtype: torchDtype, ...(quant ? { quantization_config: quant.quantizationConfig } : {}) };
+  // mlx-lm writes its settings as `quantization` and repeats them as `quantization_config`.
+  const quantKeys = quant ? { ...(dtype === 'mlx-4bit' ? { quantization: quant.quantizationConfig } : {}), quantization_config: quant.quantizationConfig } : {};
+  const config = { ...m.config, ...ids, torch_dtype: torchDtype, ...quantKeys };
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(small ? SMALL_GENERATION_CONFIG : R1_GENERATION_CONFIG, null, 2));
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(small ? smallTokenizerJson() : r1TokenizerJson()));

@@ -10,7 +10,10 @@ export type WeightDtype =
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
-export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64';
+export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64' | AffineDtype;
+
+/** MLX's affine 4- and 8-bit groups (y = q scale + bias), by bits and group size. */
+export type AffineDtype = 'q4a_32' | 'q4a_64' | 'q4a_128' | 'q8a_32' | 'q8a_64' | 'q8a_128';
 
 /** The types a GGUF file can hold. */
 export type GgmlDtype = Exclude<WeightDtype, RepackedDtype>;
@@ -53,6 +56,14 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   // bitsandbytes NF4: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
   // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax
   nf4_64: { blockElems: 64, blockBytes: 36 },
+  // MLX affine groups of G: f32 scale; f32 bias; the G values packed as MLX packs them (value i at bits
+  // b * (i % (32 / b)) of word i / (32 / b), low bits first); y = q scale + bias
+  q4a_32: { blockElems: 32, blockBytes: 24 },
+  q4a_64: { blockElems: 64, blockBytes: 40 },
+  q4a_128: { blockElems: 128, blockBytes: 72 },
+  q8a_32: { blockElems: 32, blockBytes: 40 },
+  q8a_64: { blockElems: 64, blockBytes: 72 },
+  q8a_128: { blockElems: 128, blockBytes: 136 },
 };
 
 export function isWeightDtype(s: string): s is WeightDtype {
@@ -73,5 +84,14 @@ export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
   if (dtype.startsWith('q4z_')) return `INT4 g${DTYPE_LAYOUTS[dtype].blockElems}`;
   if (dtype === 'nf4_64') return 'NF4';
+  if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;
   return dtype.toUpperCase();
+}
+
+export function isAffineDtype(dtype: WeightDtype): dtype is AffineDtype {
+  return /^q[48]a_/.test(dtype);
+}
+
+export function affineBits(dtype: AffineDtype): 4 | 8 {
+  return dtype.startsWith('q4') ? 4 : 8;
 }

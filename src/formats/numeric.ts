@@ -1,4 +1,4 @@
-import { DTYPE_LAYOUTS, rowBytes, type WeightDtype } from './dtypes.ts';
+import { affineBits, DTYPE_LAYOUTS, rowBytes, type WeightDtype } from './dtypes.ts';
 import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
@@ -272,6 +272,25 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
           const q = bytes[b * bb + 4 + j];
           out[b * g + j] = ((q & 15) - z) * d;
           out[b * g + g / 2 + j] = ((q >> 4) - z) * d;
+        }
+      }
+      break;
+    }
+    case 'q4a_32':
+    case 'q4a_64':
+    case 'q4a_128':
+    case 'q8a_32':
+    case 'q8a_64':
+    case 'q8a_128': {
+      const { blockElems: g, blockBytes: bb } = DTYPE_LAYOUTS[dtype];
+      const bits = affineBits(dtype);
+      for (let b = 0; b < n / g; b++) {
+        const scale = view.getFloat32(b * bb, true);
+        const bias = view.getFloat32(b * bb + 4, true);
+        for (let i = 0; i < g; i++) {
+          const bit = i * bits;
+          const q = (view.getUint32(b * bb + 8 + 4 * (bit >> 5), true) >>> (bit & 31)) & ((1 << bits) - 1);
+          out[b * g + i] = q * scale + bias;
         }
       }
       break;

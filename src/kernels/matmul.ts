@@ -2,7 +2,7 @@ import { grid, makeDispatch, uniform, type Dispatch, type KernelContext, type Ke
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
-import { DTYPE_LAYOUTS, type WeightDtype } from '../formats/dtypes.ts';
+import { affineBits, DTYPE_LAYOUTS, isAffineDtype, type WeightDtype } from '../formats/dtypes.ts';
 import { gridOf } from '../formats/iq-grids.ts';
 import { iqGridBinding } from './iq-grid.ts';
 
@@ -44,13 +44,15 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
 const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64']);
 
 /**
- * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, or WEIGHT_Q4Z with its block length; the IQ4
+ * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z with its block length, or WEIGHT_QA
+ * with its bits and group length; the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
  * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the types of BLOCK_SCALE_TYPES
  * BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
+  if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
   return {
     [`WEIGHT_${dtype.toUpperCase()}`]: true,
     ...(dtype.startsWith('iq4') ? { IQ4: true } : {}),

@@ -29,6 +29,8 @@ const CASES: [string, QuantScheme][] = [
   ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
   ['bnb_nf4', { method: 'bnb-nf4' }],
   ['bnb_nf4_plain', { method: 'bnb-nf4' }],
+  ['mlx_4bit', { method: 'mlx', bits: 4, groupSize: 64, layers: {} }],
+  ['mlx_8bit', { method: 'mlx', bits: 8, groupSize: 32, layers: {} }],
 ];
 
 describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantized by us', () => {

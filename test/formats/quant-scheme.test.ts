@@ -26,6 +26,21 @@ describe('quantization_config', () => {
     // transformers' BitsAndBytesConfig as saved (unsloth's bnb-4bit uploads), with and without the underscored keys.
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-nf4' });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
+    // mlx-lm: `quantization`, repeated (newer versions) as a quantization_config without quant_method.
+    const mlx = { group_size: 64, bits: 4, 'model.layers.0.mlp.down_proj': { group_size: 32, bits: 8 }, lm_head: false };
+    const want = { method: 'mlx', bits: 4, groupSize: 64, layers: { 'model.layers.0.mlp.down_proj': { bits: 8, groupSize: 32 }, lm_head: false } };
+    expect(quantSchemeOf({ quantization: mlx })).toEqual(want);
+    expect(quantSchemeOf({ quantization: mlx, quantization_config: mlx })).toEqual(want);
+    expect(quantSchemeOf({ quantization_config: { group_size: 128, bits: 8, mode: 'affine' } })).toEqual({ method: 'mlx', bits: 8, groupSize: 128, layers: {} });
+  });
+
+  it.each([
+    [{ group_size: 64, bits: 3 }, /quantization: MLX 3-bit weights are not supported \(4 and 8 bits\)/],
+    [{ group_size: 32, bits: 4, mode: 'mxfp4' }, /MLX mode "mxfp4" is not supported/],
+    [{ group_size: 16, bits: 4 }, /MLX group size 16 is not supported/],
+    [{ group_size: 64, bits: 4, 'model.layers.3.mlp.down_proj': { group_size: 64, bits: 6 } }, /model\.layers\.3\.mlp\.down_proj: MLX 6-bit weights/],
+  ])('refuses MLX settings %j by name', (q, message) => {
+    expect(() => quantSchemeOf({ quantization: q })).toThrow(message);
   });
 
   it.each([

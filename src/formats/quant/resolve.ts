@@ -2,6 +2,7 @@ import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { repackFp8 } from './fp8.ts';
 import { repackInt4 } from './int4.ts';
+import { repackAffine } from './mlx.ts';
 import { BNB_NF4_STATE, repackNf4 } from './nf4.ts';
 import { expectShape, partError, readInts } from './parts.ts';
 import type { QuantScheme } from './scheme.ts';
@@ -20,6 +21,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
     awq: '.qweight',
     'ct-int4': '.weight_packed',
     'bnb-nf4': BNB_NF4_STATE,
+    mlx: '.biases',
   }[scheme.method];
   const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
   if (prefixes.length === 0) {
@@ -88,6 +90,13 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
           nestedQuantMap: part('.weight.nested_quant_map', false),
         });
         break;
+      case 'mlx': {
+        const own = scheme.layers[prefix];
+        const weight = part('.weight')!;
+        if (own === false) throw partError(weight, `has MLX scales and biases, but config.json's quantization leaves ${prefix} unquantized`);
+        entry = await repackAffine({ weight, scales: part('.scales')!, biases: part('.biases')!, ...(own ?? { bits: scheme.bits, groupSize: scheme.groupSize }) });
+        break;
+      }
     }
     out.set(name, entry);
   }

@@ -20,14 +20,26 @@ export type QuantScheme =
   /** compressed-tensors `pack-quantized` symmetric INT4: `weight_packed` + `weight_scale`. */
   | { method: 'ct-int4'; groupSize: number }
   /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
-  | { method: 'bnb-nf4' };
+  | { method: 'bnb-nf4' }
+  /**
+   * MLX affine (mlx-lm, mlx-community uploads): U32-packed `weight` + `scales` + `biases` per group; a
+   * default and per-module settings (false: left unquantized).
+   */
+  | { method: 'mlx'; bits: 4 | 8; groupSize: number; layers: Record<string, MlxLayer | false> };
+
+export interface MlxLayer {
+  bits: 4 | 8;
+  groupSize: number;
+}
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 4- and 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
+  const mlx = mlxQuantization(config, file);
+  if (mlx) return mlx;
   const q = config.quantization_config as Json | undefined;
   if (q === undefined || q === null) return null;
   const fail = (problem: string): never => {
@@ -125,7 +137,8 @@ export async function quantSchemeOfFolder(
   readJson: (file: string) => Promise<Json | null>,
   label = (file: string) => file,
 ): Promise<QuantScheme | null> {
-  if (config.quantization_config !== undefined && config.quantization_config !== null) return quantSchemeOf(config, label('config.json'));
+  const declared = (k: string) => config[k] !== undefined && config[k] !== null;
+  if (declared('quantization_config') || declared('quantization')) return quantSchemeOf(config, label('config.json'));
   if (!mayHaveSideQuantFile(tensorNames)) return null;
   for (const [file, method] of Object.entries(SIDE_QUANT_FILES)) {
     const side = await readJson(file);
@@ -161,6 +174,33 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
     return { method: 'ct-int4', groupSize: groupSize(w.group_size, fail) };
   }
   return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, pack-quantized INT4)`);
+}
+
+/**
+ * mlx-lm's settings: config.json's `quantization` (newer versions repeat it as a `quantization_config`
+ * with no quant_method): group_size and bits, and per module path its own settings or false.
+ */
+function mlxQuantization(config: Json, file: string): QuantScheme | null {
+  const qc = config.quantization_config as Json | undefined | null;
+  const q = (config.quantization ?? (qc && typeof qc === 'object' && qc.quant_method === undefined && 'bits' in qc ? qc : undefined)) as Json | undefined | null;
+  if (q === undefined || q === null) return null;
+  const fail = (problem: string): never => {
+    throw new FormatError(file, `quantization: ${problem}`);
+  };
+  if (typeof q !== 'object' || Array.isArray(q)) fail('is not an object');
+  const layer = (v: Json, where: string): MlxLayer => {
+    if (v.mode !== undefined && v.mode !== 'affine') fail(`${where}MLX mode "${String(v.mode)}" is not supported (affine only)`);
+    if (v.bits !== 4 && v.bits !== 8) fail(`${where}MLX ${String(v.bits)}-bit weights are not supported (4 and 8 bits)`);
+    if (v.group_size !== 32 && v.group_size !== 64 && v.group_size !== 128) fail(`${where}MLX group size ${String(v.group_size)} is not supported (32, 64, 128)`);
+    return { bits: v.bits as 4 | 8, groupSize: v.group_size as number };
+  };
+  const base = layer(q as Json, '');
+  const layers: Record<string, MlxLayer | false> = {};
+  for (const [key, v] of Object.entries(q as Json)) {
+    if (v === false) layers[key] = false;
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) layers[key] = layer(v as Json, `${key}: `);
+  }
+  return { method: 'mlx', ...base, layers };
 }
 
 function groupSize(v: unknown, fail: (p: string) => never): number {
