@@ -103,6 +103,7 @@ function hfRopeScaling(rs: Json | null, maxPositions: number): RopeScaling | nul
   if (!rs) return null;
   const type = (rs.rope_type ?? rs.type) as string | undefined;
   if (type === undefined || type === 'default') return null;
+  if (type === 'linear') return { type, factor: num(rs, 'factor') };
   if (type === 'llama3') {
     return {
       type,
@@ -133,7 +134,7 @@ function hfRopeScaling(rs: Json | null, maxPositions: number): RopeScaling | nul
       truncate,
     };
   }
-  throw new UnsupportedModelError(`rope_scaling type "${type}" is not supported (supported: llama3, yarn)`);
+  throw new UnsupportedModelError(`rope_scaling type "${type}" is not supported (supported: linear, llama3, yarn)`);
 }
 
 /** GGUF metadata values as the GGUF reader returns them (numbers may arrive as bigint). */
@@ -170,6 +171,9 @@ export function configFromGguf(md: MetadataMap, vocabRows: number, hasOutputTens
       attentionFactor: yarnMscale(factor),
       truncate: true,
     };
+  } else if (scalingType === 'linear') {
+    // llama.cpp's rope_freq_scale is 1 / factor: positions slowed, as transformers' linear scaling.
+    ropeScaling = { type: 'linear', factor: mdNum(md, k('rope.scaling.factor')) };
   } else if (scalingType !== undefined && scalingType !== 'none') {
     throw new UnsupportedModelError(`GGUF rope scaling type "${String(scalingType)}" is not supported`);
   }

@@ -6,6 +6,8 @@
 export type ArchName = 'qwen2' | 'llama' | 'qwen3';
 
 export type RopeScaling =
+  /** Position interpolation: every frequency divided by `factor` (transformers `_compute_linear_scaling_rope_parameters`). */
+  | { type: 'linear'; factor: number }
   | {
       /** Llama 3.x frequency-dependent scaling (transformers `_compute_llama3_parameters`). */
       type: 'llama3';

@@ -2,7 +2,8 @@ import type { ModelConfig, RopeScaling } from './config.ts';
 
 /**
  * RoPE rotation frequencies per dimension pair, as Hugging Face transformers computes them
- * (`_compute_default_rope_parameters`, `_compute_llama3_parameters`, `_compute_yarn_parameters`),
+ * (`_compute_default_rope_parameters`, `_compute_linear_scaling_rope_parameters`,
+ * `_compute_llama3_parameters`, `_compute_yarn_parameters`),
  * in float64. `attentionScaling` multiplies cos and sin (1 except for YaRN).
  * Dependency-free: the GPU path uploads `invFreq` and the reference uses it directly.
  */
@@ -15,6 +16,7 @@ export function ropeInvFreqs(config: Pick<ModelConfig, 'headDim' | 'ropeTheta' |
   const base = new Float64Array(D / 2); // [D/2]
   for (let i = 0; i < D / 2; i++) base[i] = 1 / Math.pow(theta, (2 * i) / D);
   if (s === null) return { invFreq: base, attentionScaling: 1 };
+  if (s.type === 'linear') return { invFreq: base.map((f) => f / s.factor), attentionScaling: 1 };
   if (s.type === 'llama3') return { invFreq: llama3(base, s), attentionScaling: 1 };
   return { invFreq: yarn(base, D, theta, s), attentionScaling: s.attentionFactor };
 }

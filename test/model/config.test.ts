@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
 import { UnsupportedModelError } from '../../src/model/arch.ts';
 import { configFromGguf, configFromHf } from '../../src/model/config-load.ts';
 import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
@@ -76,6 +77,13 @@ describe('config.json', () => {
     expect(yarn({ factor: 4, truncate: false }).truncate).toBe(false);
     expect(() => yarn({ factor: 4, truncate: 'no' })).toThrow(/"truncate" should be true or false/);
   });
+  it('reads linear rope scaling (position interpolation): every frequency divided by the factor', () => {
+    const c = configFromHf({ ...QWEN2_1_5B, rope_scaling: { type: 'linear', factor: 4 } });
+    expect(c.ropeScaling).toEqual({ type: 'linear', factor: 4 });
+    const plain = ropeInvFreqs({ ...c, ropeScaling: null }).invFreq;
+    expect(Array.from(ropeInvFreqs(c).invFreq)).toEqual(Array.from(plain, (f) => f / 4));
+  });
+
   it('refuses what it cannot run, naming the setting', () => {
     expect(() => configFromHf({ ...QWEN2_1_5B, model_type: 'mistral' })).toThrow(/architecture "mistral" is not supported/);
     expect(() => configFromHf({ ...QWEN2_1_5B, use_sliding_window: true })).toThrow(/sliding-window/);
@@ -107,6 +115,12 @@ describe('GGUF metadata', () => {
     const m = new Map(md);
     m.delete('qwen2.block_count');
     expect(() => configFromGguf(m, 151936, true)).toThrow(/"qwen2.block_count" is missing/);
+  });
+  it('reads linear rope scaling as llama.cpp writes it', () => {
+    const m = new Map([...md, ['qwen2.rope.scaling.type', 'linear'], ['qwen2.rope.scaling.factor', 2]]);
+    expect(configFromGguf(m, 151936, true).ropeScaling).toEqual({ type: 'linear', factor: 2 });
+    m.set('qwen2.rope.scaling.type', 'longrope');
+    expect(() => configFromGguf(m, 151936, true)).toThrow(/GGUF rope scaling type "longrope" is not supported/);
   });
   it('accepts bigint counts', () => {
     const m = new Map(md);
