@@ -53,25 +53,27 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
     ref.kvF16 = true; // the engine's default half-precision KV cache
     // W8A8 FP8 checkpoints weight-only here, so their weights are checked to f32 accuracy; the E4M3
     // rounding of their activations has its own test below.
-    ref.fp8Activations = null;
-    await expectReferenceLogits(page, file, ref, { quantize, fp8Activations: 'off' });
+    ref.activationRounding = null;
+    await expectReferenceLogits(page, file, ref, { quantize, activationRounding: 'off' });
   });
 }
 
-test('W8A8 FP8 checkpoints round each matmul input to E4M3 as the checkpoint says (per token; per 128 values)', async ({ page }) => {
-  for (const dtype of ['fp8-dynamic', 'fp8-block'] as const) {
-    const file = await ensureTestModel({ arch: dtype === 'fp8-block' ? 'qwen2' : 'llama', format: 'safetensors', dtype, vocab: 'small' });
+test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per token, per 128 values; INT8 per token)', async ({ page }) => {
+  for (const dtype of ['fp8-dynamic', 'fp8-block', 'w8a8-int8'] as const) {
+    const arch = ({ 'fp8-block': 'qwen2', 'fp8-dynamic': 'llama', 'w8a8-int8': 'qwen3' } as const)[dtype];
+    const file = await ensureTestModel({ arch, format: 'safetensors', dtype, vocab: 'small' });
     const ref = await referenceModel(file);
     ref.kvF16 = true;
-    expect(ref.fp8Activations, dtype).not.toBeNull();
+    expect(ref.activationRounding, dtype).not.toBeNull();
     const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: CHECK_PROMPT, upTo: CHECK_UP_TO, prefillChunk: CHECK_PREFILL_CHUNK });
     const logits = got.logits.map(fromBase64);
     const rounded = compareRows(logits, referenceRows(ref));
-    ref.fp8Activations = null;
+    ref.activationRounding = null;
     const unrounded = compareRows(logits, referenceRows(ref));
-    // E4M3 steps are 1/8 to 1/16 of a value, so where f32 and float64 put an activation on different
-    // sides of a rounding midpoint the logits part by a few percent from there on. Rows before any
-    // such flip agree to f32 accuracy; against the unrounded reference none does.
+    // E4M3 steps are 1/8 to 1/16 of a value (INT8's 1/127 of the row's largest), so where f32 and
+    // float64 put an activation on different sides of a rounding midpoint the logits part by up to a
+    // few percent from there on. Rows before any such flip agree to f32 accuracy; against the
+    // unrounded reference none does.
     expect(rounded.some((r) => r.relDiff < LOGIT_TOL), `${dtype}: ${rounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
     expect(unrounded.every((r) => r.relDiff > 5 * LOGIT_TOL), `${dtype}: ${unrounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
     for (const r of rounded) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);

@@ -337,7 +337,7 @@ test('FP8 activation rounding: per token (in CPU and GPU workgroup sizes) and pe
   x.splice(2 * n, 6, 448, 1.0625, 1.1875, -3.25, 2 ** -10, 2 ** -8);
   for (const [group, gpuLayout] of [[0, false], [0, true], [128, false]] as const) {
     const want = ref.roundToE4M3(Float64Array.from(x), n, group);
-    const got = await harness<number[]>(page, 'runRoundToE4M3', { x, rows, n, group, gpuLayout });
+    const got = await harness<number[]>(page, 'runRoundActivations', { x, rows, n, group, gpuLayout, format: 'e4m3' });
     // f32 vs float64 scales may put a value on the other side of a rounding midpoint: then it is one
     // E4M3 step off (1/8 of its binade); the rest are equal.
     const off = got.map((g, i) => Math.abs(g - want[i])).filter((d) => d > 1e-6 * Math.abs(want.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
@@ -346,6 +346,30 @@ test('FP8 activation rounding: per token (in CPU and GPU workgroup sizes) and pe
     // Scale 1 (the row's max is 448): midpoints go to the even neighbour, 2^-10 to 0, 2^-8 is a subnormal.
     if (group === 0) expect(got.slice(2 * n, 2 * n + 6)).toEqual([448, 1, 1.25, -3.25, 0, 2 ** -8]);
   }
+});
+
+test('INT8 activation rounding (vLLM dynamic per token): round(x 127 / max|x|), ties to even, times max|x| / 127', async ({ page }) => {
+  const rng = new Rng(33);
+  const rows = 3, n = 200;
+  const x = Array.from(rng.normals(rows * n, 3));
+  x.fill(0, n, 2 * n);
+  // Scale 1 (the row's max is 127): exact integers stay, midpoints go to the even neighbour.
+  x.splice(2 * n, 6, 127, 2.5, -3.5, 0.5, -0.75, 100);
+  for (const gpuLayout of [false, true]) {
+    const want = ref.roundToInt8(Float64Array.from(x), n, 0);
+    const got = await harness<number[]>(page, 'runRoundActivations', { x, rows, n, group: 0, gpuLayout, format: 'int8' });
+    // f32 vs float64 may put a value across a midpoint: one step (max|x| / 127) off; the rest equal.
+    const off = got.filter((g, i) => Math.abs(g - want[i]) > 1e-6 * Math.abs(want[i]) + 1e-30);
+    expect(off.length, `gpu layout ${gpuLayout}`).toBeLessThanOrEqual(2);
+    expect(got.slice(n, 2 * n).every((v) => v === 0)).toBe(true);
+    expect(got.slice(2 * n, 2 * n + 6)).toEqual([127, 2, -4, 0, -1, 100]);
+    const steps = new Set(got.slice(0, n).map((v) => Math.round((v * 127) / Math.max(...x.slice(0, n).map(Math.abs)))));
+    expect(Math.max(...steps) - Math.min(...steps)).toBeGreaterThan(100);
+  }
+  const normed = ref.rmsNorm(Float64Array.from(x.slice(0, n)), Float64Array.from(x.slice(0, n)).fill(1), 1e-6);
+  const want = ref.roundToInt8(normed, n, 0);
+  const got = await harness<number[]>(page, 'runRmsNorm', { x: x.slice(0, n), weight: new Array(n).fill(1), rows: 1, n, eps: 1e-6, inPlace: false, roundGroup: 0, roundFormat: 'int8' });
+  expect(got.filter((g, i) => Math.abs(g - want[i]) > 1e-5 * Math.abs(want[i]) + 1e-30).length, 'rmsnorm rounding to INT8').toBeLessThanOrEqual(2);
 });
 
 test('rmsnorm that rounds its rows to E4M3 (W8A8 inputs): per row and per 48 values (not a multiple of the workgroup)', async ({ page }) => {

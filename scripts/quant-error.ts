@@ -34,6 +34,7 @@ const ROWS: Row[] = [
   { label: 'GGUF Q5_K_M', spec: gguf('q5_k_m'), what: 'Q5_K; Q6_K for attn_v, ffn_down, output', linear: 'q5_k' },
   { label: 'FP8 block (DeepSeek)', spec: st('fp8-block'), what: 'Linear layers, 128x128 scale blocks', linear: 'f8e4m3_128' },
   { label: 'FP8 channel (compressed-tensors)', spec: st('fp8-dynamic'), what: 'Linear layers, a scale per row', linear: 'f8e4m3_128' },
+  { label: 'INT8 channel (compressed-tensors)', spec: st('w8a8-int8'), what: "Linear layers but layer 0's down_proj, a scale per row", linear: 'i8_128' },
   { label: 'GPTQ int4 g128 sym', spec: st('gptq'), what: 'Linear layers', linear: 'q4z_128' },
   { label: 'GPTQ int4 g32 asym act-order', spec: st('gptq-act'), what: 'Linear layers', linear: 'q4z_32' },
   { label: 'AWQ int4 g64', spec: st('awq'), what: 'Linear layers', linear: 'q4z_64' },

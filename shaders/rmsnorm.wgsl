@@ -2,8 +2,9 @@
 // Rows start at offset + step.pos * offsetPerPos + r * n, so the same kernel normalizes the residual
 // stream, the last token only (final norm) and per-head q/k rows inside the KV cache (Qwen3).
 // INPLACE: y is x (one binding: a buffer may not be bound twice as writable).
-// ROUND_E4M3: the normed row is then rounded to FP8 E4M3 as W8A8 checkpoints round a matmul's input
-// (fp8-activations.wgsl), per ROUND_GROUP values (0: the whole row), saving that kernel's launch.
+// ROUND: the normed row is then rounded to its 8-bit grid as W8A8 checkpoints round a matmul's input
+// (activation-rounding.wgsl; FP8 E4M3, or INT8 with ROUND_INT8), per ROUND_GROUP values (0: the
+// whole row), saving that kernel's launch.
 
 struct Params {
   n: u32,
@@ -32,10 +33,10 @@ struct Step {
 
 var<workgroup> red: array<f32, WG>;
 
-#if ROUND_E4M3
-#include "e4m3.wgsl"
+#if ROUND
+#include "rounding.wgsl"
 
-// Rounds y[start .. start + n) per group, as fp8-activations.wgsl does; every thread calls it.
+// Rounds y[start .. start + n) per group, as activation-rounding.wgsl does; every thread calls it.
 fn round_groups(start: u32, lid: u32) {
   storageBarrier(); // a group's values were normed by other threads
   let group = select(p.n, min(ROUND_GROUP, p.n), ROUND_GROUP > 0u);
@@ -45,8 +46,7 @@ fn round_groups(start: u32, lid: u32) {
     for (var i = lid; i < len; i += WG) { m = max(m, abs(out_at(start + g0 + i))); }
     let amax = workgroup_max(lid, m);
     if (amax > 0.0) {
-      let scale = amax / E4M3_MAX;
-      for (var i = lid; i < len; i += WG) { set_out(start + g0 + i, round_e4m3(out_at(start + g0 + i) / scale) * scale); }
+      for (var i = lid; i < len; i += WG) { set_out(start + g0 + i, round_to_grid(out_at(start + g0 + i), amax)); }
     }
   }
 }
@@ -82,7 +82,7 @@ fn rmsnorm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   let yi = p.outOffset + shift;
 #endif
   for (var i = lid; i < p.n; i += WG) { set_out(yi + i, x[xi + i] * inv * weight[i]); }
-#if ROUND_E4M3
+#if ROUND
   round_groups(yi, lid);
 #endif
 }

@@ -250,9 +250,24 @@ fn e4m3x4(v: u32) -> vec4<f32> {
   let mag = select(subnormal, normal, em >= vec4<u32>(8u));
   return bitcast<vec4<f32>>(bitcast<vec4<u32>>(mag) | ((b & vec4<u32>(0x80u)) << vec4<u32>(24u)));
 }
+fn code4(v: u32) -> vec4<f32> {
+  return e4m3x4(v);
+}
+#endif
+
+#if WEIGHT_I8_128
+// block: f32 scale; i8 q[128]  (132 bytes);  y = q * scale (compressed-tensors INT8).
+fn code4(v: u32) -> vec4<f32> {
+  return i8x4(v);
+}
+#endif
+
+#if SCALED8
+// The two 8-bit types with an f32 scale per 128 values (33 words a block): the type's code4 decodes
+// four bytes of codes.
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k >> 7u) * 33u;
-  return e4m3x4(wword(blk + 1u + ((k & 127u) >> 2u))) * bitcast<f32>(wword(blk));
+  return code4(wword(blk + 1u + ((k & 127u) >> 2u))) * bitcast<f32>(wword(blk));
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];

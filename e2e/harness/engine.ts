@@ -19,7 +19,7 @@ function toBase64(a: Float32Array): string {
  * Logits after each prefix length in `upTo` (ascending): the first is a chunked prefill, the later
  * ones reuse the cache and run only the new tokens (step-by-step decode when they differ by one).
  */
-export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode; kvCache?: KvDtype; attentionSplits?: number; schedule?: 'gpu' | 'cpu'; fp8Activations?: 'checkpoint' | 'off' }) {
+export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; prefillChunk?: number; capBindingBytes?: number; quantize?: QuantizeMode; kvCache?: KvDtype; attentionSplits?: number; schedule?: 'gpu' | 'cpu'; activationRounding?: 'checkpoint' | 'off' }) {
   const engine = await Engine.load(c.url, {
     prefillChunk: c.prefillChunk,
     capBindingBytes: c.capBindingBytes,
@@ -28,7 +28,7 @@ export async function logitsAt(c: { url: string; ids: number[]; upTo: number[]; 
     kvCache: c.kvCache,
     attentionSplits: c.attentionSplits,
     schedule: c.schedule,
-    fp8Activations: c.fp8Activations,
+    activationRounding: c.activationRounding,
   });
   try {
     const out: string[] = [];

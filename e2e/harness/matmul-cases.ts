@@ -9,7 +9,7 @@ import { dequantizeRows } from '../../src/formats/numeric.ts';
 import * as ref from '../../src/ref/ops.ts';
 
 export const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128',
-  'q5_1', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64', 'q4a_64', 'q4a_128', 'q8a_32'];
+  'q5_1', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64', 'q4a_64', 'q4a_128', 'q8a_32', 'i8_128'];
 
 /** f32 accumulation of K products: relative to sum |x w|. */
 export const MATMUL_TOL = 1e-5;

@@ -2,7 +2,7 @@
  * npm run bench -- [--model <gguf | folder | URL>] [--shape qwen2-1.5b|qwen2-7b|llama-8b|qwen3-8b|tiny]
  *   [--dtype q4_0|q4_k_m|q8_0|f16|fp8] [--prompt-lengths 128,512,2048] [--decode-tokens 32] [--prefill-chunk 128] [--json]
  *   [--layers N] [--backend chromium|node] [--llama-cpp cpu|vulkan|cuda] [--serial-decode] [--attention-splits N]
- *   [--gemm-tile 32|64] [--gemm auto|tiled] [--matrix-grid 1|2] [--schedule auto|gpu|cpu] [--fp8-activations checkpoint|off]
+ *   [--gemm-tile 32|64] [--gemm auto|tiled] [--matrix-grid 1|2] [--schedule auto|gpu|cpu] [--activation-rounding checkpoint|off]
  *
  * Loads a model (a file, or random weights of a real checkpoint's exact shapes, written once to
  * .cache/bench-models) in headless Chromium with the same engine code as the app, and prints one
@@ -18,7 +18,7 @@
  * 2 x 2 grid of subgroups sharing a tile that the engine takes where the device can (2);
  * --schedule gpu runs the kernel variants a GPU gets on any adapter (cpu: those of a CPU adapter), so
  * that a CPU adapter can time the GPU's GEMVs, as a count of their work rather than a GPU's speed;
- * --fp8-activations off runs a W8A8 FP8 model weight-only, to measure what rounding its activations costs.
+ * --activation-rounding off runs a W8A8 FP8 model weight-only, to measure what rounding its activations costs.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +32,7 @@ function parse(argv: string[]) {
   const o = {
     model: '', shape: 'qwen2-1.5b', dtype: 'q4_0' as BenchDtype, promptLengths: [128, 512, 2048], decodeTokens: 32, prefillChunk: 128, json: false,
     backend: 'chromium', layers: 0, llamaCpp: null as LlamaCppBackend | null, serialDecode: false, attentionSplits: 0, gemmTile: 0,
-    gemm: 'auto', matrixGrid: 2, schedule: 'auto', fp8Activations: 'checkpoint',
+    gemm: 'auto', matrixGrid: 2, schedule: 'auto', activationRounding: 'checkpoint',
   };
   forEachFlag(argv, (a, v) => {
     if (a === '--model') o.model = v();
@@ -50,7 +50,7 @@ function parse(argv: string[]) {
     else if (a === '--gemm') o.gemm = v();
     else if (a === '--matrix-grid') o.matrixGrid = Number(v());
     else if (a === '--schedule') o.schedule = v();
-    else if (a === '--fp8-activations') o.fp8Activations = v();
+    else if (a === '--activation-rounding') o.activationRounding = v();
     else if (a === '--llama-cpp') {
       const b = v();
       if (b !== 'cpu' && b !== 'vulkan' && b !== 'cuda') throw new Error('--llama-cpp is cpu, vulkan or cuda');
@@ -64,7 +64,7 @@ function parse(argv: string[]) {
   if (o.gemm !== 'auto' && o.gemm !== 'tiled') throw new Error('--gemm is auto or tiled');
   if (o.matrixGrid !== 1 && o.matrixGrid !== 2) throw new Error('--matrix-grid is 1 or 2 (subgroups per side of a tile)');
   if (o.schedule !== 'auto' && o.schedule !== 'gpu' && o.schedule !== 'cpu') throw new Error('--schedule is auto, gpu or cpu');
-  if (o.fp8Activations !== 'checkpoint' && o.fp8Activations !== 'off') throw new Error('--fp8-activations is checkpoint or off');
+  if (o.activationRounding !== 'checkpoint' && o.activationRounding !== 'off') throw new Error('--activation-rounding is checkpoint or off');
   if (!Number.isInteger(o.attentionSplits) || o.attentionSplits < 0) throw new Error('--attention-splits takes a whole number of key slices (1: no split)');
   if (o.promptLengths.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--prompt-lengths takes positive integers, e.g. 128,512,2048');
   return o;
@@ -110,7 +110,7 @@ export async function benchCli(argv: string[]): Promise<{ result: BenchResult; p
     promptLengths: o.promptLengths, decodeTokens: o.decodeTokens, prefillChunk: o.prefillChunk, serialDecode: o.serialDecode,
     ...(o.attentionSplits ? { attentionSplits: o.attentionSplits } : {}),
     schedule: o.schedule as 'auto' | 'gpu' | 'cpu',
-    fp8Activations: o.fp8Activations as 'checkpoint' | 'off',
+    activationRounding: o.activationRounding as 'checkpoint' | 'off',
     tuning: {
       ...(o.gemmTile ? { gemmTile: o.gemmTile as 32 | 64 } : {}),
       gemm: o.gemm as 'auto' | 'tiled',

@@ -21,7 +21,7 @@ export interface BenchRequest {
   /** The kernel variants of a GPU ('gpu') or of a CPU adapter ('cpu') on any adapter; by default the adapter's own. */
   schedule?: 'auto' | 'gpu' | 'cpu';
   /** W8A8 FP8 models: 'off' runs them weight-only. */
-  fp8Activations?: 'checkpoint' | 'off';
+  activationRounding?: 'checkpoint' | 'off';
 }
 
 export interface BenchResult {
@@ -58,7 +58,7 @@ export function benchIds(n: number, vocab: number, salt: number): number[] {
 export async function runBench(model: ModelInput, req: BenchRequest, log: (s: string) => void, gpu?: GPU): Promise<BenchResult> {
   const maxPrompt = Math.max(16, ...req.promptLengths);
   const t0 = performance.now();
-  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits, tuning: req.tuning, schedule: req.schedule, fp8Activations: req.fp8Activations });
+  const engine = await Engine.load(model, { contextLength: maxPrompt + req.decodeTokens + 2, prefillChunk: req.prefillChunk, gpu, pipelineDecode: !req.serialDecode, attentionSplits: req.attentionSplits, tuning: req.tuning, schedule: req.schedule, activationRounding: req.activationRounding });
   const loadMs = performance.now() - t0;
   const vocab = engine.info.config.vocabSize;
   const greedy = { temperature: 0, stopIds: [] as number[] };

@@ -3,7 +3,7 @@ import type { CliRequest } from './run.ts';
 /** Flags of `npm run generate`, parsed strictly: unknown flags and missing values are errors. */
 export const USAGE = `usage: npm run generate -- --model <gguf file | safetensors folder | URL | HF repo>
   [--prompt TEXT | --messages FILE.json] [--raw] [--max-new-tokens N] [--temperature T]
-  [--top-p P] [--top-k K] [--seed S] [--context N] [--quantize q4|fp8] [--fp8-activations checkpoint|off]
+  [--top-p P] [--top-k K] [--seed S] [--context N] [--quantize q4|fp8] [--activation-rounding checkpoint|off]
   [--dry-run] [--json] [--backend chromium|node]`;
 
 /** Bad command-line flags: printed with the usage text, exit code 2. */
@@ -33,10 +33,10 @@ export function parseArgs(argv: string[]): { req: CliRequest; messagesFile?: str
       const q = value();
       if (q !== 'q4' && q !== 'fp8') throw new UsageError(`--quantize is q4 or fp8, not ${q}`);
       req.quantize = q;
-    } else if (flag === '--fp8-activations') {
+    } else if (flag === '--activation-rounding') {
       const a = value();
-      if (a !== 'checkpoint' && a !== 'off') throw new UsageError(`--fp8-activations is checkpoint or off, not ${a}`);
-      req.fp8Activations = a;
+      if (a !== 'checkpoint' && a !== 'off') throw new UsageError(`--activation-rounding is checkpoint or off, not ${a}`);
+      req.activationRounding = a;
     } else if (flag === '--backend') {
       const b = value();
       if (b !== 'chromium' && b !== 'node') throw new UsageError(`--backend is chromium or node, not ${b}`);

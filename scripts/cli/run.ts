@@ -16,7 +16,7 @@ export interface CliRequest {
   seed?: number;
   contextLength?: number;
   quantize?: QuantizeMode;
-  fp8Activations?: 'checkpoint' | 'off';
+  activationRounding?: 'checkpoint' | 'off';
   dryRun: boolean;
 }
 
@@ -47,7 +47,7 @@ export async function runGenerate(
 ): Promise<CliResult> {
   const t0 = performance.now();
   let lastReport = 0;
-  const info = await engine.load(model, { contextLength: req.contextLength, quantize: req.quantize, fp8Activations: req.fp8Activations, textOnly: req.dryRun }, (p) => {
+  const info = await engine.load(model, { contextLength: req.contextLength, quantize: req.quantize, activationRounding: req.activationRounding, textOnly: req.dryRun }, (p) => {
     const now = performance.now();
     if (now - lastReport > 1000 || p.phase === 'ready') {
       lastReport = now;

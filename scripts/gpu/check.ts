@@ -71,10 +71,10 @@ export async function runCheck(gpu: GPU, log: (s: string) => void, o: CheckOptio
       ref.kvF16 = c.options?.kvCache !== 'f32';
       // W8A8 FP8 checkpoints weight-only, as in e2e/engine.spec.ts: their E4M3 activation rounding
       // parts f32 from float64 by whole steps wherever a value sits near a rounding midpoint.
-      ref.fp8Activations = null;
+      ref.activationRounding = null;
       const want = referenceRows(ref);
       const engine = await Engine.load(await modelInputFromPath(file), {
-        gpu, contextLength: 256, prefillChunk: CHECK_PREFILL_CHUNK, quantize: c.quantize, schedule: o.schedule, fp8Activations: 'off', ...c.options,
+        gpu, contextLength: 256, prefillChunk: CHECK_PREFILL_CHUNK, quantize: c.quantize, schedule: o.schedule, activationRounding: 'off', ...c.options,
       });
       const got: Float32Array[] = [];
       try {

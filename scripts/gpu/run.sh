@@ -71,7 +71,7 @@ else
     "1.5b-q4_0 tiled f32 GEMM 64-wide|--shape qwen2-1.5b --dtype q4_0 --gemm tiled --gemm-tile 64 --prompt-lengths 512,2048"
     "1.5b-q4_0 one step at a time|--shape qwen2-1.5b --dtype q4_0 --serial-decode --prompt-lengths 2048"
     "1.5b-q4_0 attention unsplit|--shape qwen2-1.5b --dtype q4_0 --attention-splits 1 --prompt-lengths 2048"
-    "1.5b-fp8 weight-only (activations not rounded)|--shape qwen2-1.5b --dtype fp8 --fp8-activations off --prompt-lengths 512"
+    "1.5b-fp8 weight-only (activations not rounded)|--shape qwen2-1.5b --dtype fp8 --activation-rounding off --prompt-lengths 512"
   )
 fi
 

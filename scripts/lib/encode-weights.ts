@@ -25,6 +25,8 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ5_1(values);
     case 'f8e4m3_128':
       return quantizeF8E4M3_128(values);
+    case 'i8_128':
+      return quantizeI8_128(values);
     case 'q4z_32':
     case 'q4z_64':
     case 'q4z_128':
@@ -42,8 +44,9 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
 }
 
 /**
- * MLX's affine quantization in the runtime's layout: per group scale = (max - min) / (2^bits - 1) and
- * bias = min (f32), q = round((x - bias) / scale), packed low bits first, 32 / bits values a word.
+ * Affine groups in the runtime's MLX layout: per group scale = (max - min) / (2^bits - 1) and bias =
+ * min (f32; MLX's own quantizer anchors at the larger-magnitude edge, decoded alike),
+ * q = round((x - bias) / scale), packed low bits first, 32 / bits values a word.
  */
 export function quantizeAffine(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
   const bb = 8 + (group * bits) / 8;
@@ -58,6 +61,19 @@ export function quantizeAffine(values: Float32Array, bits: 4 | 8, group: number)
     view.setFloat32(b * bb + 4, min, true);
     const words = new Uint32Array(out.buffer, b * bb + 8, (group * bits) / 32);
     block.forEach((x, i) => (words[(i * bits) >> 5] |= Math.min(top, Math.max(0, Math.round((x - min) / scale))) << ((i * bits) & 31)));
+  }
+  return out;
+}
+
+/** Symmetric INT8 in the runtime's layout: per 128 values the f32 scale max|x| / 127, then round(x / scale). */
+export function quantizeI8_128(values: Float32Array): Uint8Array {
+  const out = new Uint8Array((values.length / 128) * 132);
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < values.length / 128; b++) {
+    const block = values.subarray(b * 128, b * 128 + 128);
+    const scale = Math.fround(Math.max(...block.map(Math.abs)) / 127) || 1;
+    view.setFloat32(b * 132, scale, true);
+    block.forEach((x, j) => view.setInt8(b * 132 + 4 + j, Math.max(-128, Math.min(127, Math.round(x / scale)))));
   }
   return out;
 }

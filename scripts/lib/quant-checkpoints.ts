@@ -17,12 +17,14 @@ import type { TestModel } from './test-model.ts';
  * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales;
  * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
  *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some;
+ * - 'w8a8-int8': compressed-tensors INT8 per output channel (RedHatAI "quantized.w8a8"), BF16 scales,
+ *   activations rounded to INT8 per token; layer 0's down_proj left in BF16 by its `ignore` list;
  * - 'mlx-4bit': MLX affine 4-bit, groups of 64, BF16 scales and biases (mlx-lm's convert -q), the
  *   embedding and LM head quantized too; a mixed recipe's exceptions: layer 0's down_proj 8-bit in
  *   groups of 32, layer 1's o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4', 'mlx-4bit'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4', 'mlx-4bit'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -40,7 +42,7 @@ const MLX_LAYERS: Record<string, { group_size: number; bits: 4 | 8 } | false> = 
 };
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
-  const fp8 = kind.startsWith('fp8') || kind === 'w4a16' || kind === 'bnb-nf4' || kind === 'mlx-4bit';
+  const fp8 = kind.startsWith('fp8') || kind === 'w8a8-int8' || kind === 'w4a16' || kind === 'bnb-nf4' || kind === 'mlx-4bit';
   const plain = (name: string, shape: number[], values: Float32Array): SafetensorsWriteTensor =>
     fp8 ? { name, dtype: 'BF16', shape, data: bytes(f32ToBf16(values)) } : { name, dtype: 'F16', shape, data: bytes(f32ToF16(values)) };
   const entries: SafetensorsWriteTensor[] = [];
@@ -52,7 +54,7 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
       else entries.push(...mlxAffine(name.slice(0, -'.weight'.length), t.values, t.shape[0], t.shape[1], own ? own.bits : 4, own ? own.group_size : 64));
       continue;
     }
-    if (!LINEAR.test(name) || (kind === 'fp8-dynamic' && FP8_DYNAMIC_IGNORED.test(name)) || (kind === 'bnb-nf4' && BNB_SKIPPED.test(name))) {
+    if (!LINEAR.test(name) || ((kind === 'fp8-dynamic' || kind === 'w8a8-int8') && FP8_DYNAMIC_IGNORED.test(name)) || (kind === 'bnb-nf4' && BNB_SKIPPED.test(name))) {
       entries.push(plain(name, t.shape, t.values));
       continue;
     }
@@ -64,6 +66,9 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
         break;
       case 'fp8-dynamic':
         entries.push(...fp8Channel(prefix, t.values, out, inp));
+        break;
+      case 'w8a8-int8':
+        entries.push(...int8Channel(prefix, t.values, out, inp));
         break;
       case 'gptq':
         entries.push(...gptq(prefix, t.values, out, inp, 128, true, null));
@@ -85,10 +90,20 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
   return { entries, quantizationConfig: CONFIGS[kind] };
 }
 
+/** How the W8A8 formats round a Linear's input: dynamically, per token. */
+const W8A8_INPUTS: Record<string, Record<string, unknown>> = {
+  'float-quantized': { num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true },
+  'int-quantized': { num_bits: 8, type: 'int', strategy: 'token', symmetric: true, dynamic: true },
+};
+
 const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'fp8-block': { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] },
   'fp8-dynamic': {
     ...ctConfig('float-quantized', { num_bits: 8, type: 'float', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
+    ignore: ['lm_head', 're:.*layers\\.0\\.mlp\\.down_proj$'],
+  },
+  'w8a8-int8': {
+    ...ctConfig('int-quantized', { num_bits: 8, type: 'int', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
     ignore: ['lm_head', 're:.*layers\\.0\\.mlp\\.down_proj$'],
   },
   gptq: { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_name_or_path: null, model_file_base_name: 'model', quant_method: 'gptq', checkpoint_format: 'gptq' },
@@ -109,7 +124,7 @@ function ctConfig(format: string, weights: Record<string, unknown>): Record<stri
     format,
     quantization_status: 'compressed',
     ignore: ['lm_head'],
-    config_groups: { group_0: { targets: ['Linear'], weights, input_activations: format === 'float-quantized' ? { num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true } : null } },
+    config_groups: { group_0: { targets: ['Linear'], weights, input_activations: W8A8_INPUTS[format] ?? null } },
   };
 }
 
@@ -142,6 +157,22 @@ function fp8Channel(prefix: string, w: Float32Array, out: number, inp: number): 
   }
   return [
     { name: `${prefix}.weight`, dtype: 'F8_E4M3', shape: [out, inp], data: q },
+    { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, 1], data: bytes(bits) },
+  ];
+}
+
+/** compressed-tensors channel INT8: s[o] = max|w[o]| / 127 (kept in BF16), q = round(w / s) in [-128, 127]. */
+function int8Channel(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+  const bits = new Uint16Array(out);
+  const q = new Int8Array(out * inp);
+  for (let o = 0; o < out; o++) {
+    const row = w.subarray(o * inp, (o + 1) * inp);
+    bits[o] = f32ToBf16([Math.max(...row.map(Math.abs)) / 127])[0];
+    const s = bf16BitsToF32(bits[o]);
+    row.forEach((v, i) => (q[o * inp + i] = Math.max(-128, Math.min(127, Math.round(v / s)))));
+  }
+  return [
+    { name: `${prefix}.weight`, dtype: 'I8', shape: [out, inp], data: new Uint8Array(q.buffer) },
     { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, 1], data: bytes(bits) },
   ];
 }
@@ -298,9 +329,10 @@ function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): Safe
 
 // ---- MLX ----
 /**
- * mlx.core.quantize: per group of g inputs scale = (max - min) / (2^bits - 1) and bias = min (kept in
- * BF16, quantized against the values kept), q = round((w - bias) / scale); U32 words along the input,
- * low bits first.
+ * MLX's affine layout: per group of g inputs a scale and bias (kept in BF16, quantized against the
+ * values kept), q = round((w - bias) / scale); U32 words along the input, low bits first. Here
+ * scale = (max - min) / (2^bits - 1) and bias = min; mlx.core.quantize anchors the bias at the edge of
+ * larger magnitude instead (its scales may be negative), which decodes the same way.
  */
 function mlxAffine(prefix: string, w: Float32Array, out: number, inp: number, bits: 4 | 8, g: number): SafetensorsWriteTensor[] {
   const groups = inp / g;

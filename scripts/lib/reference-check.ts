@@ -47,6 +47,7 @@ export const CHECK_MODELS: TestModelSpec[] = [
   // Safetensors checkpoints with their own quantization (repacked by row at load).
   { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'fp8-dynamic', vocab: 'small' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'w8a8-int8', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'gptq', vocab: 'small' },
   { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'awq', vocab: 'small' },

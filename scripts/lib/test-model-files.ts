@@ -15,7 +15,7 @@ import { ropeInvFreqs } from '../../src/model/rope-freqs.ts';
 import { ggufNameOfHf, hfNameOfGguf, unpermuteRow } from '../../src/model/tensor-names.ts';
 import { RefModel } from '../../src/ref/forward.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
-import { fp8ActivationsOf, quantSchemeOf, type Fp8Activations } from '../../src/formats/quant/scheme.ts';
+import { activationRoundingOf, quantSchemeOf, type ActivationRounding } from '../../src/formats/quant/scheme.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../../src/formats/quant/on-load.ts';
 import { isCheckpointQuant, quantizedCheckpoint, type CheckpointQuant } from './quant-checkpoints.ts';
 import { encodeWeights, isKQuantDtype, randomKQuantBytes } from './encode-weights.ts';
@@ -312,7 +312,7 @@ function ggufContents(m: TestModel, dtype: TestModelType): { metadata: [string, 
 export async function referenceModel(file: string, quantize?: QuantizeMode): Promise<RefModel> {
   let config: ModelConfig;
   let entries: [string, TensorEntry][];
-  let fp8Activations: Fp8Activations | null = null;
+  let activationRounding: ActivationRounding | null = null;
   if (file.endsWith('.gguf')) {
     const g = await readGgufModel(await sourceFromPath(file), path.basename(file), filesFromDirectory(path.dirname(file)).open);
     entries = g.tensors.map((t) => [hfNameOfGguf(t.name)!, t]);
@@ -325,7 +325,7 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
     config = configFromHf(json);
     const stored = (await readShardedSafetensors(files)).tensors.map((t): [string, TensorEntry] => [t.name, t]);
     entries = [...(await resolveQuantized(new Map(stored), quantSchemeOf(json)))];
-    fp8Activations = fp8ActivationsOf(json);
+    activationRounding = activationRoundingOf(json);
   }
   if (quantize) entries = [...quantizeOnLoad(new Map(entries), quantize)];
   const weights = new Map<string, Float64Array>();
@@ -341,6 +341,9 @@ export async function referenceModel(file: string, quantize?: QuantizeMode): Pro
     weights.set(name, w);
   }
   const ref = new RefModel(config, weights);
-  if (fp8Activations) ref.fp8Activations = { ...fp8Activations, quantized: new Set(entries.filter(([, t]) => t.dtype === 'f8e4m3_128').map(([n]) => n)) };
+  if (activationRounding) {
+    const rounded = activationRounding.format === 'e4m3' ? 'f8e4m3_128' : 'i8_128';
+    ref.activationRounding = { ...activationRounding, quantized: new Set(entries.filter(([, t]) => t.dtype === rounded).map(([n]) => n)) };
+  }
   return ref;
 }

@@ -22,7 +22,7 @@ export interface LoadOptions {
   /** KV cache precision: 'f16' (default, half the memory) or 'f32'. */
   kvCache?: KvDtype;
   /** W8A8 FP8 checkpoints: round matmul inputs to E4M3 as the checkpoint says (default) or compute weight-only. */
-  fp8Activations?: 'checkpoint' | 'off';
+  activationRounding?: 'checkpoint' | 'off';
   /** Open the tokenizer, template and config only: no GPU, no weights (tokenizing, dry runs). */
   textOnly?: boolean;
 }

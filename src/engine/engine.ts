@@ -35,7 +35,7 @@ export interface EngineOptions {
    * checkpoint says, as transformers and vLLM run it; 'off' computes with the activations as they are
    * (weight-only FP8, and the norms fused into the decode GEMVs again).
    */
-  fp8Activations?: 'checkpoint' | 'off';
+  activationRounding?: 'checkpoint' | 'off';
   /** KV cache precision: f16 (default) or f32. */
   kvCache?: KvDtype;
   /** Key slices per query in decode attention; by default chosen for the adapter (tests force it). */
@@ -171,7 +171,7 @@ export class Engine {
     const weights = await checked(gpu.device, 'uploading the weights', () =>
       loadWeights(gpu, c, bundle.tensors, {
         unpermuteQk: bundle.unpermuteQk,
-        fp8Activations: opts.fp8Activations === 'off' ? null : bundle.fp8Activations,
+        activationRounding: opts.activationRounding === 'off' ? null : bundle.activationRounding,
         onBytes: (n) => {
           loaded += n;
           opts.onProgress?.({ phase: 'uploading', loadedBytes: loaded, totalBytes: total });

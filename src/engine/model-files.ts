@@ -2,7 +2,7 @@ import { ggufPartOf, readGgufModel, type GgufPartOpener } from '../formats/gguf-
 import { FormatError } from '../formats/errors.ts';
 import { fileLabel, filesFromFileList, filesFromHfRepo, filesFromUrlBase, readJson, type ModelFiles } from '../formats/model-files.ts';
 import { resolveQuantized } from '../formats/quant/resolve.ts';
-import { fp8ActivationsOf, quantSchemeOfFolder, type Fp8Activations } from '../formats/quant/scheme.ts';
+import { activationRoundingOf, quantSchemeOfFolder, type ActivationRounding } from '../formats/quant/scheme.ts';
 import { readShardedSafetensors } from '../formats/safetensors.ts';
 import { HttpError, sourceFromBlob, sourceFromUrl, type ByteSource } from '../formats/source.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
@@ -40,7 +40,7 @@ export interface ModelBundle {
   /** GGUF llama files store Q/K permuted for adjacent-pair RoPE. */
   unpermuteQk: boolean;
   /** W8A8 FP8 checkpoints: how each quantized Linear's input is rounded to E4M3; null: as computed. */
-  fp8Activations: Fp8Activations | null;
+  activationRounding: ActivationRounding | null;
 }
 
 /** Sampling defaults from generation_config.json (R1-Distill: 0.6 / 0.95). */
@@ -168,7 +168,7 @@ export async function fromGguf(src: ByteSource, fileName: string, openPart?: Ggu
     chatTemplate: typeof template === 'string' ? template : null,
     generation: { eosIds: tokenizer.eosIds },
     unpermuteQk: ARCHITECTURES[config.arch].ggufQkPermuted,
-    fp8Activations: null,
+    activationRounding: null,
   };
 }
 
@@ -195,7 +195,7 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
     chatTemplate: templateOf(tokConfig.chat_template),
     generation: generationDefaults(gen, tokenizer.eosIds),
     unpermuteQk: false,
-    fp8Activations: fp8ActivationsOf(configJson as Record<string, unknown>),
+    activationRounding: activationRoundingOf(configJson as Record<string, unknown>),
   };
 }
 

@@ -10,7 +10,7 @@ export type WeightDtype =
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
-export type RepackedDtype = 'f8e4m3_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64' | AffineDtype;
+export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64' | AffineDtype;
 
 /** MLX's affine 4- and 8-bit groups (y = q scale + bias), by bits and group size. */
 export type AffineDtype = 'q4a_32' | 'q4a_64' | 'q4a_128' | 'q8a_32' | 'q8a_64' | 'q8a_128';
@@ -49,6 +49,7 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   iq1_m: { blockElems: 256, blockBytes: 56 },
   // Row-major repacks of checkpoints whose scales live in separate tensors (src/formats/quant/):
   f8e4m3_128: { blockElems: 128, blockBytes: 132 }, // f32 scale; u8 e4m3[128]; y = e4m3 * scale
+  i8_128: { blockElems: 128, blockBytes: 132 }, // f32 scale; i8 q[128]; y = q * scale
   // f16 d; f16 z; u8 qs[G/2] (byte j: value j low nibble, value j + G/2 high); y = (q - z) d
   q4z_32: { blockElems: 32, blockBytes: 20 },
   q4z_64: { blockElems: 64, blockBytes: 36 },
@@ -82,6 +83,7 @@ export function rowBytes(dtype: WeightDtype, cols: number): number {
 /** How people name a storage type: GGUF's names, and what the repacked checkpoint types came from. */
 export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
+  if (dtype === 'i8_128') return 'INT8';
   if (dtype.startsWith('q4z_')) return `INT4 g${DTYPE_LAYOUTS[dtype].blockElems}`;
   if (dtype === 'nf4_64') return 'NF4';
   if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;

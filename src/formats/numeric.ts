@@ -260,6 +260,12 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         for (let j = 0; j < 128; j++) out[b * 128 + j] = e4m3ToF32(bytes[b * 132 + 4 + j]) * scale;
       }
       break;
+    case 'i8_128':
+      for (let b = 0; b < n / 128; b++) {
+        const scale = view.getFloat32(b * 132, true);
+        for (let j = 0; j < 128; j++) out[b * 128 + j] = view.getInt8(b * 132 + 4 + j) * scale;
+      }
+      break;
     case 'q4z_32':
     case 'q4z_64':
     case 'q4z_128': {

@@ -47,6 +47,7 @@ const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z with its block length, or WEIGHT_QA
  * with its bits and group length; the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
+ * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale),
  * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the types of BLOCK_SCALE_TYPES
  * BLOCK_SCALE.
  */
@@ -58,6 +59,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
     ...(dtype.startsWith('iq4') ? { IQ4: true } : {}),
     ...(dtype.startsWith('q5_') && !dtype.endsWith('_k') ? { Q5: true } : {}),
     ...(gridOf(dtype) ? { IQ_GRID: true } : {}),
+    ...(dtype === 'f8e4m3_128' || dtype === 'i8_128' ? { SCALED8: true } : {}),
     ...(BLOCK_SCALE_TYPES.has(dtype) ? { BLOCK_SCALE: true } : {}),
   };
 }

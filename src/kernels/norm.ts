@@ -1,6 +1,7 @@
 import { makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu/dispatch.ts';
 import type { Defines } from '../gpu/shader-source.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
+import type { ActivationRounding } from '../formats/quant/scheme.ts';
 
 /** Mirrors `struct Params` in shaders/rmsnorm.wgsl. */
 export const RMSNORM_PARAMS: UniformLayout = [
@@ -24,8 +25,8 @@ export interface RmsNormArgs {
   inOffset?: number;
   outOffset?: number;
   offsetPerPos?: number;
-  /** Round the normed rows to FP8 E4M3 per `group` values (0: per row), as W8A8 checkpoints round a matmul's input. */
-  roundE4M3?: { group: number };
+  /** Round the normed rows to their 8-bit grid per `group` values (0: per row), as W8A8 checkpoints round a matmul's input. */
+  rounding?: ActivationRounding;
 }
 
 export function rmsNorm(ctx: KernelContext, a: RmsNormArgs): Dispatch {
@@ -38,6 +39,6 @@ export function rmsNorm(ctx: KernelContext, a: RmsNormArgs): Dispatch {
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: a.weight, 2: params, 3: ctx.step };
   if (a.y) bindings[4] = a.y;
   const defines: Defines = { INPLACE: !a.y, WG };
-  if (a.roundE4M3) Object.assign(defines, { ROUND_E4M3: true, ROUND_GROUP: a.roundE4M3.group });
+  if (a.rounding) Object.assign(defines, { ROUND: true, ROUND_GROUP: a.rounding.group, ROUND_INT8: a.rounding.format === 'int8' });
   return makeDispatch(ctx, 'rmsnorm.wgsl', 'rmsnorm', defines, bindings, [a.rows, 1, 1]);
 }

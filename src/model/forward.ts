@@ -2,7 +2,7 @@ import type { Dispatch, KernelContext } from '../gpu/dispatch.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import { attention, attentionPartsSize, attentionSlices, splitAttentionTokens } from '../kernels/attention.ts';
 import { embedding } from '../kernels/embedding.ts';
-import { roundToE4M3 } from '../kernels/fp8-activations.ts';
+import { roundActivations } from '../kernels/activation-rounding.ts';
 import { fusesNorm, matmul, qkvFusable, qkvMatmul, qkvRopeFusable, swiGluFusable } from '../kernels/matmul.ts';
 import { rmsNorm } from '../kernels/norm.ts';
 import { rope, ropeFusesQkNorm } from '../kernels/rope.ts';
@@ -100,25 +100,25 @@ export function recordForward(
   const D = c.headDim;
   const kvDim = c.nKvHeads * D;
   const ds: Dispatch[] = [];
-  const fp8 = w.fp8Activations;
-  // W8A8 FP8 checkpoints: the input of each FP8 matmul rounded to E4M3 first, as they were run; a
-  // layer the checkpoint left unquantized (its `ignore` list) takes its input as it is.
-  const roundingFor = (weight: GpuWeight) => (fp8 && weight.dtype === 'f8e4m3_128' ? { group: fp8.group } : undefined);
-  const roundForFp8 = (x: GPUBuffer, n: number, weight: GpuWeight) => {
+  const w8a8 = w.activationRounding;
+  // W8A8 checkpoints: the input of each 8-bit matmul rounded to its grid (FP8 E4M3 or INT8) first, as
+  // they were run; a layer the checkpoint left unquantized (its `ignore` list) takes its input as it is.
+  const roundingFor = (weight: GpuWeight) => (w8a8 && weight.dtype === (w8a8.format === 'e4m3' ? 'f8e4m3_128' : 'i8_128') ? w8a8 : undefined);
+  const roundInput = (x: GPUBuffer, n: number, weight: GpuWeight) => {
     const rounding = roundingFor(weight);
-    if (rounding) ds.push(roundToE4M3(ctx, { x, rows: T, n, ...rounding }));
+    if (rounding) ds.push(roundActivations(ctx, { x, rows: T, n, ...rounding }));
   };
   ds.push(...embedding(ctx, w.embed, a.tokens, a.x, T));
   w.layers.forEach((L, i) => {
     const kCache = kv.keys[i];
     const vCache = kv.values[i];
     // ---- attention ----
-    // Decoding GEMVs normalize their input themselves; otherwise, and where a W8A8 FP8 checkpoint
+    // Decoding GEMVs normalize their input themselves; otherwise, and where a W8A8 checkpoint
     // rounds the normalized input to E4M3 (which that pass then does too), a norm pass writes h.
     const normed = (gain: GPUBuffer, reader: GpuWeight) => {
-      const roundE4M3 = roundingFor(reader);
-      if (fusesNorm(T) && !roundE4M3) return { x: a.x, norm: { gain, eps: c.rmsEps } };
-      ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps, roundE4M3 }));
+      const rounding = roundingFor(reader);
+      if (fusesNorm(T) && !rounding) return { x: a.x, norm: { gain, eps: c.rmsEps } };
+      ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: gain, rows: T, n: c.hiddenSize, eps: c.rmsEps, rounding }));
       return { x: a.h };
     };
     const attnIn = normed(L.attnNorm, L.wq);
@@ -152,7 +152,7 @@ export function recordForward(
     if (!ropeInQkv) ds.push(rope(ctx, { q: a.q, k, cosSin: a.ropeCosSin, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kOffsetPerPos: kAt, f16Cache, qkNorm }));
     const splits = T <= a.splitTokens ? a.attentionSlices : 1;
     ds.push(...attention(ctx, { q: a.q, kCache, vCache, out: a.attn, T, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: D, kvF16: f16, splits, parts: a.attnParts }));
-    roundForFp8(a.attn, c.nHeads * D, L.wo);
+    roundInput(a.attn, c.nHeads * D, L.wo);
     ds.push(...matmul(ctx, { x: a.attn, weight: L.wo, y: a.x, T, accumulate: true }));
     // ---- feed-forward ----
     const ffnIn = normed(L.ffnNorm, L.gate);
@@ -163,7 +163,7 @@ export function recordForward(
       ds.push(...matmul(ctx, { ...ffnIn, weight: L.up, y: a.up, T }));
       ds.push(siluMul(ctx, a.gate, a.up, T * c.ffnSize));
     }
-    roundForFp8(a.gate, c.ffnSize, L.down);
+    roundInput(a.gate, c.ffnSize, L.down);
     ds.push(...matmul(ctx, { x: a.gate, weight: L.down, y: a.x, T, accumulate: true }));
   });
   if (pick === 'none') return ds;

@@ -1,7 +1,7 @@
 import { isWeightDtype, rowBytes, type WeightDtype } from '../formats/dtypes.ts';
 import { GGML_TYPES } from '../formats/ggml-types.ts';
 import { dequantizeRows } from '../formats/numeric.ts';
-import type { Fp8Activations } from '../formats/quant/scheme.ts';
+import type { ActivationRounding } from '../formats/quant/scheme.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { createF32Buffer, uploadWeight, type GpuWeight } from '../gpu/weights.ts';
@@ -37,7 +37,7 @@ export interface ModelWeights {
   /** Per-frequency divisors from GGUF `rope_freqs.weight` (llama3 scaling as llama.cpp stores it). */
   ropeFreqFactors: Float32Array | null;
   /** W8A8 FP8 checkpoints: the layers' matmul inputs are rounded to E4M3 as the checkpoint says. */
-  fp8Activations: Fp8Activations | null;
+  activationRounding: ActivationRounding | null;
   bytes: number;
 }
 
@@ -49,7 +49,7 @@ export class ModelLoadError extends Error {
 export interface WeightLoadOptions {
   /** GGUF llama files store Q/K rows permuted for adjacent-pair RoPE: undo it. */
   unpermuteQk: boolean;
-  fp8Activations?: Fp8Activations | null;
+  activationRounding?: ActivationRounding | null;
   onBytes?: (n: number) => void;
 }
 
@@ -118,7 +118,7 @@ export async function loadWeights(
   if (ropeFreqFactors && ropeFreqFactors.length !== c.headDim / 2) {
     throw new ModelLoadError(`${freqs!.source.name}: rope_freqs.weight has ${ropeFreqFactors.length} values, expected ${c.headDim / 2}`);
   }
-  return { embed, layers, finalNorm, lmHead, ropeFreqFactors, fp8Activations: opts.fp8Activations ?? null, bytes };
+  return { embed, layers, finalNorm, lmHead, ropeFreqFactors, activationRounding: opts.activationRounding ?? null, bytes };
 }
 
 /** Every tensor the forward pass reads, with its shape (PyTorch order). */

@@ -1,7 +1,7 @@
 import { f16BitsToF32, f32ToF16Bits } from '../formats/numeric.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { ropeInvFreqs } from '../model/rope-freqs.ts';
-import { add, attention, embed, matmul, rmsNorm, rope, roundToE4M3, swiglu } from './ops.ts';
+import { add, attention, embed, matmul, rmsNorm, rope, roundActivations, swiglu } from './ops.ts';
 
 /**
  * Intermediates a RefHook sees, per layer in computing order:
@@ -47,10 +47,10 @@ export class RefModel {
   /** Keep keys and values rounded to IEEE half, as the GPU's default f16 KV cache does. */
   kvF16 = false;
   /**
-   * W8A8 FP8 checkpoints: the inputs of the matmuls whose weights are in `quantized` (by tensor name)
-   * rounded to E4M3 per token or per `group` values.
+   * W8A8 checkpoints: the inputs of the matmuls whose weights are in `quantized` (by tensor name)
+   * rounded to FP8 E4M3 or INT8 per token or per `group` values.
    */
-  fp8Activations: { group: number; quantized: ReadonlySet<string> } | null = null;
+  activationRounding: { format: 'e4m3' | 'int8'; group: number; quantized: ReadonlySet<string> } | null = null;
   private readonly embedTable: Float64Array; // [V, H]
   private readonly finalNorm: Float64Array; //  [H]
   private readonly lmHead: Float64Array; //     [V, H]
@@ -135,16 +135,16 @@ export class RefModel {
     const positions = Array.from({ length: T }, (_, t) => pastLen + t);
     this.growCache(pastLen + T);
     const tap = (layer: number, name: RefTap, value: Float64Array) => this.hook?.(layer, name, value);
-    const fp8 = this.fp8Activations;
-    const fp8In = (x: Float64Array, n: number, layer: number, weight: string) =>
-      fp8?.quantized.has(`model.layers.${layer}.${weight}.weight`) ? roundToE4M3(x, n, fp8.group) : x;
+    const w8a8 = this.activationRounding;
+    const roundedIn = (x: Float64Array, n: number, layer: number, weight: string) =>
+      w8a8?.quantized.has(`model.layers.${layer}.${weight}.weight`) ? roundActivations(x, n, w8a8) : x;
 
     let x = embed(this.embedTable, ids, H); // [T, H]
     this.layers.forEach((L, l) => {
       // ---- attention ----
       const h = rmsNorm(x, L.attnNorm, eps); // [T, H]
       tap(l, 'attn_norm', h);
-      const hIn = fp8In(h, H, l, 'self_attn.q_proj');
+      const hIn = roundedIn(h, H, l, 'self_attn.q_proj');
       let q = matmul(hIn, L.wq, T, nH * D, H, L.bq); // [T, nH*D]
       let k = matmul(hIn, L.wk, T, kvDim, H, L.bk); //  [T, nKv*D]
       const v = matmul(hIn, L.wv, T, kvDim, H, L.bv); // [T, nKv*D]
@@ -163,16 +163,16 @@ export class RefModel {
       this.values[l].set(kept(v), pastLen * kvDim);
       const o = attention(q, this.keys[l], this.values[l], T, pastLen, nH, nKv, D); // [T, nH*D]
       tap(l, 'attn', o);
-      const attnOut = matmul(fp8In(o, nH * D, l, 'self_attn.o_proj'), L.wo, T, H, nH * D); // [T, H]
+      const attnOut = matmul(roundedIn(o, nH * D, l, 'self_attn.o_proj'), L.wo, T, H, nH * D); // [T, H]
       tap(l, 'attn_out', attnOut);
       x = add(x, attnOut); // [T, H]
       // ---- feed-forward ----
       const h2 = rmsNorm(x, L.ffnNorm, eps); // [T, H]
       tap(l, 'ffn_norm', h2);
-      const h2In = fp8In(h2, H, l, 'mlp.gate_proj');
+      const h2In = roundedIn(h2, H, l, 'mlp.gate_proj');
       const act = swiglu(matmul(h2In, L.gate, T, I, H), matmul(h2In, L.up, T, I, H)); // [T, I]
       tap(l, 'ffn_act', act);
-      const ffnOut = matmul(fp8In(act, I, l, 'mlp.down_proj'), L.down, T, H, I); // [T, H]
+      const ffnOut = matmul(roundedIn(act, I, l, 'mlp.down_proj'), L.down, T, H, I); // [T, H]
       tap(l, 'ffn_out', ffnOut);
       x = add(x, ffnOut); // [T, H]
       tap(l, 'resid', x);

@@ -177,6 +177,29 @@ function checkLength(what: string, a: ArrayLike<number>, want: number): void {
  * s = max|x| / 448, rounded to the nearest E4M3 value (ties to even) and scaled back.
  */
 export function roundToE4M3(x: Float64Array, n: number, group: number): Float64Array {
+  return roundGroups(x, n, group, (v, amax) => e4m3ToF32(f32ToE4M3(v / (amax / 448))) * (amax / 448));
+}
+
+/**
+ * W8A8 INT8 input rounding (vLLM's dynamic per-token int8): each `group` values of a row (0: the
+ * whole row) to round(x 127 / max|x|), ties to even, clamped to [-128, 127], times max|x| / 127.
+ */
+export function roundToInt8(x: Float64Array, n: number, group: number): Float64Array {
+  return roundGroups(x, n, group, (v, amax) => Math.min(127, Math.max(-128, roundHalfEven((v * 127) / amax))) * (amax / 127));
+}
+
+/** A W8A8 checkpoint's input rounding, FP8 or INT8. */
+export function roundActivations(x: Float64Array, n: number, r: { format: 'e4m3' | 'int8'; group: number }): Float64Array {
+  return r.format === 'e4m3' ? roundToE4M3(x, n, r.group) : roundToInt8(x, n, r.group);
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Each group of `group` values of a row (0: the whole row) through `round(value, max |value| of the group)`; all-zero groups stay. */
+function roundGroups(x: Float64Array, n: number, group: number, round: (v: number, amax: number) => number): Float64Array {
   const g = group > 0 ? Math.min(group, n) : n;
   const out = Float64Array.from(x);
   for (let row = 0; row < x.length; row += n) {
@@ -185,8 +208,7 @@ export function roundToE4M3(x: Float64Array, n: number, group: number): Float64A
       let amax = 0;
       for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x[i]));
       if (amax === 0) continue;
-      const s = amax / 448;
-      for (let i = start; i < end; i++) out[i] = e4m3ToF32(f32ToE4M3(x[i] / s)) * s;
+      for (let i = start; i < end; i++) out[i] = round(x[i], amax);
     }
   }
   return out;

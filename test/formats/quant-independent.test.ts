@@ -27,6 +27,7 @@ const CASES: [string, QuantScheme][] = [
   ['fp8_block', { method: 'fp8-block', blockRows: 128, blockCols: 128 }],
   ['fp8_channel', { method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 }],
   ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
+  ['int8_channel', { method: 'int8-scaled', strategy: 'channel' }],
   ['bnb_nf4', { method: 'bnb-nf4' }],
   ['bnb_nf4_plain', { method: 'bnb-nf4' }],
   ['mlx_4bit', { method: 'mlx', bits: 4, groupSize: 64, layers: {} }],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/errors.ts';
 import { resolveQuantized } from '../../src/formats/quant/resolve.ts';
-import { fp8ActivationsOf, quantSchemeOf, quantSchemeOfFolder } from '../../src/formats/quant/scheme.ts';
+import { activationRoundingOf, quantSchemeOf, quantSchemeOfFolder } from '../../src/formats/quant/scheme.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { writeSafetensors, type SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import { sourceFromBytes } from '../../src/formats/source.ts';
@@ -23,6 +23,7 @@ describe('quantization_config', () => {
     expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-int4', groupSize: 128 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'block', blockRows: 128, blockCols: 128 });
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }, 'int-quantized'))).toEqual({ method: 'int8-scaled', strategy: 'channel' });
     // transformers' BitsAndBytesConfig as saved (unsloth's bnb-4bit uploads), with and without the underscored keys.
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-nf4' });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
@@ -43,6 +44,12 @@ describe('quantization_config', () => {
     expect(() => quantSchemeOf({ quantization: q })).toThrow(message);
   });
 
+  it('takes a quantization_config without quant_method for MLX only when it has MLX shape', () => {
+    expect(() => quantSchemeOf({ quantization_config: { bits: 4, group_size: 128, desc_act: false, sym: true } })).toThrow(/quant_method "undefined" is not supported/);
+    // A stray `quantization` key that is not MLX's leaves a real quantization_config in charge.
+    expect(quantSchemeOf({ quantization: 'none', quantization_config: { quant_method: 'awq', bits: 4, group_size: 64, version: 'gemm', zero_point: true } })).toEqual({ method: 'awq', groupSize: 64 });
+  });
+
   it.each([
     [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /bitsandbytes 4-bit type "fp4" is not supported \(nf4 only\)/],
     [{ quant_method: 'bitsandbytes', load_in_8bit: true }, /bitsandbytes 8-bit \(LLM.int8\) weights are not supported/],
@@ -57,6 +64,8 @@ describe('quantization_config', () => {
     [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128] }, /weight_block_size \[128\] is not \[rows, cols\]/],
     [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 64] }, /multiples of 128/],
     [ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }).quantization_config, /pack-quantized int weights of 8 bits/],
+    [ct({ num_bits: 4, type: 'int', strategy: 'channel', symmetric: true }, 'int-quantized').quantization_config, /int-quantized int weights of 4 bits are not supported \(8-bit int only\)/],
+    [ct({ num_bits: 8, type: 'int', strategy: 'group', group_size: 128, symmetric: true }, 'int-quantized').quantization_config, /INT8 strategy "group" is not supported/],
     [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: false }).quantization_config, /asymmetric/],
     [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128 }, 'marlin-24').quantization_config, /format "marlin-24" is not supported/],
     ['yes', /is not an object/],
@@ -70,17 +79,24 @@ describe('FP8 activation rounding (W8A8 checkpoints)', () => {
   const act = (input_activations: Record<string, unknown> | null) =>
     ({ quantization_config: { quant_method: 'compressed-tensors', format: 'float-quantized', config_groups: { group_0: { targets: ['Linear'], weights: { num_bits: 8, type: 'float', strategy: 'channel' }, input_activations } } } });
   it('per token or per group when dynamic, as the checkpoint says', () => {
-    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true }))).toEqual({ group: 0 });
-    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'group', group_size: 128, dynamic: true }))).toEqual({ group: 128 });
-    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic', weight_block_size: [128, 128] } })).toEqual({ group: 128 });
+    expect(activationRoundingOf(act({ num_bits: 8, type: 'float', strategy: 'token', symmetric: true, dynamic: true }))).toEqual({ format: 'e4m3', group: 0 });
+    expect(activationRoundingOf(act({ num_bits: 8, type: 'float', strategy: 'group', group_size: 128, dynamic: true }))).toEqual({ format: 'e4m3', group: 128 });
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic', weight_block_size: [128, 128] } })).toEqual({ format: 'e4m3', group: 128 });
+  });
+  it('INT8 per token when dynamic and symmetric, as vLLM runs RedHatAI quantized.w8a8 checkpoints', () => {
+    const int8 = (input_activations: Record<string, unknown>) =>
+      ({ quantization_config: { quant_method: 'compressed-tensors', format: 'int-quantized', config_groups: { group_0: { targets: ['Linear'], weights: { num_bits: 8, type: 'int', strategy: 'channel' }, input_activations } } } });
+    expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'token', symmetric: true, dynamic: true }))).toEqual({ format: 'int8', group: 0 });
+    expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'token', symmetric: false, dynamic: true }))).toBeNull();
+    expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'tensor', symmetric: true, dynamic: false }))).toBeNull();
   });
   it('weights only for W8A16, static or per-tensor dynamic input scales, and unquantized models', () => {
-    expect(fp8ActivationsOf(act(null))).toBeNull();
-    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: false }))).toBeNull();
-    expect(fp8ActivationsOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: true }))).toBeNull();
-    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'static' } })).toBeNull();
-    expect(fp8ActivationsOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } })).toBeNull();
-    expect(fp8ActivationsOf({})).toBeNull();
+    expect(activationRoundingOf(act(null))).toBeNull();
+    expect(activationRoundingOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: false }))).toBeNull();
+    expect(activationRoundingOf(act({ num_bits: 8, type: 'float', strategy: 'tensor', dynamic: true }))).toBeNull();
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'static' } })).toBeNull();
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } })).toBeNull();
+    expect(activationRoundingOf({})).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import { MATMUL_PARAMS } from '../../src/kernels/matmul.ts';
 import { RMSNORM_PARAMS } from '../../src/kernels/norm.ts';
 import { ROPE_PARAMS } from '../../src/kernels/rope.ts';
 import { SAMPLE_PARAMS } from '../../src/kernels/sample.ts';
-import { FP8_ACTIVATION_PARAMS } from '../../src/kernels/fp8-activations.ts';
+import { ROUNDING_PARAMS } from '../../src/kernels/activation-rounding.ts';
 import { SILU_MUL_PARAMS } from '../../src/kernels/silu-mul.ts';
 
 /** Fields of `struct Name { a: u32, b: f32, ... }` in a WGSL source, in order. */
@@ -34,7 +34,7 @@ const LAYOUTS: [string, UniformLayout][] = [
   ['elementwise.wgsl', SILU_MUL_PARAMS],
   ['embedding.wgsl', EMBEDDING_PARAMS],
   ['sample.wgsl', SAMPLE_PARAMS],
-  ['fp8-activations.wgsl', FP8_ACTIVATION_PARAMS],
+  ['activation-rounding.wgsl', ROUNDING_PARAMS],
 ];
 
 describe('uniform layouts', () => {

@@ -1,9 +1,9 @@
 import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
-import { repackFp8 } from './fp8.ts';
 import { repackInt4 } from './int4.ts';
 import { repackAffine } from './mlx.ts';
 import { BNB_NF4_STATE, repackNf4 } from './nf4.ts';
+import { repack8Bit } from './scaled8.ts';
 import { expectShape, partError, readInts } from './parts.ts';
 import type { QuantScheme } from './scheme.ts';
 
@@ -17,6 +17,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
   const marker = {
     'fp8-block': '.weight_scale_inv',
     'fp8-scaled': '.weight_scale',
+    'int8-scaled': '.weight_scale',
     gptq: '.qweight',
     awq: '.qweight',
     'ct-int4': '.weight_packed',
@@ -38,7 +39,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
     let entry: TensorEntry;
     switch (scheme.method) {
       case 'fp8-block':
-        entry = await repackFp8(part('.weight')!, { tensor: part('.weight_scale_inv')!, blockRows: scheme.blockRows, blockCols: scheme.blockCols });
+        entry = await repack8Bit(part('.weight')!, { tensor: part('.weight_scale_inv')!, blockRows: scheme.blockRows, blockCols: scheme.blockCols }, 'e4m3');
         break;
       case 'fp8-scaled': {
         const weight = part('.weight')!;
@@ -46,7 +47,14 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         part('.input_scale', false); // static activation scales: activations stay f32 here
         // Scale blocks as rows x cols; 0 rows: one scale for the tensor; 0 cols: the whole row.
         const [blockRows, blockCols] = { tensor: [0, 0], channel: [1, 0], block: [scheme.blockRows, scheme.blockCols] }[scheme.strategy];
-        entry = await repackFp8(weight, { tensor, blockRows, blockCols });
+        entry = await repack8Bit(weight, { tensor, blockRows, blockCols }, 'e4m3');
+        break;
+      }
+      case 'int8-scaled': {
+        const weight = part('.weight')!;
+        const tensor = part('.weight_scale')!;
+        part('.input_scale', false); // static activation scales: activations stay f32 here
+        entry = await repack8Bit(weight, { tensor, blockRows: scheme.strategy === 'channel' ? 1 : 0, blockCols: 0 }, 'int8');
         break;
       }
       case 'gptq':
@@ -91,7 +99,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         });
         break;
       case 'mlx': {
-        const own = scheme.layers[prefix];
+        const own = Object.hasOwn(scheme.layers, prefix) ? scheme.layers[prefix] : undefined;
         const weight = part('.weight')!;
         if (own === false) throw partError(weight, `has MLX scales and biases, but config.json's quantization leaves ${prefix} unquantized`);
         entry = await repackAffine({ weight, scales: part('.scales')!, biases: part('.biases')!, ...(own ?? { bits: scheme.bits, groupSize: scheme.groupSize }) });

@@ -17,6 +17,8 @@ export type QuantScheme =
   | { method: 'gptq'; groupSize: number; zeroOffset: 0 | 1 }
   /** AutoAWQ GEMM: `qweight` packed along the output in AWQ's interleaved nibble order. */
   | { method: 'awq'; groupSize: number }
+  /** compressed-tensors `int-quantized` symmetric INT8: I8 `weight` + `weight_scale` per tensor or channel. */
+  | { method: 'int8-scaled'; strategy: 'tensor' | 'channel' }
   /** compressed-tensors `pack-quantized` symmetric INT4: `weight_packed` + `weight_scale`. */
   | { method: 'ct-int4'; groupSize: number }
   /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
@@ -34,7 +36,7 @@ export interface MlxLayer {
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 4- and 8-bit';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 4- and 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -89,30 +91,37 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
 }
 
 /**
- * How a W8A8 FP8 checkpoint rounds each quantized Linear's input to E4M3 as it runs in transformers
- * and vLLM: dynamically, per token (`group` 0) or per `group` values of a token. Checkpoints with
- * static input scales or per-tensor dynamic ones (whose scale depends on the whole batch) are run
- * weight-only: docs/quantization.md.
+ * How a W8A8 checkpoint rounds each quantized Linear's input as it runs: to FP8 E4M3 (FP8
+ * checkpoints, as transformers and vLLM run them) or INT8 (as vLLM runs INT8 ones), dynamically, per
+ * token (`group` 0) or per `group` values of a token. Checkpoints with static input scales or
+ * per-tensor dynamic ones (whose scale depends on the whole batch) are run weight-only:
+ * docs/quantization.md.
  */
-export interface Fp8Activations {
+export interface ActivationRounding {
+  format: 'e4m3' | 'int8';
   group: number;
 }
 
 /** The activation rounding config.json's quantization_config asks for; null: weights only. */
-export function fp8ActivationsOf(config: Json): Fp8Activations | null {
+export function activationRoundingOf(config: Json): ActivationRounding | null {
   const q = config.quantization_config as Json | undefined | null;
   if (!q || typeof q !== 'object') return null;
   if (q.quant_method === 'fp8') {
     // DeepSeek block FP8: activations in 1 x block-columns groups (transformers' act_quant, vLLM).
     const block = q.weight_block_size;
-    return q.activation_scheme === 'dynamic' && isPair(block) ? { group: (block as number[])[1] } : null;
+    return q.activation_scheme === 'dynamic' && isPair(block) ? { format: 'e4m3', group: (block as number[])[1] } : null;
   }
   if (q.quant_method !== 'compressed-tensors') return null;
   const groups = Object.values((q.config_groups ?? {}) as Record<string, Json>);
   const a = groups.length === 1 ? (groups[0].input_activations as Json | null | undefined) : null;
-  if (!a || a.type !== 'float' || a.num_bits !== 8 || a.dynamic !== true) return null;
-  if (a.strategy === 'token') return { group: 0 };
-  if (a.strategy === 'group' && typeof a.group_size === 'number' && Number.isInteger(a.group_size) && a.group_size > 0) return { group: a.group_size };
+  if (!a || a.num_bits !== 8 || a.dynamic !== true) return null;
+  if (a.type === 'int') {
+    // vLLM's dynamic INT8: symmetric, per token.
+    return a.symmetric !== false && a.strategy === 'token' ? { format: 'int8', group: 0 } : null;
+  }
+  if (a.type !== 'float') return null;
+  if (a.strategy === 'token') return { format: 'e4m3', group: 0 };
+  if (a.strategy === 'group' && typeof a.group_size === 'number' && Number.isInteger(a.group_size) && a.group_size > 0) return { format: 'e4m3', group: a.group_size };
   return null;
 }
 
@@ -167,13 +176,18 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
     if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors FP8 strategy "${strategy}" is not supported (tensor, channel, block)`);
     return { method: 'fp8-scaled', strategy, blockRows: 0, blockCols: 0 };
   }
+  if (format === 'int-quantized' || (format === 'naive-quantized' && w.type === 'int')) {
+    if (bits !== 8 || w.type !== 'int') fail(`compressed-tensors int-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (8-bit int only)`);
+    if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors INT8 strategy "${strategy}" is not supported (tensor, channel)`);
+    return { method: 'int8-scaled', strategy };
+  }
   if (format === 'pack-quantized') {
     if (bits !== 4 || w.type !== 'int') fail(`compressed-tensors pack-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (4-bit int only)`);
     if (strategy === 'channel') return { method: 'ct-int4', groupSize: -1 };
     if (strategy !== 'group') fail(`compressed-tensors INT4 strategy "${strategy}" is not supported (group, channel)`);
     return { method: 'ct-int4', groupSize: groupSize(w.group_size, fail) };
   }
-  return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, pack-quantized INT4)`);
+  return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, int-quantized INT8, pack-quantized INT4)`);
 }
 
 /**
@@ -182,8 +196,8 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
  */
 function mlxQuantization(config: Json, file: string): QuantScheme | null {
   const qc = config.quantization_config as Json | undefined | null;
-  const q = (config.quantization ?? (qc && typeof qc === 'object' && qc.quant_method === undefined && 'bits' in qc ? qc : undefined)) as Json | undefined | null;
-  if (q === undefined || q === null) return null;
+  const q = [config.quantization, qc && typeof qc === 'object' && qc.quant_method === undefined ? qc : undefined].find(looksLikeMlx) as Json | undefined;
+  if (q === undefined) return null;
   const fail = (problem: string): never => {
     throw new FormatError(file, `quantization: ${problem}`);
   };
@@ -201,6 +215,18 @@ function mlxQuantization(config: Json, file: string): QuantScheme | null {
     else if (typeof v === 'object' && v !== null && !Array.isArray(v)) layers[key] = layer(v as Json, `${key}: `);
   }
   return { method: 'mlx', ...base, layers };
+}
+
+/**
+ * mlx-lm's shape: numeric bits and group_size, perhaps a mode, and otherwise only module paths set to
+ * their own settings or false. A quantization_config without quant_method but with other keys
+ * (GPTQ's sym, desc_act: true ...) is not MLX's, and is refused as an unnamed method.
+ */
+function looksLikeMlx(q: unknown): boolean {
+  if (typeof q !== 'object' || q === null || Array.isArray(q)) return false;
+  const j = q as Json;
+  if (typeof j.bits !== 'number' || typeof j.group_size !== 'number') return false;
+  return Object.entries(j).every(([k, v]) => k === 'bits' || k === 'group_size' || k === 'mode' || v === false || (typeof v === 'object' && v !== null && !Array.isArray(v)));
 }
 
 function groupSize(v: unknown, fail: (p: string) => never): number {

@@ -3,39 +3,49 @@ import type { TensorEntry } from '../tensor.ts';
 import { expectShape, fileDtype, partError, readScalesF32, rowSource } from './parts.ts';
 
 /**
- * FP8 E4M3 checkpoints -> the runtime's `f8e4m3_128` rows (f32 scale, then 128 E4M3 bytes). The
- * E4M3 bytes are copied as stored; only each block's scale is placed in front of them:
+ * 8-bit checkpoints with scale tensors -> the runtime's `f8e4m3_128` / `i8_128` rows (f32 scale, then
+ * 128 bytes). The bytes are copied as stored; only each block's scale is placed in front of them:
  * - DeepSeek block FP8: `weight_scale_inv` [ceil(M / br), ceil(N / bc)], W = fp8 * scale_inv (despite
  *   the name it multiplies);
- * - compressed-tensors: `weight_scale` per tensor ([] or [1]), per output channel ([M, 1]) or per block.
+ * - compressed-tensors FP8 and INT8: `weight_scale` per tensor ([] or [1]), per output channel
+ *   ([M, 1]) or (FP8) per block.
  */
-export interface Fp8Scales {
+export interface Scales8 {
   tensor: TensorEntry;
   /** Rows and columns of weights sharing one scale; cols 0 means the whole row, rows 0 the whole tensor. */
   blockRows: number;
   blockCols: number;
 }
 
-export async function repackFp8(weight: TensorEntry, s: Fp8Scales): Promise<TensorEntry> {
-  if (fileDtype(weight) !== 'F8_E4M3') throw partError(weight, `is ${fileDtype(weight)}, but an FP8 checkpoint stores weights as F8_E4M3`);
-  if (weight.shape.length !== 2) throw partError(weight, `has shape [${weight.shape}]: FP8 weights are matrices`);
+/** What the bytes are: FP8 E4M3 codes or two's-complement INT8. */
+export type Code8 = 'e4m3' | 'int8';
+
+const CODES = {
+  e4m3: { file: 'F8_E4M3', dtype: 'f8e4m3_128', name: 'FP8' },
+  int8: { file: 'I8', dtype: 'i8_128', name: 'INT8' },
+} as const;
+
+export async function repack8Bit(weight: TensorEntry, s: Scales8, code: Code8): Promise<TensorEntry> {
+  const c = CODES[code];
+  if (fileDtype(weight) !== c.file) throw partError(weight, `is ${fileDtype(weight)}, but an ${c.name} checkpoint stores weights as ${c.file}`);
+  if (weight.shape.length !== 2) throw partError(weight, `has shape [${weight.shape}]: ${c.name} weights are matrices`);
   const [M, N] = weight.shape;
-  if (N % 128) throw partError(weight, `rows of ${N} values are not whole 128-value FP8 blocks`);
+  if (N % 128) throw partError(weight, `rows of ${N} values are not whole 128-value ${c.name} blocks`);
   const scaleCols = s.blockCols ? Math.ceil(N / s.blockCols) : 1;
   const scaleRows = s.blockRows ? Math.ceil(M / s.blockRows) : 1;
   const scaleShape = s.blockRows === 0 ? s.tensor.shape : [scaleRows, scaleCols];
   if (s.blockRows === 0 && scaleShape.reduce((a, b) => a * b, 1) !== 1) throw partError(s.tensor, `has shape [${scaleShape}], but a per-tensor scale is one value`);
-  if (s.blockRows !== 0) expectShape(s.tensor, scaleShape, `an FP8 weight of shape [${M}, ${N}] with ${s.blockRows}x${s.blockCols || N} scale blocks`);
+  if (s.blockRows !== 0) expectShape(s.tensor, scaleShape, `an ${c.name} weight of shape [${M}, ${N}] with ${s.blockRows}x${s.blockCols || N} scale blocks`);
   const scales = await readScalesF32(s.tensor);
-  const rowBytes = rowBytesOf('f8e4m3_128', N);
+  const rowBytes = rowBytesOf(c.dtype, N);
   const blocks = N / 128;
-  const source = rowSource(`${weight.source.name} (${weight.name}, FP8)`, M, rowBytes, async (r0, r1) => {
+  const source = rowSource(`${weight.source.name} (${weight.name}, ${c.name})`, M, rowBytes, async (r0, r1) => {
     const raw = await weight.source.read(weight.offset + r0 * N, (r1 - r0) * N);
     const out = new Uint8Array((r1 - r0) * rowBytes);
     const view = new DataView(out.buffer);
     for (let r = r0; r < r1; r++) {
       const src = raw.subarray((r - r0) * N, (r - r0 + 1) * N);
-      const nan = src.findIndex((b) => (b & 0x7f) === 0x7f);
+      const nan = code === 'e4m3' ? src.findIndex((b) => (b & 0x7f) === 0x7f) : -1;
       if (nan >= 0) throw partError(weight, `holds the FP8 NaN code at row ${r}, column ${nan}`);
       const sr = s.blockRows ? Math.floor(r / s.blockRows) : 0;
       for (let b = 0; b < blocks; b++) {
@@ -47,5 +57,5 @@ export async function repackFp8(weight: TensorEntry, s: Fp8Scales): Promise<Tens
     }
     return out;
   });
-  return { name: weight.name, dtype: 'f8e4m3_128', shape: [M, N], source, offset: 0, byteLength: M * rowBytes };
+  return { name: weight.name, dtype: c.dtype, shape: [M, N], source, offset: 0, byteLength: M * rowBytes };
 }

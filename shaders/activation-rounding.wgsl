@@ -1,7 +1,7 @@
-// Rounds activations to FP8 E4M3 in place, as W8A8 FP8 checkpoints run in transformers (compressed-
-// tensors' forward) and vLLM: each group of `group` values of a row (group = n: the whole row, one
-// token) gets the scale s = max|x| / 448 and becomes e4m3(x / s) * s, rounded to nearest, ties to even.
-// One workgroup per (group, row); the grid is [groups per row, rows].
+// Rounds activations in place to the 8-bit grid of a W8A8 checkpoint, as they run in transformers
+// (compressed-tensors' forward) and vLLM: each group of `group` values of a row (group = n: the whole
+// row, one token) gets its dynamic scale from max|x| and its values rounded (rounding.wgsl: FP8 E4M3,
+// or INT8 with ROUND_INT8). One workgroup per (group, row); the grid is [groups per row, rows].
 
 struct Params {
   n: u32,      // values per row
@@ -13,10 +13,10 @@ struct Params {
 
 var<workgroup> red: array<f32, WG>;
 
-#include "e4m3.wgsl"
+#include "rounding.wgsl"
 
 @compute @workgroup_size(WG)
-fn round_to_e4m3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn round_activations(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let first = wid.x * p.group;
   let start = wid.y * p.n + first;
   let len = min(p.group, p.n - first);
@@ -25,6 +25,5 @@ fn round_to_e4m3(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let amax = workgroup_max(lid, m);
   // An all-zero group stays zero (its scale would be 0).
   if (amax == 0.0) { return; }
-  let scale = amax / E4M3_MAX;
-  for (var i = lid; i < len; i += WG) { x[start + i] = round_e4m3(x[start + i] / scale) * scale; }
+  for (var i = lid; i < len; i += WG) { x[start + i] = round_to_grid(x[start + i], amax); }
 }

@@ -1,5 +1,9 @@
-// FP8 E4M3 rounding shared by the kernels that round W8A8 activations (fp8-activations.wgsl, and
-// rmsnorm.wgsl where it rounds the normed rows itself). The includer declares
+// Rounding of W8A8 activations to their 8-bit grid, shared by the kernels that do it
+// (activation-rounding.wgsl, and rmsnorm.wgsl where it rounds the normed rows itself). A group of
+// values with largest magnitude amax takes the checkpoint's dynamic scale and comes back on its grid:
+// FP8 E4M3 with scale amax / 448 (transformers and vLLM), or with ROUND_INT8 INT8 with scale
+// amax / 127 (vLLM's per-token dynamic int8: rint(x * 127 / amax), clamped to [-128, 127]).
+// The includer declares
 //   var<workgroup> red: array<f32, WG>;
 
 const E4M3_MAX: f32 = 448.0;
@@ -12,6 +16,16 @@ fn round_e4m3(v: f32) -> f32 {
   let step = bitcast<f32>(u32(e - 3 + 127) << 23u);
   let invStep = bitcast<f32>(u32(127 - (e - 3)) << 23u);
   return sign(v) * min(round(a * invStep) * step, E4M3_MAX);
+}
+
+// v on the grid of a group whose largest magnitude is amax (> 0). WGSL's round() ties to even.
+fn round_to_grid(v: f32, amax: f32) -> f32 {
+#if ROUND_INT8
+  return clamp(round(v * (127.0 / amax)), -128.0, 127.0) * (amax / 127.0);
+#else
+  let scale = amax / E4M3_MAX;
+  return round_e4m3(v / scale) * scale;
+#endif
 }
 
 // The largest of the workgroup's m, through `red`. Every thread calls it; the first barrier keeps
