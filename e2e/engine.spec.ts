@@ -51,8 +51,8 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
     const file = await ensureTestModel(spec);
     const ref = await referenceModel(file, quantize);
     ref.kvF16 = true; // the engine's default half-precision KV cache
-    // W8A8 FP8 checkpoints weight-only here, so their weights are checked to f32 accuracy; the E4M3
-    // rounding of their activations has its own test below.
+    // W8A8 checkpoints weight-only here, so their weights are checked to f32 accuracy; the rounding
+    // of their activations (FP8 or INT8) has its own test below.
     ref.activationRounding = null;
     await expectReferenceLogits(page, file, ref, { quantize, activationRounding: 'off' });
   });

@@ -18,7 +18,7 @@
  * 2 x 2 grid of subgroups sharing a tile that the engine takes where the device can (2);
  * --schedule gpu runs the kernel variants a GPU gets on any adapter (cpu: those of a CPU adapter), so
  * that a CPU adapter can time the GPU's GEMVs, as a count of their work rather than a GPU's speed;
- * --activation-rounding off runs a W8A8 FP8 model weight-only, to measure what rounding its activations costs.
+ * --activation-rounding off runs a W8A8 model weight-only, to measure what rounding its activations costs.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';

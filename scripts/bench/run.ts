@@ -20,7 +20,7 @@ export interface BenchRequest {
   tuning?: KernelTuning;
   /** The kernel variants of a GPU ('gpu') or of a CPU adapter ('cpu') on any adapter; by default the adapter's own. */
   schedule?: 'auto' | 'gpu' | 'cpu';
-  /** W8A8 FP8 models: 'off' runs them weight-only. */
+  /** W8A8 models: 'off' runs them weight-only. */
   activationRounding?: 'checkpoint' | 'off';
 }
 

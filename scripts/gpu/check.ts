@@ -69,7 +69,7 @@ export async function runCheck(gpu: GPU, log: (s: string) => void, o: CheckOptio
       const file = await ensureTestModel(c.spec);
       const ref = await referenceModel(file, c.quantize);
       ref.kvF16 = c.options?.kvCache !== 'f32';
-      // W8A8 FP8 checkpoints weight-only, as in e2e/engine.spec.ts: their E4M3 activation rounding
+      // W8A8 checkpoints weight-only, as in e2e/engine.spec.ts: their FP8 / INT8 activation rounding
       // parts f32 from float64 by whole steps wherever a value sits near a rounding midpoint.
       ref.activationRounding = null;
       const want = referenceRows(ref);

@@ -21,7 +21,7 @@ export interface LoadOptions {
   quantize?: QuantizeMode;
   /** KV cache precision: 'f16' (default, half the memory) or 'f32'. */
   kvCache?: KvDtype;
-  /** W8A8 FP8 checkpoints: round matmul inputs to E4M3 as the checkpoint says (default) or compute weight-only. */
+  /** W8A8 checkpoints: round matmul inputs to FP8 E4M3 or INT8 as the checkpoint says (default) or compute weight-only. */
   activationRounding?: 'checkpoint' | 'off';
   /** Open the tokenizer, template and config only: no GPU, no weights (tokenizing, dry runs). */
   textOnly?: boolean;

@@ -31,9 +31,9 @@ export interface EngineOptions {
   /** Quantize float matrices while they stream to the GPU. */
   quantize?: QuantizeMode;
   /**
-   * W8A8 FP8 checkpoints: 'checkpoint' (default) rounds each quantized matmul's input to E4M3 as the
-   * checkpoint says, as transformers and vLLM run it; 'off' computes with the activations as they are
-   * (weight-only FP8, and the norms fused into the decode GEMVs again).
+   * W8A8 checkpoints: 'checkpoint' (default) rounds each quantized matmul's input to FP8 E4M3 or INT8
+   * as the checkpoint says, as vLLM (and for FP8 transformers) runs it; 'off' computes with the
+   * activations as they are (weight-only, and the norms fused into the decode GEMVs again).
    */
   activationRounding?: 'checkpoint' | 'off';
   /** KV cache precision: f16 (default) or f32. */

@@ -39,7 +39,7 @@ export interface ModelBundle {
   generation: GenerationDefaults;
   /** GGUF llama files store Q/K permuted for adjacent-pair RoPE. */
   unpermuteQk: boolean;
-  /** W8A8 FP8 checkpoints: how each quantized Linear's input is rounded to E4M3; null: as computed. */
+  /** W8A8 checkpoints: how each quantized Linear's input is rounded (FP8 E4M3 or INT8); null: as computed. */
   activationRounding: ActivationRounding | null;
 }
 
@@ -183,7 +183,7 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
   checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
-  // FP8 / INT4 checkpoints: each Linear's packed weights and scales become one repacked weight.
+  // Quantized checkpoints (FP8, INT8, INT4, NF4, MLX): each Linear's packed weights and scales become one repacked weight.
   const scheme = await quantSchemeOfFolder(configJson as Record<string, unknown>, list.map((t) => t.name), (f) => readJson(files, f), (f) => fileLabel(files, f));
   const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), scheme);
   return {

@@ -114,7 +114,7 @@ export function recordForward(
     const vCache = kv.values[i];
     // ---- attention ----
     // Decoding GEMVs normalize their input themselves; otherwise, and where a W8A8 checkpoint
-    // rounds the normalized input to E4M3 (which that pass then does too), a norm pass writes h.
+    // rounds the normalized input to its 8-bit grid (which that pass then does too), a norm pass writes h.
     const normed = (gain: GPUBuffer, reader: GpuWeight) => {
       const rounding = roundingFor(reader);
       if (fusesNorm(T) && !rounding) return { x: a.x, norm: { gain, eps: c.rmsEps } };
@@ -168,7 +168,7 @@ export function recordForward(
   });
   if (pick === 'none') return ds;
   // ---- head: only the last token's logits are needed ----
-  ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: w.finalNorm, rows: 1, n: c.hiddenSize, eps: c.rmsEps, inOffset: (T - 1) * c.hiddenSize }));
+  ds.push(rmsNorm(ctx, { x: a.x, y: a.h, weight: w.finalNorm, rows: 1, n: c.hiddenSize, eps: c.rmsEps, inOffset: (T - 1) * c.hiddenSize, rounding: roundingFor(w.lmHead) }));
   ds.push(...matmul(ctx, { x: a.h, weight: w.lmHead, y: a.logits, T: 1 }));
   ds.push(...(pick === 'greedy' ? argmax(ctx, a.logits, a.result, a.samplerParams, a.pick) : sample(ctx, a.logits, a.result, a.samplerParams, a.pick)));
   return ds;

@@ -36,7 +36,7 @@ export interface ModelWeights {
   lmHead: GpuWeight; //    [vocab, hidden] (the embedding when tied)
   /** Per-frequency divisors from GGUF `rope_freqs.weight` (llama3 scaling as llama.cpp stores it). */
   ropeFreqFactors: Float32Array | null;
-  /** W8A8 FP8 checkpoints: the layers' matmul inputs are rounded to E4M3 as the checkpoint says. */
+  /** W8A8 checkpoints: the matmul inputs are rounded to FP8 E4M3 or INT8 as the checkpoint says. */
   activationRounding: ActivationRounding | null;
   bytes: number;
 }
@@ -181,8 +181,8 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   const type = typeof t.dtype === 'string' ? t.dtype : t.dtype.unsupported;
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
-      `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3 and GPTQ / AWQ / compressed-tensors INT4 ` +
-      'safetensors with their scale tensors)',
+      `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3, INT8, GPTQ / AWQ / compressed-tensors INT4, bitsandbytes NF4 ` +
+      'and MLX 4- and 8-bit safetensors with their scale tensors)',
   );
 }
 

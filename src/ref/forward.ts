@@ -180,7 +180,9 @@ export class RefModel {
     this.len = pastLen + T;
     const out = rmsNorm(x, this.finalNorm, eps); // [T, H]
     tap(c.nLayers, 'final_norm', out);
-    return matmul(out, this.lmHead, T, V, H); // [T, V]
+    // A W8A8 checkpoint that quantized its LM head too (most leave it out) rounds its input as well.
+    const headIn = w8a8?.quantized.has('lm_head.weight') ? roundActivations(out, H, w8a8) : out;
+    return matmul(headIn, this.lmHead, T, V, H); // [T, V]
   }
 
   /** Doubles the per-layer caches until they hold `positions` rows, keeping their contents. */

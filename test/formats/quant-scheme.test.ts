@@ -75,7 +75,7 @@ describe('quantization_config', () => {
   });
 });
 
-describe('FP8 activation rounding (W8A8 checkpoints)', () => {
+describe('activation rounding of W8A8 checkpoints (FP8, INT8)', () => {
   const act = (input_activations: Record<string, unknown> | null) =>
     ({ quantization_config: { quant_method: 'compressed-tensors', format: 'float-quantized', config_groups: { group_0: { targets: ['Linear'], weights: { num_bits: 8, type: 'float', strategy: 'channel' }, input_activations } } } });
   it('per token or per group when dynamic, as the checkpoint says', () => {

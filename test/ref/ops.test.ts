@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, attention, embed, matmul, rmsNorm, rope, roundToE4M3, silu, softmax, swiglu } from '../../src/ref/ops.ts';
+import { add, attention, embed, matmul, rmsNorm, rope, roundActivations, roundToE4M3, roundToInt8, silu, softmax, swiglu } from '../../src/ref/ops.ts';
 import { maxDiff, normals } from './tiny-model.ts';
 
 describe('matmul', () => {
@@ -173,5 +173,20 @@ describe('roundToE4M3', () => {
     const two = roundToE4M3(Float64Array.from([1, 0.3, 100, 3]), 2, 0);
     expect(two[1] / two[0]).toBeCloseTo(0.3, 1);
     expect(Math.abs(two[1] - 0.3)).toBeLessThan(0.3 / 16);
+  });
+});
+
+describe('roundToInt8', () => {
+  it('scales each row to max 127, rounds half to even, clamps to [-128, 127] and scales back', () => {
+    // Max 254: the step is 2, and x / 2 is 127, then the ties 2.5 -> 2, -2.5 -> -2, 3.5 -> 4, -3.5 -> -4, then 1.2 -> 1.
+    const x = Float64Array.from([254, 5, -5, 7, -7, 2.4]);
+    expect(Array.from(roundToInt8(x, 6, 0))).toEqual([254, 4, -4, 8, -8, 2]);
+    // The negative extreme maps to -127 (the scale comes from max |x|); an all-zero row stays zero.
+    expect(Array.from(roundToInt8(Float64Array.from([-127, 0.5, 0, 0]), 2, 0))).toEqual([-127, 0, 0, 0]);
+  });
+  it('is what roundActivations does for the int8 format', () => {
+    const x = Float64Array.from([3, -1.7, 0.26, 9]);
+    expect(roundActivations(x, 4, { format: 'int8', group: 0 })).toEqual(roundToInt8(x, 4, 0));
+    expect(roundActivations(x, 4, { format: 'e4m3', group: 0 })).toEqual(roundToE4M3(x, 4, 0));
   });
 });
