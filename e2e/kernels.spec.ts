@@ -14,7 +14,7 @@ import * as ref from '../src/ref/ops.ts';
 import { gemvThreadsPerRow } from '../src/kernels/matmul.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
 import { encodeWeights } from '../scripts/lib/encode-weights.ts';
-import { actOrderCase, DTYPES, K_SHAPES, MATMUL_TOL, SHAPES, WIDE_SHAPES, matmulCase, shapesFor, weightBytes, worst } from './harness/matmul-cases.ts';
+import { actOrderCase, DTYPES, K_SHAPES, MATMUL_TOL, SHAPES, SHARED_KERNEL, WIDE_SHAPES, matmulCase, shapesFor, weightBytes, worst } from './harness/matmul-cases.ts';
 
 const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
@@ -23,7 +23,20 @@ test.beforeEach(async ({ page }) => {
 });
 
 // ---- matmul ----
-for (const dtype of DTYPES) {
+for (const dtype of DTYPES.filter((d) => SHARED_KERNEL.has(d))) {
+  test(`matmul ${dtype} (another type's kernel code): its blocks decoded through gemv and gemm`, async ({ page }) => {
+    const rng = new Rng(1000 + DTYPES.indexOf(dtype));
+    const shape = shapesFor(dtype)[1];
+    const { bytes, x, bias, want, scale } = matmulCase(dtype, shape, rng);
+    const { T, N, K } = shape;
+    for (const [kind, threadsPerRow] of [['gemv', 1], ['gemv', Math.max(2, gemvThreadsPerRow(K, false))], ['gemm', undefined]] as const) {
+      const [, ...y] = await harness<number[]>(page, 'runMatmul', { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind, threadsPerRow });
+      expect(worst(y, want, scale), `${dtype} ${kind} (${threadsPerRow ?? '-'} per row) T=${T} N=${N} K=${K}`).toBeLessThan(MATMUL_TOL);
+    }
+  });
+}
+
+for (const dtype of DTYPES.filter((d) => !SHARED_KERNEL.has(d))) {
   test(`matmul ${dtype}: gemv and gemm, bias, accumulate, split shards`, async ({ page }) => {
     const rng = new Rng(1000 + DTYPES.indexOf(dtype));
     for (const { T, N, K } of shapesFor(dtype)) {
@@ -65,7 +78,7 @@ test('GEMV rows are summed by subgroup shuffles up to the subgroup size, in work
   expect(await harness<string>(page, 'matmulVariant', { cols: 256, threadsPerRow: 2 * info.subgroupRowLanes })).not.toContain('subgroups');
 });
 
-for (const dtype of DTYPES) {
+for (const dtype of DTYPES.filter((d) => !SHARED_KERNEL.has(d))) {
   test(`SwiGLU GEMV ${dtype}: silu(x gate^T) * (x up^T) in one pass, whole and split across bindings`, async ({ page }) => {
     const rng = new Rng(3000 + DTYPES.indexOf(dtype));
     const block = DTYPE_LAYOUTS[dtype].blockElems;
