@@ -27,6 +27,9 @@ describe('quantization_config', () => {
     // transformers' BitsAndBytesConfig as saved (unsloth's bnb-4bit uploads), with and without the underscored keys.
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-nf4' });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
+    // Older saves have no quant_method: transformers takes load_in_4bit as bitsandbytes all the same.
+    expect(quantSchemeOf({ quantization_config: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
+    expect(() => quantSchemeOf({ quantization_config: { load_in_8bit: true } })).toThrow(/bitsandbytes 8-bit \(LLM.int8\)/);
     // mlx-lm: `quantization`, repeated (newer versions) as a quantization_config without quant_method.
     const mlx = { group_size: 64, bits: 4, 'model.layers.0.mlp.down_proj': { group_size: 32, bits: 8 }, lm_head: false };
     const want = { method: 'mlx', bits: 4, groupSize: 64, layers: { 'model.layers.0.mlp.down_proj': { bits: 8, groupSize: 32 }, lm_head: false } };

@@ -48,7 +48,10 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     throw new FormatError(file, `quantization_config: ${problem}`);
   };
   if (typeof q !== 'object' || Array.isArray(q)) fail('is not an object');
-  const method = q.quant_method;
+  // transformers reads a config that asks for load_in_4bit / load_in_8bit as bitsandbytes, with or
+  // without a quant_method (older saves have none).
+  const bnb = [q.load_in_4bit, q._load_in_4bit, q.load_in_8bit, q._load_in_8bit].includes(true);
+  const method = q.quant_method ?? (bnb ? 'bitsandbytes' : undefined);
   switch (method) {
     case 'fp8': {
       if (q.fmt !== undefined && q.fmt !== 'e4m3') fail(`FP8 format "${String(q.fmt)}" is not supported (only e4m3)`);
