@@ -78,16 +78,22 @@ export function quantizeI8_128(values: Float32Array): Uint8Array {
   return out;
 }
 
+/** Index of the level nearest to x (the first of two at equal distance). */
+export function nearestLevel(levels: ArrayLike<number>, x: number): number {
+  let best = 0;
+  for (let i = 1; i < levels.length; i++) if (Math.abs(levels[i] - x) < Math.abs(levels[best] - x)) best = i;
+  return best;
+}
+
 /** bitsandbytes' 4-bit NF4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */
 export function quantizeNf4_64(values: Float32Array): Uint8Array {
   const out = new Uint8Array((values.length / 64) * 36);
   const view = new DataView(out.buffer);
-  const nearest = (x: number) => NF4_VALUES.reduce((best, v, i) => (Math.abs(v - x) < Math.abs(NF4_VALUES[best] - x) ? i : best), 0);
   for (let b = 0; b < values.length / 64; b++) {
     const block = values.subarray(b * 64, b * 64 + 64);
     const absmax = Math.fround(Math.max(...block.map(Math.abs)));
     view.setFloat32(b * 36, absmax, true);
-    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearest(block[2 * j] / absmax) << 4) | nearest(block[2 * j + 1] / absmax);
+    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearestLevel(NF4_VALUES, block[2 * j] / absmax) << 4) | nearestLevel(NF4_VALUES, block[2 * j + 1] / absmax);
   }
   return out;
 }

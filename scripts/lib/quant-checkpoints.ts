@@ -1,5 +1,6 @@
 import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
+import { nearestLevel } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
 
@@ -65,10 +66,10 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
         entries.push(...fp8Block(prefix, t.values, out, inp));
         break;
       case 'fp8-dynamic':
-        entries.push(...fp8Channel(prefix, t.values, out, inp));
+        entries.push(...channel8(prefix, t.values, out, inp, 'e4m3'));
         break;
       case 'w8a8-int8':
-        entries.push(...int8Channel(prefix, t.values, out, inp));
+        entries.push(...channel8(prefix, t.values, out, inp, 'int8'));
         break;
       case 'gptq':
         entries.push(...gptq(prefix, t.values, out, inp, 128, true, null));
@@ -145,37 +146,26 @@ function fp8Block(prefix: string, w: Float32Array, out: number, inp: number): Sa
   ];
 }
 
-/** compressed-tensors channel FP8: s[o] = max|w[o]| / 448 (kept in BF16), fp8 = w / s. */
-function fp8Channel(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+/**
+ * compressed-tensors channel 8-bit weights: s[o] = max|w[o]| / (448 for FP8 E4M3, 127 for INT8), kept
+ * in BF16; the codes quantized against the scale kept (E4M3 rounding, or round and clamp to [-128, 127]).
+ */
+function channel8(prefix: string, w: Float32Array, out: number, inp: number, code: 'e4m3' | 'int8'): SafetensorsWriteTensor[] {
   const bits = new Uint16Array(out);
   const q = new Uint8Array(out * inp);
+  const encode = code === 'e4m3' ? f32ToE4M3 : (x: number) => Math.max(-128, Math.min(127, Math.round(x))) & 0xff;
   for (let o = 0; o < out; o++) {
     const row = w.subarray(o * inp, (o + 1) * inp);
-    bits[o] = f32ToBf16([Math.max(...row.map(Math.abs)) / 448])[0];
-    const s = new Float32Array(new Uint32Array([bits[o] << 16]).buffer)[0];
-    row.forEach((v, i) => (q[o * inp + i] = f32ToE4M3(v / s)));
+    bits[o] = f32ToBf16([Math.max(...row.map(Math.abs)) / (code === 'e4m3' ? 448 : 127)])[0];
+    const s = bf16BitsToF32(bits[o]);
+    row.forEach((v, i) => (q[o * inp + i] = encode(v / s)));
   }
   return [
-    { name: `${prefix}.weight`, dtype: 'F8_E4M3', shape: [out, inp], data: q },
+    { name: `${prefix}.weight`, dtype: code === 'e4m3' ? 'F8_E4M3' : 'I8', shape: [out, inp], data: q },
     { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, 1], data: bytes(bits) },
   ];
 }
 
-/** compressed-tensors channel INT8: s[o] = max|w[o]| / 127 (kept in BF16), q = round(w / s) in [-128, 127]. */
-function int8Channel(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
-  const bits = new Uint16Array(out);
-  const q = new Int8Array(out * inp);
-  for (let o = 0; o < out; o++) {
-    const row = w.subarray(o * inp, (o + 1) * inp);
-    bits[o] = f32ToBf16([Math.max(...row.map(Math.abs)) / 127])[0];
-    const s = bf16BitsToF32(bits[o]);
-    row.forEach((v, i) => (q[o * inp + i] = Math.max(-128, Math.min(127, Math.round(v / s)))));
-  }
-  return [
-    { name: `${prefix}.weight`, dtype: 'I8', shape: [out, inp], data: new Uint8Array(q.buffer) },
-    { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, 1], data: bytes(bits) },
-  ];
-}
 
 // ---- INT4 ----
 /** Per group: scale and integer zero as GPTQ's quantizer finds them (sym: zero 8, range +-max|w|). */
@@ -301,19 +291,14 @@ function bytes(a: ArrayBufferView): Uint8Array {
 function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
   const n = out * inp;
   const blocks = n / 64;
-  const nearest = (levels: ArrayLike<number>, x: number) => {
-    let best = 0;
-    for (let i = 1; i < levels.length; i++) if (Math.abs(levels[i] - x) < Math.abs(levels[best] - x)) best = i;
-    return best;
-  };
   const absmax = Float32Array.from({ length: blocks }, (_, b) => Math.max(...w.subarray(b * 64, b * 64 + 64).map(Math.abs)));
   const packed = new Uint8Array(n / 2);
-  for (let i = 0; i < n; i++) packed[i >> 1] |= nearest(NF4_VALUES, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  for (let i = 0; i < n; i++) packed[i >> 1] |= nearestLevel(NF4_VALUES, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
   const offset = Math.fround(absmax.reduce((a, b) => a + b, 0) / blocks);
   const code = Float32Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
   const groups = Math.ceil(blocks / 256);
   const nested = Float32Array.from({ length: groups }, (_, g) => Math.max(...absmax.subarray(g * 256, (g + 1) * 256).map((a) => Math.abs(a - offset))));
-  const codes = Uint8Array.from(absmax, (a, b) => nearest(code, (a - offset) / nested[b >> 8]));
+  const codes = Uint8Array.from(absmax, (a, b) => nearestLevel(code, (a - offset) / nested[b >> 8]));
   const state = new TextEncoder().encode(
     JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [out, inp], nested_blocksize: 256, nested_dtype: 'float32', nested_offset: offset }),
   );
