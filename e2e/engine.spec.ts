@@ -238,10 +238,11 @@ test('GPU memory of a loaded quantized model: its weights\' bytes (within 5%) pl
     { arch: 'llama', format: 'safetensors', dtype: 'awq' },
     { arch: 'qwen2', format: 'safetensors', dtype: 'fp8-block' },
     { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16' },
+    { arch: 'qwen2', format: 'safetensors', dtype: 'mlx-4bit', vocab: 'small' },
   ] as TestModelSpec[]) {
     const file = await ensureTestModel(spec);
     const got = await call<{ info: { kvCacheBytes: number; activationBytes: number }; gpuLiveBytes: number }>(page, 'logitsAt', {
-      url: TEST_MODEL_URL(file), ids: R1_PROMPT, upTo: [2],
+      url: TEST_MODEL_URL(file), ids: spec.vocab === 'small' ? CHECK_PROMPT : R1_PROMPT, upTo: [2],
     });
     const weights = await fileWeightBytes(file);
     const onGpu = got.gpuLiveBytes - got.info.kvCacheBytes - got.info.activationBytes;

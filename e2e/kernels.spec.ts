@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { callHarness } from './harness/call.ts';
 import { Rng } from '../scripts/lib/random.ts';
-import { DTYPE_LAYOUTS, isAffineDtype, type WeightDtype } from '../src/formats/dtypes.ts';
+import { affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, type AffineDtype, type WeightDtype } from '../src/formats/dtypes.ts';
 import { dequantizeRows, f16BitsToF32, f32ToF16Bits } from '../src/formats/numeric.ts';
 import { ropeInvFreqs, ropeTable } from '../src/model/rope-freqs.ts';
 import * as ref from '../src/ref/ops.ts';
@@ -625,10 +625,11 @@ test('sample over a large, peaked vocabulary: the few tokens that can be kept ar
 });
 
 /** 2 |q scale| + |bias| per value of an affine table: what its two f32 roundings are bounded by. */
-function affineTerms(dtype: WeightDtype, bytes: Uint8Array, rows: number, cols: number): Float64Array {
+function affineTerms(dtype: AffineDtype, bytes: Uint8Array, rows: number, cols: number): Float64Array {
   const { blockBytes } = DTYPE_LAYOUTS[dtype];
   const noBias = bytes.slice();
-  for (let b = 0; b < noBias.length; b += blockBytes) noBias.fill(0, b + 4, b + 8);
+  const [at, end] = affineHalfHeader(dtype) ? [2, 4] : [4, 8];
+  for (let b = 0; b < noBias.length; b += blockBytes) noBias.fill(0, b + at, b + end);
   const full = dequantizeRows(dtype, bytes, rows, cols);
   const scaled = dequantizeRows(dtype, noBias, rows, cols);
   return full.map((v, i) => 2 * Math.abs(scaled[i]) + Math.abs(v - scaled[i]));

@@ -309,17 +309,60 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 #endif
 
 #if WEIGHT_QA
-// block of QA_GROUP values: f32 scale; f32 bias; the QA_BITS-bit values as MLX packs them: value i at
-// bits QA_BITS * (i % QA_PER_WORD) of word i / QA_PER_WORD, low bits first. y = q scale + bias.
-const QA_PER_WORD: u32 = 32u / QA_BITS;
-const QA_WORDS: u32 = 2u + QA_GROUP / QA_PER_WORD;
+// block of QA_GROUP values: the scale and bias (QA_HALF: f16 scale, f16 bias in one word; else f32
+// scale, f32 bias); then the QA_BITS-bit values as MLX packs them, one bit stream: value i at bits
+// [QA_BITS i, QA_BITS i + QA_BITS), low bits first. y = q scale + bias.
+#if QA_HALF
+const QA_HEAD: u32 = 1u;
+fn qa_scale_bias(blk: u32) -> vec2<f32> {
+  return unpack2x16float(wword(blk));
+}
+#else
+const QA_HEAD: u32 = 2u;
+fn qa_scale_bias(blk: u32) -> vec2<f32> {
+  return vec2<f32>(bitcast<f32>(wword(blk)), bitcast<f32>(wword(blk + 1u)));
+}
+#endif
+const QA_WORDS: u32 = QA_HEAD + QA_GROUP * QA_BITS / 32u;
+const QA_MASK: u32 = (1u << QA_BITS) - 1u;
+// 2-, 4- and 8-bit values never cross a word: four of them lie in one word at a shift of 0 or 16.
+const QA_WHOLE_WORDS: bool = (QA_BITS & (QA_BITS - 1u)) == 0u;
+// Values 4j..4j + 3 of a run of words, from `lo` (the word holding bit 4 j QA_BITS) and the next one:
+// 3-, 5- and 6-bit runs of four (12 to 24 bits) may go on into it.
+fn qa_four(lo: u32, hi: u32, j: u32) -> vec4<u32> {
+  let shift = (4u * j * QA_BITS) % 32u;
+  var v = lo >> shift;
+  if (!QA_WHOLE_WORDS && shift + 4u * QA_BITS > 32u) {
+    v |= hi << (32u - shift);
+  }
+  return (vec4<u32>(v) >> vec4<u32>(0u, QA_BITS, 2u * QA_BITS, 3u * QA_BITS)) & vec4<u32>(QA_MASK);
+}
+// 32 values, QA_BITS words, all in one group (groups are 32, 64 or 128 long): one scale-and-bias read.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let per = QA_GROUP / 32u;
+  let blk = (rowByte >> 2u) + (chunk / per) * QA_WORDS;
+  let w0 = blk + QA_HEAD + (chunk % per) * QA_BITS;
+  var words: array<u32, QA_BITS + 1u>;
+  for (var i = 0u; i < QA_BITS; i++) { words[i] = wword(w0 + i); }
+  let sb = qa_scale_bias(blk);
+  var out: array<vec4<f32>, 8>;
+  for (var j = 0u; j < 8u; j++) {
+    let word = 4u * j * QA_BITS / 32u;
+    out[j] = small4(qa_four(words[word], words[word + 1u], j), 0.0) * sb.x + sb.y;
+  }
+  return out;
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k / QA_GROUP) * QA_WORDS;
-  let j = k % QA_GROUP;
-  // Four values from one word: 4-bit ones at shift 0 or 16, 8-bit ones the whole word.
-  let v = wword(blk + 2u + j / QA_PER_WORD) >> (QA_BITS * (j % QA_PER_WORD));
-  let q = (vec4<u32>(v) >> vec4<u32>(0u, QA_BITS, 2u * QA_BITS, 3u * QA_BITS)) & vec4<u32>((1u << QA_BITS) - 1u);
-  return small4(q, 0.0) * bitcast<f32>(wword(blk)) + bitcast<f32>(wword(blk + 1u));
+  let j = (k % QA_GROUP) / 4u;
+  let word = blk + QA_HEAD + 4u * j * QA_BITS / 32u;
+  // The next word is read only where a run crosses into it (inside the group, so in the buffer).
+  var hi = 0u;
+  if (!QA_WHOLE_WORDS && (4u * j * QA_BITS) % 32u + 4u * QA_BITS > 32u) {
+    hi = wword(word + 1u);
+  }
+  let sb = qa_scale_bias(blk);
+  return small4(qa_four(wword(word), hi, j), 0.0) * sb.x + sb.y;
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];

@@ -1,11 +1,12 @@
-import { affineBits, DTYPE_LAYOUTS, type WeightDtype } from '../../src/formats/dtypes.ts';
-import { f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, type AffineBits, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { f16BitsToF32, f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
 
 /** f32 values (rows of whole blocks for quantized types) in a weight type's stored bytes. */
 export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Array {
   if (isKQuantDtype(dtype)) throw new RangeError(`no ${dtype} quantizer here: use randomKQuantBytes or k-quants.ts for test data`);
+  if (isAffineDtype(dtype)) return quantizeAffine(values, affineBits(dtype), DTYPE_LAYOUTS[dtype].blockElems, affineHalfHeader(dtype));
   switch (dtype) {
     case 'f32':
       return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
@@ -33,34 +34,37 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
     case 'nf4_64':
       return quantizeNf4_64(values);
-    case 'q4a_32':
-    case 'q4a_64':
-    case 'q4a_128':
-    case 'q8a_32':
-    case 'q8a_64':
-    case 'q8a_128':
-      return quantizeAffine(values, affineBits(dtype), DTYPE_LAYOUTS[dtype].blockElems);
   }
 }
 
 /**
  * Affine groups in the runtime's MLX layout: per group scale = (max - min) / (2^bits - 1) and bias =
  * min (f32; MLX's own quantizer anchors at the larger-magnitude edge, decoded alike),
- * q = round((x - bias) / scale), packed low bits first, 32 / bits values a word.
+ * q = round((x - bias) / scale), packed as one bit stream, low bits first.
  */
-export function quantizeAffine(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
-  const bb = 8 + (group * bits) / 8;
+export function quantizeAffine(values: Float32Array, bits: AffineBits, group: number, half: boolean): Uint8Array {
+  const head = half ? 4 : 8;
+  const bb = head + (group * bits) / 8;
   const out = new Uint8Array((values.length / group) * bb);
   const view = new DataView(out.buffer);
   const top = (1 << bits) - 1;
+  const round = half ? (x: number) => f16BitsToF32(f32ToF16Bits(x)) : Math.fround;
   for (let b = 0; b < values.length / group; b++) {
     const block = values.subarray(b * group, (b + 1) * group);
-    const min = Math.min(...block);
-    const scale = Math.fround((Math.max(...block) - min) / top) || 1;
-    view.setFloat32(b * bb, scale, true);
-    view.setFloat32(b * bb + 4, min, true);
-    const words = new Uint32Array(out.buffer, b * bb + 8, (group * bits) / 32);
-    block.forEach((x, i) => (words[(i * bits) >> 5] |= Math.min(top, Math.max(0, Math.round((x - min) / scale))) << ((i * bits) & 31)));
+    const min = round(Math.min(...block));
+    const scale = round((Math.max(...block) - min) / top) || 1;
+    if (half) view.setUint32(b * bb, f32ToF16Bits(scale) | (f32ToF16Bits(min) << 16), true);
+    else {
+      view.setFloat32(b * bb, scale, true);
+      view.setFloat32(b * bb + 4, min, true);
+    }
+    const words = new Uint32Array(out.buffer, b * bb + head, (group * bits) / 32);
+    block.forEach((x, i) => {
+      const q = Math.min(top, Math.max(0, Math.round((x - min) / scale)));
+      const [word, shift] = [(i * bits) >> 5, (i * bits) & 31];
+      words[word] |= q << shift;
+      if (shift + bits > 32) words[word + 1] |= q >>> (32 - shift);
+    });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
+import type { AffineBits, AffineGroup } from '../../src/formats/dtypes.ts';
 import { nearestLevel } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
@@ -22,7 +23,8 @@ import type { TestModel } from './test-model.ts';
  *   activations rounded to INT8 per token; layer 0's down_proj left in BF16 by its `ignore` list;
  * - 'mlx-4bit': MLX affine 4-bit, groups of 64, BF16 scales and biases (mlx-lm's convert -q), the
  *   embedding and LM head quantized too; a mixed recipe's exceptions: layer 0's down_proj 8-bit in
- *   groups of 32, layer 1's o_proj left in BF16.
+ *   groups of 32, its q_proj 6-bit in groups of 32, layer 1's gate_proj 3-bit in groups of 64, its
+ *   down_proj 5-bit in groups of 128, its o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
 const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4', 'mlx-4bit'] as const;
@@ -37,9 +39,13 @@ const FP8_DYNAMIC_IGNORED = /^model\.layers\.0\.mlp\.down_proj\.weight$/;
 const BNB_SKIPPED = /^model\.layers\.1\.mlp\.down_proj\.weight$/;
 const MLX_QUANTIZED = /(\.(q|k|v|o|gate|up|down)_proj|embed_tokens|lm_head)\.weight$/;
 /** The mixed recipe of the 'mlx-4bit' test model: module path -> its own settings, or false for none. */
-const MLX_LAYERS: Record<string, { group_size: number; bits: 4 | 8 } | false> = {
+const MLX_LAYERS: Record<string, { group_size: AffineGroup; bits: AffineBits } | false> = {
   'model.layers.0.mlp.down_proj': { group_size: 32, bits: 8 },
   'model.layers.1.self_attn.o_proj': false,
+  // As mlx-lm's mixed_3_6 / mixed_4_6 recipes write them: widths whose values cross word boundaries.
+  'model.layers.0.self_attn.q_proj': { group_size: 32, bits: 6 },
+  'model.layers.1.mlp.gate_proj': { group_size: 64, bits: 3 },
+  'model.layers.1.mlp.down_proj': { group_size: 128, bits: 5 },
 };
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
@@ -315,11 +321,12 @@ function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): Safe
 // ---- MLX ----
 /**
  * MLX's affine layout: per group of g inputs a scale and bias (kept in BF16, quantized against the
- * values kept), q = round((w - bias) / scale); U32 words along the input, low bits first. Here
+ * values kept), q = round((w - bias) / scale); along the input one bit stream in U32 words, low bits
+ * first (3-, 5- and 6-bit values cross words). Here
  * scale = (max - min) / (2^bits - 1) and bias = min; mlx.core.quantize anchors the bias at the edge of
  * larger magnitude instead (its scales may be negative), which decodes the same way.
  */
-function mlxAffine(prefix: string, w: Float32Array, out: number, inp: number, bits: 4 | 8, g: number): SafetensorsWriteTensor[] {
+function mlxAffine(prefix: string, w: Float32Array, out: number, inp: number, bits: AffineBits, g: number): SafetensorsWriteTensor[] {
   const groups = inp / g;
   const top = (1 << bits) - 1;
   const bf = (x: number) => bf16BitsToF32(f32ToBf16([x])[0]);
@@ -335,7 +342,9 @@ function mlxAffine(prefix: string, w: Float32Array, out: number, inp: number, bi
       biases[o * groups + grp] = bias;
       vals.forEach((v, j) => {
         const bit = (o * inp + grp * g + j) * bits;
-        words[bit >> 5] |= Math.min(top, Math.max(0, Math.round((v - bias) / scale))) << (bit & 31);
+        const q = Math.min(top, Math.max(0, Math.round((v - bias) / scale)));
+        words[bit >> 5] |= q << (bit & 31);
+        if ((bit & 31) + bits > 32) words[(bit >> 5) + 1] |= q >>> (32 - (bit & 31));
       });
     }
   return [

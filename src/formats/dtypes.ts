@@ -12,8 +12,16 @@ export type WeightDtype =
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
 export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64' | AffineDtype;
 
-/** MLX's affine 4- and 8-bit groups (y = q scale + bias), by bits and group size. */
-export type AffineDtype = 'q4a_32' | 'q4a_64' | 'q4a_128' | 'q8a_32' | 'q8a_64' | 'q8a_128';
+/**
+ * MLX's affine groups (y = q scale + bias), by bits and group size: `q4a_64` keeps scale and bias in
+ * f32, `q4ah_64` in f16 (when every one of a tensor's is an f16 value, as BF16 and F16 ones nearly
+ * always are): 4 bytes a group fewer to read.
+ */
+export type AffineDtype = `q${AffineBits}a${'' | 'h'}_${AffineGroup}`;
+export type AffineBits = 2 | 3 | 4 | 5 | 6 | 8;
+export type AffineGroup = 32 | 64 | 128;
+export const AFFINE_BITS: readonly AffineBits[] = [2, 3, 4, 5, 6, 8];
+export const AFFINE_GROUPS: readonly AffineGroup[] = [32, 64, 128];
 
 /** The types a GGUF file can hold. */
 export type GgmlDtype = Exclude<WeightDtype, RepackedDtype>;
@@ -57,15 +65,24 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   // bitsandbytes NF4: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
   // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax
   nf4_64: { blockElems: 64, blockBytes: 36 },
-  // MLX affine groups of G: f32 scale; f32 bias; the G values packed as MLX packs them (value i at bits
-  // b * (i % (32 / b)) of word i / (32 / b), low bits first); y = q scale + bias
-  q4a_32: { blockElems: 32, blockBytes: 24 },
-  q4a_64: { blockElems: 64, blockBytes: 40 },
-  q4a_128: { blockElems: 128, blockBytes: 72 },
-  q8a_32: { blockElems: 32, blockBytes: 40 },
-  q8a_64: { blockElems: 64, blockBytes: 72 },
-  q8a_128: { blockElems: 128, blockBytes: 136 },
+  ...affineLayouts(),
 };
+
+/**
+ * MLX affine groups of G b-bit values: f32 scale and f32 bias (`qba_G`), or f16 scale and f16 bias
+ * in one word (`qbah_G`); then the G values as MLX packs them, one little-endian bit stream (value i
+ * at bits [b i, b i + b), low bits first); y = q scale + bias. G b is a multiple of 32 for every
+ * pair, so a group is whole words.
+ */
+function affineLayouts(): Record<AffineDtype, DtypeLayout> {
+  const layouts = {} as Record<AffineDtype, DtypeLayout>;
+  for (const bits of AFFINE_BITS) {
+    for (const g of AFFINE_GROUPS) {
+      for (const half of [false, true]) layouts[affineDtype(bits, g, half)] = { blockElems: g, blockBytes: (half ? 4 : 8) + (g * bits) / 8 };
+    }
+  }
+  return layouts;
+}
 
 export function isWeightDtype(s: string): s is WeightDtype {
   return Object.hasOwn(DTYPE_LAYOUTS, s);
@@ -91,9 +108,18 @@ export function dtypeLabel(dtype: WeightDtype): string {
 }
 
 export function isAffineDtype(dtype: WeightDtype): dtype is AffineDtype {
-  return /^q[48]a_/.test(dtype);
+  return /^q\dah?_/.test(dtype);
 }
 
-export function affineBits(dtype: AffineDtype): 4 | 8 {
-  return dtype.startsWith('q4') ? 4 : 8;
+export function affineDtype(bits: AffineBits, group: AffineGroup, halfHeader: boolean): AffineDtype {
+  return `q${bits}a${halfHeader ? 'h' : ''}_${group}`;
+}
+
+/** Whether an affine type keeps its scale and bias as f16 (one word) rather than f32 (two). */
+export function affineHalfHeader(dtype: AffineDtype): boolean {
+  return dtype[3] === 'h';
+}
+
+export function affineBits(dtype: AffineDtype): AffineBits {
+  return Number(dtype[1]) as AffineBits;
 }

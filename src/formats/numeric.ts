@@ -1,4 +1,4 @@
-import { affineBits, DTYPE_LAYOUTS, rowBytes, type WeightDtype } from './dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, rowBytes, type DtypeLayout, type WeightDtype } from './dtypes.ts';
 import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
@@ -194,6 +194,10 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
   const n = rows * cols;
   const out = new Float64Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isAffineDtype(dtype)) {
+    decodeAffine(view, out, affineBits(dtype), affineHalfHeader(dtype), DTYPE_LAYOUTS[dtype]);
+    return out;
+  }
   switch (dtype) {
     case 'f32':
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
@@ -282,25 +286,6 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     }
-    case 'q4a_32':
-    case 'q4a_64':
-    case 'q4a_128':
-    case 'q8a_32':
-    case 'q8a_64':
-    case 'q8a_128': {
-      const { blockElems: g, blockBytes: bb } = DTYPE_LAYOUTS[dtype];
-      const bits = affineBits(dtype);
-      for (let b = 0; b < n / g; b++) {
-        const scale = view.getFloat32(b * bb, true);
-        const bias = view.getFloat32(b * bb + 4, true);
-        for (let i = 0; i < g; i++) {
-          const bit = i * bits;
-          const q = (view.getUint32(b * bb + 8 + 4 * (bit >> 5), true) >>> (bit & 31)) & ((1 << bits) - 1);
-          out[b * g + i] = q * scale + bias;
-        }
-      }
-      break;
-    }
     case 'nf4_64':
       for (let b = 0; b < n / 64; b++) {
         const absmax = view.getFloat32(b * 36, true);
@@ -362,6 +347,24 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
     }
   }
   return out;
+}
+
+/**
+ * MLX affine groups: f32 or f16 scale and bias, then value i of the group at bits [b i, b i + b) of
+ * its words, low bits first (3, 5 and 6 bits cross word boundaries); y = q scale + bias.
+ */
+function decodeAffine(view: DataView, out: Float64Array, bits: number, half: boolean, { blockElems: g, blockBytes: bb }: DtypeLayout): void {
+  for (let b = 0; b < out.length / g; b++) {
+    const scale = half ? f16BitsToF32(view.getUint16(b * bb, true)) : view.getFloat32(b * bb, true);
+    const bias = half ? f16BitsToF32(view.getUint16(b * bb + 2, true)) : view.getFloat32(b * bb + 4, true);
+    for (let i = 0; i < g; i++) {
+      const bit = i * bits;
+      const word = b * bb + (half ? 4 : 8) + 4 * (bit >> 5);
+      let q = view.getUint32(word, true) >>> (bit & 31);
+      if ((bit & 31) + bits > 32) q |= view.getUint32(word + 4, true) << (32 - (bit & 31));
+      out[b * g + i] = (q & ((1 << bits) - 1)) * scale + bias;
+    }
+  }
 }
 
 /**

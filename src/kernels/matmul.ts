@@ -2,7 +2,7 @@ import { grid, makeDispatch, uniform, type Dispatch, type KernelContext, type Ke
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
-import { affineBits, DTYPE_LAYOUTS, isAffineDtype, type WeightDtype } from '../formats/dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, type WeightDtype } from '../formats/dtypes.ts';
 import { gridOf } from '../formats/iq-grids.ts';
 import { iqGridBinding } from './iq-grid.ts';
 
@@ -53,7 +53,7 @@ const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
-  if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
+  if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems, QA_HALF: affineHalfHeader(dtype) };
   return {
     [`WEIGHT_${dtype.toUpperCase()}`]: true,
     ...(dtype.startsWith('iq4') ? { IQ4: true } : {}),
@@ -66,7 +66,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
 
 /**
  * Types whose 32-value blocks (K-quants: sub-blocks) weights.wgsl decodes whole (`wblock`), scales
- * read once per 32 values instead of once per 4.
+ * read once per 32 values instead of once per 4; the MLX affine types (isAffineDtype) too.
  */
 const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
   'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
@@ -226,7 +226,7 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
     // A thread per row (CPU adapters): no row sum, so no barrier.
     ROW_ALONE: kind === 'gemv' && tpr === 1,
     // Block-at-a-time decoding for the 32-value quant blocks.
-    BLOCKS: kind === 'gemv' && WHOLE_BLOCK_TYPES.has(dtype),
+    BLOCKS: kind === 'gemv' && (WHOLE_BLOCK_TYPES.has(dtype) || isAffineDtype(dtype)),
   };
 }
 

@@ -182,7 +182,7 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
       `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3, INT8, GPTQ / AWQ / compressed-tensors INT4, bitsandbytes NF4 ` +
-      'and MLX 4- and 8-bit safetensors with their scale tensors)',
+      'and MLX 2- to 8-bit safetensors with their scale tensors)',
   );
 }
 

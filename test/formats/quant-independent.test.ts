@@ -18,7 +18,8 @@ import type { WeightDtype } from '../../src/formats/dtypes.ts';
  */
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
-const CASES: [string, QuantScheme][] = [
+/** File, its scheme, and the runtime type it must become where that is a choice. */
+const CASES: [string, QuantScheme, WeightDtype?][] = [
   ['gptq_sym', { method: 'gptq', groupSize: 128, zeroOffset: 1 }],
   ['gptq_act', { method: 'gptq', groupSize: 32, zeroOffset: 1 }],
   ['gptq_v2', { method: 'gptq', groupSize: 64, zeroOffset: 0 }],
@@ -30,8 +31,14 @@ const CASES: [string, QuantScheme][] = [
   ['int8_channel', { method: 'int8-scaled', strategy: 'channel' }],
   ['bnb_nf4', { method: 'bnb-nf4' }],
   ['bnb_nf4_plain', { method: 'bnb-nf4' }],
-  ['mlx_4bit', { method: 'mlx', bits: 4, groupSize: 64, layers: {} }],
-  ['mlx_8bit', { method: 'mlx', bits: 8, groupSize: 32, layers: {} }],
+  // BF16 scales and biases are f16 values: kept in f16. F32 ones that are not stay f32.
+  ['mlx_4bit', { method: 'mlx', bits: 4, groupSize: 64, layers: {} }, 'q4ah_64'],
+  ['mlx_8bit', { method: 'mlx', bits: 8, groupSize: 32, layers: {} }, 'q8ah_32'],
+  ['mlx_3bit', { method: 'mlx', bits: 3, groupSize: 64, layers: {} }, 'q3ah_64'],
+  ['mlx_5bit', { method: 'mlx', bits: 5, groupSize: 32, layers: {} }, 'q5ah_32'],
+  ['mlx_6bit', { method: 'mlx', bits: 6, groupSize: 128, layers: {} }, 'q6ah_128'],
+  ['mlx_2bit', { method: 'mlx', bits: 2, groupSize: 64, layers: {} }, 'q2ah_64'],
+  ['mlx_6bit_f32', { method: 'mlx', bits: 6, groupSize: 32, layers: {} }, 'q6a_32'],
 ];
 
 describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantized by us', () => {
@@ -39,12 +46,13 @@ describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantize
   execFileSync('python3', [fileURLToPath(new URL('../fixtures/formats/write_quantized.py', import.meta.url)), out]);
   const expected = JSON.parse(readFileSync(path.join(out, 'expected.json'), 'utf8')) as Record<string, number[]>;
 
-  for (const [file, scheme] of CASES) {
+  for (const [file, scheme, dtype] of CASES) {
     it(`${file}: every value exact`, async () => {
       const st = await readSafetensors(await sourceFromPath(path.join(out, `${file}.safetensors`)));
       const tensors = await resolveQuantized(new Map(st.tensors.map((t) => [t.name, t])), scheme);
       expect([...tensors.keys()]).toEqual(['model.layers.0.mlp.up_proj.weight']);
       const t = tensors.get('model.layers.0.mlp.up_proj.weight')!;
+      if (dtype) expect(t.dtype).toBe(dtype);
       const [rows, cols] = t.shape;
       const stored = dequantizeRows(t.dtype as WeightDtype, await t.source.read(0, t.byteLength), rows, cols);
       const got = new Float64Array(stored.length);

@@ -36,13 +36,15 @@ describe('quantization_config', () => {
     expect(quantSchemeOf({ quantization: mlx })).toEqual(want);
     expect(quantSchemeOf({ quantization: mlx, quantization_config: mlx })).toEqual(want);
     expect(quantSchemeOf({ quantization_config: { group_size: 128, bits: 8, mode: 'affine' } })).toEqual({ method: 'mlx', bits: 8, groupSize: 128, layers: {} });
+    // Every width mlx.core.quantize makes: 2, 3, 4, 5, 6 and 8 bits (mlx-community's 3bit / 6bit uploads).
+    for (const bits of [2, 3, 5, 6]) expect(quantSchemeOf({ quantization: { group_size: 64, bits } })).toEqual({ method: 'mlx', bits, groupSize: 64, layers: {} });
   });
 
   it.each([
-    [{ group_size: 64, bits: 3 }, /quantization: MLX 3-bit weights are not supported \(4 and 8 bits\)/],
+    [{ group_size: 64, bits: 7 }, /quantization: MLX 7-bit weights are not supported \(2, 3, 4, 5, 6, 8 bits\)/],
     [{ group_size: 32, bits: 4, mode: 'mxfp4' }, /MLX mode "mxfp4" is not supported/],
     [{ group_size: 16, bits: 4 }, /MLX group size 16 is not supported/],
-    [{ group_size: 64, bits: 4, 'model.layers.3.mlp.down_proj': { group_size: 64, bits: 6 } }, /model\.layers\.3\.mlp\.down_proj: MLX 6-bit weights/],
+    [{ group_size: 64, bits: 4, 'model.layers.3.mlp.down_proj': { group_size: 64, bits: 1 } }, /model\.layers\.3\.mlp\.down_proj: MLX 1-bit weights/],
   ])('refuses MLX settings %j by name', (q, message) => {
     expect(() => quantSchemeOf({ quantization: q })).toThrow(message);
   });

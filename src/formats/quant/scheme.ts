@@ -1,3 +1,4 @@
+import { AFFINE_BITS, AFFINE_GROUPS, type AffineBits, type AffineGroup } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
 
 /**
@@ -27,16 +28,16 @@ export type QuantScheme =
    * MLX affine (mlx-lm, mlx-community uploads): U32-packed `weight` + `scales` + `biases` per group; a
    * default and per-module settings (false: left unquantized).
    */
-  | { method: 'mlx'; bits: 4 | 8; groupSize: number; layers: Record<string, MlxLayer | false> };
+  | ({ method: 'mlx'; layers: Record<string, MlxLayer | false> } & MlxLayer);
 
 export interface MlxLayer {
-  bits: 4 | 8;
-  groupSize: number;
+  bits: AffineBits;
+  groupSize: AffineGroup;
 }
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 4- and 8-bit';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 2- to 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -207,9 +208,9 @@ function mlxQuantization(config: Json, file: string): QuantScheme | null {
   if (typeof q !== 'object' || Array.isArray(q)) fail('is not an object');
   const layer = (v: Json, where: string): MlxLayer => {
     if (v.mode !== undefined && v.mode !== 'affine') fail(`${where}MLX mode "${String(v.mode)}" is not supported (affine only)`);
-    if (v.bits !== 4 && v.bits !== 8) fail(`${where}MLX ${String(v.bits)}-bit weights are not supported (4 and 8 bits)`);
-    if (v.group_size !== 32 && v.group_size !== 64 && v.group_size !== 128) fail(`${where}MLX group size ${String(v.group_size)} is not supported (32, 64, 128)`);
-    return { bits: v.bits as 4 | 8, groupSize: v.group_size as number };
+    if (!AFFINE_BITS.includes(v.bits as AffineBits)) fail(`${where}MLX ${String(v.bits)}-bit weights are not supported (${AFFINE_BITS.join(', ')} bits)`);
+    if (!AFFINE_GROUPS.includes(v.group_size as AffineGroup)) fail(`${where}MLX group size ${String(v.group_size)} is not supported (${AFFINE_GROUPS.join(', ')})`);
+    return { bits: v.bits as AffineBits, groupSize: v.group_size as AffineGroup };
   };
   const base = layer(q as Json, '');
   const layers: Record<string, MlxLayer | false> = {};
