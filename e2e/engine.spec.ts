@@ -10,7 +10,7 @@ import { readShardedSafetensors } from '../src/formats/safetensors.ts';
 import { filesFromDirectory, sourceFromPath } from '../src/formats/source-node.ts';
 import { ensureTestModel, referenceModel, TEST_MODEL_URL, type TestModelSpec } from '../scripts/lib/test-model-files.ts';
 import type { RefModel } from '../src/ref/forward.ts';
-import { CHECK_MODELS, CHECK_PREFILL_CHUNK, CHECK_PROMPT, CHECK_QUANTIZE_ON_LOAD, CHECK_UP_TO, compareRows, LOGIT_TOL, R1_PROMPT, referenceRows } from '../scripts/lib/reference-check.ts';
+import { CHECK_MODELS, CHECK_PREFILL_CHUNK, CHECK_PROMPT, CHECK_QUANTIZE_ON_LOAD, CHECK_UP_TO, compareRows, LOGIT_TOL, R1_PROMPT, referenceRows, type RowAgreement } from '../scripts/lib/reference-check.ts';
 
 const call = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'engine', fn, arg);
 
@@ -65,18 +65,21 @@ test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per t
     const ref = await referenceModel(file);
     ref.kvF16 = true;
     expect(ref.activationRounding, dtype).not.toBeNull();
-    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: CHECK_PROMPT, upTo: CHECK_UP_TO, prefillChunk: CHECK_PREFILL_CHUNK });
+    // From the first token on, so that some rows come before the first flip (below).
+    const upTo = CHECK_PROMPT.map((_, i) => i + 1);
+    const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: CHECK_PROMPT, upTo, prefillChunk: CHECK_PREFILL_CHUNK });
     const logits = got.logits.map(fromBase64);
-    const rounded = compareRows(logits, referenceRows(ref));
+    const rounded = compareRows(logits, referenceRows(ref, upTo), upTo);
     ref.activationRounding = null;
-    const unrounded = compareRows(logits, referenceRows(ref));
+    const unrounded = compareRows(logits, referenceRows(ref, upTo), upTo);
     // E4M3 steps are 1/8 to 1/16 of a value (INT8's 1/127 of the row's largest), so where f32 and
     // float64 put an activation on different sides of a rounding midpoint the logits part by up to a
-    // few percent from there on. Rows before any such flip agree to f32 accuracy; against the
-    // unrounded reference none does.
-    expect(rounded.some((r) => r.relDiff < LOGIT_TOL), `${dtype}: ${rounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
-    expect(unrounded.every((r) => r.relDiff > 5 * LOGIT_TOL), `${dtype}: ${unrounded.map((r) => r.relDiff.toExponential(1))}`).toBe(true);
-    for (const r of rounded) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
+    // few percent from there on (for INT8 as much as leaving the rounding out). Rows before any such
+    // flip agree to f32 accuracy and pick the same token; against the unrounded reference none does.
+    const show = (rows: RowAgreement[]) => `${dtype}: ${rows.map((r) => r.relDiff.toExponential(1))}`;
+    expect(rounded.some((r) => r.relDiff < LOGIT_TOL), show(rounded)).toBe(true);
+    expect(unrounded.every((r) => r.relDiff > 4 * LOGIT_TOL), show(unrounded)).toBe(true);
+    for (const r of rounded.filter((r) => r.relDiff < LOGIT_TOL)) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
   }
 });
 

@@ -265,6 +265,16 @@ fn code4(v: u32) -> vec4<f32> {
 #if SCALED8
 // The two 8-bit types with an f32 scale per 128 values (33 words a block): the type's code4 decodes
 // four bytes of codes.
+// 32 values: quarter `chunk & 3` of block `chunk >> 2`, eight words of codes; the scale stays out.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let w0 = (rowByte >> 2u) + (chunk >> 2u) * 33u + 1u + (chunk & 3u) * 8u;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) { out[q] = code4(wword(w0 + q)); }
+  return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return bitcast<f32>(wword((rowByte >> 2u) + (chunk >> 2u) * 33u));
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k >> 7u) * 33u;
   return code4(wword(blk + 1u + ((k & 127u) >> 2u))) * bitcast<f32>(wword(blk));
@@ -374,6 +384,31 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // byte j holds value j (low nibble) and value j + Q4Z_GROUP / 2 (high): GPTQ / AWQ groups as rows.
 const Q4Z_HALF: u32 = Q4Z_GROUP / 2u;
 const Q4Z_WORDS: u32 = 1u + Q4Z_GROUP / 8u;
+// 32 values, all in one group (groups are 32 to 128 long); q - z, the scale d staying out. A group of
+// 32 is four words, low nibbles then high; in a longer one they are eight words of one nibble row
+// (low for the group's first half, high for its second).
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let per = Q4Z_GROUP / 32u;
+  let blk = (rowByte >> 2u) + (chunk / per) * Q4Z_WORDS;
+  let z = unpack2x16float(wword(blk)).y;
+  var out: array<vec4<f32>, 8>;
+  if (Q4Z_GROUP == 32u) {
+    for (var q = 0u; q < 4u; q++) {
+      let v = wword(blk + 1u + q);
+      out[q] = small4(fields4(v, 15u), 0.0) - z;
+      out[q + 4u] = small4(fields4(v >> 4u, 15u), 0.0) - z;
+    }
+  } else {
+    let j = (chunk % per) * 32u;
+    let w0 = blk + 1u + (j % Q4Z_HALF) / 4u;
+    let shift = (j / Q4Z_HALF) * 4u;
+    for (var q = 0u; q < 8u; q++) { out[q] = small4(fields4(wword(w0 + q) >> shift, 15u), 0.0) - z; }
+  }
+  return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return unpack2x16float(wword((rowByte >> 2u) + (chunk / (Q4Z_GROUP / 32u)) * Q4Z_WORDS)).x;
+}
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k / Q4Z_GROUP) * Q4Z_WORDS;
   let j = k % Q4Z_GROUP;

@@ -63,12 +63,13 @@ export const CHECK_QUANTIZE_ON_LOAD: [TestModelSpec, QuantizeMode][] = [
 ];
 
 /** The reference's logits at each of CHECK_UP_TO, computed as the engine runs: prefill, then one token at a time. */
-export function referenceRows(ref: RefModel): Float64Array[] {
+export function referenceRows(ref: RefModel, upTo: readonly number[] = CHECK_UP_TO): Float64Array[] {
+  if (upTo.some((n, i) => i > 0 && n !== upTo[i - 1] + 1)) throw new RangeError(`reference rows are taken at consecutive lengths, not ${upTo}`);
   ref.reset();
   const V = ref.config.vocabSize;
-  const first = CHECK_UP_TO[0];
+  const first = upTo[0];
   const rows = [Float64Array.from(ref.forward(CHECK_PROMPT.slice(0, first)).subarray((first - 1) * V))];
-  for (const id of CHECK_PROMPT.slice(first, CHECK_UP_TO.at(-1))) rows.push(Float64Array.from(ref.forward([id])));
+  for (const id of CHECK_PROMPT.slice(first, upTo.at(-1))) rows.push(Float64Array.from(ref.forward([id])));
   return rows;
 }
 
@@ -82,7 +83,7 @@ export interface RowAgreement {
 }
 
 /** How closely each row of `got` follows the reference row of the same index. */
-export function compareRows(got: ArrayLike<number>[], want: ArrayLike<number>[]): RowAgreement[] {
+export function compareRows(got: ArrayLike<number>[], want: ArrayLike<number>[], upTo: readonly number[] = CHECK_UP_TO): RowAgreement[] {
   return want.map((w, i) => {
     const g = got[i];
     let maxAbs = 0;
@@ -97,7 +98,7 @@ export function compareRows(got: ArrayLike<number>[], want: ArrayLike<number>[])
       if (g[v] > g[pick]) pick = v;
       if (w[v] > w[refPick]) refPick = v;
     }
-    return { upTo: CHECK_UP_TO[i], relDiff: maxDiff / maxAbs, pick, refPick };
+    return { upTo: upTo[i], relDiff: maxDiff / maxAbs, pick, refPick };
   });
 }
 

@@ -41,7 +41,10 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
  * Types whose 32-value blocks share one multiplier, which weights.wgsl keeps out of `wblock` and
  * returns from their own `wblock_scale`; every other type gets the default scale of 1.
  */
-const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64']);
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set([
+  'q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64',
+  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128',
+]);
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z with its block length, or WEIGHT_QA
@@ -52,7 +55,7 @@ const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5
  * BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
-  if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems };
+  if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems, BLOCK_SCALE: BLOCK_SCALE_TYPES.has(dtype) };
   if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems, QA_HALF: affineHalfHeader(dtype) };
   return {
     [`WEIGHT_${dtype.toUpperCase()}`]: true,
@@ -71,6 +74,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
 const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
   'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
   'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64',
+  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128',
 ]);
 
 export interface MatmulArgs {
