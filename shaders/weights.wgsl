@@ -422,6 +422,33 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
+#if WEIGHT_Q8Z
+// block of Q8Z_GROUP values: f16 d; f16 z; u8 qs[Q8Z_GROUP] (byte j: value j). y = (q - z) d:
+// 8-bit GPTQ groups as rows.
+const Q8Z_WORDS: u32 = 1u + Q8Z_GROUP / 4u;
+// 32 values of one group: eight words of codes; q - z, the scale d staying out.
+fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
+  let per = Q8Z_GROUP / 32u;
+  let blk = (rowByte >> 2u) + (chunk / per) * Q8Z_WORDS;
+  let w0 = blk + 1u + (chunk % per) * 8u;
+  let z = unpack2x16float(wword(blk)).y;
+  var out: array<vec4<f32>, 8>;
+  for (var q = 0u; q < 8u; q++) { out[q] = small4(fields4(wword(w0 + q), 255u), 0.0) - z; }
+  return out;
+}
+fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
+  return unpack2x16float(wword((rowByte >> 2u) + (chunk / (Q8Z_GROUP / 32u)) * Q8Z_WORDS)).x;
+}
+fn w4(rowByte: u32, k: u32) -> vec4<f32> {
+  let blk = (rowByte >> 2u) + (k / Q8Z_GROUP) * Q8Z_WORDS;
+  let dz = unpack2x16float(wword(blk));
+  return (small4(fields4(wword(blk + 1u + (k % Q8Z_GROUP) / 4u), 255u), 0.0) - dz.y) * dz.x;
+}
+fn w1(rowByte: u32, k: u32) -> f32 {
+  return w4(rowByte, k & ~3u)[k & 3u];
+}
+#endif
+
 // Q2_K / Q3_K: 2-bit fields, four per byte, value i of a super-block in byte qs[32 (i / 128) + i % 32]
 // at shift 2 ((i / 32) % 4), with 16-value sub-blocks.
 fn q2_fields(word: u32, j: u32) -> vec4<u32> {

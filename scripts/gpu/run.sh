@@ -57,7 +57,7 @@ if [ "$PLAN" = smoke ]; then
 else
   MODELS=(qwen2-1.5b:q4_0 qwen2-1.5b:q4_k_m qwen2-7b:q4_0 llama-8b:q4_k_m qwen2-1.5b:fp8)
   CHECK=()
-  GEMV=(--shape qwen2-1.5b --dtypes q4_0,q4_k,q6_k,q8_0,f16,iq3_s,iq2_xxs,q4ah_64,q4a_64,q3ah_64)
+  GEMV=(--shape qwen2-1.5b --dtypes q4_0,q4_k,q6_k,q8_0,f16,iq3_s,iq2_xxs,q4ah_64,q4a_64,q3ah_64,q4z_128,f8e4m3_128)
   # Most important first: the budget may cut the tail.
   BENCHES=(
     "1.5b-q4_0|--shape qwen2-1.5b --dtype q4_0 --llama-cpp vulkan"

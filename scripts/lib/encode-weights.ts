@@ -1,4 +1,4 @@
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, type AffineBits, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type AffineBits, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { f16BitsToF32, f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
@@ -6,6 +6,7 @@ import type { Rng } from './random.ts';
 /** f32 values (rows of whole blocks for quantized types) in a weight type's stored bytes. */
 export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Array {
   if (isKQuantDtype(dtype)) throw new RangeError(`no ${dtype} quantizer here: use randomKQuantBytes or k-quants.ts for test data`);
+  if (isZeroPointDtype(dtype)) return quantizeZeroPoint(values, zeroPointBits(dtype), DTYPE_LAYOUTS[dtype].blockElems);
   if (isAffineDtype(dtype)) return quantizeAffine(values, affineBits(dtype), DTYPE_LAYOUTS[dtype].blockElems, affineHalfHeader(dtype));
   switch (dtype) {
     case 'f32':
@@ -28,10 +29,6 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
       return quantizeF8E4M3_128(values);
     case 'i8_128':
       return quantizeI8_128(values);
-    case 'q4z_32':
-    case 'q4z_64':
-    case 'q4z_128':
-      return quantizeQ4z(values, DTYPE_LAYOUTS[dtype].blockElems);
     case 'nf4_64':
       return quantizeNf4_64(values);
   }
@@ -168,21 +165,26 @@ export function quantizeQ5_1(values: Float32Array): Uint8Array {
   return out;
 }
 
-/** Asymmetric 4-bit groups in the runtime's repacked GPTQ layout: integer zero z, y = (q - z) d. */
-export function quantizeQ4z(values: Float32Array, group: number): Uint8Array {
-  const bb = 4 + group / 2;
+/**
+ * Asymmetric 4- or 8-bit groups in the runtime's repacked GPTQ layout: integer zero z, y = (q - z) d;
+ * 4-bit byte j holds values j (low nibble) and j + G/2, 8-bit byte j value j.
+ */
+export function quantizeZeroPoint(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
+  const top = (1 << bits) - 1;
+  const bb = 4 + (group * bits) / 8;
   const out = new Uint8Array((values.length / group) * bb);
   const view = new DataView(out.buffer);
   for (let b = 0; b < values.length / group; b++) {
     const block = values.subarray(b * group, (b + 1) * group);
     const min = Math.min(0, ...block);
     const max = Math.max(0, ...block);
-    const d = (max - min) / 15 || 1;
-    const z = Math.min(15, Math.max(0, Math.round(-min / d)));
+    const d = (max - min) / top || 1;
+    const z = Math.min(top, Math.max(0, Math.round(-min / d)));
     view.setUint16(b * bb, f32ToF16Bits(d), true);
     view.setUint16(b * bb + 2, f32ToF16Bits(z), true);
-    const q = (x: number) => Math.min(15, Math.max(0, Math.round(x / d) + z));
-    for (let j = 0; j < group / 2; j++) out[b * bb + 4 + j] = q(block[j]) | (q(block[group / 2 + j]) << 4);
+    const q = (x: number) => Math.min(top, Math.max(0, Math.round(x / d) + z));
+    if (bits === 8) block.forEach((x, j) => (out[b * bb + 4 + j] = q(x)));
+    else for (let j = 0; j < group / 2; j++) out[b * bb + 4 + j] = q(block[j]) | (q(block[group / 2 + j]) << 4);
   }
   return out;
 }

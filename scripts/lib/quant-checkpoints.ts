@@ -15,8 +15,10 @@ import type { TestModel } from './test-model.ts';
  *   llm-compressor recipes leave sensitive layers;
  * - 'gptq': AutoGPTQ 4-bit, group 128, symmetric, g_idx in order;
  * - 'gptq-act': AutoGPTQ 4-bit, group 32, asymmetric, act-order (desc_act) g_idx;
+ * - 'gptq-int8': AutoGPTQ 8-bit, group 128, symmetric (the "GPTQ-Int8" uploads);
  * - 'awq': AutoAWQ GEMM 4-bit, group 64, zero points;
  * - 'w4a16': compressed-tensors pack-quantized INT4, group 128, symmetric, BF16 scales;
+ * - 'w8a16': compressed-tensors pack-quantized INT8, a scale per output channel, BF16 scales;
  * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
  *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some;
  * - 'w8a8-int8': compressed-tensors INT8 per output channel (RedHatAI "quantized.w8a8"), BF16 scales,
@@ -27,7 +29,7 @@ import type { TestModel } from './test-model.ts';
  *   down_proj 5-bit in groups of 128, its o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'awq', 'w4a16', 'bnb-nf4', 'mlx-4bit'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'gptq-int8', 'awq', 'w4a16', 'w8a16', 'bnb-nf4', 'mlx-4bit'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -89,6 +91,12 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
       case 'w4a16':
         entries.push(...packQuantized(prefix, t.values, out, inp, 128));
         break;
+      case 'gptq-int8':
+        entries.push(...gptq(prefix, t.values, out, inp, 128, true, null, 8));
+        break;
+      case 'w8a16':
+        entries.push(...packQuantized(prefix, t.values, out, inp, inp, 8));
+        break;
       case 'bnb-nf4':
         entries.push(...bnbNf4(prefix, t.values, out, inp));
         break;
@@ -117,6 +125,8 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'gptq-act': { bits: 4, group_size: 32, damp_percent: 0.01, desc_act: true, sym: false, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
   awq: { bits: 4, group_size: 64, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
   w4a16: ctConfig('pack-quantized', { num_bits: 4, type: 'int', strategy: 'group', symmetric: true, dynamic: false, group_size: 128 }),
+  'gptq-int8': { bits: 8, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
+  w8a16: ctConfig('pack-quantized', { num_bits: 8, type: 'int', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
   'mlx-4bit': { group_size: 64, bits: 4, ...MLX_LAYERS },
   'bnb-nf4': {
     _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'nf4',
@@ -173,21 +183,25 @@ function channel8(prefix: string, w: Float32Array, out: number, inp: number, cod
 }
 
 
-// ---- INT4 ----
-/** Per group: scale and integer zero as GPTQ's quantizer finds them (sym: zero 8, range +-max|w|). */
-function groupParams(vals: number[], sym: boolean): { scale: number; zero: number } {
+// ---- INT4 / INT8 with zero points ----
+/** Per group: scale and integer zero as GPTQ's quantizer finds them (sym: zero 2^(bits-1), range +-max|w|). */
+function groupParams(vals: number[], sym: boolean, bits: 4 | 8 = 4): { scale: number; zero: number } {
   let lo = Math.min(0, ...vals);
   let hi = Math.max(0, ...vals);
   if (sym) hi = Math.max(hi, -lo), lo = -hi;
   // Scales travel as f16: quantize with the value the file will hold.
-  const scale = f16BitsToF32(f32ToF16Bits((hi - lo) / 15 || 1));
-  return { scale, zero: sym ? 8 : Math.round(-lo / scale) };
+  const scale = f16BitsToF32(f32ToF16Bits((hi - lo) / ((1 << bits) - 1) || 1));
+  return { scale, zero: sym ? 1 << (bits - 1) : Math.round(-lo / scale) };
 }
 
-const clamp15 = (x: number) => Math.min(15, Math.max(0, x));
+const clampBits = (x: number, bits: 4 | 8) => Math.min((1 << bits) - 1, Math.max(0, x));
 
-/** AutoGPTQ QuantLinear.pack: qweight along the input, qzeros (z - 1) along the output, sequential nibbles. */
-function gptq(prefix: string, w: Float32Array, out: number, inp: number, g: number, sym: boolean, perm: number[] | null): SafetensorsWriteTensor[] {
+/**
+ * AutoGPTQ QuantLinear.pack: qweight along the input, qzeros (z - 1) along the output, 32 / bits
+ * sequential codes a word.
+ */
+function gptq(prefix: string, w: Float32Array, out: number, inp: number, g: number, sym: boolean, perm: number[] | null, bits: 4 | 8 = 4): SafetensorsWriteTensor[] {
+  const per = 32 / bits;
   const groups = inp / g;
   // Act-order: features are quantized in `perm` order, and g_idx[perm[j]] = j // g.
   const gIdx = Int32Array.from({ length: inp }, (_, i) => Math.floor(i / g));
@@ -197,24 +211,24 @@ function gptq(prefix: string, w: Float32Array, out: number, inp: number, g: numb
   for (let o = 0; o < out; o++)
     for (let grp = 0; grp < groups; grp++) {
       const members = [...gIdx.keys()].filter((i) => gIdx[i] === grp).map((i) => w[o * inp + i]);
-      const { scale, zero } = groupParams(members, sym);
+      const { scale, zero } = groupParams(members, sym, bits);
       scales[grp * out + o] = scale;
-      // The "gptq" format stores z - 1 as a nibble: a zero of 0 would wrap (AutoGPTQ's known quirk).
+      // The "gptq" format stores z - 1: a zero of 0 would wrap (AutoGPTQ's known quirk).
       zeros[grp * out + o] = Math.max(1, zero);
     }
-  const qweight = new Uint32Array((inp / 8) * out);
+  const qweight = new Uint32Array((inp / per) * out);
   for (let i = 0; i < inp; i++)
     for (let o = 0; o < out; o++) {
       const grp = gIdx[i];
-      const q = clamp15(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o]);
-      qweight[(i >> 3) * out + o] |= q << (4 * (i & 7));
+      const q = clampBits(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o], bits);
+      qweight[Math.floor(i / per) * out + o] |= q << (bits * (i % per));
     }
-  const qzeros = new Uint32Array(groups * (out / 8));
+  const qzeros = new Uint32Array(groups * (out / per));
   for (let grp = 0; grp < groups; grp++)
-    for (let o = 0; o < out; o++) qzeros[grp * (out / 8) + (o >> 3)] |= ((zeros[grp * out + o] - 1) & 15) << (4 * (o & 7));
+    for (let o = 0; o < out; o++) qzeros[grp * (out / per) + Math.floor(o / per)] |= ((zeros[grp * out + o] - 1) & ((1 << bits) - 1)) << (bits * (o % per));
   return [
-    { name: `${prefix}.qweight`, dtype: 'I32', shape: [inp / 8, out], data: bytes(qweight) },
-    { name: `${prefix}.qzeros`, dtype: 'I32', shape: [groups, out / 8], data: bytes(qzeros) },
+    { name: `${prefix}.qweight`, dtype: 'I32', shape: [inp / per, out], data: bytes(qweight) },
+    { name: `${prefix}.qzeros`, dtype: 'I32', shape: [groups, out / per], data: bytes(qzeros) },
     { name: `${prefix}.scales`, dtype: 'F16', shape: [groups, out], data: bytes(f32ToF16(scales)) },
     { name: `${prefix}.g_idx`, dtype: 'I32', shape: [inp], data: bytes(gIdx) },
   ];
@@ -239,7 +253,7 @@ function awq(prefix: string, w: Float32Array, out: number, inp: number, g: numbe
       const o = 8 * c + order[s];
       for (let i = 0; i < inp; i++) {
         const grp = Math.floor(i / g);
-        qweight[i * (out / 8) + c] |= clamp15(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o]) << (4 * s);
+        qweight[i * (out / 8) + c] |= clampBits(Math.round(w[o * inp + i] / scales[grp * out + o]) + zeros[grp * out + o], 4) << (4 * s);
       }
       for (let grp = 0; grp < groups; grp++) qzeros[grp * (out / 8) + c] |= zeros[grp * out + o] << (4 * s);
     }
@@ -250,24 +264,30 @@ function awq(prefix: string, w: Float32Array, out: number, inp: number, g: numbe
   ];
 }
 
-/** compressed-tensors pack_to_int32: int4 values q in [-8, 7] stored as q + 8, 8 per word along the input. */
-function packQuantized(prefix: string, w: Float32Array, out: number, inp: number, g: number): SafetensorsWriteTensor[] {
+/**
+ * compressed-tensors pack_to_int32: values q in [-2^(bits-1), 2^(bits-1)) stored as q + 2^(bits-1),
+ * 32 / bits per word along the input; scale max|w| / (2^(bits-1) - 0.5) per group (g = inp: channel).
+ */
+function packQuantized(prefix: string, w: Float32Array, out: number, inp: number, g: number, bits: 4 | 8 = 4): SafetensorsWriteTensor[] {
+  const per = 32 / bits;
+  const half = 1 << (bits - 1);
+  const words = Math.ceil(inp / per);
   const groups = inp / g;
   const scaleBits = new Uint16Array(out * groups);
-  const packed = new Uint32Array(out * Math.ceil(inp / 8));
+  const packed = new Uint32Array(out * words);
   for (let o = 0; o < out; o++)
     for (let grp = 0; grp < groups; grp++) {
       const vals = w.subarray(o * inp + grp * g, o * inp + (grp + 1) * g);
-      scaleBits[o * groups + grp] = f32ToBf16([Math.max(...vals.map(Math.abs)) / 7.5 || 1])[0];
+      scaleBits[o * groups + grp] = f32ToBf16([Math.max(...vals.map(Math.abs)) / (half - 0.5) || 1])[0];
       const s = new Float32Array(new Uint32Array([scaleBits[o * groups + grp] << 16]).buffer)[0];
       vals.forEach((v, j) => {
         const i = grp * g + j;
-        const q = Math.min(7, Math.max(-8, Math.round(v / s)));
-        packed[o * Math.ceil(inp / 8) + (i >> 3)] |= (q + 8) << (4 * (i & 7));
+        const q = Math.min(half - 1, Math.max(-half, Math.round(v / s)));
+        packed[o * words + Math.floor(i / per)] |= (q + half) << (bits * (i % per));
       });
     }
   return [
-    { name: `${prefix}.weight_packed`, dtype: 'I32', shape: [out, Math.ceil(inp / 8)], data: bytes(packed) },
+    { name: `${prefix}.weight_packed`, dtype: 'I32', shape: [out, words], data: bytes(packed) },
     { name: `${prefix}.weight_scale`, dtype: 'BF16', shape: [out, groups], data: bytes(scaleBits) },
     { name: `${prefix}.weight_shape`, dtype: 'I64', shape: [2], data: bytes(new BigInt64Array([BigInt(out), BigInt(inp)])) },
   ];

@@ -52,6 +52,8 @@ export const CHECK_MODELS: TestModelSpec[] = [
   { arch: 'qwen3', format: 'safetensors', dtype: 'gptq-act', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'awq', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'w4a16', vocab: 'small' },
+  { arch: 'llama', format: 'safetensors', dtype: 'gptq-int8', vocab: 'small' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'w8a16', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'bnb-nf4', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'mlx-4bit', vocab: 'small' },
 ];

@@ -10,7 +10,10 @@ export type WeightDtype =
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
-export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | 'q4z_32' | 'q4z_64' | 'q4z_128' | 'nf4_64' | AffineDtype;
+export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | ZeroPointDtype | 'nf4_64' | AffineDtype;
+
+/** GPTQ / AWQ / compressed-tensors groups with a zero point (y = (q - z) d), by bits and group size. */
+export type ZeroPointDtype = `q${4 | 8}z_${32 | 64 | 128}`;
 
 /**
  * MLX's affine groups (y = q scale + bias), by bits and group size: `q4a_64` keeps scale and bias in
@@ -62,6 +65,10 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q4z_32: { blockElems: 32, blockBytes: 20 },
   q4z_64: { blockElems: 64, blockBytes: 36 },
   q4z_128: { blockElems: 128, blockBytes: 68 },
+  // f16 d; f16 z; u8 qs[G] (byte j: value j); y = (q - z) d
+  q8z_32: { blockElems: 32, blockBytes: 36 },
+  q8z_64: { blockElems: 64, blockBytes: 68 },
+  q8z_128: { blockElems: 128, blockBytes: 132 },
   // bitsandbytes NF4: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
   // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax
   nf4_64: { blockElems: 64, blockBytes: 36 },
@@ -101,7 +108,7 @@ export function rowBytes(dtype: WeightDtype, cols: number): number {
 export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
   if (dtype === 'i8_128') return 'INT8';
-  if (dtype.startsWith('q4z_')) return `INT4 g${DTYPE_LAYOUTS[dtype].blockElems}`;
+  if (isZeroPointDtype(dtype)) return `INT${zeroPointBits(dtype)} g${DTYPE_LAYOUTS[dtype].blockElems}`;
   if (dtype === 'nf4_64') return 'NF4';
   if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;
   return dtype.toUpperCase();
@@ -122,4 +129,12 @@ export function affineHalfHeader(dtype: AffineDtype): boolean {
 
 export function affineBits(dtype: AffineDtype): AffineBits {
   return Number(dtype[1]) as AffineBits;
+}
+
+export function isZeroPointDtype(dtype: WeightDtype): dtype is ZeroPointDtype {
+  return /^q[48]z_/.test(dtype);
+}
+
+export function zeroPointBits(dtype: ZeroPointDtype): 4 | 8 {
+  return dtype[1] === '8' ? 8 : 4;
 }

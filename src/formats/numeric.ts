@@ -1,4 +1,4 @@
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, rowBytes, type DtypeLayout, type WeightDtype } from './dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, rowBytes, type DtypeLayout, type WeightDtype } from './dtypes.ts';
 import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
@@ -194,6 +194,10 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
   const n = rows * cols;
   const out = new Float64Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isZeroPointDtype(dtype)) {
+    decodeZeroPoint(bytes, view, out, zeroPointBits(dtype), DTYPE_LAYOUTS[dtype]);
+    return out;
+  }
   if (isAffineDtype(dtype)) {
     decodeAffine(view, out, affineBits(dtype), affineHalfHeader(dtype), DTYPE_LAYOUTS[dtype]);
     return out;
@@ -270,22 +274,6 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
         for (let j = 0; j < 128; j++) out[b * 128 + j] = view.getInt8(b * 132 + 4 + j) * scale;
       }
       break;
-    case 'q4z_32':
-    case 'q4z_64':
-    case 'q4z_128': {
-      const g = DTYPE_LAYOUTS[dtype].blockElems;
-      const bb = DTYPE_LAYOUTS[dtype].blockBytes;
-      for (let b = 0; b < n / g; b++) {
-        const d = f16BitsToF32(view.getUint16(b * bb, true));
-        const z = f16BitsToF32(view.getUint16(b * bb + 2, true));
-        for (let j = 0; j < g / 2; j++) {
-          const q = bytes[b * bb + 4 + j];
-          out[b * g + j] = ((q & 15) - z) * d;
-          out[b * g + g / 2 + j] = ((q >> 4) - z) * d;
-        }
-      }
-      break;
-    }
     case 'nf4_64':
       for (let b = 0; b < n / 64; b++) {
         const absmax = view.getFloat32(b * 36, true);
@@ -347,6 +335,25 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
     }
   }
   return out;
+}
+
+/**
+ * GPTQ / AWQ / compressed-tensors groups: f16 d, f16 z, then the codes (4-bit: byte j holds value j
+ * in its low nibble and j + G/2 in its high one; 8-bit: byte j value j); y = (q - z) d.
+ */
+function decodeZeroPoint(bytes: Uint8Array, view: DataView, out: Float64Array, bits: 4 | 8, { blockElems: g, blockBytes: bb }: DtypeLayout): void {
+  for (let b = 0; b < out.length / g; b++) {
+    const d = f16BitsToF32(view.getUint16(b * bb, true));
+    const z = f16BitsToF32(view.getUint16(b * bb + 2, true));
+    const codes = bytes.subarray(b * bb + 4, (b + 1) * bb);
+    if (bits === 8) codes.forEach((q, j) => (out[b * g + j] = (q - z) * d));
+    else {
+      codes.forEach((q, j) => {
+        out[b * g + j] = ((q & 15) - z) * d;
+        out[b * g + g / 2 + j] = ((q >> 4) - z) * d;
+      });
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { grid, makeDispatch, uniform, type Dispatch, type KernelContext, type Ke
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, type WeightDtype } from '../formats/dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type WeightDtype } from '../formats/dtypes.ts';
 import { gridOf } from '../formats/iq-grids.ts';
 import { iqGridBinding } from './iq-grid.ts';
 
@@ -43,11 +43,11 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
  */
 const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set([
   'q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64',
-  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128',
+  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128', 'q8z_32', 'q8z_64', 'q8z_128',
 ]);
 
 /**
- * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z with its block length, or WEIGHT_QA
+ * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z / WEIGHT_Q8Z with its block length, or WEIGHT_QA
  * with its bits and group length; the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
  * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale),
@@ -55,7 +55,10 @@ const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set([
  * BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
-  if (dtype.startsWith('q4z_')) return { WEIGHT_Q4Z: true, Q4Z_GROUP: DTYPE_LAYOUTS[dtype].blockElems, BLOCK_SCALE: BLOCK_SCALE_TYPES.has(dtype) };
+  if (isZeroPointDtype(dtype)) {
+    const bits = zeroPointBits(dtype);
+    return { [`WEIGHT_Q${bits}Z`]: true, [`Q${bits}Z_GROUP`]: DTYPE_LAYOUTS[dtype].blockElems, BLOCK_SCALE: BLOCK_SCALE_TYPES.has(dtype) };
+  }
   if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems, QA_HALF: affineHalfHeader(dtype) };
   return {
     [`WEIGHT_${dtype.toUpperCase()}`]: true,
@@ -74,7 +77,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
 const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
   'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
   'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64',
-  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128',
+  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128', 'q8z_32', 'q8z_64', 'q8z_128',
 ]);
 
 export interface MatmulArgs {

@@ -20,11 +20,14 @@ const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 /** File, its scheme, and the runtime type it must become where that is a choice. */
 const CASES: [string, QuantScheme, WeightDtype?][] = [
-  ['gptq_sym', { method: 'gptq', groupSize: 128, zeroOffset: 1 }],
-  ['gptq_act', { method: 'gptq', groupSize: 32, zeroOffset: 1 }],
-  ['gptq_v2', { method: 'gptq', groupSize: 64, zeroOffset: 0 }],
+  ['gptq_sym', { method: 'gptq', bits: 4, groupSize: 128, zeroOffset: 1 }],
+  ['gptq_act', { method: 'gptq', bits: 4, groupSize: 32, zeroOffset: 1 }],
+  ['gptq_v2', { method: 'gptq', bits: 4, groupSize: 64, zeroOffset: 0 }],
   ['awq', { method: 'awq', groupSize: 64 }],
-  ['ct_int4', { method: 'ct-int4', groupSize: 128 }],
+  ['ct_int4', { method: 'ct-packed', bits: 4, groupSize: 128 }],
+  ['gptq_int8', { method: 'gptq', bits: 8, groupSize: 32, zeroOffset: 1 }, 'q8z_32'],
+  ['gptq_int8_sym', { method: 'gptq', bits: 8, groupSize: 128, zeroOffset: 1 }, 'q8z_128'],
+  ['ct_int8', { method: 'ct-packed', bits: 8, groupSize: -1 }, 'q8z_128'],
   ['fp8_block', { method: 'fp8-block', blockRows: 128, blockCols: 128 }],
   ['fp8_channel', { method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 }],
   ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
@@ -58,7 +61,7 @@ describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantize
       const got = new Float64Array(stored.length);
       const order = t.columnOrder;
       for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) got[r * cols + (order ? order[k] : k)] = stored[r * cols + k];
-      expect(file === 'gptq_act' ? order !== undefined : order === undefined).toBe(true);
+      expect(file === 'gptq_act' || file === 'gptq_int8' ? order !== undefined : order === undefined).toBe(true);
       expect(Array.from(got)).toEqual(expected[file]);
     });
   }

@@ -17,10 +17,13 @@ describe('quantization_config', () => {
     expect(quantSchemeOf({ quantization_config: { quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 128] } })).toEqual({ method: 'fp8-block', blockRows: 128, blockCols: 128 });
     // AutoFP8 / vLLM: one weight_scale per tensor.
     expect(quantSchemeOf({ quantization_config: { quant_method: 'fp8', activation_scheme: 'static' } })).toEqual({ method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 });
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: true, sym: false } })).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: -1, checkpoint_format: 'gptq_v2' } })).toEqual({ method: 'gptq', groupSize: -1, zeroOffset: 0 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: true, sym: false } })).toEqual({ method: 'gptq', bits: 4, groupSize: 128, zeroOffset: 1 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 4, group_size: -1, checkpoint_format: 'gptq_v2' } })).toEqual({ method: 'gptq', bits: 4, groupSize: -1, zeroOffset: 0 });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'GEMM', zero_point: true } })).toEqual({ method: 'awq', groupSize: 128 });
-    expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-int4', groupSize: 128 });
+    expect(quantSchemeOf(ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: true }))).toEqual({ method: 'ct-packed', bits: 4, groupSize: 128 });
+    // llm-compressor's W8A16 (8-bit weights, 16-bit activations), and GPTQ-Int8 uploads.
+    expect(quantSchemeOf(ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }))).toEqual({ method: 'ct-packed', bits: 8, groupSize: -1 });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'gptq', bits: 8, group_size: 128, desc_act: false, sym: true } })).toEqual({ method: 'gptq', bits: 8, groupSize: 128, zeroOffset: 1 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'channel', symmetric: true }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'block', blockRows: 128, blockCols: 128 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }, 'int-quantized'))).toEqual({ method: 'int8-scaled', strategy: 'channel' });
@@ -61,14 +64,14 @@ describe('quantization_config', () => {
     [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'bfloat16' }, /stored as bfloat16 are not supported/],
     [{ quant_method: 'bitsandbytes' }, /without load_in_4bit/],
     [{ quant_method: 'hqq' }, /quant_method "hqq" is not supported/],
-    [{ quant_method: 'gptq', bits: 8, group_size: 128 }, /GPTQ with 8-bit weights is not supported/],
+    [{ quant_method: 'gptq', bits: 3, group_size: 128 }, /GPTQ with 3-bit weights is not supported \(4- and 8-bit\)/],
     [{ quant_method: 'gptq', bits: 4, group_size: 100 }, /group size 100 is not supported/],
     [{ quant_method: 'gptq', bits: 4, group_size: 128, checkpoint_format: 'marlin' }, /checkpoint_format "marlin"/],
     [{ quant_method: 'awq', bits: 4, group_size: 128, version: 'gemv' }, /AWQ version "gemv" is not supported/],
     [{ quant_method: 'fp8', fmt: 'e5m2', weight_block_size: [128, 128] }, /only e4m3/],
     [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128] }, /weight_block_size \[128\] is not \[rows, cols\]/],
     [{ quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 64] }, /multiples of 128/],
-    [ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }).quantization_config, /pack-quantized int weights of 8 bits/],
+    [ct({ num_bits: 2, type: 'int', strategy: 'channel', symmetric: true }).quantization_config, /pack-quantized int weights of 2 bits/],
     [ct({ num_bits: 4, type: 'int', strategy: 'channel', symmetric: true }, 'int-quantized').quantization_config, /int-quantized int weights of 4 bits are not supported \(8-bit int only\)/],
     [ct({ num_bits: 8, type: 'int', strategy: 'group', group_size: 128, symmetric: true }, 'int-quantized').quantization_config, /INT8 strategy "group" is not supported/],
     [ct({ num_bits: 4, type: 'int', strategy: 'group', group_size: 128, symmetric: false }).quantization_config, /asymmetric/],
@@ -110,7 +113,7 @@ describe('side files of older AutoGPTQ and AutoAWQ folders', () => {
   const packed = ['model.layers.0.mlp.up_proj.qweight', 'model.layers.0.mlp.up_proj.scales'];
   const gptq = { bits: 4, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, model_file_base_name: 'model' };
   it("reads quantize_config.json (AutoGPTQ) and quant_config.json (AutoAWQ) when config.json has no quantization_config", async () => {
-    expect(await quantSchemeOfFolder({}, packed, folder({ 'quantize_config.json': gptq }))).toEqual({ method: 'gptq', groupSize: 128, zeroOffset: 1 });
+    expect(await quantSchemeOfFolder({}, packed, folder({ 'quantize_config.json': gptq }))).toEqual({ method: 'gptq', bits: 4, groupSize: 128, zeroOffset: 1 });
     const awq = { zero_point: true, q_group_size: 128, w_bit: 4, version: 'GEMM' };
     expect(await quantSchemeOfFolder({}, packed, folder({ 'quant_config.json': awq }))).toEqual({ method: 'awq', groupSize: 128 });
     expect(await quantSchemeOfFolder({}, packed, folder({}))).toBeNull();
@@ -119,9 +122,9 @@ describe('side files of older AutoGPTQ and AutoAWQ folders', () => {
     expect(await quantSchemeOfFolder({}, ['model.layers.0.mlp.up_proj.weight'], folder({ 'quantize_config.json': gptq }))).toBeNull();
   });
   it("config.json's quantization_config wins; a side file's problem names the side file", async () => {
-    const side = folder({ 'quantize_config.json': { bits: 8, group_size: 128 } });
+    const side = folder({ 'quantize_config.json': { bits: 2, group_size: 128 } });
     expect(await quantSchemeOfFolder({ quantization_config: { quant_method: 'awq', group_size: 64 } }, packed, side)).toEqual({ method: 'awq', groupSize: 64 });
-    await expect(quantSchemeOfFolder({}, packed, side, (f) => `repo/${f}`)).rejects.toThrow(/repo\/quantize_config\.json.*GPTQ with 8-bit weights/);
+    await expect(quantSchemeOfFolder({}, packed, side, (f) => `repo/${f}`)).rejects.toThrow(/repo\/quantize_config\.json.*GPTQ with 2-bit weights/);
   });
 });
 
@@ -179,7 +182,7 @@ describe('broken quantized tensors end in a clear error', () => {
   });
 
   it('GPTQ parts that disagree, and packed weights that are not I32', async () => {
-    const gptq = { method: 'gptq', groupSize: 32, zeroOffset: 1 } as const;
+    const gptq = { method: 'gptq', bits: 4, groupSize: 32, zeroOffset: 1 } as const;
     const parts = (scales: number[]): SafetensorsWriteTensor[] => [
       { name: `${P}.qweight`, dtype: 'I32', shape: [8, 16], data: new Uint8Array(8 * 16 * 4) },
       { name: `${P}.qzeros`, dtype: 'I32', shape: [2, 2], data: new Uint8Array(16) },
@@ -202,7 +205,7 @@ describe('broken quantized tensors end in a clear error', () => {
       { name: `${P}.scales`, dtype: 'F16', shape: [2, 16], data: new Uint8Array(64).fill(0x20) },
       { name: `${P}.g_idx`, dtype: 'I32', shape: [64], data: new Uint8Array(gIdx.buffer) },
     ]);
-    await expect(resolveQuantized(t, { method: 'gptq', groupSize: 32, zeroOffset: 1 })).rejects.toThrow(/groups must hold whole blocks of 32/);
+    await expect(resolveQuantized(t, { method: 'gptq', bits: 4, groupSize: 32, zeroOffset: 1 })).rejects.toThrow(/groups must hold whole blocks of 32/);
   });
 
   it('bitsandbytes NF4: another quant state, code book or absmax layout is refused by name', async () => {

@@ -1,10 +1,10 @@
 import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
-import { repackInt4 } from './int4.ts';
 import { repackAffine } from './mlx.ts';
 import { BNB_NF4_STATE, repackNf4 } from './nf4.ts';
 import { repack8Bit } from './scaled8.ts';
 import { expectShape, partError, readInts } from './parts.ts';
+import { repackZeroPoint } from './zero-point.ts';
 import type { QuantScheme } from './scheme.ts';
 
 /**
@@ -20,7 +20,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
     'int8-scaled': '.weight_scale',
     gptq: '.qweight',
     awq: '.qweight',
-    'ct-int4': '.weight_packed',
+    'ct-packed': '.weight_packed',
     'bnb-nf4': BNB_NF4_STATE,
     mlx: '.biases',
   }[scheme.method];
@@ -59,8 +59,9 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
       }
       case 'gptq':
       case 'awq':
-        entry = await repackInt4(name, {
+        entry = await repackZeroPoint(name, {
           packing: scheme.method,
+          bits: scheme.method === 'gptq' ? scheme.bits : 4,
           packed: part('.qweight')!,
           zeros: part('.qzeros')!,
           scales: part('.scales')!,
@@ -69,16 +70,17 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
           zeroOffset: scheme.method === 'gptq' ? scheme.zeroOffset : 0,
         });
         break;
-      case 'ct-int4': {
+      case 'ct-packed': {
         const packed = part('.weight_packed')!;
         const shapeT = part('.weight_shape')!;
         const shape = await readInts(shapeT);
         if (shape.length !== 2 || !shape.every((d) => d > 0)) throw partError(shapeT, `is [${shape}], not a matrix shape`);
         const [rows, cols] = shape as [number, number];
-        expectShape(packed, [rows, Math.ceil(cols / 8)], `weight_shape [${rows}, ${cols}]`);
+        expectShape(packed, [rows, Math.ceil((cols * scheme.bits) / 32)], `weight_shape [${rows}, ${cols}]`);
         if (out.has(prefix + '.weight_zero_point')) throw partError(packed, 'has zero points (asymmetric), which are not supported');
-        entry = await repackInt4(name, {
+        entry = await repackZeroPoint(name, {
           packing: 'ct',
+          bits: scheme.bits,
           packed,
           scales: part('.weight_scale')!,
           groupIndex: part('.weight_g_idx', false),

@@ -15,13 +15,13 @@ export type QuantScheme =
    */
   | { method: 'fp8-scaled'; strategy: 'tensor' | 'channel' | 'block'; blockRows: number; blockCols: number }
   /** AutoGPTQ / GPTQModel: `qweight` packed along the input, `qzeros` stored minus `zeroOffset`. */
-  | { method: 'gptq'; groupSize: number; zeroOffset: 0 | 1 }
+  | { method: 'gptq'; bits: 4 | 8; groupSize: number; zeroOffset: 0 | 1 }
   /** AutoAWQ GEMM: `qweight` packed along the output in AWQ's interleaved nibble order. */
   | { method: 'awq'; groupSize: number }
   /** compressed-tensors `int-quantized` symmetric INT8: I8 `weight` + `weight_scale` per tensor or channel. */
   | { method: 'int8-scaled'; strategy: 'tensor' | 'channel' }
-  /** compressed-tensors `pack-quantized` symmetric INT4: `weight_packed` + `weight_scale`. */
-  | { method: 'ct-int4'; groupSize: number }
+  /** compressed-tensors `pack-quantized` symmetric INT4 / INT8 (W4A16, W8A16): `weight_packed` + `weight_scale`. */
+  | { method: 'ct-packed'; bits: 4 | 8; groupSize: number }
   /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
   | { method: 'bnb-nf4' }
   /**
@@ -37,7 +37,7 @@ export interface MlxLayer {
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4-bit pack-quantized, GPTQ 4-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 2- to 8-bit';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4- and 8-bit pack-quantized, GPTQ 4- and 8-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 2- to 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -65,10 +65,10 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
       return { method: 'fp8-block', blockRows, blockCols };
     }
     case 'gptq': {
-      if (q.bits !== 4) fail(`GPTQ with ${String(q.bits)}-bit weights is not supported (only 4-bit)`);
+      if (q.bits !== 4 && q.bits !== 8) fail(`GPTQ with ${String(q.bits)}-bit weights is not supported (4- and 8-bit)`);
       const fmt = q.checkpoint_format ?? 'gptq';
       if (fmt !== 'gptq' && fmt !== 'gptq_v2') fail(`GPTQ checkpoint_format "${String(fmt)}" is not supported (gptq, gptq_v2)`);
-      return { method: 'gptq', groupSize: groupSize(q.group_size, fail), zeroOffset: fmt === 'gptq' ? 1 : 0 };
+      return { method: 'gptq', bits: q.bits as 4 | 8, groupSize: groupSize(q.group_size, fail), zeroOffset: fmt === 'gptq' ? 1 : 0 };
     }
     case 'awq': {
       if (q.bits !== undefined && q.bits !== 4 && q.w_bit !== 4) fail(`AWQ with ${String(q.bits)}-bit weights is not supported (only 4-bit)`);
@@ -186,12 +186,12 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
     return { method: 'int8-scaled', strategy };
   }
   if (format === 'pack-quantized') {
-    if (bits !== 4 || w.type !== 'int') fail(`compressed-tensors pack-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (4-bit int only)`);
-    if (strategy === 'channel') return { method: 'ct-int4', groupSize: -1 };
-    if (strategy !== 'group') fail(`compressed-tensors INT4 strategy "${strategy}" is not supported (group, channel)`);
-    return { method: 'ct-int4', groupSize: groupSize(w.group_size, fail) };
+    if ((bits !== 4 && bits !== 8) || w.type !== 'int') fail(`compressed-tensors pack-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (4- and 8-bit int)`);
+    if (strategy === 'channel') return { method: 'ct-packed', bits, groupSize: -1 };
+    if (strategy !== 'group') fail(`compressed-tensors INT${bits} strategy "${strategy}" is not supported (group, channel)`);
+    return { method: 'ct-packed', bits, groupSize: groupSize(w.group_size, fail) };
   }
-  return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, int-quantized INT8, pack-quantized INT4)`);
+  return fail(`compressed-tensors format "${String(format)}" is not supported (float-quantized FP8, int-quantized INT8, pack-quantized INT4 and INT8)`);
 }
 
 /**

@@ -1,27 +1,28 @@
-import { rowBytes as rowBytesOf, type WeightDtype } from '../dtypes.ts';
+import { rowBytes as rowBytesOf, type ZeroPointDtype } from '../dtypes.ts';
 import { f32ToF16Bits } from '../numeric.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { expectShape, partError, readInts, readScalesF16, readWords, wholeSource } from './parts.ts';
 
 /**
- * 4-bit checkpoints -> the runtime's `q4z_<G>` rows: per block of G input features a half scale d,
- * a half zero z, then G nibbles; W[o, i] = (q - z) d. Scales are copied as stored (GPTQ and AWQ keep
- * them in f16), zeros are small integers, so the repack is exact.
+ * 4- and 8-bit checkpoints with zero points -> the runtime's `q4z_<G>` / `q8z_<G>` rows: per block of
+ * G input features a half scale d, a half zero z, then G codes; W[o, i] = (q - z) d. Scales are
+ * copied as stored (GPTQ and AWQ keep them in f16), zeros are small integers, so the repack is exact.
  *
- * The three packings (formats.md 5.5-5.7):
- * - GPTQ `qweight` I32 [in / 8, out]: nibble s of word [r, o] is input 8r + s (along the input);
- *   `qzeros` I32 [groups, out / 8] along the output, stored as z - 1 in the original "gptq" format;
+ * The three packings (formats.md 5.5-5.7), with P = 32 / bits codes a word, low bits first:
+ * - GPTQ `qweight` I32 [in / P, out]: code s of word [r, o] is input P r + s (along the input);
+ *   `qzeros` I32 [groups, out / P] along the output, stored as z - 1 in the original "gptq" format;
  *   `scales` F16 [groups, out]; optional `g_idx` [in] (act-order: a feature's group, in any order).
- * - AWQ `qweight` I32 [in, out / 8]: nibble slot s of word [i, c] is output 8c + AWQ_ORDER[s];
- *   `qzeros` the same way, no offset; `scales` F16 [groups, out].
- * - compressed-tensors `weight_packed` I32 [out, in / 8], sequential low nibble first, value q - 8;
- *   `weight_scale` [out, groups]; optional `weight_g_idx`.
+ * - AWQ (4-bit only) `qweight` I32 [in, out / 8]: nibble slot s of word [i, c] is output
+ *   8c + AWQ_ORDER[s]; `qzeros` the same way, no offset; `scales` F16 [groups, out].
+ * - compressed-tensors `weight_packed` I32 [out, in / P], sequential, value q - 2^(bits - 1) (the
+ *   zero is 8 or 128); `weight_scale` [out, groups]; optional `weight_g_idx`.
  */
 const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
 
-export interface Int4Parts {
+export interface ZeroPointParts {
   packing: 'gptq' | 'awq' | 'ct';
-  /** The packed nibbles: qweight or weight_packed. */
+  bits: 4 | 8;
+  /** The packed codes: qweight or weight_packed. */
   packed: TensorEntry;
   scales: TensorEntry;
   zeros?: TensorEntry;
@@ -34,19 +35,23 @@ export interface Int4Parts {
   zeroOffset: number;
 }
 
-const F16_OF_INT = Array.from({ length: 17 }, (_, z) => f32ToF16Bits(z));
+const F16_OF_INT = Array.from({ length: 257 }, (_, z) => f32ToF16Bits(z));
 
-export async function repackInt4(name: string, p: Int4Parts): Promise<TensorEntry> {
+export async function repackZeroPoint(name: string, p: ZeroPointParts): Promise<TensorEntry> {
+  const { bits } = p;
+  if (p.packing === 'awq' && bits !== 4) throw partError(p.packed, 'is AWQ with 8-bit codes, which AutoAWQ does not make');
+  const per = 32 / bits;
+  const mask = (1 << bits) - 1;
   const [rows, cols] = p.shape ?? packedShape(p);
   const groupSize = p.groupSize === -1 ? cols : p.groupSize;
   if (cols % groupSize) throw partError(p.packed, `has ${cols} inputs, not whole groups of ${groupSize}`);
   const groups = cols / groupSize;
   expectShape(p.scales, p.packing === 'ct' ? [rows, groups] : [groups, rows], `a [${rows}, ${cols}] matrix in groups of ${groupSize}`);
-  if (p.zeros) expectShape(p.zeros, [groups, rows / 8], `a [${rows}, ${cols}] matrix in groups of ${groupSize}`);
+  if (p.zeros) expectShape(p.zeros, [groups, rows / per], `a [${rows}, ${cols}] matrix in groups of ${groupSize}`);
   // Blocks of the runtime's layout: the file's group when it is one, else a divisor sharing its scale.
   const block = [128, 64, 32].find((b) => groupSize % b === 0 && cols % b === 0);
   if (!block) throw partError(p.packed, `groups of ${groupSize} inputs are not supported (multiples of 32)`);
-  const dtype = `q4z_${block}` as WeightDtype;
+  const dtype = `q${bits}z_${block}` as ZeroPointDtype;
   const rowBytes = rowBytesOf(dtype, cols);
 
   // Act-order checkpoints assign features to groups out of order: store columns sorted by group
@@ -70,20 +75,22 @@ export async function repackInt4(name: string, p: Int4Parts): Promise<TensorEntr
 
   const repack = async () => {
     const out = new Uint8Array(rows * rowBytes);
-    const bb = 4 + block / 2;
+    const bb = 4 + (block * bits) / 8;
     const half = block / 2;
+    // 8-bit: byte j is value j; 4-bit: byte j holds value j (low nibble) and j + block / 2 (high).
     const put = (o: number, i: number, q: number) => {
       const k = storedCol[i];
       const b = (k / block) | 0;
       const j = k - b * block;
-      out[o * rowBytes + b * bb + 4 + (j % half)] |= j < half ? q : q << 4;
+      if (bits === 8) out[o * rowBytes + b * bb + 4 + j] = q;
+      else out[o * rowBytes + b * bb + 4 + (j % half)] |= j < half ? q : q << 4;
     };
     const packed = await readWords(p.packed);
     if (p.packing === 'gptq') {
-      for (let r = 0; r < cols / 8; r++)
+      for (let r = 0; r < cols / per; r++)
         for (let o = 0; o < rows; o++) {
           const w = packed[r * rows + o];
-          for (let s = 0; s < 8; s++) put(o, 8 * r + s, (w >>> (4 * s)) & 15);
+          for (let s = 0; s < per; s++) put(o, per * r + s, (w >>> (bits * s)) & mask);
         }
     } else if (p.packing === 'awq') {
       for (let i = 0; i < cols; i++)
@@ -92,21 +99,21 @@ export async function repackInt4(name: string, p: Int4Parts): Promise<TensorEntr
           for (let s = 0; s < 8; s++) put(8 * c + AWQ_ORDER[s], i, (w >>> (4 * s)) & 15);
         }
     } else {
-      const words = Math.ceil(cols / 8);
+      const words = Math.ceil(cols / per);
       for (let o = 0; o < rows; o++)
         for (let j = 0; j < words; j++) {
           const w = packed[o * words + j];
-          for (let s = 0; s < 8 && 8 * j + s < cols; s++) put(o, 8 * j + s, (w >>> (4 * s)) & 15);
+          for (let s = 0; s < per && per * j + s < cols; s++) put(o, per * j + s, (w >>> (bits * s)) & mask);
         }
     }
     const scales = await readScalesF16(p.scales);
     const zeros = p.zeros ? await readWords(p.zeros) : undefined;
     const view = new DataView(out.buffer);
     for (let o = 0; o < rows; o++) {
-      const slot = p.packing === 'awq' ? AWQ_ORDER.indexOf(o & 7) : o & 7;
+      const slot = p.packing === 'awq' ? AWQ_ORDER.indexOf(o & 7) : o % per;
       for (let b = 0; b < cols / block; b++) {
         const g = groupOfStored(b * block);
-        const z = zeros ? ((zeros[g * (rows / 8) + (o >> 3)] >>> (4 * slot)) & 15) + p.zeroOffset : 8;
+        const z = zeros ? ((zeros[g * (rows / per) + Math.floor(o / per)] >>> (bits * slot)) & mask) + p.zeroOffset : 1 << (bits - 1);
         const at = o * rowBytes + b * bb;
         view.setUint16(at, scales[p.packing === 'ct' ? o * groups + g : g * rows + o], true);
         view.setUint16(at + 2, F16_OF_INT[z], true);
@@ -114,14 +121,14 @@ export async function repackInt4(name: string, p: Int4Parts): Promise<TensorEntr
     }
     return out;
   };
-  const label = { gptq: 'GPTQ', awq: 'AWQ', ct: 'compressed-tensors INT4' }[p.packing];
+  const label = `${{ gptq: 'GPTQ', awq: 'AWQ', ct: 'compressed-tensors' }[p.packing]} INT${bits}`;
   const source = wholeSource(`${p.packed.source.name} (${name}, ${label})`, rows, rowBytes, repack);
   return { name, dtype, shape: [rows, cols], source, offset: 0, byteLength: rows * rowBytes, columnOrder: order };
 }
 
 /** [out, in] implied by the packed tensor's shape. */
-function packedShape(p: Int4Parts): [number, number] {
+function packedShape(p: ZeroPointParts): [number, number] {
   const [a, b] = p.packed.shape;
   if (p.packed.shape.length !== 2) throw partError(p.packed, `has shape [${p.packed.shape}]: packed weights are matrices`);
-  return p.packing === 'gptq' ? [b, a * 8] : [b * 8, a];
+  return p.packing === 'gptq' ? [b, (a * 32) / p.bits] : [(b * 32) / p.bits, a];
 }
