@@ -58,9 +58,9 @@ for (const [spec, quantize] of [...CHECK_MODELS.map((c) => [c, undefined] as con
   });
 }
 
-test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per token, per 128 values; INT8 per token)', async ({ page }) => {
-  for (const dtype of ['fp8-dynamic', 'fp8-block', 'w8a8-int8'] as const) {
-    const arch = ({ 'fp8-block': 'qwen2', 'fp8-dynamic': 'llama', 'w8a8-int8': 'qwen3' } as const)[dtype];
+test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per token, per 128 values; INT8 per token, LLM.int8 but for outliers)', async ({ page }) => {
+  for (const dtype of ['fp8-dynamic', 'fp8-block', 'w8a8-int8', 'bnb-int8'] as const) {
+    const arch = ({ 'fp8-block': 'qwen2', 'fp8-dynamic': 'llama', 'w8a8-int8': 'qwen3', 'bnb-int8': 'qwen2' } as const)[dtype];
     const file = await ensureTestModel({ arch, format: 'safetensors', dtype, vocab: 'small' });
     const ref = await referenceModel(file);
     ref.kvF16 = true;
@@ -70,6 +70,14 @@ test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per t
     const got = await call<{ logits: string[] }>(page, 'logitsAt', { url: TEST_MODEL_URL(file), ids: CHECK_PROMPT, upTo, prefillChunk: CHECK_PREFILL_CHUNK });
     const logits = got.logits.map(fromBase64);
     const rounded = compareRows(logits, referenceRows(ref, upTo), upTo);
+    if (ref.activationRounding!.threshold !== undefined) {
+      // LLM.int8's outliers (this model's threshold, 2, is passed by about 4% of the inputs) keep
+      // their values: rounding them too would part from the start.
+      const threshold = ref.activationRounding!.threshold;
+      ref.activationRounding!.threshold = undefined;
+      expect(compareRows(logits, referenceRows(ref, upTo), upTo)[0].relDiff, `${dtype} with outliers rounded`).toBeGreaterThan(5 * LOGIT_TOL);
+      ref.activationRounding!.threshold = threshold;
+    }
     ref.activationRounding = null;
     const unrounded = compareRows(logits, referenceRows(ref, upTo), upTo);
     // E4M3 steps are 1/8 to 1/16 of a value (INT8's 1/127 of the row's largest), so where f32 and
@@ -78,7 +86,7 @@ test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per t
     // flip agree to f32 accuracy and pick the same token; against the unrounded reference none does.
     const show = (rows: RowAgreement[]) => `${dtype}: ${rows.map((r) => r.relDiff.toExponential(1))}`;
     expect(rounded.some((r) => r.relDiff < LOGIT_TOL), show(rounded)).toBe(true);
-    expect(unrounded.every((r) => r.relDiff > 4 * LOGIT_TOL), show(unrounded)).toBe(true);
+    expect(unrounded.every((r) => r.relDiff > 2 * LOGIT_TOL), show(unrounded)).toBe(true);
     for (const r of rounded.filter((r) => r.relDiff < LOGIT_TOL)) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
   }
 });

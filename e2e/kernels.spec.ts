@@ -385,6 +385,33 @@ test('INT8 activation rounding (vLLM dynamic per token): round(x 127 / max|x|), 
   expect(got.filter((g, i) => Math.abs(g - want[i]) > 1e-5 * Math.abs(want[i]) + 1e-30).length, 'rmsnorm rounding to INT8').toBeLessThanOrEqual(2);
 });
 
+test('INT8 rounding with LLM.int8 outliers: values of |x| >= threshold kept, the scale from the others (rounding pass and rmsnorm)', async ({ page }) => {
+  const rng = new Rng(34);
+  const rows = 3, n = 160;
+  const threshold = 2.5;
+  const x = Array.from(rng.normals(rows * n, 1.2));
+  // Row 1: outliers and zeros only (its scale would be 0: it stays). Row 2: the threshold itself is an outlier.
+  x.fill(0, n, 2 * n);
+  x.splice(n + 3, 2, 7, -9);
+  x.splice(2 * n, 3, 2.5, -2.5, 2.4999);
+  for (const gpuLayout of [false, true]) {
+    const want = ref.roundToInt8(Float64Array.from(x), n, 0, threshold);
+    const got = await harness<number[]>(page, 'runRoundActivations', { x, rows, n, group: 0, gpuLayout, format: 'int8', threshold });
+    const off = got.filter((g, i) => Math.abs(g - want[i]) > 1e-6 * Math.abs(want[i]) + 1e-30);
+    expect(off.length, `gpu layout ${gpuLayout}`).toBeLessThanOrEqual(2);
+    // Outliers exactly as they were; the rest on a grid finer than the outliers would give.
+    x.forEach((v, i) => Math.abs(v) >= threshold && expect(got[i]).toBe(v));
+    expect(got.slice(n, 2 * n)).toEqual(x.slice(n, 2 * n));
+    expect(x.slice(0, n).some((v) => Math.abs(v) >= threshold) && x.slice(0, n).some((v, i) => Math.abs(v) < threshold && got[i] !== v)).toBe(true);
+  }
+  const weight = new Array(n).fill(1);
+  const normed = ref.rmsNorm(Float64Array.from(x.slice(0, n)), Float64Array.from(weight), 1e-6);
+  const want = ref.roundToInt8(normed, n, 0, threshold);
+  const got = await harness<number[]>(page, 'runRmsNorm', { x: x.slice(0, n), weight, rows: 1, n, eps: 1e-6, inPlace: false, roundGroup: 0, roundFormat: 'int8', roundThreshold: threshold });
+  expect(got.filter((g, i) => Math.abs(g - want[i]) > 1e-5 * Math.abs(want[i]) + 1e-30).length, 'rmsnorm rounding with outliers').toBeLessThanOrEqual(2);
+  expect(normed.some((v) => Math.abs(v) >= threshold)).toBe(true);
+});
+
 test('rmsnorm that rounds its rows to E4M3 (W8A8 inputs): per row and per 48 values (not a multiple of the workgroup)', async ({ page }) => {
   const rng = new Rng(32);
   const rows = 3, n = 200;

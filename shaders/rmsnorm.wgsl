@@ -43,7 +43,7 @@ fn round_groups(start: u32, lid: u32) {
   for (var g0 = 0u; g0 < p.n; g0 += group) {
     let len = min(group, p.n - g0);
     var m = 0.0;
-    for (var i = lid; i < len; i += WG) { m = max(m, abs(out_at(start + g0 + i))); }
+    for (var i = lid; i < len; i += WG) { m = max(m, grid_magnitude(out_at(start + g0 + i))); }
     let amax = workgroup_max(lid, m);
     if (amax > 0.0) {
       for (var i = lid; i < len; i += WG) { set_out(start + g0 + i, round_to_grid(out_at(start + g0 + i), amax)); }

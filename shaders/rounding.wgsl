@@ -3,6 +3,8 @@
 // values with largest magnitude amax takes the checkpoint's dynamic scale and comes back on its grid:
 // FP8 E4M3 with scale amax / 448 (transformers and vLLM), or with ROUND_INT8 INT8 with scale
 // amax / 127 (vLLM's per-token dynamic int8: rint(x * 127 / amax), clamped to [-128, 127]).
+// ROUND_OUTLIERS (INT8, bitsandbytes LLM.int8): values of magnitude ROUND_THRESHOLD_BITS (an f32's
+// bits) or more keep their value and take no part in amax (grid_magnitude).
 // The includer declares
 //   var<workgroup> red: array<f32, WG>;
 
@@ -18,8 +20,24 @@ fn round_e4m3(v: f32) -> f32 {
   return sign(v) * min(round(a * invStep) * step, E4M3_MAX);
 }
 
+#if ROUND_OUTLIERS
+fn is_outlier(v: f32) -> bool {
+  return abs(v) >= bitcast<f32>(ROUND_THRESHOLD_BITS);
+}
+#else
+fn is_outlier(v: f32) -> bool {
+  return false;
+}
+#endif
+
+// |v| where v counts toward its group's amax; outliers count 0.
+fn grid_magnitude(v: f32) -> f32 {
+  return select(abs(v), 0.0, is_outlier(v));
+}
+
 // v on the grid of a group whose largest magnitude is amax (> 0). WGSL's round() ties to even.
 fn round_to_grid(v: f32, amax: f32) -> f32 {
+  if (is_outlier(v)) { return v; }
 #if ROUND_INT8
   return clamp(round(v * (127.0 / amax)), -128.0, 127.0) * (amax / 127.0);
 #else

@@ -1,10 +1,11 @@
 // Weight decoding shared by the matmul and embedding kernels. The includer defines
 //   fn wword(i: u32) -> u32   // word i of the raw bytes of rows [rowStart, rowEnd)
 // (usually w[i] of a storage binding) and exactly one WEIGHT_<dtype> flag (src/formats/dtypes.ts
-// names the layouts); WEIGHT_Q4Z comes with Q4Z_GROUP, its block length. Each type defines w4 (4
-// values from an index that is a multiple of 4) and w1; the 32-value GGUF blocks and the K-quants (per
-// 32-value sub-block) also define wblock, a whole block at once for the GEMV, and wblock_scale: the
-// block's values are wblock's times wblock_scale. Where all 32 share one multiplier (BLOCK_SCALE,
+// names the layouts); WEIGHT_Q4Z / WEIGHT_Q8Z come with Q4Z_GROUP / Q8Z_GROUP, their block length,
+// WEIGHT_QA with QA_BITS, QA_GROUP and QA_HALF. Each type defines w4 (4 values from an index that is a
+// multiple of 4) and w1; all but the float types (the 32-value GGUF blocks, the K-quants per 32-value
+// sub-block, and the repacked checkpoint types per 32 values of a group) also define wblock, 32 values
+// at once for the GEMV, and wblock_scale: the block's values are wblock's times wblock_scale. Where all 32 share one multiplier (BLOCK_SCALE,
 // src/kernels/matmul.ts says which types) it stays out of wblock, so the GEMV applies it once per
 // block, not once per weight; types with an offset (q d + m) or two 16-value scales fold them into
 // wblock's values and take the default scale of 1 (at the end of this file).
@@ -335,7 +336,8 @@ fn qa_scale_bias(blk: u32) -> vec2<f32> {
 #endif
 const QA_WORDS: u32 = QA_HEAD + QA_GROUP * QA_BITS / 32u;
 const QA_MASK: u32 = (1u << QA_BITS) - 1u;
-// 2-, 4- and 8-bit values never cross a word: four of them lie in one word at a shift of 0 or 16.
+// 2-, 4- and 8-bit values never cross a word: four of them lie in one word (at a shift of 0, 8, 16
+// or 24 for 2 bits, 0 or 16 for 4, 0 for 8).
 const QA_WHOLE_WORDS: bool = (QA_BITS & (QA_BITS - 1u)) == 0u;
 // Values 4j..4j + 3 of a run of words, from `lo` (the word holding bit 4 j QA_BITS) and the next one:
 // 3-, 5- and 6-bit runs of four (12 to 24 bits) may go on into it.

@@ -141,11 +141,13 @@ export async function runMatmul(c: MatmulCase): Promise<number[]> {
   return [weight.shards.length, ...out];
 }
 
-export async function runRmsNorm(c: { x: number[]; weight: number[]; rows: number; n: number; eps: number; inPlace: boolean; roundGroup?: number; roundFormat?: 'e4m3' | 'int8' }) {
+export async function runRmsNorm(c: {
+  x: number[]; weight: number[]; rows: number; n: number; eps: number; inPlace: boolean; roundGroup?: number; roundFormat?: 'e4m3' | 'int8'; roundThreshold?: number;
+}) {
   const ctx = await context();
   const x = f32(ctx, c.x);
   const y = c.inPlace ? undefined : f32(ctx, new Array(c.x.length).fill(0));
-  const rounding = c.roundGroup === undefined ? undefined : { format: c.roundFormat ?? 'e4m3', group: c.roundGroup };
+  const rounding = c.roundGroup === undefined ? undefined : { format: c.roundFormat ?? 'e4m3', group: c.roundGroup, threshold: c.roundThreshold };
   const d = rmsNorm(ctx, { x, weight: f32(ctx, c.weight), y, rows: c.rows, n: c.n, eps: c.eps, rounding });
   return run(ctx, [d], y ?? x, c.x.length);
 }
@@ -233,12 +235,12 @@ export async function runSiluMul(c: { gate: number[]; up: number[] }) {
   return run(ctx, [siluMul(ctx, gate, f32(ctx, c.up), c.gate.length)], gate, c.gate.length);
 }
 
-export async function runRoundActivations(c: { x: number[]; rows: number; n: number; group: number; format: 'e4m3' | 'int8'; gpuLayout?: boolean }) {
+export async function runRoundActivations(c: { x: number[]; rows: number; n: number; group: number; format: 'e4m3' | 'int8'; threshold?: number; gpuLayout?: boolean }) {
   const ctx = await context();
   // The workgroup size a GPU takes, on any adapter.
   if (c.gpuLayout) ctx.gpu = { ...ctx.gpu, isCpu: false };
   const x = f32(ctx, c.x);
-  return run(ctx, [roundActivations(ctx, { x, rows: c.rows, n: c.n, group: c.group, format: c.format })], x, c.x.length);
+  return run(ctx, [roundActivations(ctx, { x, rows: c.rows, n: c.n, group: c.group, format: c.format, threshold: c.threshold })], x, c.x.length);
 }
 
 export async function runEmbedding(c: { dtype: WeightDtype; weightBytes: number[]; rows: number; cols: number; tokens: number[]; maxBindingBytes?: number }) {

@@ -21,6 +21,8 @@ import type { TestModel } from './test-model.ts';
  * - 'w8a16': compressed-tensors pack-quantized INT8, a scale per output channel, BF16 scales;
  * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
  *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some;
+ * - 'bnb-int8': bitsandbytes LLM.int8 (transformers' load_in_8bit), the same module left in BF16, an
+ *   outlier threshold of 2 (transformers' default is 6: the test model's activations seldom reach it);
  * - 'w8a8-int8': compressed-tensors INT8 per output channel (RedHatAI "quantized.w8a8"), BF16 scales,
  *   activations rounded to INT8 per token; layer 0's down_proj left in BF16 by its `ignore` list;
  * - 'mlx-4bit': MLX affine 4-bit, groups of 64, BF16 scales and biases (mlx-lm's convert -q), the
@@ -29,7 +31,7 @@ import type { TestModel } from './test-model.ts';
  *   down_proj 5-bit in groups of 128, its o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'gptq-int8', 'awq', 'w4a16', 'w8a16', 'bnb-nf4', 'mlx-4bit'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'gptq-int8', 'awq', 'w4a16', 'w8a16', 'bnb-nf4', 'bnb-int8', 'mlx-4bit'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -51,7 +53,7 @@ const MLX_LAYERS: Record<string, { group_size: AffineGroup; bits: AffineBits } |
 };
 
 export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entries: SafetensorsWriteTensor[]; quantizationConfig: Record<string, unknown> } {
-  const fp8 = kind.startsWith('fp8') || kind === 'w8a8-int8' || kind === 'w4a16' || kind === 'bnb-nf4' || kind === 'mlx-4bit';
+  const fp8 = kind.startsWith('fp8') || kind === 'w8a8-int8' || kind === 'w4a16' || kind.startsWith('bnb') || kind === 'mlx-4bit';
   const plain = (name: string, shape: number[], values: Float32Array): SafetensorsWriteTensor =>
     fp8 ? { name, dtype: 'BF16', shape, data: bytes(f32ToBf16(values)) } : { name, dtype: 'F16', shape, data: bytes(f32ToF16(values)) };
   const entries: SafetensorsWriteTensor[] = [];
@@ -63,7 +65,7 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
       else entries.push(...mlxAffine(name.slice(0, -'.weight'.length), t.values, t.shape[0], t.shape[1], own ? own.bits : 4, own ? own.group_size : 64));
       continue;
     }
-    if (!LINEAR.test(name) || ((kind === 'fp8-dynamic' || kind === 'w8a8-int8') && FP8_DYNAMIC_IGNORED.test(name)) || (kind === 'bnb-nf4' && BNB_SKIPPED.test(name))) {
+    if (!LINEAR.test(name) || ((kind === 'fp8-dynamic' || kind === 'w8a8-int8') && FP8_DYNAMIC_IGNORED.test(name)) || (kind.startsWith('bnb') && BNB_SKIPPED.test(name))) {
       entries.push(plain(name, t.shape, t.values));
       continue;
     }
@@ -100,6 +102,9 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
       case 'bnb-nf4':
         entries.push(...bnbNf4(prefix, t.values, out, inp));
         break;
+      case 'bnb-int8':
+        entries.push(...bnbInt8(prefix, t.values, out, inp));
+        break;
     }
   }
   return { entries, quantizationConfig: CONFIGS[kind] };
@@ -128,6 +133,11 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'gptq-int8': { bits: 8, group_size: 128, damp_percent: 0.01, desc_act: false, sym: true, true_sequential: true, quant_method: 'gptq', checkpoint_format: 'gptq' },
   w8a16: ctConfig('pack-quantized', { num_bits: 8, type: 'int', strategy: 'channel', symmetric: true, dynamic: false, group_size: null }),
   'mlx-4bit': { group_size: 64, bits: 4, ...MLX_LAYERS },
+  'bnb-int8': {
+    _load_in_4bit: false, _load_in_8bit: true, bnb_4bit_compute_dtype: 'float32', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'fp4',
+    bnb_4bit_use_double_quant: false, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
+    llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 2.0, load_in_4bit: false, load_in_8bit: true, quant_method: 'bitsandbytes',
+  },
   'bnb-nf4': {
     _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'nf4',
     bnb_4bit_use_double_quant: true, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
@@ -306,7 +316,21 @@ function bytes(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-// ---- bitsandbytes NF4 ----
+// ---- bitsandbytes ----
+/**
+ * bitsandbytes int8_vectorwise_quant as Linear8bitLt saves it: per row SCB = max|w| (F32) and codes
+ * round(w 127 / SCB) (I8), and a 0-dimensional U8 weight_format 0 ("row").
+ */
+function bnbInt8(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+  const scb = Float32Array.from({ length: out }, (_, o) => Math.max(...w.subarray(o * inp, (o + 1) * inp).map(Math.abs)));
+  const codes = Int8Array.from(w, (v, i) => Math.round((v * 127) / scb[Math.floor(i / inp)]));
+  return [
+    { name: `${prefix}.weight`, dtype: 'I8', shape: [out, inp], data: bytes(codes) },
+    { name: `${prefix}.SCB`, dtype: 'F32', shape: [out], data: bytes(scb) },
+    { name: `${prefix}.weight_format`, dtype: 'U8', shape: [], data: new Uint8Array([0]) },
+  ];
+}
+
 /**
  * bitsandbytes quantize_4bit (nf4, blocksize 64, compress_statistics) as Linear4bit saves it: per 64
  * values of the flattened matrix absmax = max|w| and the nearest NF4 level of w / absmax, two a byte

@@ -17,7 +17,8 @@ export interface RoundingArgs extends ActivationRounding {
 /**
  * The input rounding of W8A8 checkpoints, per `group` values of a row (0: the whole row): FP8,
  * x <- e4m3(x / s) s with s = max|x| / 448; INT8, x <- clamp(round(x / s), -128, 127) s with
- * s = max|x| / 127.
+ * s = max|x| / 127, where with a threshold (LLM.int8) values of |x| >= threshold stay as they are and
+ * max|x| is over the others.
  */
 export function roundActivations(ctx: KernelContext, a: RoundingArgs): Dispatch {
   const group = a.group > 0 ? Math.min(a.group, a.n) : a.n;
@@ -25,6 +26,13 @@ export function roundActivations(ctx: KernelContext, a: RoundingArgs): Dispatch 
   // 256 threads keep that pass short on a GPU; CPU adapters pay per thread at every barrier.
   const WG = a.group > 0 || ctx.gpu.isCpu ? 64 : 256;
   const params = uniform(ctx, ROUNDING_PARAMS, { n: a.n, group }, 'activation rounding params');
-  const defines = { WG, ROUND_INT8: a.format === 'int8' };
+  const defines = { WG, ...roundingDefines(a) };
   return makeDispatch(ctx, 'activation-rounding.wgsl', 'round_activations', defines, { 0: a.x, 1: params }, [Math.ceil(a.n / group), a.rows, 1]);
+}
+
+/** rounding.wgsl's flags for a checkpoint's rounding (shared with rmsnorm.wgsl's ROUND). */
+export function roundingDefines(r: ActivationRounding): Record<string, boolean | number> {
+  if (r.threshold !== undefined && r.format !== 'int8') throw new RangeError('outlier thresholds go with INT8 rounding (bitsandbytes LLM.int8)');
+  const bits = new Uint32Array(new Float32Array([r.threshold ?? 0]).buffer)[0];
+  return { ROUND_INT8: r.format === 'int8', ...(r.threshold !== undefined ? { ROUND_OUTLIERS: true, ROUND_THRESHOLD_BITS: bits } : {}) };
 }

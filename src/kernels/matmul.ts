@@ -48,7 +48,7 @@ const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set([
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z / WEIGHT_Q8Z with its block length, or WEIGHT_QA
- * with its bits and group length; the IQ4
+ * with its bits, group length and QA_HALF (f16 scale and bias); the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
  * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale),
  * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the types of BLOCK_SCALE_TYPES

@@ -2,6 +2,7 @@ import { makeDispatch, uniform, type Dispatch, type KernelContext } from '../gpu
 import type { Defines } from '../gpu/shader-source.ts';
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { ActivationRounding } from '../formats/quant/scheme.ts';
+import { roundingDefines } from './activation-rounding.ts';
 
 /** Mirrors `struct Params` in shaders/rmsnorm.wgsl. */
 export const RMSNORM_PARAMS: UniformLayout = [
@@ -39,6 +40,6 @@ export function rmsNorm(ctx: KernelContext, a: RmsNormArgs): Dispatch {
   const bindings: Record<number, GPUBuffer> = { 0: a.x, 1: a.weight, 2: params, 3: ctx.step };
   if (a.y) bindings[4] = a.y;
   const defines: Defines = { INPLACE: !a.y, WG };
-  if (a.rounding) Object.assign(defines, { ROUND: true, ROUND_GROUP: a.rounding.group, ROUND_INT8: a.rounding.format === 'int8' });
+  if (a.rounding) Object.assign(defines, { ROUND: true, ROUND_GROUP: a.rounding.group, ...roundingDefines(a.rounding) });
   return makeDispatch(ctx, 'rmsnorm.wgsl', 'rmsnorm', defines, bindings, [a.rows, 1, 1]);
 }

@@ -1,4 +1,5 @@
 import { f16BitsToF32, f32ToF16Bits } from '../formats/numeric.ts';
+import type { ActivationRounding } from '../formats/quant/scheme.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { ropeInvFreqs } from '../model/rope-freqs.ts';
 import { add, attention, embed, matmul, rmsNorm, rope, roundActivations, swiglu } from './ops.ts';
@@ -48,9 +49,9 @@ export class RefModel {
   kvF16 = false;
   /**
    * W8A8 checkpoints: the inputs of the matmuls whose weights are in `quantized` (by tensor name)
-   * rounded to FP8 E4M3 or INT8 per token or per `group` values.
+   * rounded to FP8 E4M3 or INT8 per token or per `group` values (INT8 with LLM.int8 outliers kept).
    */
-  activationRounding: { format: 'e4m3' | 'int8'; group: number; quantized: ReadonlySet<string> } | null = null;
+  activationRounding: (ActivationRounding & { quantized: ReadonlySet<string> }) | null = null;
   private readonly embedTable: Float64Array; // [V, H]
   private readonly finalNorm: Float64Array; //  [H]
   private readonly lmHead: Float64Array; //     [V, H]

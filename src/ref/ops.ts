@@ -183,14 +183,17 @@ export function roundToE4M3(x: Float64Array, n: number, group: number): Float64A
 /**
  * W8A8 INT8 input rounding (vLLM's dynamic per-token int8): each `group` values of a row (0: the
  * whole row) to round(x 127 / max|x|), ties to even, clamped to [-128, 127], times max|x| / 127.
+ * With a threshold (bitsandbytes LLM.int8), values of |x| >= threshold stay as they are and max|x|
+ * is taken over the others.
  */
-export function roundToInt8(x: Float64Array, n: number, group: number): Float64Array {
-  return roundGroups(x, n, group, (v, amax) => Math.min(127, Math.max(-128, roundHalfEven((v * 127) / amax))) * (amax / 127));
+export function roundToInt8(x: Float64Array, n: number, group: number, threshold = Infinity): Float64Array {
+  const outlier = (v: number) => Math.abs(v) >= threshold;
+  return roundGroups(x, n, group, (v, amax) => (outlier(v) ? v : Math.min(127, Math.max(-128, roundHalfEven((v * 127) / amax))) * (amax / 127)), outlier);
 }
 
-/** A W8A8 checkpoint's input rounding, FP8 or INT8. */
-export function roundActivations(x: Float64Array, n: number, r: { format: 'e4m3' | 'int8'; group: number }): Float64Array {
-  return r.format === 'e4m3' ? roundToE4M3(x, n, r.group) : roundToInt8(x, n, r.group);
+/** A W8A8 checkpoint's input rounding, FP8 or INT8 (with LLM.int8's outliers when it has a threshold). */
+export function roundActivations(x: Float64Array, n: number, r: { format: 'e4m3' | 'int8'; group: number; threshold?: number }): Float64Array {
+  return r.format === 'e4m3' ? roundToE4M3(x, n, r.group) : roundToInt8(x, n, r.group, r.threshold);
 }
 
 function roundHalfEven(v: number): number {
@@ -198,15 +201,18 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Each group of `group` values of a row (0: the whole row) through `round(value, max |value| of the group)`; all-zero groups stay. */
-function roundGroups(x: Float64Array, n: number, group: number, round: (v: number, amax: number) => number): Float64Array {
+/**
+ * Each group of `group` values of a row (0: the whole row) through `round(value, max |value| of the
+ * group)`, the max over values that are not `excluded`; groups whose max is 0 stay.
+ */
+function roundGroups(x: Float64Array, n: number, group: number, round: (v: number, amax: number) => number, excluded = (_v: number) => false): Float64Array {
   const g = group > 0 ? Math.min(group, n) : n;
   const out = Float64Array.from(x);
   for (let row = 0; row < x.length; row += n) {
     for (let start = row; start < row + n; start += g) {
       const end = Math.min(start + g, row + n);
       let amax = 0;
-      for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(x[i]));
+      for (let i = start; i < end; i++) if (!excluded(x[i])) amax = Math.max(amax, Math.abs(x[i]));
       if (amax === 0) continue;
       for (let i = start; i < end; i++) out[i] = round(x[i], amax);
     }

@@ -32,7 +32,9 @@ describe('quantization_config', () => {
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
     // Older saves have no quant_method: transformers takes load_in_4bit as bitsandbytes all the same.
     expect(quantSchemeOf({ quantization_config: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-nf4' });
-    expect(() => quantSchemeOf({ quantization_config: { load_in_8bit: true } })).toThrow(/bitsandbytes 8-bit \(LLM.int8\)/);
+    // LLM.int8 (load_in_8bit), with or without a quant_method.
+    expect(quantSchemeOf({ quantization_config: { load_in_8bit: true } })).toEqual({ method: 'bnb-int8' });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_8bit: true, llm_int8_threshold: 6.0 } })).toEqual({ method: 'bnb-int8' });
     // mlx-lm: `quantization`, repeated (newer versions) as a quantization_config without quant_method.
     const mlx = { group_size: 64, bits: 4, 'model.layers.0.mlp.down_proj': { group_size: 32, bits: 8 }, lm_head: false };
     const want = { method: 'mlx', bits: 4, groupSize: 64, layers: { 'model.layers.0.mlp.down_proj': { bits: 8, groupSize: 32 }, lm_head: false } };
@@ -60,9 +62,9 @@ describe('quantization_config', () => {
 
   it.each([
     [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /bitsandbytes 4-bit type "fp4" is not supported \(nf4 only\)/],
-    [{ quant_method: 'bitsandbytes', load_in_8bit: true }, /bitsandbytes 8-bit \(LLM.int8\) weights are not supported/],
+    [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_has_fp16_weight: true }, /llm_int8_has_fp16_weight/],
     [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'bfloat16' }, /stored as bfloat16 are not supported/],
-    [{ quant_method: 'bitsandbytes' }, /without load_in_4bit/],
+    [{ quant_method: 'bitsandbytes' }, /without load_in_4bit or load_in_8bit/],
     [{ quant_method: 'hqq' }, /quant_method "hqq" is not supported/],
     [{ quant_method: 'gptq', bits: 3, group_size: 128 }, /GPTQ with 3-bit weights is not supported \(4- and 8-bit\)/],
     [{ quant_method: 'gptq', bits: 4, group_size: 100 }, /group size 100 is not supported/],
@@ -97,6 +99,12 @@ describe('activation rounding of W8A8 checkpoints (FP8, INT8)', () => {
     expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'token', symmetric: true, dynamic: true }))).toEqual({ format: 'int8', group: 0 });
     expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'token', symmetric: false, dynamic: true }))).toBeNull();
     expect(activationRoundingOf(int8({ num_bits: 8, type: 'int', strategy: 'tensor', symmetric: true, dynamic: false }))).toBeNull();
+  });
+  it('INT8 per token but for outliers for bitsandbytes LLM.int8 (threshold 6 unless set; 0: none)', () => {
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_8bit: true } })).toEqual({ format: 'int8', group: 0, threshold: 6 });
+    expect(activationRoundingOf({ quantization_config: { load_in_8bit: true, llm_int8_threshold: 4.5 } })).toEqual({ format: 'int8', group: 0, threshold: 4.5 });
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_threshold: 0 } })).toEqual({ format: 'int8', group: 0 });
+    expect(activationRoundingOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, llm_int8_threshold: 6 } })).toBeNull();
   });
   it('weights only for W8A16, static or per-tensor dynamic input scales, and unquantized models', () => {
     expect(activationRoundingOf(act(null))).toBeNull();

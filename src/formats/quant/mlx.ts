@@ -36,7 +36,8 @@ export async function repackAffine(p: AffineParts): Promise<TensorEntry> {
   expectShape(p.biases, [M, groups], `a [${M}, ${N}] weight in groups of ${G}`);
   const scales = await readScalesF32(p.scales);
   const biases = await readScalesF32(p.biases);
-  // f16 scale and bias when that loses nothing (BF16 values of magnitude 2^-17 and up are f16 ones).
+  // f16 scale and bias when that loses nothing: zero or a normal half (BF16 values from 2^-14 up are).
+  // Not a subnormal half, though exact down to 2^-24: some GPUs flush those to zero as they unpack.
   const half = isF16Exact(scales) && isF16Exact(biases);
   const headBytes = half ? 4 : 8;
   const dtype = affineDtype(bits, G, half);
@@ -67,5 +68,5 @@ export async function repackAffine(p: AffineParts): Promise<TensorEntry> {
 }
 
 function isF16Exact(values: Float32Array): boolean {
-  return values.every((x) => f16BitsToF32(f32ToF16Bits(x)) === x);
+  return values.every((x) => x === 0 || (Math.abs(x) >= 2 ** -14 && f16BitsToF32(f32ToF16Bits(x)) === x));
 }

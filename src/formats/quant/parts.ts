@@ -37,14 +37,15 @@ export async function readWords(t: TensorEntry): Promise<Uint32Array> {
   return new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 }
 
-/** I32 / I64 index tensor (g_idx, weight_shape) as numbers. */
+/** An integer tensor (g_idx, weight_shape: I32 / I64; bitsandbytes weight_format: U8) as numbers. */
 export async function readInts(t: TensorEntry): Promise<number[]> {
   const dt = fileDtype(t);
   const b = await bytesOf(t);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (dt === 'I32') return Array.from({ length: b.length / 4 }, (_, i) => v.getInt32(i * 4, true));
   if (dt === 'I64') return Array.from({ length: b.length / 8 }, (_, i) => Number(v.getBigInt64(i * 8, true)));
-  throw partError(t, `is ${dt}, expected I32 or I64 indices`);
+  if (dt === 'U8') return Array.from(b);
+  throw partError(t, `is ${dt}, expected I32, I64 or U8 integers`);
 }
 
 /**

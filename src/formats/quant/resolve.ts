@@ -22,6 +22,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
     awq: '.qweight',
     'ct-packed': '.weight_packed',
     'bnb-nf4': BNB_NF4_STATE,
+    'bnb-int8': '.SCB',
     mlx: '.biases',
   }[scheme.method];
   const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
@@ -100,6 +101,18 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
           nestedQuantMap: part('.weight.nested_quant_map', false),
         });
         break;
+      case 'bnb-int8': {
+        const weight = part('.weight')!;
+        const scb = part('.SCB')!;
+        const format = part('.weight_format', false);
+        // bitsandbytes saves rows as they are (format 0, "row"); older GPU-tiled layouts are not files it writes now.
+        if (format && (await readInts(format)).some((f) => f !== 0)) throw partError(format, 'is not 0 ("row"): only row-major bitsandbytes 8-bit weights are supported');
+        const rows = weight.shape[0];
+        expectShape(scb, [rows], `an 8-bit weight of ${rows} rows (one max|w| a row)`);
+        // SCB is each row's max|w|; a code's weight is code * SCB / 127.
+        entry = await repack8Bit(weight, { tensor: { ...scb, shape: [rows, 1] }, blockRows: 1, blockCols: 0, divisor: 127 }, 'int8');
+        break;
+      }
       case 'mlx': {
         const own = Object.hasOwn(scheme.layers, prefix) ? scheme.layers[prefix] : undefined;
         const weight = part('.weight')!;

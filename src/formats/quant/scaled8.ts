@@ -8,13 +8,16 @@ import { expectShape, fileDtype, partError, readScalesF32, rowSource } from './p
  * - DeepSeek block FP8: `weight_scale_inv` [ceil(M / br), ceil(N / bc)], W = fp8 * scale_inv (despite
  *   the name it multiplies);
  * - compressed-tensors FP8 and INT8: `weight_scale` per tensor ([] or [1]), per output channel
- *   ([M, 1]) or (FP8) per block.
+ *   ([M, 1]) or (FP8) per block;
+ * - bitsandbytes LLM.int8: `SCB` [M], each row's max|w|, W = int8 * SCB / 127.
  */
 export interface Scales8 {
   tensor: TensorEntry;
   /** Rows and columns of weights sharing one scale; cols 0 means the whole row, rows 0 the whole tensor. */
   blockRows: number;
   blockCols: number;
+  /** The stored value is the scale times this (bitsandbytes keeps max|w|: the scale times 127). */
+  divisor?: number;
 }
 
 /** What the bytes are: FP8 E4M3 codes or two's-complement INT8. */
@@ -36,7 +39,8 @@ export async function repack8Bit(weight: TensorEntry, s: Scales8, code: Code8): 
   const scaleShape = s.blockRows === 0 ? s.tensor.shape : [scaleRows, scaleCols];
   if (s.blockRows === 0 && scaleShape.reduce((a, b) => a * b, 1) !== 1) throw partError(s.tensor, `has shape [${scaleShape}], but a per-tensor scale is one value`);
   if (s.blockRows !== 0) expectShape(s.tensor, scaleShape, `an ${c.name} weight of shape [${M}, ${N}] with ${s.blockRows}x${s.blockCols || N} scale blocks`);
-  const scales = await readScalesF32(s.tensor);
+  const stored = await readScalesF32(s.tensor);
+  const scales = s.divisor ? stored.map((v) => v / s.divisor!) : stored;
   const rowBytes = rowBytesOf(c.dtype, N);
   const blocks = N / 128;
   const source = rowSource(`${weight.source.name} (${weight.name}, ${c.name})`, M, rowBytes, async (r0, r1) => {

@@ -24,6 +24,8 @@ export type QuantScheme =
   | { method: 'ct-packed'; bits: 4 | 8; groupSize: number }
   /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
   | { method: 'bnb-nf4' }
+  /** bitsandbytes LLM.int8 (transformers' load_in_8bit): I8 `weight` + `SCB`, each row's max|w|. */
+  | { method: 'bnb-int8' }
   /**
    * MLX affine (mlx-lm, mlx-community uploads): U32-packed `weight` + `scales` + `biases` per group; a
    * default and per-module settings (false: left unquantized).
@@ -37,7 +39,7 @@ export interface MlxLayer {
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4- and 8-bit pack-quantized, GPTQ 4- and 8-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4, MLX 2- to 8-bit';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4- and 8-bit pack-quantized, GPTQ 4- and 8-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4 and LLM.int8, MLX 2- to 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -49,11 +51,7 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     throw new FormatError(file, `quantization_config: ${problem}`);
   };
   if (typeof q !== 'object' || Array.isArray(q)) fail('is not an object');
-  // transformers reads a config that asks for load_in_4bit / load_in_8bit as bitsandbytes, with or
-  // without a quant_method (older saves have none).
-  const bnb = [q.load_in_4bit, q._load_in_4bit, q.load_in_8bit, q._load_in_8bit].includes(true);
-  const method = q.quant_method ?? (bnb ? 'bitsandbytes' : undefined);
-  switch (method) {
+  switch (methodOf(q)) {
     case 'fp8': {
       if (q.fmt !== undefined && q.fmt !== 'e4m3') fail(`FP8 format "${String(q.fmt)}" is not supported (only e4m3)`);
       const block = q.weight_block_size;
@@ -80,8 +78,11 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     case 'compressed-tensors':
       return compressedTensors(q, fail);
     case 'bitsandbytes': {
-      if (q.load_in_8bit === true || q._load_in_8bit === true) fail('bitsandbytes 8-bit (LLM.int8) weights are not supported (4-bit NF4 only)');
-      if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit is not supported (4-bit NF4 only)');
+      if (bnbInt8(q)) {
+        if (q.llm_int8_has_fp16_weight === true) fail('bitsandbytes 8-bit with llm_int8_has_fp16_weight (16-bit weights kept for training) is not supported');
+        return { method: 'bnb-int8' };
+      }
+      if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit or load_in_8bit is not supported');
       // transformers' default 4-bit type is FP4; the published checkpoints (unsloth's bnb-4bit) are NF4.
       const type = q.bnb_4bit_quant_type ?? 'fp4';
       if (type !== 'nf4') fail(`bitsandbytes 4-bit type "${String(type)}" is not supported (nf4 only)`);
@@ -90,8 +91,21 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
       return { method: 'bnb-nf4' };
     }
     default:
-      return fail(`quant_method "${String(method)}" is not supported (${SUPPORTED})`);
+      return fail(`quant_method "${String(q.quant_method)}" is not supported (${SUPPORTED})`);
   }
+}
+
+/**
+ * quant_method, or bitsandbytes for a config that asks for load_in_4bit / load_in_8bit without one
+ * (older saves), as transformers reads it.
+ */
+function methodOf(q: Json): unknown {
+  const bnb = [q.load_in_4bit, q._load_in_4bit, q.load_in_8bit, q._load_in_8bit].includes(true);
+  return q.quant_method ?? (bnb ? 'bitsandbytes' : undefined);
+}
+
+function bnbInt8(q: Json): boolean {
+  return q.load_in_8bit === true || q._load_in_8bit === true;
 }
 
 /**
@@ -104,12 +118,22 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
 export interface ActivationRounding {
   format: 'e4m3' | 'int8';
   group: number;
+  /**
+   * INT8 with outliers (bitsandbytes LLM.int8): values of at least this magnitude keep their value
+   * (bitsandbytes multiplies their columns in 16 bits) and take no part in the row's max|x|.
+   */
+  threshold?: number;
 }
 
 /** The activation rounding config.json's quantization_config asks for; null: weights only. */
 export function activationRoundingOf(config: Json): ActivationRounding | null {
   const q = config.quantization_config as Json | undefined | null;
   if (!q || typeof q !== 'object') return null;
+  if (methodOf(q) === 'bitsandbytes' && bnbInt8(q)) {
+    // MatMul8bitLt: each row (token) to INT8 but for its outliers; threshold 0: no outliers.
+    const t = q.llm_int8_threshold ?? 6;
+    return typeof t === 'number' && t > 0 ? { format: 'int8', group: 0, threshold: t } : { format: 'int8', group: 0 };
+  }
   if (q.quant_method === 'fp8') {
     // DeepSeek block FP8: activations in 1 x block-columns groups (transformers' act_quant, vLLM).
     const block = q.weight_block_size;
@@ -182,7 +206,7 @@ function compressedTensors(q: Json, fail: (p: string) => never): QuantScheme {
   }
   if (format === 'int-quantized' || (format === 'naive-quantized' && w.type === 'int')) {
     if (bits !== 8 || w.type !== 'int') fail(`compressed-tensors int-quantized ${String(w.type)} weights of ${String(bits)} bits are not supported (8-bit int only)`);
-    if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors INT8 strategy "${strategy}" is not supported (tensor, channel)`);
+    if (strategy !== 'tensor' && strategy !== 'channel') fail(`compressed-tensors int-quantized (W8A8) INT8 strategy "${strategy}" is not supported (tensor, channel)`);
     return { method: 'int8-scaled', strategy };
   }
   if (format === 'pack-quantized') {
