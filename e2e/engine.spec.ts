@@ -86,7 +86,8 @@ test('W8A8 checkpoints round each matmul input as the checkpoint says (FP8 per t
     // flip agree to f32 accuracy and pick the same token; against the unrounded reference none does.
     const show = (rows: RowAgreement[]) => `${dtype}: ${rows.map((r) => r.relDiff.toExponential(1))}`;
     expect(rounded.some((r) => r.relDiff < LOGIT_TOL), show(rounded)).toBe(true);
-    expect(unrounded.every((r) => r.relDiff > 2 * LOGIT_TOL), show(unrounded)).toBe(true);
+    // INT8's steps (1/127 of a row's largest value) move this model's logits by only 0.7-1.5%.
+    expect(unrounded.every((r) => r.relDiff > (dtype.includes('int8') ? 2 : 5) * LOGIT_TOL), show(unrounded)).toBe(true);
     for (const r of rounded.filter((r) => r.relDiff < LOGIT_TOL)) expect(r.pick, `${dtype}: greedy pick after ${r.upTo} tokens`).toBe(r.refPick);
   }
 });

@@ -3,8 +3,8 @@
 // stream, the last token only (final norm) and per-head q/k rows inside the KV cache (Qwen3).
 // INPLACE: y is x (one binding: a buffer may not be bound twice as writable).
 // ROUND: the normed row is then rounded to its 8-bit grid as W8A8 checkpoints round a matmul's input
-// (activation-rounding.wgsl; FP8 E4M3, or INT8 with ROUND_INT8), per ROUND_GROUP values (0: the
-// whole row), saving that kernel's launch.
+// (activation-rounding.wgsl; FP8 E4M3, or INT8 with ROUND_INT8, LLM.int8's outliers kept with
+// ROUND_OUTLIERS), per ROUND_GROUP values (0: the whole row), saving that kernel's launch.
 
 struct Params {
   n: u32,

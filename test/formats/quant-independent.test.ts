@@ -56,7 +56,7 @@ describe.skipIf(!hasPython)('quantized checkpoints written by Python, dequantize
   const expected = JSON.parse(readFileSync(path.join(out, 'expected.json'), 'utf8')) as Record<string, number[]>;
 
   for (const [file, scheme, dtype, tol = 0] of CASES) {
-    it(`${file}: every value exact`, async () => {
+    it(`${file}: every value ${tol ? `within ${tol.toExponential(1)}` : 'exact'}`, async () => {
       const st = await readSafetensors(await sourceFromPath(path.join(out, `${file}.safetensors`)));
       const tensors = await resolveQuantized(new Map(st.tensors.map((t) => [t.name, t])), scheme);
       expect([...tensors.keys()]).toEqual(['model.layers.0.mlp.up_proj.weight']);

@@ -63,6 +63,8 @@ describe('quantization_config', () => {
   it.each([
     [{ quant_method: 'bitsandbytes', load_in_4bit: true }, /bitsandbytes 4-bit type "fp4" is not supported \(nf4 only\)/],
     [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_has_fp16_weight: true }, /llm_int8_has_fp16_weight/],
+    [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_threshold: -1 }, /llm_int8_threshold -1 is not a number of 0 or more/],
+    [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_threshold: '6' }, /llm_int8_threshold "6"/],
     [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'bfloat16' }, /stored as bfloat16 are not supported/],
     [{ quant_method: 'bitsandbytes' }, /without load_in_4bit or load_in_8bit/],
     [{ quant_method: 'hqq' }, /quant_method "hqq" is not supported/],

@@ -106,7 +106,9 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         const scb = part('.SCB')!;
         const format = part('.weight_format', false);
         // bitsandbytes saves rows as they are (format 0, "row"); older GPU-tiled layouts are not files it writes now.
-        if (format && (await readInts(format)).some((f) => f !== 0)) throw partError(format, 'is not 0 ("row"): only row-major bitsandbytes 8-bit weights are supported');
+        if (format && format.shape.reduce((a, b) => a * b, 1) !== 1) throw partError(format, `has shape [${format.shape}], not one value`);
+        if (format && (await readInts(format))[0] !== 0) throw partError(format, 'is not 0 ("row"): only row-major bitsandbytes 8-bit weights are supported');
+        if (weight.shape.length !== 2) throw partError(weight, `has shape [${weight.shape}]: 8-bit weights are matrices`);
         const rows = weight.shape[0];
         expectShape(scb, [rows], `an 8-bit weight of ${rows} rows (one max|w| a row)`);
         // SCB is each row's max|w|; a code's weight is code * SCB / 127.

@@ -80,6 +80,8 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
     case 'bitsandbytes': {
       if (bnbInt8(q)) {
         if (q.llm_int8_has_fp16_weight === true) fail('bitsandbytes 8-bit with llm_int8_has_fp16_weight (16-bit weights kept for training) is not supported');
+        const t = q.llm_int8_threshold;
+        if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0)) fail(`llm_int8_threshold ${JSON.stringify(t)} is not a number of 0 or more`);
         return { method: 'bnb-int8' };
       }
       if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit or load_in_8bit is not supported');
@@ -130,9 +132,10 @@ export function activationRoundingOf(config: Json): ActivationRounding | null {
   const q = config.quantization_config as Json | undefined | null;
   if (!q || typeof q !== 'object') return null;
   if (methodOf(q) === 'bitsandbytes' && bnbInt8(q)) {
-    // MatMul8bitLt: each row (token) to INT8 but for its outliers; threshold 0: no outliers.
-    const t = q.llm_int8_threshold ?? 6;
-    return typeof t === 'number' && t > 0 ? { format: 'int8', group: 0, threshold: t } : { format: 'int8', group: 0 };
+    // MatMul8bitLt: each row (token) to INT8 but for its outliers; threshold 0: no outliers. A
+    // threshold that is not a number of 0 or more was refused with the scheme (quantSchemeOf).
+    const t = (q.llm_int8_threshold as number | undefined) ?? 6;
+    return t > 0 ? { format: 'int8', group: 0, threshold: t } : { format: 'int8', group: 0 };
   }
   if (q.quant_method === 'fp8') {
     // DeepSeek block FP8: activations in 1 x block-columns groups (transformers' act_quant, vLLM).
