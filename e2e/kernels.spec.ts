@@ -14,7 +14,7 @@ import * as ref from '../src/ref/ops.ts';
 import { gemvThreadsPerRow } from '../src/kernels/matmul.ts';
 import { drawUniform, keptTokens, sampleRef } from '../src/engine/sampler-ref.ts';
 import { encodeWeights } from '../scripts/lib/encode-weights.ts';
-import { actOrderCase, DTYPES, K_SHAPES, MATMUL_TOL, SHAPES, SHARED_KERNEL, WIDE_SHAPES, matmulCase, shapesFor, weightBytes, worst } from './harness/matmul-cases.ts';
+import { actOrderCase, DTYPES, FAMILY_TYPES, K_SHAPES, MATMUL_TOL, SHAPES, SHARED_KERNEL, WIDE_SHAPES, matmulCase, shapesFor, weightBytes, worst } from './harness/matmul-cases.ts';
 
 const harness = <T>(page: Page, fn: string, arg: unknown) => callHarness<T>(page, 'kernels', fn, arg);
 
@@ -42,9 +42,10 @@ for (const dtype of DTYPES.filter((d) => !SHARED_KERNEL.has(d))) {
     for (const { T, N, K } of shapesFor(dtype)) {
       const { bytes, x, bias, yInit, want, scale } = matmulCase(dtype, { T, N, K }, rng);
       // The GEMV as CPU adapters run it (a thread per row) and as GPUs do (threads sharing a row, up to
-      // a warp of 32 on long rows).
+      // a warp of 32 on long rows: that reduction once per decoding family).
       const gpuTpr = Math.max(2, gemvThreadsPerRow(K, false));
-      for (const [kind, threadsPerRow] of [['gemv', 1], ['gemv', gpuTpr], ['gemv', 32], ['gemm', undefined]] as const) {
+      const wide = FAMILY_TYPES.has(dtype) ? [['gemv', 32] as const] : [];
+      for (const [kind, threadsPerRow] of [['gemv', 1], ['gemv', gpuTpr], ...wide, ['gemm', undefined]] as const) {
         const rowBytes = bytes.length / N;
         const base = { dtype, weightBytes: Array.from(bytes), rows: N, cols: K, x, T, bias, kind, threadsPerRow };
         const [shards, ...y] = await harness<number[]>(page, 'runMatmul', base);
@@ -78,7 +79,7 @@ test('GEMV rows are summed by subgroup shuffles up to the subgroup size, in work
   expect(await harness<string>(page, 'matmulVariant', { cols: 256, threadsPerRow: 2 * info.subgroupRowLanes })).not.toContain('subgroups');
 });
 
-for (const dtype of DTYPES.filter((d) => !SHARED_KERNEL.has(d))) {
+for (const dtype of DTYPES.filter((d) => FAMILY_TYPES.has(d))) {
   test(`SwiGLU GEMV ${dtype}: silu(x gate^T) * (x up^T) in one pass, whole and split across bindings`, async ({ page }) => {
     const rng = new Rng(3000 + DTYPES.indexOf(dtype));
     const block = DTYPE_LAYOUTS[dtype].blockElems;
