@@ -5,7 +5,8 @@
 // WEIGHT_QA with QA_BITS, QA_GROUP and QA_HALF. Each type defines w4 (4 values from an index that is a
 // multiple of 4) and w1; all but the float types (the 32-value GGUF blocks, the K-quants per 32-value
 // sub-block, and the repacked checkpoint types per 32 values of a group) also define wblock, 32 values
-// at once for the GEMV, and wblock_scale: the block's values are wblock's times wblock_scale. Where all 32 share one multiplier (BLOCK_SCALE,
+// at once for the GEMV, and wblock_scale: the block's values are wblock's times wblock_scale. Where
+// all 32 share one multiplier (BLOCK_SCALE,
 // src/kernels/matmul.ts says which types) it stays out of wblock, so the GEMV applies it once per
 // block, not once per weight; types with an offset (q d + m) or two 16-value scales fold them into
 // wblock's values and take the default scale of 1 (at the end of this file).

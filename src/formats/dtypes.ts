@@ -17,8 +17,8 @@ export type ZeroPointDtype = `q${4 | 8}z_${32 | 64 | 128}`;
 
 /**
  * MLX's affine groups (y = q scale + bias), by bits and group size: `q4a_64` keeps scale and bias in
- * f32, `q4ah_64` in f16 (when every one of a tensor's is an f16 value, as BF16 and F16 ones nearly
- * always are): 4 bytes a group fewer to read.
+ * f32, `q4ah_64` in f16 (when every one of a tensor's is zero or a normal half, as BF16 and F16 ones
+ * nearly always are): 4 bytes a group fewer to read.
  */
 export type AffineDtype = `q${AffineBits}a${'' | 'h'}_${AffineGroup}`;
 export type AffineBits = 2 | 3 | 4 | 5 | 6 | 8;

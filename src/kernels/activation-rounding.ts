@@ -32,7 +32,9 @@ export function roundActivations(ctx: KernelContext, a: RoundingArgs): Dispatch 
 
 /** rounding.wgsl's flags for a checkpoint's rounding (shared with rmsnorm.wgsl's ROUND). */
 export function roundingDefines(r: ActivationRounding): Record<string, boolean | number> {
-  if (r.threshold !== undefined && r.format !== 'int8') throw new RangeError('outlier thresholds go with INT8 rounding (bitsandbytes LLM.int8)');
-  const bits = new Uint32Array(new Float32Array([r.threshold ?? 0]).buffer)[0];
-  return { ROUND_INT8: r.format === 'int8', ...(r.threshold !== undefined ? { ROUND_OUTLIERS: true, ROUND_THRESHOLD_BITS: bits } : {}) };
+  const flags = { ROUND_INT8: r.format === 'int8' };
+  if (r.threshold === undefined) return flags;
+  if (r.format !== 'int8') throw new RangeError('outlier thresholds go with INT8 rounding (bitsandbytes LLM.int8)');
+  // WGSL constants here are u32s: the threshold travels as its f32 bits.
+  return { ...flags, ROUND_OUTLIERS: true, ROUND_THRESHOLD_BITS: new Uint32Array(new Float32Array([r.threshold]).buffer)[0] };
 }

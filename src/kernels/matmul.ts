@@ -39,25 +39,23 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
 
 /**
  * Types whose 32-value blocks share one multiplier, which weights.wgsl keeps out of `wblock` and
- * returns from their own `wblock_scale`; every other type gets the default scale of 1.
+ * returns from their own `wblock_scale` (so do the zero-point types, whose `wblock` gives q - z);
+ * every other type gets the default scale of 1.
  */
-const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set([
-  'q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64',
-  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128', 'q8z_32', 'q8z_64', 'q8z_128',
-]);
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64', 'f8e4m3_128', 'i8_128']);
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z / WEIGHT_Q8Z with its block length, or WEIGHT_QA
  * with its bits, group length and QA_HALF (f16 scale and bias); the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
  * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale),
- * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the types of BLOCK_SCALE_TYPES
- * BLOCK_SCALE.
+ * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the zero-point types and those of
+ * BLOCK_SCALE_TYPES BLOCK_SCALE.
  */
 export function weightDefines(dtype: WeightDtype): Record<string, boolean | number> {
   if (isZeroPointDtype(dtype)) {
     const bits = zeroPointBits(dtype);
-    return { [`WEIGHT_Q${bits}Z`]: true, [`Q${bits}Z_GROUP`]: DTYPE_LAYOUTS[dtype].blockElems, BLOCK_SCALE: BLOCK_SCALE_TYPES.has(dtype) };
+    return { [`WEIGHT_Q${bits}Z`]: true, [`Q${bits}Z_GROUP`]: DTYPE_LAYOUTS[dtype].blockElems, BLOCK_SCALE: true };
   }
   if (isAffineDtype(dtype)) return { WEIGHT_QA: true, QA_BITS: affineBits(dtype), QA_GROUP: DTYPE_LAYOUTS[dtype].blockElems, QA_HALF: affineHalfHeader(dtype) };
   return {
@@ -71,14 +69,11 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
 }
 
 /**
- * Types whose 32-value blocks (K-quants: sub-blocks) weights.wgsl decodes whole (`wblock`), scales
- * read once per 32 values instead of once per 4; the MLX affine types (isAffineDtype) too.
+ * Every quantized type's 32-value blocks (K-quants: sub-blocks; repacked checkpoints: 32 values of a
+ * group) weights.wgsl decodes whole (`wblock`), scales read once per 32 values instead of once per 4;
+ * the float types are read 4 values at a time.
  */
-const WHOLE_BLOCK_TYPES: ReadonlySet<WeightDtype> = new Set([
-  'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k',
-  'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64',
-  'f8e4m3_128', 'i8_128', 'q4z_32', 'q4z_64', 'q4z_128', 'q8z_32', 'q8z_64', 'q8z_128',
-]);
+const FLOAT_TYPES: ReadonlySet<WeightDtype> = new Set(['f32', 'f16', 'bf16']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
@@ -233,7 +228,7 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
     // A thread per row (CPU adapters): no row sum, so no barrier.
     ROW_ALONE: kind === 'gemv' && tpr === 1,
     // Block-at-a-time decoding for the 32-value quant blocks.
-    BLOCKS: kind === 'gemv' && (WHOLE_BLOCK_TYPES.has(dtype) || isAffineDtype(dtype)),
+    BLOCKS: kind === 'gemv' && !FLOAT_TYPES.has(dtype),
   };
 }
 

@@ -3,6 +3,7 @@
  * row-major; plain loops in a fixed order, so a row's result never depends on the other rows.
  */
 import { e4m3ToF32, f32ToE4M3 } from '../formats/numeric.ts';
+import type { ActivationRounding } from '../formats/quant/scheme.ts';
 
 /** y = x·Wᵀ + b: x [T, K], w [N, K] (Hugging Face Linear layout), bias [N]; returns [T, N]. */
 export function matmul(
@@ -192,7 +193,7 @@ export function roundToInt8(x: Float64Array, n: number, group: number, threshold
 }
 
 /** A W8A8 checkpoint's input rounding, FP8 or INT8 (with LLM.int8's outliers when it has a threshold). */
-export function roundActivations(x: Float64Array, n: number, r: { format: 'e4m3' | 'int8'; group: number; threshold?: number }): Float64Array {
+export function roundActivations(x: Float64Array, n: number, r: ActivationRounding): Float64Array {
   return r.format === 'e4m3' ? roundToE4M3(x, n, r.group) : roundToInt8(x, n, r.group, r.threshold);
 }
 

@@ -6,7 +6,8 @@ import { expectShape, fileDtype, partError, readScalesF32, rowSource } from './p
 /**
  * MLX affine checkpoints (mlx-lm's quantize, the mlx-community uploads) -> the runtime's `q{bits}ah_G`
  * rows (per group of G inputs the f16 scale and bias, then the group's words as stored), or
- * `q{bits}a_G` (f32 scale and bias) for a tensor whose scales or biases are not all f16 values.
+ * `q{bits}a_G` (f32 scale and bias) for a tensor whose scales or biases are not all zero or normal
+ * halves.
  *
  * mlx.core.quantize packs each row along the input: `weight` is U32 [out, in * bits / 32]. 2-, 4- and
  * 8-bit values fill words, value i at bits `bits * (i % (32 / bits))` of word i / (32 / bits); 3- and

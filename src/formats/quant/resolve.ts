@@ -111,7 +111,8 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         if (weight.shape.length !== 2) throw partError(weight, `has shape [${weight.shape}]: 8-bit weights are matrices`);
         const rows = weight.shape[0];
         expectShape(scb, [rows], `an 8-bit weight of ${rows} rows (one max|w| a row)`);
-        // SCB is each row's max|w|; a code's weight is code * SCB / 127.
+        // SCB is each row's max|w|; a code's weight is code * SCB / 127. Seen as [rows, 1], the shape
+        // of per-channel scales.
         entry = await repack8Bit(weight, { tensor: { ...scb, shape: [rows, 1] }, blockRows: 1, blockCols: 0, divisor: 127 }, 'int8');
         break;
       }
