@@ -24,6 +24,11 @@ const SEED = 20240601;
 const RUNS = { ggufBytes: 6000, safetensorsBytes: 4000, safetensorsJson: 4000, ggufMetadata: 2000 };
 /** A case slower than this counts as a hang (most take under 5 ms; one that reads 64 MiB of header, about 1 s). */
 const CASE_MS = 2000;
+/**
+ * Thousands of parses a test: seconds alone, several times that on a loaded 2-core machine. The
+ * per-case bound above catches a hang; this only keeps a slow machine from failing a correct run.
+ */
+const FUZZ_TIMEOUT_MS = 180_000;
 
 interface Tally {
   cases: number;
@@ -143,7 +148,7 @@ describe('fuzzing readGguf', () => {
       }),
       { numRuns: RUNS.ggufBytes, seed: SEED },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 });
 
 describe('fuzzing readSafetensors', () => {
@@ -160,7 +165,7 @@ describe('fuzzing readSafetensors', () => {
       }),
       { numRuns: RUNS.safetensorsBytes, seed: SEED },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   /** A number on some boundary, or any JSON value at all. */
   const hostileNumber = fc.oneof(
@@ -196,7 +201,7 @@ describe('fuzzing readSafetensors', () => {
       }),
       { numRuns: RUNS.safetensorsJson, seed: SEED },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 });
 
 /**
@@ -285,5 +290,5 @@ describe('fuzzing GGUF metadata through fromGguf', () => {
       }),
       { numRuns: RUNS.ggufMetadata, seed: SEED },
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 });
