@@ -42,6 +42,7 @@ const ROWS: Row[] = [
   { label: 'GPTQ int8 g128 sym', spec: st('gptq-int8'), what: 'Linear layers', linear: 'q8z_128' },
   { label: 'compressed-tensors W8A16 channel', spec: st('w8a16'), what: 'Linear layers', linear: 'q8z_128' },
   { label: 'bitsandbytes NF4, double quant', spec: st('bnb-nf4'), what: "Linear layers but layer 1's down_proj", linear: 'nf4_64' },
+  { label: 'bitsandbytes FP4', spec: st('bnb-fp4'), what: "Linear layers but layer 1's down_proj", linear: 'fp4_64' },
   { label: 'bitsandbytes LLM.int8', spec: st('bnb-int8'), what: "Linear layers but layer 1's down_proj; activations INT8 per token but for outliers (threshold 2)", linear: 'i8_128' },
   { label: 'MLX affine 4-bit g64', spec: st('mlx-4bit'), what: "all matrices but layer 1's o_proj; 8-bit g32, 6-bit g32, 3-bit g64, 5-bit g128 for four others", linear: 'q4ah_64' },
   { label: 'BF16, quantize on load q4', spec: st('bf16'), quantize: 'q4', what: 'Linear Q4_0; embedding, LM head Q8_0', linear: 'q4_0' },

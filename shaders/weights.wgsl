@@ -286,15 +286,23 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 }
 #endif
 
-#if WEIGHT_NF4_64
-// block of 64: f32 absmax; u8 qs[32] as bitsandbytes packs them: value 2j in the high nibble of byte
-// j, 2j + 1 in the low one; y = NF4[q] * absmax (formats/numeric.ts NF4_VALUES, the same f32 values).
-var<private> NF4: array<f32, 16> = array<f32, 16>(
+#if BNB4
+// bitsandbytes 4-bit, block of 64: f32 absmax; u8 qs[32] as bitsandbytes packs them: value 2j in the
+// high nibble of byte j, 2j + 1 in the low one; y = LEVELS[q] * absmax, the type's code book
+// (formats/numeric.ts NF4_VALUES or FP4_VALUES, the same f32 values).
+#if WEIGHT_FP4_64
+// FP4 (sign, 2 exponent bits, 1 mantissa bit) over 12: 0, 0.0625, 8, 12, 4, 6, 2, 3 and their negatives.
+var<private> LEVELS: array<f32, 16> = array<f32, 16>(
+  0.0, 0.0625 / 12.0, 8.0 / 12.0, 1.0, 4.0 / 12.0, 0.5, 2.0 / 12.0, 0.25,
+  -0.0, -0.0625 / 12.0, -8.0 / 12.0, -1.0, -4.0 / 12.0, -0.5, -2.0 / 12.0, -0.25);
+#else
+var<private> LEVELS: array<f32, 16> = array<f32, 16>(
   -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
   0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0);
+#endif
 // Values 2j..2j+3 from bytes j and j + 1 of `v` (j = 0: the low half-word): high nibble first.
-fn nf4_pair2(v: u32) -> vec4<f32> {
-  return vec4<f32>(NF4[(v >> 4u) & 15u], NF4[v & 15u], NF4[(v >> 12u) & 15u], NF4[(v >> 8u) & 15u]);
+fn levels4(v: u32) -> vec4<f32> {
+  return vec4<f32>(LEVELS[(v >> 4u) & 15u], LEVELS[v & 15u], LEVELS[(v >> 12u) & 15u], LEVELS[(v >> 8u) & 15u]);
 }
 // 32 values: half `chunk & 1` of block `chunk >> 1`, four words of nibbles; the absmax stays out.
 fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
@@ -302,8 +310,8 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
   var out: array<vec4<f32>, 8>;
   for (var q = 0u; q < 4u; q++) {
     let v = wword(w0 + q);
-    out[2u * q] = nf4_pair2(v);
-    out[2u * q + 1u] = nf4_pair2(v >> 16u);
+    out[2u * q] = levels4(v);
+    out[2u * q + 1u] = levels4(v >> 16u);
   }
   return out;
 }
@@ -313,7 +321,7 @@ fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
   let blk = (rowByte >> 2u) + (k >> 6u) * 9u;
   let j = k & 63u;
-  return nf4_pair2(wword(blk + 1u + (j >> 3u)) >> ((j & 4u) * 4u)) * bitcast<f32>(wword(blk));
+  return levels4(wword(blk + 1u + (j >> 3u)) >> ((j & 4u) * 4u)) * bitcast<f32>(wword(blk));
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];

@@ -10,18 +10,18 @@ import * as ref from '../../src/ref/ops.ts';
 
 export const DTYPES: WeightDtype[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'iq4_xs', 'f8e4m3_128', 'q4z_32', 'q4z_64', 'q4z_128',
   'q5_1', 'iq2_xxs', 'iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'nf4_64', 'q4ah_64', 'q4a_64', 'q4ah_128', 'q8ah_32', 'i8_128',
-  'q3ah_64', 'q5ah_32', 'q6a_128', 'q2ah_64', 'q8z_128', 'q8z_32'];
+  'q3ah_64', 'q5ah_32', 'q6a_128', 'q2ah_64', 'q8z_128', 'q8z_32', 'fp4_64'];
 
 /**
  * Types whose kernel code is another type's but for their own decoding of a block: the grid i-quants
  * share IQ2_XXS's wblock / w4 (each has its own iq_point / iq_scales), the MLX groups Q4AH_64's
  * WEIGHT_QA section (other widths, group lengths, f32 scale and bias), Q8Z_32 Q8Z_128's, INT8 FP8's
- * SCALED8 one. The kernel tests run the whole battery (kinds, shapes, accumulation, shards) on the
+ * SCALED8 one, FP4 NF4's BNB4 one (another code book). The kernel tests run the whole battery (kinds, shapes, accumulation, shards) on the
  * first and a decoding check through the GEMV (whole blocks, rows shared by threads) and the GEMM on
  * these.
  */
 export const SHARED_KERNEL: ReadonlySet<WeightDtype> = new Set(['iq2_xs', 'iq2_s', 'iq3_xxs', 'iq3_s', 'iq1_s', 'iq1_m', 'q4a_64', 'q4ah_128', 'q8ah_32', 'i8_128',
-  'q3ah_64', 'q5ah_32', 'q6a_128', 'q2ah_64', 'q8z_32']);
+  'q3ah_64', 'q5ah_32', 'q6a_128', 'q2ah_64', 'q8z_32', 'fp4_64']);
 
 /**
  * What the SwiGLU GEMV and the 32-threads-a-row reduction add to a plain GEMV does not depend on the

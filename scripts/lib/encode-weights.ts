@@ -1,5 +1,5 @@
 import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type AffineBits, type WeightDtype } from '../../src/formats/dtypes.ts';
-import { f16BitsToF32, f32ToBf16, f32ToF16, f32ToF16Bits, NF4_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
+import { f16BitsToF32, f32ToBf16, f32ToF16, f32ToF16Bits, BNB_4BIT_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
 
@@ -30,7 +30,9 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'i8_128':
       return quantizeI8_128(values);
     case 'nf4_64':
-      return quantizeNf4_64(values);
+      return quantizeBnb4Bit64(values, BNB_4BIT_VALUES.nf4);
+    case 'fp4_64':
+      return quantizeBnb4Bit64(values, BNB_4BIT_VALUES.fp4);
   }
 }
 
@@ -86,15 +88,15 @@ export function nearestLevel(levels: ArrayLike<number>, x: number): number {
   return best;
 }
 
-/** bitsandbytes' 4-bit NF4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */
-export function quantizeNf4_64(values: Float32Array): Uint8Array {
+/** bitsandbytes' 4-bit NF4 or FP4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */
+function quantizeBnb4Bit64(values: Float32Array, levels: readonly number[]): Uint8Array {
   const out = new Uint8Array((values.length / 64) * 36);
   const view = new DataView(out.buffer);
   for (let b = 0; b < values.length / 64; b++) {
     const block = values.subarray(b * 64, b * 64 + 64);
     const absmax = Math.fround(Math.max(...block.map(Math.abs)));
     view.setFloat32(b * 36, absmax, true);
-    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearestLevel(NF4_VALUES, block[2 * j] / absmax) << 4) | nearestLevel(NF4_VALUES, block[2 * j + 1] / absmax);
+    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearestLevel(levels, block[2 * j] / absmax) << 4) | nearestLevel(levels, block[2 * j + 1] / absmax);
   }
   return out;
 }

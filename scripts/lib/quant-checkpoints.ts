@@ -1,4 +1,4 @@
-import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, NF4_VALUES } from '../../src/formats/numeric.ts';
+import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, BNB_4BIT_VALUES, type Bnb4BitCode } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import type { AffineBits, AffineGroup } from '../../src/formats/dtypes.ts';
 import { nearestLevel } from './encode-weights.ts';
@@ -21,6 +21,8 @@ import type { TestModel } from './test-model.ts';
  * - 'w8a16': compressed-tensors pack-quantized INT8, a scale per output channel, BF16 scales;
  * - 'bnb-nf4': bitsandbytes 4-bit NF4 with double quantization (transformers' load_in_4bit, unsloth's
  *   "bnb-4bit" uploads), layer 1's down_proj left in BF16 as unsloth's llm_int8_skip_modules leave some;
+ * - 'bnb-fp4': bitsandbytes 4-bit FP4 (transformers' default 4-bit type), absmax in F32 (no double
+ *   quantization, transformers' default), the same module left in BF16;
  * - 'bnb-int8': bitsandbytes LLM.int8 (transformers' load_in_8bit), the same module left in BF16, an
  *   outlier threshold of 2 (transformers' default is 6: the test model's activations seldom reach it);
  * - 'w8a8-int8': compressed-tensors INT8 per output channel (RedHatAI "quantized.w8a8"), BF16 scales,
@@ -31,7 +33,7 @@ import type { TestModel } from './test-model.ts';
  *   down_proj 5-bit in groups of 128, its o_proj left in BF16.
  * Weights are rounded to nearest (no GPTQ error correction: the layouts are the point).
  */
-const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'gptq-int8', 'awq', 'w4a16', 'w8a16', 'bnb-nf4', 'bnb-int8', 'mlx-4bit'] as const;
+const CHECKPOINT_QUANTS = ['fp8-block', 'fp8-dynamic', 'w8a8-int8', 'gptq', 'gptq-act', 'gptq-int8', 'awq', 'w4a16', 'w8a16', 'bnb-nf4', 'bnb-fp4', 'bnb-int8', 'mlx-4bit'] as const;
 export type CheckpointQuant = (typeof CHECKPOINT_QUANTS)[number];
 
 export function isCheckpointQuant(s: string): s is CheckpointQuant {
@@ -100,7 +102,10 @@ export function quantizedCheckpoint(m: TestModel, kind: CheckpointQuant): { entr
         entries.push(...packQuantized(prefix, t.values, out, inp, inp, 8));
         break;
       case 'bnb-nf4':
-        entries.push(...bnbNf4(prefix, t.values, out, inp));
+        entries.push(...bnb4Bit(prefix, t.values, out, inp, 'nf4', true));
+        break;
+      case 'bnb-fp4':
+        entries.push(...bnb4Bit(prefix, t.values, out, inp, 'fp4', false));
         break;
       case 'bnb-int8':
         entries.push(...bnbInt8(prefix, t.values, out, inp));
@@ -141,6 +146,11 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
   'bnb-nf4': {
     _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'nf4',
     bnb_4bit_use_double_quant: true, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
+    llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 6.0, load_in_4bit: true, load_in_8bit: false, quant_method: 'bitsandbytes',
+  },
+  'bnb-fp4': {
+    _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'float32', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'fp4',
+    bnb_4bit_use_double_quant: false, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
     llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 6.0, load_in_4bit: true, load_in_8bit: false, quant_method: 'bitsandbytes',
   },
 };
@@ -332,33 +342,41 @@ function bnbInt8(prefix: string, w: Float32Array, out: number, inp: number): Saf
 }
 
 /**
- * bitsandbytes quantize_4bit (nf4, blocksize 64, compress_statistics) as Linear4bit saves it: per 64
- * values of the flattened matrix absmax = max|w| and the nearest NF4 level of w / absmax, two a byte
- * (first high); then the absmaxes less their mean (nested_offset), per 256 blocks scaled by their
- * max (nested_absmax) and coded to the nearest of 256 levels (nested_quant_map; bitsandbytes uses its
- * dynamic map, any map is the file's to choose). The JSON quant state rides in a U8 tensor.
+ * bitsandbytes quantize_4bit (nf4 or fp4, blocksize 64) as Linear4bit saves it: per 64 values of the
+ * flattened matrix absmax = max|w| and the nearest level of w / absmax, two a byte (first high).
+ * With compress_statistics (`double`), the absmaxes less their mean (nested_offset), per 256 blocks
+ * scaled by their max (nested_absmax) and coded to the nearest of 256 levels (nested_quant_map;
+ * bitsandbytes uses its dynamic map, any map is the file's to choose); without, the absmaxes in F32.
+ * The JSON quant state rides in a U8 tensor.
  */
-function bnbNf4(prefix: string, w: Float32Array, out: number, inp: number): SafetensorsWriteTensor[] {
+function bnb4Bit(prefix: string, w: Float32Array, out: number, inp: number, type: Bnb4BitCode, double: boolean): SafetensorsWriteTensor[] {
   const n = out * inp;
   const blocks = n / 64;
   const absmax = Float32Array.from({ length: blocks }, (_, b) => Math.max(...w.subarray(b * 64, b * 64 + 64).map(Math.abs)));
   const packed = new Uint8Array(n / 2);
-  for (let i = 0; i < n; i++) packed[i >> 1] |= nearestLevel(NF4_VALUES, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  const levels = BNB_4BIT_VALUES[type];
+  for (let i = 0; i < n; i++) packed[i >> 1] |= nearestLevel(levels, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  const common = { quant_type: type, blocksize: 64, dtype: 'bfloat16', shape: [out, inp] };
+  const quantState = (state: Record<string, unknown>): SafetensorsWriteTensor[] => {
+    const json = new TextEncoder().encode(JSON.stringify(state));
+    return [
+      { name: `${prefix}.weight.quant_map`, dtype: 'F32', shape: [16], data: bytes(Float32Array.from(levels)) },
+      { name: `${prefix}.weight.quant_state.bitsandbytes__${type}`, dtype: 'U8', shape: [json.length], data: json },
+    ];
+  };
+  const weight: SafetensorsWriteTensor = { name: `${prefix}.weight`, dtype: 'U8', shape: [n / 2, 1], data: packed };
+  if (!double) return [weight, { name: `${prefix}.weight.absmax`, dtype: 'F32', shape: [blocks], data: bytes(absmax) }, ...quantState(common)];
   const offset = Math.fround(absmax.reduce((a, b) => a + b, 0) / blocks);
   const code = Float32Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
   const groups = Math.ceil(blocks / 256);
   const nested = Float32Array.from({ length: groups }, (_, g) => Math.max(...absmax.subarray(g * 256, (g + 1) * 256).map((a) => Math.abs(a - offset))));
   const codes = Uint8Array.from(absmax, (a, b) => nearestLevel(code, (a - offset) / nested[b >> 8]));
-  const state = new TextEncoder().encode(
-    JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [out, inp], nested_blocksize: 256, nested_dtype: 'float32', nested_offset: offset }),
-  );
   return [
-    { name: `${prefix}.weight`, dtype: 'U8', shape: [n / 2, 1], data: packed },
+    weight,
     { name: `${prefix}.weight.absmax`, dtype: 'U8', shape: [blocks], data: codes },
-    { name: `${prefix}.weight.quant_map`, dtype: 'F32', shape: [16], data: bytes(Float32Array.from(NF4_VALUES)) },
     { name: `${prefix}.weight.nested_absmax`, dtype: 'F32', shape: [groups], data: bytes(nested) },
     { name: `${prefix}.weight.nested_quant_map`, dtype: 'F32', shape: [256], data: bytes(code) },
-    { name: `${prefix}.weight.quant_state.bitsandbytes__nf4`, dtype: 'U8', shape: [state.length], data: state },
+    ...quantState({ ...common, nested_blocksize: 256, nested_dtype: 'float32', nested_offset: offset }),
   ];
 }
 

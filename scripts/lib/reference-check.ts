@@ -55,6 +55,7 @@ export const CHECK_MODELS: TestModelSpec[] = [
   { arch: 'llama', format: 'safetensors', dtype: 'gptq-int8', vocab: 'small' },
   { arch: 'qwen3', format: 'safetensors', dtype: 'w8a16', vocab: 'small' },
   { arch: 'llama', format: 'safetensors', dtype: 'bnb-nf4', vocab: 'small' },
+  { arch: 'qwen3', format: 'safetensors', dtype: 'bnb-fp4', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'bnb-int8', vocab: 'small' },
   { arch: 'qwen2', format: 'safetensors', dtype: 'mlx-4bit', vocab: 'small' },
 ];

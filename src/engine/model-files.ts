@@ -183,7 +183,7 @@ export async function fromFolder(files: ModelFiles): Promise<ModelBundle> {
   const tokenizer = tokenizerFromHf(tokJson as Record<string, unknown>, tokConfig);
   checkVocab(fileLabel(files, 'tokenizer.json'), tokenizer, config);
   const { tensors: list } = await readShardedSafetensors(files);
-  // Quantized checkpoints (FP8, INT8, INT4, NF4, MLX): each Linear's packed weights and scales become one repacked weight.
+  // Quantized checkpoints (FP8, INT8, INT4, NF4, FP4, MLX): each Linear's packed weights and scales become one repacked weight.
   const scheme = await quantSchemeOfFolder(configJson as Record<string, unknown>, list.map((t) => t.name), (f) => readJson(files, f), (f) => fileLabel(files, f));
   const tensors = await resolveQuantized(new Map(list.map((t) => [t.name, t])), scheme);
   return {

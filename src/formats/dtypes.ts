@@ -10,7 +10,10 @@ export type WeightDtype =
   | RepackedDtype;
 
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
-export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | ZeroPointDtype | 'nf4_64' | AffineDtype;
+export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | ZeroPointDtype | Bnb4BitDtype | AffineDtype;
+
+/** bitsandbytes 4-bit blocks of 64, by code book: NF4 or FP4. */
+export type Bnb4BitDtype = 'nf4_64' | 'fp4_64';
 
 /** GPTQ / AWQ / compressed-tensors groups with a zero point (y = (q - z) d), by bits and group size. */
 export type ZeroPointDtype = `q${4 | 8}z_${32 | 64 | 128}`;
@@ -69,9 +72,11 @@ export const DTYPE_LAYOUTS: Record<WeightDtype, DtypeLayout> = {
   q8z_32: { blockElems: 32, blockBytes: 36 },
   q8z_64: { blockElems: 64, blockBytes: 68 },
   q8z_128: { blockElems: 128, blockBytes: 132 },
-  // bitsandbytes NF4: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
-  // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax
+  // bitsandbytes 4-bit: f32 absmax (double quantization already undone); u8 qs[32] as bitsandbytes packs
+  // them (value 2j in the high nibble of byte j, 2j + 1 in the low); y = NF4_VALUES[q] * absmax, or
+  // FP4_VALUES[q] * absmax (formats/numeric.ts)
   nf4_64: { blockElems: 64, blockBytes: 36 },
+  fp4_64: { blockElems: 64, blockBytes: 36 },
   ...affineLayouts(),
 };
 
@@ -110,6 +115,7 @@ export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'i8_128') return 'INT8';
   if (isZeroPointDtype(dtype)) return `INT${zeroPointBits(dtype)} g${DTYPE_LAYOUTS[dtype].blockElems}`;
   if (dtype === 'nf4_64') return 'NF4';
+  if (dtype === 'fp4_64') return 'FP4';
   if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;
   return dtype.toUpperCase();
 }

@@ -184,6 +184,17 @@ export const NF4_VALUES = [
   0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
 ].map(Math.fround);
 
+/**
+ * bitsandbytes' FP4 levels (1 sign, 2 exponent, 1 mantissa bit; codes 0..7 are 0, 0.0625, 8, 12, 4, 6,
+ * 2, 3, then the same negated) divided by their max, 12: the float32 values its quant_map holds and
+ * its CUDA lookup table (kernels.cu fp4_dequantization_lut) multiplies.
+ */
+export const FP4_VALUES = [0, 0.0625, 8, 12, 4, 6, 2, 3, -0, -0.0625, -8, -12, -4, -6, -2, -3].map((v) => Math.fround(v / 12));
+
+/** The 16 levels of each bitsandbytes 4-bit type, by its quant_type. */
+export const BNB_4BIT_VALUES = { nf4: NF4_VALUES, fp4: FP4_VALUES } as const;
+export type Bnb4BitCode = keyof typeof BNB_4BIT_VALUES;
+
 /** The 16 non-linear levels of IQ4_NL and IQ4_XS (ggml-common.h kvalues_iq4nl). */
 export const IQ4_NL_VALUES = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
@@ -275,15 +286,18 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       }
       break;
     case 'nf4_64':
+    case 'fp4_64': {
+      const levels = BNB_4BIT_VALUES[dtype === 'nf4_64' ? 'nf4' : 'fp4'];
       for (let b = 0; b < n / 64; b++) {
         const absmax = view.getFloat32(b * 36, true);
         for (let j = 0; j < 32; j++) {
           const q = bytes[b * 36 + 4 + j];
-          out[b * 64 + 2 * j] = NF4_VALUES[q >> 4] * absmax;
-          out[b * 64 + 2 * j + 1] = NF4_VALUES[q & 15] * absmax;
+          out[b * 64 + 2 * j] = levels[q >> 4] * absmax;
+          out[b * 64 + 2 * j + 1] = levels[q & 15] * absmax;
         }
       }
       break;
+    }
     case 'iq4_nl':
       for (let b = 0; b < n / 32; b++) {
         const d = f16BitsToF32(view.getUint16(b * 18, true));

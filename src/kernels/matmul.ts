@@ -42,13 +42,14 @@ export function gemvThreadsPerRow(K: number, isCpu = false): number {
  * returns from their own `wblock_scale` (so do the zero-point types, whose `wblock` gives q - z);
  * every other type gets the default scale of 1.
  */
-const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64', 'f8e4m3_128', 'i8_128']);
+const BLOCK_SCALE_TYPES: ReadonlySet<WeightDtype> = new Set(['q8_0', 'q4_0', 'q5_0', 'iq4_nl', 'iq4_xs', 'iq2_xxs', 'iq3_xxs', 'iq3_s', 'iq1_s', 'nf4_64', 'fp4_64', 'f8e4m3_128', 'i8_128']);
 
 /**
  * The weights.wgsl flags for a type: WEIGHT_<DTYPE>, WEIGHT_Q4Z / WEIGHT_Q8Z with its block length, or WEIGHT_QA
  * with its bits, group length and QA_HALF (f16 scale and bias); the IQ4
  * types also bring IQ4 (their shared level table), Q5_0 and Q5_1 Q5 (their shared 5-bit unpacking),
- * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale),
+ * FP8 and INT8 SCALED8 (their shared block of 128 codes and a scale), NF4 and FP4 BNB4 (their
+ * shared block of 64 nibbles and an absmax, each with its own code book),
  * the grid i-quants IQ_GRID (the grid binding, iqGridBinding()), the zero-point types and those of
  * BLOCK_SCALE_TYPES BLOCK_SCALE.
  */
@@ -64,6 +65,7 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
     ...(dtype.startsWith('q5_') && !dtype.endsWith('_k') ? { Q5: true } : {}),
     ...(gridOf(dtype) ? { IQ_GRID: true } : {}),
     ...(dtype === 'f8e4m3_128' || dtype === 'i8_128' ? { SCALED8: true } : {}),
+    ...(dtype === 'nf4_64' || dtype === 'fp4_64' ? { BNB4: true } : {}),
     ...(BLOCK_SCALE_TYPES.has(dtype) ? { BLOCK_SCALE: true } : {}),
   };
 }

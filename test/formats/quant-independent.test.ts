@@ -35,8 +35,10 @@ const CASES: [string, QuantScheme, WeightDtype?, number?][] = [
   ['fp8_channel', { method: 'fp8-scaled', strategy: 'channel', blockRows: 0, blockCols: 0 }],
   ['fp8_tensor', { method: 'fp8-scaled', strategy: 'tensor', blockRows: 0, blockCols: 0 }],
   ['int8_channel', { method: 'int8-scaled', strategy: 'channel' }],
-  ['bnb_nf4', { method: 'bnb-nf4' }],
-  ['bnb_nf4_plain', { method: 'bnb-nf4' }],
+  ['bnb_nf4', { method: 'bnb-4bit', code: 'nf4' }, 'nf4_64'],
+  ['bnb_nf4_plain', { method: 'bnb-4bit', code: 'nf4' }, 'nf4_64'],
+  ['bnb_fp4', { method: 'bnb-4bit', code: 'fp4' }, 'fp4_64'],
+  ['bnb_fp4_nested', { method: 'bnb-4bit', code: 'fp4' }, 'fp4_64'],
   ['bnb_int8', { method: 'bnb-int8' }, 'i8_128', 2 ** -24],
   // BF16 scales and biases from 2^-14 up are normal f16 values: kept in f16. F32 ones that are not stay f32.
   ['mlx_4bit', { method: 'mlx', bits: 4, groupSize: 64, layers: {} }, 'q4ah_64'],

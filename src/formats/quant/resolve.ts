@@ -1,11 +1,23 @@
 import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { repackAffine } from './mlx.ts';
-import { BNB_NF4_STATE, repackNf4 } from './nf4.ts';
+import { bnb4BitState, repackBnb4Bit } from './bnb-4bit.ts';
 import { repack8Bit } from './scaled8.ts';
 import { expectShape, partError, readInts } from './parts.ts';
 import { repackZeroPoint } from './zero-point.ts';
 import type { QuantScheme } from './scheme.ts';
+
+/** The part that marks a quantized Linear, per method (bitsandbytes 4-bit: its quant state, named by code). */
+const MARKERS: Record<Exclude<QuantScheme['method'], 'bnb-4bit'>, string> = {
+  'fp8-block': '.weight_scale_inv',
+  'fp8-scaled': '.weight_scale',
+  'int8-scaled': '.weight_scale',
+  gptq: '.qweight',
+  awq: '.qweight',
+  'ct-packed': '.weight_packed',
+  'bnb-int8': '.SCB',
+  mlx: '.biases',
+};
 
 /**
  * Replaces each quantized Linear's pieces (packed weights, scales, zeros, group indices) by one
@@ -14,17 +26,7 @@ import type { QuantScheme } from './scheme.ts';
 export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
   const out = new Map(tensors);
   if (!scheme) return out;
-  const marker = {
-    'fp8-block': '.weight_scale_inv',
-    'fp8-scaled': '.weight_scale',
-    'int8-scaled': '.weight_scale',
-    gptq: '.qweight',
-    awq: '.qweight',
-    'ct-packed': '.weight_packed',
-    'bnb-nf4': BNB_NF4_STATE,
-    'bnb-int8': '.SCB',
-    mlx: '.biases',
-  }[scheme.method];
+  const marker = scheme.method === 'bnb-4bit' ? bnb4BitState(scheme.code) : MARKERS[scheme.method];
   const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
   if (prefixes.length === 0) {
     throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in "${marker}"`);
@@ -91,10 +93,11 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
         });
         break;
       }
-      case 'bnb-nf4':
-        entry = await repackNf4({
+      case 'bnb-4bit':
+        entry = await repackBnb4Bit({
+          code: scheme.code,
           packed: part('.weight')!,
-          state: part(BNB_NF4_STATE)!,
+          state: part(marker)!,
           absmax: part('.weight.absmax')!,
           quantMap: part('.weight.quant_map')!,
           nestedAbsmax: part('.weight.nested_absmax', false),

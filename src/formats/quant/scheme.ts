@@ -1,5 +1,6 @@
 import { AFFINE_BITS, AFFINE_GROUPS, type AffineBits, type AffineGroup } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
+import type { Bnb4BitCode } from '../numeric.ts';
 
 /**
  * How a Hugging Face checkpoint's Linear weights are quantized, from config.json's
@@ -22,8 +23,8 @@ export type QuantScheme =
   | { method: 'int8-scaled'; strategy: 'tensor' | 'channel' }
   /** compressed-tensors `pack-quantized` symmetric INT4 / INT8 (W4A16, W8A16): `weight_packed` + `weight_scale`. */
   | { method: 'ct-packed'; bits: 4 | 8; groupSize: number }
-  /** bitsandbytes 4-bit NF4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
-  | { method: 'bnb-nf4' }
+  /** bitsandbytes 4-bit NF4 or FP4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
+  | { method: 'bnb-4bit'; code: Bnb4BitCode }
   /** bitsandbytes LLM.int8 (transformers' load_in_8bit): I8 `weight` + `SCB`, each row's max|w|. */
   | { method: 'bnb-int8' }
   /**
@@ -39,7 +40,7 @@ export interface MlxLayer {
 
 type Json = Record<string, unknown>;
 
-const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4- and 8-bit pack-quantized, GPTQ 4- and 8-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4 and LLM.int8, MLX 2- to 8-bit';
+const SUPPORTED = 'supported: fp8 (DeepSeek block FP8, per-tensor FP8), compressed-tensors FP8, INT8 and 4- and 8-bit pack-quantized, GPTQ 4- and 8-bit, AWQ 4-bit GEMM, bitsandbytes 4-bit NF4 and FP4 and LLM.int8, MLX 2- to 8-bit';
 
 /** null for an unquantized checkpoint. `file` names config.json in errors. */
 export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme | null {
@@ -86,11 +87,11 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
       }
       if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit or load_in_8bit is not supported');
       // transformers' default 4-bit type is FP4; the published checkpoints (unsloth's bnb-4bit) are NF4.
-      const type = q.bnb_4bit_quant_type ?? 'fp4';
-      if (type !== 'nf4') fail(`bitsandbytes 4-bit type "${String(type)}" is not supported (nf4 only)`);
+      const code = q.bnb_4bit_quant_type ?? 'fp4';
+      if (code !== 'nf4' && code !== 'fp4') fail(`bitsandbytes 4-bit type "${String(code)}" is not supported (nf4 or fp4)`);
       const storage = q.bnb_4bit_quant_storage ?? 'uint8';
       if (storage !== 'uint8') fail(`bitsandbytes 4-bit weights stored as ${String(storage)} are not supported (uint8 only)`);
-      return { method: 'bnb-nf4' };
+      return { method: 'bnb-4bit', code: code as Bnb4BitCode };
     }
     default:
       return fail(`quant_method "${String(q.quant_method)}" is not supported (${SUPPORTED})`);
