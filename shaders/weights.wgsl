@@ -291,10 +291,12 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // high nibble of byte j, 2j + 1 in the low one; y = LEVELS[q] * absmax, the type's code book
 // (formats/numeric.ts NF4_VALUES or FP4_VALUES, the same f32 values).
 #if WEIGHT_FP4_64
-// FP4 (sign, 2 exponent bits, 1 mantissa bit) over 12: 0, 0.0625, 8, 12, 4, 6, 2, 3 and their negatives.
+// FP4 (sign, 2 exponent bits, 1 mantissa bit) over 12: 0, 0.0625, 8, 12, 4, 6, 2, 3 and their
+// negatives, each the f32 nearest (written out: a constant expression's rounding to f32 is not pinned
+// down by WGSL).
 var<private> LEVELS: array<f32, 16> = array<f32, 16>(
-  0.0, 0.0625 / 12.0, 8.0 / 12.0, 1.0, 4.0 / 12.0, 0.5, 2.0 / 12.0, 0.25,
-  -0.0, -0.0625 / 12.0, -8.0 / 12.0, -1.0, -4.0 / 12.0, -0.5, -2.0 / 12.0, -0.25);
+  0.0, 0.0052083334885537624, 0.6666666865348816, 1.0, 0.3333333432674408, 0.5, 0.1666666716337204, 0.25,
+  0.0, -0.0052083334885537624, -0.6666666865348816, -1.0, -0.3333333432674408, -0.5, -0.1666666716337204, -0.25);
 #else
 var<private> LEVELS: array<f32, 16> = array<f32, 16>(
   -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,

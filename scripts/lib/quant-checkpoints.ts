@@ -1,6 +1,6 @@
-import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, BNB_4BIT_VALUES, type Bnb4BitCode } from '../../src/formats/numeric.ts';
+import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, BNB_4BIT_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
-import type { AffineBits, AffineGroup } from '../../src/formats/dtypes.ts';
+import type { AffineBits, AffineGroup, Bnb4BitCode } from '../../src/formats/dtypes.ts';
 import { nearestLevel } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
@@ -149,7 +149,7 @@ const CONFIGS: Record<CheckpointQuant, Record<string, unknown>> = {
     llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 6.0, load_in_4bit: true, load_in_8bit: false, quant_method: 'bitsandbytes',
   },
   'bnb-fp4': {
-    _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'float32', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'fp4',
+    _load_in_4bit: true, _load_in_8bit: false, bnb_4bit_compute_dtype: 'bfloat16', bnb_4bit_quant_storage: 'uint8', bnb_4bit_quant_type: 'fp4',
     bnb_4bit_use_double_quant: false, llm_int8_enable_fp32_cpu_offload: false, llm_int8_has_fp16_weight: false,
     llm_int8_skip_modules: ['lm_head', 'model.layers.1.mlp.down_proj'], llm_int8_threshold: 6.0, load_in_4bit: true, load_in_8bit: false, quant_method: 'bitsandbytes',
   },

@@ -12,8 +12,15 @@ export type WeightDtype =
 /** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
 export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | ZeroPointDtype | Bnb4BitDtype | AffineDtype;
 
-/** bitsandbytes 4-bit blocks of 64, by code book: NF4 or FP4. */
+/** bitsandbytes 4-bit blocks of 64, by code book (its quant_type): NF4 or FP4. */
 export type Bnb4BitDtype = 'nf4_64' | 'fp4_64';
+export type Bnb4BitCode = 'nf4' | 'fp4';
+export const BNB_4BIT_DTYPES: Record<Bnb4BitCode, Bnb4BitDtype> = { nf4: 'nf4_64', fp4: 'fp4_64' };
+export const BNB_4BIT_CODES = Object.keys(BNB_4BIT_DTYPES) as Bnb4BitCode[];
+
+export function bnb4BitCode(dtype: Bnb4BitDtype): Bnb4BitCode {
+  return BNB_4BIT_CODES.find((c) => BNB_4BIT_DTYPES[c] === dtype)!;
+}
 
 /** GPTQ / AWQ / compressed-tensors groups with a zero point (y = (q - z) d), by bits and group size. */
 export type ZeroPointDtype = `q${4 | 8}z_${32 | 64 | 128}`;
@@ -115,7 +122,7 @@ export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'i8_128') return 'INT8';
   if (isZeroPointDtype(dtype)) return `INT${zeroPointBits(dtype)} g${DTYPE_LAYOUTS[dtype].blockElems}`;
   if (dtype === 'nf4_64') return 'NF4';
-  if (dtype === 'fp4_64') return 'FP4';
+  if (dtype === 'fp4_64') return 'bnb-FP4';
   if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;
   return dtype.toUpperCase();
 }

@@ -1,4 +1,4 @@
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, rowBytes, type DtypeLayout, type WeightDtype } from './dtypes.ts';
+import { affineBits, affineHalfHeader, bnb4BitCode, type Bnb4BitCode, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, rowBytes, type DtypeLayout, type WeightDtype } from './dtypes.ts';
 import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
@@ -186,14 +186,14 @@ export const NF4_VALUES = [
 
 /**
  * bitsandbytes' FP4 levels (1 sign, 2 exponent, 1 mantissa bit; codes 0..7 are 0, 0.0625, 8, 12, 4, 6,
- * 2, 3, then the same negated) divided by their max, 12: the float32 values its quant_map holds and
- * its CUDA lookup table (kernels.cu fp4_dequantization_lut) multiplies.
+ * 2, 3, then the same negated) divided by their max, 12: the float32 values its quant_map holds
+ * (+0 at code 8, where its CUDA lookup table, kernels.cu fp4_dequantization_lut, gives -0: the same
+ * product).
  */
-export const FP4_VALUES = [0, 0.0625, 8, 12, 4, 6, 2, 3, -0, -0.0625, -8, -12, -4, -6, -2, -3].map((v) => Math.fround(v / 12));
+export const FP4_VALUES = [0, 0.0625, 8, 12, 4, 6, 2, 3, 0, -0.0625, -8, -12, -4, -6, -2, -3].map((v) => Math.fround(v / 12));
 
 /** The 16 levels of each bitsandbytes 4-bit type, by its quant_type. */
-export const BNB_4BIT_VALUES = { nf4: NF4_VALUES, fp4: FP4_VALUES } as const;
-export type Bnb4BitCode = keyof typeof BNB_4BIT_VALUES;
+export const BNB_4BIT_VALUES: Record<Bnb4BitCode, readonly number[]> = { nf4: NF4_VALUES, fp4: FP4_VALUES };
 
 /** The 16 non-linear levels of IQ4_NL and IQ4_XS (ggml-common.h kvalues_iq4nl). */
 export const IQ4_NL_VALUES = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
@@ -287,7 +287,7 @@ export function dequantizeRows(dtype: WeightDtype, bytes: Uint8Array, rows: numb
       break;
     case 'nf4_64':
     case 'fp4_64': {
-      const levels = BNB_4BIT_VALUES[dtype === 'nf4_64' ? 'nf4' : 'fp4'];
+      const levels = BNB_4BIT_VALUES[bnb4BitCode(dtype)];
       for (let b = 0; b < n / 64; b++) {
         const absmax = view.getFloat32(b * 36, true);
         for (let j = 0; j < 32; j++) {

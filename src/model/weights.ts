@@ -181,7 +181,7 @@ function dtypeOf(t: TensorEntry): WeightDtype {
   const type = typeof t.dtype === 'string' ? t.dtype : t.dtype.unsupported;
   throw new ModelLoadError(
     `${t.source.name}: tensor "${t.name}" is stored as ${type}, which this runtime cannot compute with yet ` +
-      `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3, INT8, GPTQ / AWQ / compressed-tensors INT4, bitsandbytes NF4 ` +
+      `(supported: ${COMPUTABLE_GGML_TYPES}; FP8 E4M3, INT8, GPTQ / AWQ / compressed-tensors INT4 and INT8, bitsandbytes NF4, FP4 and LLM.int8, ` +
       'and MLX 2- to 8-bit safetensors with their scale tensors)',
   );
 }

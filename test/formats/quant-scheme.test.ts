@@ -28,13 +28,13 @@ describe('quantization_config', () => {
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'float', strategy: 'block', block_structure: [128, 128] }, 'float-quantized'))).toEqual({ method: 'fp8-scaled', strategy: 'block', blockRows: 128, blockCols: 128 });
     expect(quantSchemeOf(ct({ num_bits: 8, type: 'int', strategy: 'channel', symmetric: true }, 'int-quantized'))).toEqual({ method: 'int8-scaled', strategy: 'channel' });
     // transformers' BitsAndBytesConfig as saved (unsloth's bnb-4bit uploads), with and without the underscored keys.
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-4bit', code: 'nf4' });
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-4bit', code: 'nf4' });
-    // FP4 is transformers' default 4-bit type: a config that names none asks for it.
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true } })).toEqual({ method: 'bnb-4bit', code: 'fp4' });
-    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'fp4' } })).toEqual({ method: 'bnb-4bit', code: 'fp4' });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_4bit: true, bnb_4bit_quant_type: 'nf4', bnb_4bit_quant_storage: 'uint8' } })).toEqual({ method: 'bnb-4bit' });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-4bit' });
+    // FP4 is transformers' default 4-bit type; each Linear's quant state says which it is.
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true } })).toEqual({ method: 'bnb-4bit' });
+    expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'fp4' } })).toEqual({ method: 'bnb-4bit' });
     // Older saves have no quant_method: transformers takes load_in_4bit as bitsandbytes all the same.
-    expect(quantSchemeOf({ quantization_config: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-4bit', code: 'nf4' });
+    expect(quantSchemeOf({ quantization_config: { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } })).toEqual({ method: 'bnb-4bit' });
     // LLM.int8 (load_in_8bit), with or without a quant_method.
     expect(quantSchemeOf({ quantization_config: { load_in_8bit: true } })).toEqual({ method: 'bnb-int8' });
     expect(quantSchemeOf({ quantization_config: { quant_method: 'bitsandbytes', _load_in_8bit: true, llm_int8_threshold: 6.0 } })).toEqual({ method: 'bnb-int8' });
@@ -65,6 +65,7 @@ describe('quantization_config', () => {
 
   it.each([
     [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'af4' }, /bitsandbytes 4-bit type "af4" is not supported \(nf4 or fp4\)/],
+    [{ quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: null }, /bitsandbytes 4-bit type null is not supported/],
     [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_has_fp16_weight: true }, /llm_int8_has_fp16_weight/],
     [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_threshold: -1 }, /llm_int8_threshold -1 is not a number of 0 or more/],
     [{ quant_method: 'bitsandbytes', load_in_8bit: true, llm_int8_threshold: '6' }, /llm_int8_threshold "6"/],
@@ -222,7 +223,7 @@ describe('broken quantized tensors end in a clear error', () => {
   });
 
   it('bitsandbytes 4-bit: another quant state, code book or absmax layout is refused by name', async () => {
-    const nf4 = { method: 'bnb-4bit', code: 'nf4' } as const;
+    const bnb = { method: 'bnb-4bit' } as const;
     const state = (o: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [2, 64], ...o }));
     const parts = (o: Record<string, unknown> = {}, map: readonly number[] = NF4_VALUES): SafetensorsWriteTensor[] => [
       { name: `${P}.weight`, dtype: 'U8', shape: [64, 1], data: new Uint8Array(64) },
@@ -230,21 +231,22 @@ describe('broken quantized tensors end in a clear error', () => {
       { name: `${P}.weight.quant_map`, dtype: 'F32', shape: [16], data: new Uint8Array(Float32Array.from(map).buffer) },
       { name: `${P}.weight.quant_state.bitsandbytes__nf4`, dtype: 'U8', shape: [state(o).length], data: state(o) },
     ];
-    const ok = (await resolveQuantized(await tensorsOf(parts()), nf4)).get(`${P}.weight`)!;
+    const ok = (await resolveQuantized(await tensorsOf(parts()), bnb)).get(`${P}.weight`)!;
     expect([ok.dtype, ok.shape]).toEqual(['nf4_64', [2, 64]]);
-    await expect(resolveQuantized(await tensorsOf(parts({ quant_type: 'fp4' })), nf4)).rejects.toThrow(/quant_type "fp4", but config.json says nf4/);
-    // An FP4 config finds no FP4 quant state in an NF4 file; an FP4 state must come with FP4's code book.
-    const fp4 = { method: 'bnb-4bit', code: 'fp4' } as const;
-    await expect(resolveQuantized(await tensorsOf(parts()), fp4)).rejects.toThrow(/no tensor ends in "\.weight\.quant_state\.bitsandbytes__fp4"/);
-    const asFp4 = (map: readonly number[]) =>
-      parts({ quant_type: 'fp4' }, map).map((p) => (p.name.endsWith('__nf4') ? { ...p, name: p.name.replace('__nf4', '__fp4') } : p));
-    expect((await resolveQuantized(await tensorsOf(asFp4(FP4_VALUES)), fp4)).get(`${P}.weight`)!.dtype).toBe('fp4_64');
-    await expect(resolveQuantized(await tensorsOf(asFp4(NF4_VALUES)), fp4)).rejects.toThrow(/holds -1 at index 0, not FP4's 0: a different 4-bit code book/);
-    await expect(resolveQuantized(await tensorsOf(parts({ blocksize: 128 })), nf4)).rejects.toThrow(/blocksize 128: only 64 is supported/);
-    await expect(resolveQuantized(await tensorsOf(parts({ shape: [4, 64] })), nf4)).rejects.toThrow(/weight" has shape \[64,1\], but an NF4 weight of shape \[4, 64\] implies \[128,1\]/);
-    await expect(resolveQuantized(await tensorsOf(parts({}, NF4_VALUES.map((v) => -v))), nf4)).rejects.toThrow(/a different 4-bit code book is not supported/);
+    await expect(resolveQuantized(await tensorsOf(parts({ quant_type: 'fp4' })), bnb)).rejects.toThrow(/quant_type "fp4", but its name says nf4/);
+    // The state's name says FP4: FP4's code book, with +0 at code 8 as bitsandbytes saves it (or -0).
+    const renamed = (code: string, ps: SafetensorsWriteTensor[]) => ps.map((p) => (p.name.endsWith('__nf4') ? { ...p, name: p.name.replace('__nf4', `__${code}`) } : p));
+    const asFp4 = (map: readonly number[]) => renamed('fp4', parts({ quant_type: 'fp4' }, map));
+    expect((await resolveQuantized(await tensorsOf(asFp4(FP4_VALUES)), bnb)).get(`${P}.weight`)!.dtype).toBe('fp4_64');
+    expect(Object.is(FP4_VALUES[8], 0)).toBe(true);
+    expect((await resolveQuantized(await tensorsOf(asFp4(FP4_VALUES.map((v, i) => (i === 8 ? -0 : v)))), bnb)).get(`${P}.weight`)!.dtype).toBe('fp4_64');
+    await expect(resolveQuantized(await tensorsOf(asFp4(NF4_VALUES)), bnb)).rejects.toThrow(/holds -1 at index 0, not FP4's 0: a different 4-bit code book/);
+    await expect(resolveQuantized(await tensorsOf(renamed('af4', parts({ quant_type: 'af4' }))), bnb)).rejects.toThrow(/is a bitsandbytes af4 quant state: only nf4 and fp4 are supported/);
+    await expect(resolveQuantized(await tensorsOf(parts({ blocksize: 128 })), bnb)).rejects.toThrow(/blocksize 128: only 64 is supported/);
+    await expect(resolveQuantized(await tensorsOf(parts({ shape: [4, 64] })), bnb)).rejects.toThrow(/weight" has shape \[64,1\], but an NF4 weight of shape \[4, 64\] implies \[128,1\]/);
+    await expect(resolveQuantized(await tensorsOf(parts({}, NF4_VALUES.map((v) => -v))), bnb)).rejects.toThrow(/a different 4-bit code book is not supported/);
     const nested = parts({ nested_blocksize: 256, nested_offset: 0.01 }).map((p) => (p.name.endsWith('absmax') ? { ...p, dtype: 'U8', data: new Uint8Array(2) } : p));
-    await expect(resolveQuantized(await tensorsOf([...nested, { name: `${P}.weight.nested_absmax`, dtype: 'F32', shape: [1], data: f32(1) }]), nf4)).rejects.toThrow(
+    await expect(resolveQuantized(await tensorsOf([...nested, { name: `${P}.weight.nested_absmax`, dtype: 'F32', shape: [1], data: f32(1) }]), bnb)).rejects.toThrow(
       /is double-quantized, but its nested quant map or nested_blocksize is missing/,
     );
   });

@@ -1,5 +1,5 @@
-import { rowBytes as rowBytesOf } from '../dtypes.ts';
-import { BNB_4BIT_VALUES, type Bnb4BitCode } from '../numeric.ts';
+import { BNB_4BIT_DTYPES, rowBytes as rowBytesOf, type Bnb4BitCode } from '../dtypes.ts';
+import { BNB_4BIT_VALUES } from '../numeric.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { expectShape, fileDtype, partError, readScalesF32, rowSource } from './parts.ts';
 
@@ -45,7 +45,7 @@ async function readState(t: TensorEntry, code: Bnb4BitCode): Promise<QuantState>
   } catch (e) {
     throw partError(t, `is not a JSON quant state (${(e as Error).message})`);
   }
-  if (s.quant_type !== code) throw partError(t, `says quant_type ${JSON.stringify(s.quant_type)}, but config.json says ${code}`);
+  if (s.quant_type !== code) throw partError(t, `says quant_type ${JSON.stringify(s.quant_type)}, but its name says ${code}`);
   if (s.blocksize !== BLOCK) throw partError(t, `says blocksize ${JSON.stringify(s.blocksize)}: only ${BLOCK} is supported`);
   const shape = s.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -80,7 +80,7 @@ async function blockAbsmax(p: Bnb4BitParts, st: QuantState, blocks: number): Pro
 export async function repackBnb4Bit(p: Bnb4BitParts): Promise<TensorEntry> {
   const st = await readState(p.state, p.code);
   const label = p.code.toUpperCase();
-  const dtype = p.code === 'nf4' ? 'nf4_64' : 'fp4_64';
+  const dtype = BNB_4BIT_DTYPES[p.code];
   const [M, N] = st.shape;
   if (N % BLOCK) throw partError(p.state, `says rows of ${N} values, not whole ${BLOCK}-value ${label} blocks`);
   if (fileDtype(p.packed) !== 'U8') throw partError(p.packed, `is ${fileDtype(p.packed)}: only bitsandbytes weights packed in U8 are supported`);

@@ -1,3 +1,4 @@
+import { BNB_4BIT_CODES } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { repackAffine } from './mlx.ts';
@@ -7,17 +8,22 @@ import { expectShape, partError, readInts } from './parts.ts';
 import { repackZeroPoint } from './zero-point.ts';
 import type { QuantScheme } from './scheme.ts';
 
-/** The part that marks a quantized Linear, per method (bitsandbytes 4-bit: its quant state, named by code). */
-const MARKERS: Record<Exclude<QuantScheme['method'], 'bnb-4bit'>, string> = {
-  'fp8-block': '.weight_scale_inv',
-  'fp8-scaled': '.weight_scale',
-  'int8-scaled': '.weight_scale',
-  gptq: '.qweight',
-  awq: '.qweight',
-  'ct-packed': '.weight_packed',
-  'bnb-int8': '.SCB',
-  mlx: '.biases',
+/**
+ * The part that marks a quantized Linear, per method; bitsandbytes 4-bit: its quant state, whose name
+ * says NF4 or FP4 (each Linear's own, as transformers reads them).
+ */
+const MARKERS: Record<QuantScheme['method'], readonly string[]> = {
+  'fp8-block': ['.weight_scale_inv'],
+  'fp8-scaled': ['.weight_scale'],
+  'int8-scaled': ['.weight_scale'],
+  gptq: ['.qweight'],
+  awq: ['.qweight'],
+  'ct-packed': ['.weight_packed'],
+  'bnb-4bit': BNB_4BIT_CODES.map(bnb4BitState),
+  'bnb-int8': ['.SCB'],
+  mlx: ['.biases'],
 };
+const BNB_4BIT_STATE = /\.weight\.quant_state\.bitsandbytes__(\w+)$/;
 
 /**
  * Replaces each quantized Linear's pieces (packed weights, scales, zeros, group indices) by one
@@ -26,12 +32,19 @@ const MARKERS: Record<Exclude<QuantScheme['method'], 'bnb-4bit'>, string> = {
 export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
   const out = new Map(tensors);
   if (!scheme) return out;
-  const marker = scheme.method === 'bnb-4bit' ? bnb4BitState(scheme.code) : MARKERS[scheme.method];
-  const prefixes = [...tensors.keys()].filter((n) => n.endsWith(marker)).map((n) => n.slice(0, -marker.length));
-  if (prefixes.length === 0) {
-    throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in "${marker}"`);
+  const markers = MARKERS[scheme.method];
+  const linears = [...tensors.keys()].flatMap((n) => {
+    const marker = markers.find((m) => n.endsWith(m));
+    return marker ? [{ prefix: n.slice(0, -marker.length), marker }] : [];
+  });
+  if (scheme.method === 'bnb-4bit') {
+    const other = [...tensors.values()].find((t) => BNB_4BIT_STATE.test(t.name) && !markers.some((m) => t.name.endsWith(m)));
+    if (other) throw partError(other, `is a bitsandbytes ${BNB_4BIT_STATE.exec(other.name)![1]} quant state: only ${BNB_4BIT_CODES.join(' and ')} are supported`);
   }
-  for (const prefix of prefixes) {
+  if (linears.length === 0) {
+    throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in ${markers.map((m) => `"${m}"`).join(' or ')}`);
+  }
+  for (const { prefix, marker } of linears) {
     const part = (suffix: string, required = true): TensorEntry | undefined => {
       const t = out.get(prefix + suffix);
       if (!t && required) throw new FormatError(tensors.get(prefix + marker)!.source.name, `"${prefix}${marker}" comes without "${prefix}${suffix}"`);
@@ -95,7 +108,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
       }
       case 'bnb-4bit':
         entry = await repackBnb4Bit({
-          code: scheme.code,
+          code: BNB_4BIT_CODES.find((c) => marker === bnb4BitState(c))!,
           packed: part('.weight')!,
           state: part(marker)!,
           absmax: part('.weight.absmax')!,

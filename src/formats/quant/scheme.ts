@@ -1,6 +1,5 @@
 import { AFFINE_BITS, AFFINE_GROUPS, type AffineBits, type AffineGroup } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
-import type { Bnb4BitCode } from '../numeric.ts';
 
 /**
  * How a Hugging Face checkpoint's Linear weights are quantized, from config.json's
@@ -23,8 +22,11 @@ export type QuantScheme =
   | { method: 'int8-scaled'; strategy: 'tensor' | 'channel' }
   /** compressed-tensors `pack-quantized` symmetric INT4 / INT8 (W4A16, W8A16): `weight_packed` + `weight_scale`. */
   | { method: 'ct-packed'; bits: 4 | 8; groupSize: number }
-  /** bitsandbytes 4-bit NF4 or FP4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its quant state. */
-  | { method: 'bnb-4bit'; code: Bnb4BitCode }
+  /**
+   * bitsandbytes 4-bit NF4 or FP4 (transformers' load_in_4bit): packed `weight` + `weight.absmax` and its
+   * quant state, whose name and JSON say which (as transformers loads them, whatever the config says).
+   */
+  | { method: 'bnb-4bit' }
   /** bitsandbytes LLM.int8 (transformers' load_in_8bit): I8 `weight` + `SCB`, each row's max|w|. */
   | { method: 'bnb-int8' }
   /**
@@ -86,12 +88,13 @@ export function quantSchemeOf(config: Json, file = 'config.json'): QuantScheme |
         return { method: 'bnb-int8' };
       }
       if (q.load_in_4bit !== true && q._load_in_4bit !== true) fail('bitsandbytes without load_in_4bit or load_in_8bit is not supported');
-      // transformers' default 4-bit type is FP4; the published checkpoints (unsloth's bnb-4bit) are NF4.
-      const code = q.bnb_4bit_quant_type ?? 'fp4';
-      if (code !== 'nf4' && code !== 'fp4') fail(`bitsandbytes 4-bit type "${String(code)}" is not supported (nf4 or fp4)`);
+      // Each Linear's quant state says NF4 or FP4 (the published checkpoints, unsloth's bnb-4bit, are
+      // NF4; transformers' default is FP4); a config that asks for another type is refused here.
+      const type = q.bnb_4bit_quant_type;
+      if (type !== undefined && type !== 'nf4' && type !== 'fp4') fail(`bitsandbytes 4-bit type ${JSON.stringify(type)} is not supported (nf4 or fp4)`);
       const storage = q.bnb_4bit_quant_storage ?? 'uint8';
       if (storage !== 'uint8') fail(`bitsandbytes 4-bit weights stored as ${String(storage)} are not supported (uint8 only)`);
-      return { method: 'bnb-4bit', code: code as Bnb4BitCode };
+      return { method: 'bnb-4bit' };
     }
     default:
       return fail(`quant_method "${String(q.quant_method)}" is not supported (${SUPPORTED})`);
