@@ -772,24 +772,25 @@ fn iq1_point(g: u32, negativeShift: bool) -> array<vec4<f32>, 2> {
   return array<vec4<f32>, 2>(i8x4(iqGrid[2u * g]) + delta, i8x4(iqGrid[2u * g + 1u]) + delta);
 }
 
-// Each grid type defines IQ_BLOCK_BYTES (its 256-value block); iq_point(blk, ib, l): values 8l..8l+7
-// of 32-value sub-block ib of the block at byte blk, unscaled; iq_scales(blk, ib): the multipliers of
-// the sub-block's values 0..15 and 16..31. Types with one scale per 32 values are BLOCK_SCALE types:
-// their wblock leaves the scale to wblock_scale, applied once per 32 values.
+// Each grid type defines IQ_BLOCK_BYTES (its 256-value block), a struct IqSub with what one 32-value
+// sub-block's decoding needs, and iq_sub(blk, ib), which reads it for sub-block ib of the block at
+// byte blk: each field once, however many of the sub-block's points use it. iq_point(s, l): values
+// 8l..8l+7 of the sub-block, unscaled; iq_scales(s): the multipliers of its values 0..15 and 16..31.
+// Types with one scale per 32 values are BLOCK_SCALE types: their wblock leaves the scale to
+// wblock_scale, applied once per 32 values.
 fn iq_block(rowByte: u32, chunk: u32) -> u32 {
   return rowByte + (chunk >> 3u) * IQ_BLOCK_BYTES;
 }
 fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
-  let blk = iq_block(rowByte, chunk);
-  let ib = chunk & 7u;
+  let sub = iq_sub(iq_block(rowByte, chunk), chunk & 7u);
 #if BLOCK_SCALE
   let s = vec2<f32>(1.0);
 #else
-  let s = iq_scales(blk, ib);
+  let s = iq_scales(sub);
 #endif
   var out: array<vec4<f32>, 8>;
   for (var l = 0u; l < 4u; l++) {
-    let v = iq_point(blk, ib, l);
+    let v = iq_point(sub, l);
     out[2u * l] = v[0] * s[l >> 1u];
     out[2u * l + 1u] = v[1] * s[l >> 1u];
   }
@@ -797,17 +798,20 @@ fn wblock(rowByte: u32, chunk: u32) -> array<vec4<f32>, 8> {
 }
 #if BLOCK_SCALE
 fn wblock_scale(rowByte: u32, chunk: u32) -> f32 {
-  return iq_scales(iq_block(rowByte, chunk), chunk & 7u).x;
+  return iq_scales(iq_sub(iq_block(rowByte, chunk), chunk & 7u)).x;
 }
 #endif
 fn w4(rowByte: u32, k: u32) -> vec4<f32> {
-  let blk = iq_block(rowByte, k >> 5u);
-  let ib = (k >> 5u) & 7u;
+  let sub = iq_sub(iq_block(rowByte, k >> 5u), (k >> 5u) & 7u);
   let l = (k >> 3u) & 3u;
-  return iq_point(blk, ib, l)[(k >> 2u) & 1u] * iq_scales(blk, ib)[l >> 1u];
+  return iq_point(sub, l)[(k >> 2u) & 1u] * iq_scales(sub)[l >> 1u];
 }
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
+}
+// Half-word l & 1 of the word that holds half-words l (0..3) of a pair of words.
+fn half_of(lo: u32, hi: u32, l: u32) -> u32 {
+  return (select(lo, hi, l >= 2u) >> (16u * (l & 1u))) & 0xffffu;
 }
 #endif
 
@@ -815,12 +819,16 @@ fn w1(rowByte: u32, k: u32) -> f32 {
 // block of 256: f16 d; per 32 values 8 bytes: four grid indices (8 values each), then a u32 holding
 // four 7-bit sign fields and, in its top 4 bits, the scale s: y = d (0.5 + s) / 4 * ±grid.
 const IQ_BLOCK_BYTES: u32 = 66u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
+struct IqSub { d: f32, grid: u32, aux: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
   let at = blk + 2u + 8u * ib;
-  return grid_signed8(w_u8_at(at + l), signs7((w_u32_at(at + 4u) >> (7u * l)) & 127u));
+  return IqSub(w_f16_at(blk), w_u32_at(at), w_u32_at(at + 4u));
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  return vec2<f32>(w_f16_at(blk) * (0.5 + f32(w_u32_at(blk + 6u + 8u * ib) >> 28u)) * 0.25);
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  return grid_signed8((s.grid >> (8u * l)) & 0xffu, signs7((s.aux >> (7u * l)) & 127u));
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return vec2<f32>(s.d * (0.5 + f32(s.aux >> 28u)) * 0.25);
 }
 #endif
 
@@ -828,25 +836,35 @@ fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
 // block of 256: f16 d; u16 qs[32] (a 9-bit grid index and 7 sign bits per 8 values); u8 scales[8]
 // (two 4-bit scales per 32 values, one per 16): y = d (0.5 + s) / 4 * ±grid.
 const IQ_BLOCK_BYTES: u32 = 74u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let q = w_u16_at(blk + 2u + 8u * ib + 2u * l);
+struct IqSub { d: f32, q01: u32, q23: u32, sc: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
+  let at = blk + 2u + 8u * ib;
+  return IqSub(w_f16_at(blk), w_u32_at(at), w_u32_at(at + 4u), w_u8_at(blk + 66u + ib));
+}
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  let q = half_of(s.q01, s.q23, l);
   return grid_signed8(q & 511u, signs7(q >> 9u));
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  return iq2_scale_pair(w_f16_at(blk), w_u8_at(blk + 66u + ib));
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return iq2_scale_pair(s.d, s.sc);
 }
 #endif
 
 #if WEIGHT_IQ2_S
 // block of 256: f16 d; u8 qs[32] (grid index bits 0..7 per 8 values); u8 signs[32] (a bit per value);
-// u8 qh[8] (index bits 8..9, four points per byte); u8 scales[8] as IQ2_XS.
+// u8 qh[8] (index bits 8..9, four points per byte); u8 scales[8] as IQ2_XS. A point's signs are
+// byte l of `signs`; grid_signed8 reads only the low 8 bits it is given.
 const IQ_BLOCK_BYTES: u32 = 82u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let g = w_u8_at(blk + 2u + 4u * ib + l) | (((w_u8_at(blk + 66u + ib) >> (2u * l)) & 3u) << 8u);
-  return grid_signed8(g, w_u8_at(blk + 34u + 4u * ib + l));
+struct IqSub { d: f32, qs: u32, signs: u32, qh: u32, sc: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
+  return IqSub(w_f16_at(blk), w_u32_at(blk + 2u + 4u * ib), w_u32_at(blk + 34u + 4u * ib), w_u8_at(blk + 66u + ib), w_u8_at(blk + 74u + ib));
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  return iq2_scale_pair(w_f16_at(blk), w_u8_at(blk + 74u + ib));
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  let g = ((s.qs >> (8u * l)) & 0xffu) | (((s.qh >> (2u * l)) & 3u) << 8u);
+  return grid_signed8(g, s.signs >> (8u * l));
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return iq2_scale_pair(s.d, s.sc);
 }
 #endif
 
@@ -854,27 +872,38 @@ fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
 // block of 256: f16 d; u8 qs[64] (a grid index per 4 values); per 32 values a u32 of four 7-bit sign
 // fields (one per 8 values) and, in its top 4 bits, the scale s: y = d (0.5 + s) / 2 * ±grid.
 const IQ_BLOCK_BYTES: u32 = 98u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let pair = w_u16_at(blk + 2u + 8u * ib + 2u * l);
-  return grid_signed4x2(pair & 0xffu, pair >> 8u, signs7((w_u32_at(blk + 66u + 4u * ib) >> (7u * l)) & 127u));
+struct IqSub { d: f32, q01: u32, q23: u32, aux: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
+  let at = blk + 2u + 8u * ib;
+  return IqSub(w_f16_at(blk), w_u32_at(at), w_u32_at(at + 4u), w_u32_at(blk + 66u + 4u * ib));
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  return vec2<f32>(w_f16_at(blk) * (0.5 + f32(w_u32_at(blk + 66u + 4u * ib) >> 28u)) * 0.5);
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  let pair = half_of(s.q01, s.q23, l);
+  return grid_signed4x2(pair & 0xffu, pair >> 8u, signs7((s.aux >> (7u * l)) & 127u));
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return vec2<f32>(s.d * (0.5 + f32(s.aux >> 28u)) * 0.5);
 }
 #endif
 
 #if WEIGHT_IQ3_S
 // block of 256: f16 d; u8 qs[64] (grid index bits 0..7 per 4 values); u8 qh[8] (bit 8, eight points
 // per byte); u8 signs[32] (a bit per value); u8 scales[4] (a 4-bit s per 32 values): y = d (1 + 2s) * ±grid.
+// A point pair's signs are byte l of `signs`; grid_signed4x2 reads only the low 8 bits it is given.
 const IQ_BLOCK_BYTES: u32 = 110u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let pair = w_u16_at(blk + 2u + 8u * ib + 2u * l);
-  let qh = w_u8_at(blk + 66u + ib) >> (2u * l);
-  return grid_signed4x2((pair & 0xffu) | ((qh & 1u) << 8u), (pair >> 8u) | ((qh & 2u) << 7u), w_u8_at(blk + 74u + 4u * ib + l));
+struct IqSub { d: f32, q01: u32, q23: u32, qh: u32, signs: u32, sc: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
+  let at = blk + 2u + 8u * ib;
+  let sc = (w_u8_at(blk + 106u + (ib >> 1u)) >> (4u * (ib & 1u))) & 15u;
+  return IqSub(w_f16_at(blk), w_u32_at(at), w_u32_at(at + 4u), w_u8_at(blk + 66u + ib), w_u32_at(blk + 74u + 4u * ib), sc);
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  let s = (w_u8_at(blk + 106u + (ib >> 1u)) >> (4u * (ib & 1u))) & 15u;
-  return vec2<f32>(w_f16_at(blk) * f32(1u + 2u * s));
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  let pair = half_of(s.q01, s.q23, l);
+  let qh = s.qh >> (2u * l);
+  return grid_signed4x2((pair & 0xffu) | ((qh & 1u) << 8u), (pair >> 8u) | ((qh & 2u) << 7u), s.signs >> (8u * l));
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return vec2<f32>(s.d * f32(1u + 2u * s.sc));
 }
 #endif
 
@@ -882,12 +911,15 @@ fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
 // block of 256: f16 d; u8 qs[32] (grid index bits 0..7 per 8 values); u16 qh[8], per 32 values: index
 // bits 8..10 of its four points, a 3-bit scale s and the shift's sign: y = d (2s + 1) (grid ± 1/8).
 const IQ_BLOCK_BYTES: u32 = 50u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let qh = w_u16_at(blk + 34u + 2u * ib);
-  return iq1_point(w_u8_at(blk + 2u + 4u * ib + l) | (((qh >> (3u * l)) & 7u) << 8u), (qh & 0x8000u) != 0u);
+struct IqSub { d: f32, qs: u32, qh: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
+  return IqSub(w_f16_at(blk), w_u32_at(blk + 2u + 4u * ib), w_u16_at(blk + 34u + 2u * ib));
 }
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
-  return vec2<f32>(w_f16_at(blk) * f32(2u * ((w_u16_at(blk + 34u + 2u * ib) >> 12u) & 7u) + 1u));
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  return iq1_point(((s.qs >> (8u * l)) & 0xffu) | (((s.qh >> (3u * l)) & 7u) << 8u), (s.qh & 0x8000u) != 0u);
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return vec2<f32>(s.d * f32(2u * ((s.qh >> 12u) & 7u) + 1u));
 }
 #endif
 
@@ -896,16 +928,22 @@ fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
 // point: index bits 8..10 and its shift's sign; u16 scales[4]: per 32 values two 3-bit scales s (one
 // per 16), and in the four top nibbles the f16 d. y = d (2s + 1) (grid ± 1/8).
 const IQ_BLOCK_BYTES: u32 = 56u;
-fn iq_point(blk: u32, ib: u32, l: u32) -> array<vec4<f32>, 2> {
-  let h = w_u8_at(blk + 32u + 2u * ib + (l >> 1u)) >> (4u * (l & 1u));
-  return iq1_point(w_u8_at(blk + 4u * ib + l) | ((h & 7u) << 8u), (h & 8u) != 0u);
-}
-fn iq_scales(blk: u32, ib: u32) -> vec2<f32> {
+struct IqSub { d: f32, qs: u32, qh: u32, sc: u32 }
+fn iq_sub(blk: u32, ib: u32) -> IqSub {
   let s01 = w_u32_at(blk + 48u);
   let s23 = w_u32_at(blk + 52u);
   let d = unpack2x16float(((s01 >> 12u) & 0xfu) | ((s01 >> 24u) & 0xf0u) | ((s23 >> 4u) & 0xf00u) | ((s23 >> 16u) & 0xf000u)).x;
-  let sc = w_u16_at(blk + 48u + 2u * (ib >> 1u)) >> (6u * (ib & 1u));
-  return d * vec2<f32>(f32(2u * (sc & 7u) + 1u), f32(2u * ((sc >> 3u) & 7u) + 1u));
+  // The sub-block's two 3-bit scales: 6 bits of scales[ib / 2], the low or the high ones.
+  let sc = select(s01, s23, ib >= 4u) >> (16u * ((ib >> 1u) & 1u) + 6u * (ib & 1u));
+  return IqSub(d, w_u32_at(blk + 4u * ib), w_u16_at(blk + 32u + 2u * ib), sc);
+}
+fn iq_point(s: IqSub, l: u32) -> array<vec4<f32>, 2> {
+  // Point l's nibble of the sub-block's two qh bytes.
+  let h = s.qh >> (4u * l);
+  return iq1_point(((s.qs >> (8u * l)) & 0xffu) | ((h & 7u) << 8u), (h & 8u) != 0u);
+}
+fn iq_scales(s: IqSub) -> vec2<f32> {
+  return s.d * vec2<f32>(f32(2u * (s.sc & 7u) + 1u), f32(2u * ((s.sc >> 3u) & 7u) + 1u));
 }
 #endif
 
