@@ -1,6 +1,6 @@
 import type { QuantizeMode } from '../formats/quant/on-load.ts';
 import { QUANTIZE_MODES, quantizeOnLoad } from '../formats/quant/on-load.ts';
-import { dtypeLabel } from '../formats/dtypes.ts';
+import { dtypeLabel, isFloatDtype } from '../formats/dtypes.ts';
 import type { TensorEntry } from '../formats/tensor.ts';
 import type { KvDtype } from '../model/kv-cache.ts';
 import { planMemory } from '../model/memory.ts';
@@ -57,7 +57,7 @@ export function planLoad(b: ModelBundle, o: PlanOptions, bindingLimit: number | 
       problem = `${m.largestBufferName} takes ${mb(m.largestBufferBytes)}, more than this GPU's ${mb(bindingLimit)} buffer limit: choose a shorter context`;
     }
   }
-  const isFloat = [...b.tensors.values()].some((t) => t.shape.length === 2 && ['f32', 'f16', 'bf16'].includes(t.dtype as string));
+  const isFloat = [...b.tensors.values()].some((t) => t.shape.length === 2 && typeof t.dtype === 'string' && isFloatDtype(t.dtype));
   const alternatives =
     isFloat && !o.quantize
       ? QUANTIZE_MODES.map((q) => ({ quantize: q, totalBytes: planMemory(b.config, quantizeOnLoad(b.tensors, q).values(), contextLength, prefillChunk, o.kvCache).totalBytes }))

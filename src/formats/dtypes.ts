@@ -9,17 +9,27 @@ export type WeightDtype =
   | 'iq4_nl' | 'iq4_xs' | 'iq2_xxs' | 'iq2_xs' | 'iq2_s' | 'iq3_xxs' | 'iq3_s' | 'iq1_s' | 'iq1_m'
   | RepackedDtype;
 
-/** Safetensors FP8 / INT4 checkpoints keep scales in separate tensors: repacked by row at load. */
+/** Quantized safetensors checkpoints keep scales in separate tensors: repacked by row at load. */
 export type RepackedDtype = 'f8e4m3_128' | 'i8_128' | ZeroPointDtype | Bnb4BitDtype | AffineDtype;
 
 /** bitsandbytes 4-bit blocks of 64, by code book (its quant_type): NF4 or FP4. */
-export type Bnb4BitDtype = 'nf4_64' | 'fp4_64';
-export type Bnb4BitCode = 'nf4' | 'fp4';
-export const BNB_4BIT_DTYPES: Record<Bnb4BitCode, Bnb4BitDtype> = { nf4: 'nf4_64', fp4: 'fp4_64' };
-export const BNB_4BIT_CODES = Object.keys(BNB_4BIT_DTYPES) as Bnb4BitCode[];
+export const BNB_4BIT_CODES = ['nf4', 'fp4'] as const;
+export type Bnb4BitCode = (typeof BNB_4BIT_CODES)[number];
+export type Bnb4BitDtype = `${Bnb4BitCode}_64`;
 
+export function isBnb4BitCode(s: string): s is Bnb4BitCode {
+  return (BNB_4BIT_CODES as readonly string[]).includes(s);
+}
+export function isBnb4BitDtype(dtype: WeightDtype): dtype is Bnb4BitDtype {
+  return dtype.endsWith('_64') && isBnb4BitCode(dtype.slice(0, 3));
+}
 export function bnb4BitCode(dtype: Bnb4BitDtype): Bnb4BitCode {
-  return BNB_4BIT_CODES.find((c) => BNB_4BIT_DTYPES[c] === dtype)!;
+  return dtype.slice(0, 3) as Bnb4BitCode;
+}
+
+/** The unquantized storage types: read 4 values at a time, never in blocks. */
+export function isFloatDtype(dtype: string): dtype is 'f32' | 'f16' | 'bf16' {
+  return dtype === 'f32' || dtype === 'f16' || dtype === 'bf16';
 }
 
 /** GPTQ / AWQ / compressed-tensors groups with a zero point (y = (q - z) d), by bits and group size. */
@@ -121,8 +131,7 @@ export function dtypeLabel(dtype: WeightDtype): string {
   if (dtype === 'f8e4m3_128') return 'FP8 E4M3';
   if (dtype === 'i8_128') return 'INT8';
   if (isZeroPointDtype(dtype)) return `INT${zeroPointBits(dtype)} g${DTYPE_LAYOUTS[dtype].blockElems}`;
-  if (dtype === 'nf4_64') return 'NF4';
-  if (dtype === 'fp4_64') return 'bnb-FP4';
+  if (isBnb4BitDtype(dtype)) return `bnb ${bnb4BitCode(dtype).toUpperCase()}`;
   if (isAffineDtype(dtype)) return `INT${affineBits(dtype)} affine g${DTYPE_LAYOUTS[dtype].blockElems}`;
   return dtype.toUpperCase();
 }

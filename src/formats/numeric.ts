@@ -3,7 +3,7 @@ import { GRID_IQUANT_DECODERS } from './i-quants.ts';
 
 /**
  * Number formats of stored weights: IEEE half, bfloat16, FP8 E4M3, llama.cpp's blocks and the
- * runtime's repacks of FP8 / INT4 checkpoints (dtypes.ts).
+ * runtime's repacks of quantized safetensors checkpoints (dtypes.ts).
  * The decoders return float64 and are the tests' oracle for the in-shader decoding.
  */
 const f32 = new Float32Array(1);

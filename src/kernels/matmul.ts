@@ -2,7 +2,7 @@ import { grid, makeDispatch, uniform, type Dispatch, type KernelContext, type Ke
 import type { UniformLayout } from '../gpu/uniforms.ts';
 import type { GpuWeight } from '../gpu/weights.ts';
 import type { GpuContext, SubgroupMatrixShape } from '../gpu/device.ts';
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type WeightDtype } from '../formats/dtypes.ts';
+import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isBnb4BitDtype, isFloatDtype, isZeroPointDtype, zeroPointBits, type WeightDtype } from '../formats/dtypes.ts';
 import { gridOf } from '../formats/iq-grids.ts';
 import { iqGridBinding } from './iq-grid.ts';
 
@@ -65,17 +65,10 @@ export function weightDefines(dtype: WeightDtype): Record<string, boolean | numb
     ...(dtype.startsWith('q5_') && !dtype.endsWith('_k') ? { Q5: true } : {}),
     ...(gridOf(dtype) ? { IQ_GRID: true } : {}),
     ...(dtype === 'f8e4m3_128' || dtype === 'i8_128' ? { SCALED8: true } : {}),
-    ...(dtype === 'nf4_64' || dtype === 'fp4_64' ? { BNB4: true } : {}),
+    ...(isBnb4BitDtype(dtype) ? { BNB4: true } : {}),
     ...(BLOCK_SCALE_TYPES.has(dtype) ? { BLOCK_SCALE: true } : {}),
   };
 }
-
-/**
- * Every quantized type's 32-value blocks (K-quants: sub-blocks; repacked checkpoints: 32 values of a
- * group) weights.wgsl decodes whole (`wblock`), scales read once per 32 values instead of once per 4;
- * the float types are read 4 values at a time.
- */
-const FLOAT_TYPES: ReadonlySet<WeightDtype> = new Set(['f32', 'f16', 'bf16']);
 
 export interface MatmulArgs {
   x: GPUBuffer; //            [T, K] f32
@@ -229,8 +222,9 @@ function variantDefines(ctx: KernelContext, dtype: WeightDtype, kind: 'gemv' | '
     SUBGROUPS: tpr > 1 && tpr <= ctx.gpu.subgroupRowLanes,
     // A thread per row (CPU adapters): no row sum, so no barrier.
     ROW_ALONE: kind === 'gemv' && tpr === 1,
-    // Block-at-a-time decoding for the 32-value quant blocks.
-    BLOCKS: kind === 'gemv' && !FLOAT_TYPES.has(dtype),
+    // Every quantized type's 32-value blocks (K-quants: sub-blocks; repacked checkpoints: 32 values of
+    // a group) decoded whole (`wblock`), scales read once per 32 values; float types 4 values at a time.
+    BLOCKS: kind === 'gemv' && !isFloatDtype(dtype),
   };
 }
 

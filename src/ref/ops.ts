@@ -189,7 +189,7 @@ export function roundToE4M3(x: Float64Array, n: number, group: number): Float64A
  */
 export function roundToInt8(x: Float64Array, n: number, group: number, threshold = Infinity): Float64Array {
   const outlier = (v: number) => Math.abs(v) >= threshold;
-  return roundGroups(x, n, group, (v, amax) => (outlier(v) ? v : Math.min(127, Math.max(-128, roundHalfEven((v * 127) / amax))) * (amax / 127)), outlier);
+  return roundGroups(x, n, group, (v, amax) => Math.min(127, Math.max(-128, roundHalfEven((v * 127) / amax))) * (amax / 127), outlier);
 }
 
 /** A W8A8 checkpoint's input rounding, FP8 or INT8 (with LLM.int8's outliers when it has a threshold). */
@@ -215,7 +215,7 @@ function roundGroups(x: Float64Array, n: number, group: number, round: (v: numbe
       let amax = 0;
       for (let i = start; i < end; i++) if (!excluded(x[i])) amax = Math.max(amax, Math.abs(x[i]));
       if (amax === 0) continue;
-      for (let i = start; i < end; i++) out[i] = round(x[i], amax);
+      for (let i = start; i < end; i++) if (!excluded(x[i])) out[i] = round(x[i], amax);
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import { BNB_4BIT_DTYPES, rowBytes as rowBytesOf, type Bnb4BitCode } from '../dtypes.ts';
+import { rowBytes as rowBytesOf, type Bnb4BitCode, type Bnb4BitDtype } from '../dtypes.ts';
 import { BNB_4BIT_VALUES } from '../numeric.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { expectShape, fileDtype, partError, readScalesF32, rowSource } from './parts.ts';
@@ -80,7 +80,7 @@ async function blockAbsmax(p: Bnb4BitParts, st: QuantState, blocks: number): Pro
 export async function repackBnb4Bit(p: Bnb4BitParts): Promise<TensorEntry> {
   const st = await readState(p.state, p.code);
   const label = p.code.toUpperCase();
-  const dtype = BNB_4BIT_DTYPES[p.code];
+  const dtype: Bnb4BitDtype = `${p.code}_64`;
   const [M, N] = st.shape;
   if (N % BLOCK) throw partError(p.state, `says rows of ${N} values, not whole ${BLOCK}-value ${label} blocks`);
   if (fileDtype(p.packed) !== 'U8') throw partError(p.packed, `is ${fileDtype(p.packed)}: only bitsandbytes weights packed in U8 are supported`);

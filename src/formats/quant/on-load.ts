@@ -1,4 +1,4 @@
-import { rowBytes as rowBytesOf, type WeightDtype } from '../dtypes.ts';
+import { isFloatDtype, rowBytes as rowBytesOf, type WeightDtype } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
 import { dequantizeRows, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../numeric.ts';
 import type { TensorEntry } from '../tensor.ts';
@@ -17,12 +17,11 @@ export type QuantizeMode = 'q4' | 'fp8';
 
 export const QUANTIZE_MODES: readonly QuantizeMode[] = ['q4', 'fp8'];
 
-const FLOAT_TYPES: ReadonlySet<string> = new Set(['f32', 'f16', 'bf16']);
 const TABLES = new Set(['model.embed_tokens.weight', 'lm_head.weight']);
 
 /** The type a float matrix becomes: null when it stays as it is. */
 function quantizedType(t: TensorEntry, mode: QuantizeMode): WeightDtype | null {
-  if (t.shape.length !== 2 || typeof t.dtype !== 'string' || !FLOAT_TYPES.has(t.dtype)) return null;
+  if (t.shape.length !== 2 || typeof t.dtype !== 'string' || !isFloatDtype(t.dtype)) return null;
   const cols = t.shape[1];
   const want: WeightDtype = TABLES.has(t.name) ? 'q8_0' : mode === 'q4' ? 'q4_0' : 'f8e4m3_128';
   // Rows that are not whole blocks keep their type rather than failing (the real models' are).

@@ -66,7 +66,7 @@ export async function readScalesF16(t: TensorEntry): Promise<Uint16Array> {
   return out;
 }
 
-/** Scales kept in f32 (FP8 / INT8 blocks, NF4 absmax, MLX groups): F32 exactly, BF16 and F16 widened; non-finite scales refused. */
+/** Scales kept in f32 (FP8 / INT8 blocks, bitsandbytes 4-bit absmax, MLX groups): F32 exactly, BF16 and F16 widened; non-finite scales refused. */
 export async function readScalesF32(t: TensorEntry): Promise<Float32Array> {
   const dt = fileDtype(t);
   const b = await bytesOf(t);

@@ -1,4 +1,4 @@
-import { BNB_4BIT_CODES } from '../dtypes.ts';
+import { BNB_4BIT_CODES, isBnb4BitCode, type Bnb4BitCode } from '../dtypes.ts';
 import { FormatError } from '../errors.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { repackAffine } from './mlx.ts';
@@ -8,22 +8,37 @@ import { expectShape, partError, readInts } from './parts.ts';
 import { repackZeroPoint } from './zero-point.ts';
 import type { QuantScheme } from './scheme.ts';
 
-/**
- * The part that marks a quantized Linear, per method; bitsandbytes 4-bit: its quant state, whose name
- * says NF4 or FP4 (each Linear's own, as transformers reads them).
- */
-const MARKERS: Record<QuantScheme['method'], readonly string[]> = {
-  'fp8-block': ['.weight_scale_inv'],
-  'fp8-scaled': ['.weight_scale'],
-  'int8-scaled': ['.weight_scale'],
-  gptq: ['.qweight'],
-  awq: ['.qweight'],
-  'ct-packed': ['.weight_packed'],
-  'bnb-4bit': BNB_4BIT_CODES.map(bnb4BitState),
-  'bnb-int8': ['.SCB'],
-  mlx: ['.biases'],
+/** The part that marks a quantized Linear, per method. */
+const MARKERS: Record<Exclude<QuantScheme['method'], 'bnb-4bit'>, string> = {
+  'fp8-block': '.weight_scale_inv',
+  'fp8-scaled': '.weight_scale',
+  'int8-scaled': '.weight_scale',
+  gptq: '.qweight',
+  awq: '.qweight',
+  'ct-packed': '.weight_packed',
+  'bnb-int8': '.SCB',
+  mlx: '.biases',
 };
+/** bitsandbytes 4-bit Linears are marked by their quant state, whose name ends in their own code (as transformers reads them). */
 const BNB_4BIT_STATE = /\.weight\.quant_state\.bitsandbytes__(\w+)$/;
+
+interface QuantizedLinear {
+  prefix: string;
+  marker: string;
+  /** bitsandbytes 4-bit: the code its quant state's name gives. */
+  code?: string;
+}
+
+function quantizedLinears(names: string[], scheme: QuantScheme): QuantizedLinear[] {
+  if (scheme.method === 'bnb-4bit') {
+    return names.flatMap((n) => {
+      const m = BNB_4BIT_STATE.exec(n);
+      return m ? [{ prefix: n.slice(0, m.index), marker: m[0], code: m[1] }] : [];
+    });
+  }
+  const marker = MARKERS[scheme.method];
+  return names.filter((n) => n.endsWith(marker)).map((n) => ({ prefix: n.slice(0, -marker.length), marker }));
+}
 
 /**
  * Replaces each quantized Linear's pieces (packed weights, scales, zeros, group indices) by one
@@ -32,19 +47,14 @@ const BNB_4BIT_STATE = /\.weight\.quant_state\.bitsandbytes__(\w+)$/;
 export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>, scheme: QuantScheme | null): Promise<Map<string, TensorEntry>> {
   const out = new Map(tensors);
   if (!scheme) return out;
-  const markers = MARKERS[scheme.method];
-  const linears = [...tensors.keys()].flatMap((n) => {
-    const marker = markers.find((m) => n.endsWith(m));
-    return marker ? [{ prefix: n.slice(0, -marker.length), marker }] : [];
-  });
-  if (scheme.method === 'bnb-4bit') {
-    const other = [...tensors.values()].find((t) => BNB_4BIT_STATE.test(t.name) && !markers.some((m) => t.name.endsWith(m)));
-    if (other) throw partError(other, `is a bitsandbytes ${BNB_4BIT_STATE.exec(other.name)![1]} quant state: only ${BNB_4BIT_CODES.join(' and ')} are supported`);
-  }
+  const linears = quantizedLinears([...tensors.keys()], scheme);
   if (linears.length === 0) {
+    const markers = scheme.method === 'bnb-4bit' ? BNB_4BIT_CODES.map(bnb4BitState) : [MARKERS[scheme.method]];
     throw new FormatError('config.json', `quantization_config says ${scheme.method}, but no tensor ends in ${markers.map((m) => `"${m}"`).join(' or ')}`);
   }
-  for (const { prefix, marker } of linears) {
+  const other = linears.find((l) => l.code !== undefined && !isBnb4BitCode(l.code));
+  if (other) throw partError(tensors.get(other.prefix + other.marker)!, `is a bitsandbytes ${other.code} quant state: only ${BNB_4BIT_CODES.join(' and ')} are supported`);
+  for (const { prefix, marker, code } of linears) {
     const part = (suffix: string, required = true): TensorEntry | undefined => {
       const t = out.get(prefix + suffix);
       if (!t && required) throw new FormatError(tensors.get(prefix + marker)!.source.name, `"${prefix}${marker}" comes without "${prefix}${suffix}"`);
@@ -76,14 +86,13 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
       case 'gptq':
       case 'awq':
         entry = await repackZeroPoint(name, {
-          packing: scheme.method,
-          bits: scheme.method === 'gptq' ? scheme.bits : 4,
+          ...(scheme.method === 'gptq'
+            ? { packing: 'gptq', bits: scheme.bits, groupIndex: part('.g_idx', false), zeroOffset: scheme.zeroOffset }
+            : { packing: 'awq', bits: 4, zeroOffset: 0 }),
           packed: part('.qweight')!,
           zeros: part('.qzeros')!,
           scales: part('.scales')!,
-          groupIndex: scheme.method === 'gptq' ? part('.g_idx', false) : undefined,
           groupSize: scheme.groupSize,
-          zeroOffset: scheme.method === 'gptq' ? scheme.zeroOffset : 0,
         });
         break;
       case 'ct-packed': {
@@ -108,7 +117,7 @@ export async function resolveQuantized(tensors: ReadonlyMap<string, TensorEntry>
       }
       case 'bnb-4bit':
         entry = await repackBnb4Bit({
-          code: BNB_4BIT_CODES.find((c) => marker === bnb4BitState(c))!,
+          code: code as Bnb4BitCode,
           packed: part('.weight')!,
           state: part(marker)!,
           absmax: part('.weight.absmax')!,

@@ -1,4 +1,4 @@
-import { rowBytes as rowBytesOf, type ZeroPointDtype } from '../dtypes.ts';
+import { DTYPE_LAYOUTS, rowBytes as rowBytesOf, type ZeroPointDtype } from '../dtypes.ts';
 import { f32ToF16Bits } from '../numeric.ts';
 import type { TensorEntry } from '../tensor.ts';
 import { expectShape, partError, readInts, readScalesF16, readWords, wholeSource } from './parts.ts';
@@ -19,9 +19,10 @@ import { expectShape, partError, readInts, readScalesF16, readWords, wholeSource
  */
 const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
 
-export interface ZeroPointParts {
-  packing: 'gptq' | 'awq' | 'ct';
-  bits: 4 | 8;
+/** AutoAWQ makes 4-bit codes only. */
+export type ZeroPointParts = ({ packing: 'awq'; bits: 4 } | { packing: 'gptq' | 'ct'; bits: 4 | 8 }) & ZeroPointTensors;
+
+interface ZeroPointTensors {
   /** The packed codes: qweight or weight_packed. */
   packed: TensorEntry;
   scales: TensorEntry;
@@ -39,7 +40,6 @@ const F16_OF_INT = Array.from({ length: 257 }, (_, z) => f32ToF16Bits(z));
 
 export async function repackZeroPoint(name: string, p: ZeroPointParts): Promise<TensorEntry> {
   const { bits } = p;
-  if (p.packing === 'awq' && bits !== 4) throw partError(p.packed, 'is AWQ with 8-bit codes, which AutoAWQ does not make');
   const per = 32 / bits;
   const mask = (1 << bits) - 1;
   const [rows, cols] = p.shape ?? packedShape(p);
@@ -75,7 +75,7 @@ export async function repackZeroPoint(name: string, p: ZeroPointParts): Promise<
 
   const repack = async () => {
     const out = new Uint8Array(rows * rowBytes);
-    const bb = 4 + (block * bits) / 8;
+    const bb = DTYPE_LAYOUTS[dtype].blockBytes;
     const half = block / 2;
     // 8-bit: byte j is value j; 4-bit: byte j holds value j (low nibble) and j + block / 2 (high).
     const put = (o: number, i: number, q: number) => {
