@@ -405,12 +405,15 @@ test('INT8 rounding with LLM.int8 outliers: values of |x| >= threshold kept, the
     expect(got.slice(n, 2 * n)).toEqual(x.slice(n, 2 * n));
     expect(x.slice(0, n).some((v) => Math.abs(v) >= threshold) && x.slice(0, n).some((v, i) => Math.abs(v) < threshold && got[i] !== v)).toBe(true);
   }
-  const weight = new Array(n).fill(1);
-  const normed = ref.rmsNorm(Float64Array.from(x.slice(0, n)), Float64Array.from(weight), 1e-6);
+  // rmsnorm: the threshold applies to the normalized, weighted value (some cross it only once weighted), per row.
+  const weight = Array.from(rng.normals(n, 0.5), (w) => 1 + w);
+  const normed = ref.rmsNorm(Float64Array.from(x), Float64Array.from(weight), 1e-6);
+  const unweighted = ref.rmsNorm(Float64Array.from(x), new Float64Array(n).fill(1), 1e-6);
   const want = ref.roundToInt8(normed, n, 0, threshold);
-  const got = await harness<number[]>(page, 'runRmsNorm', { x: x.slice(0, n), weight, rows: 1, n, eps: 1e-6, inPlace: false, roundGroup: 0, roundFormat: 'int8', roundThreshold: threshold });
+  const got = await harness<number[]>(page, 'runRmsNorm', { x, weight, rows, n, eps: 1e-6, inPlace: false, roundGroup: 0, roundFormat: 'int8', roundThreshold: threshold });
   expect(got.filter((g, i) => Math.abs(g - want[i]) > 1e-5 * Math.abs(want[i]) + 1e-30).length, 'rmsnorm rounding with outliers').toBeLessThanOrEqual(2);
-  expect(normed.some((v) => Math.abs(v) >= threshold)).toBe(true);
+  expect(normed.some((v, i) => Math.abs(v) >= threshold && Math.abs(unweighted[i]) < threshold)).toBe(true);
+  expect(normed.some((v, i) => Math.abs(v) < threshold && Math.abs(unweighted[i]) >= threshold)).toBe(true);
 });
 
 test('rmsnorm that rounds its rows to E4M3 (W8A8 inputs): per row and per 48 values (not a multiple of the workgroup)', async ({ page }) => {

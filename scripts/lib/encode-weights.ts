@@ -1,4 +1,4 @@
-import { affineBits, affineHalfHeader, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type AffineBits, type WeightDtype } from '../../src/formats/dtypes.ts';
+import { affineBits, affineHalfHeader, bnb4BitCode, DTYPE_LAYOUTS, isAffineDtype, isZeroPointDtype, zeroPointBits, type AffineBits, type Bnb4BitCode, type WeightDtype } from '../../src/formats/dtypes.ts';
 import { f16BitsToF32, f32ToBf16, f32ToF16, f32ToF16Bits, BNB_4BIT_VALUES, quantizeF8E4M3_128, quantizeQ4_0, quantizeQ8_0 } from '../../src/formats/numeric.ts';
 import type { GridDtype } from '../../src/formats/iq-grids.ts';
 import type { Rng } from './random.ts';
@@ -30,9 +30,8 @@ export function encodeWeights(dtype: WeightDtype, values: Float32Array): Uint8Ar
     case 'i8_128':
       return quantizeI8_128(values);
     case 'nf4_64':
-      return quantizeBnb4Bit64(values, BNB_4BIT_VALUES.nf4);
     case 'fp4_64':
-      return quantizeBnb4Bit64(values, BNB_4BIT_VALUES.fp4);
+      return quantizeBnb4Bit64(values, bnb4BitCode(dtype));
   }
 }
 
@@ -88,16 +87,33 @@ export function nearestLevel(levels: ArrayLike<number>, x: number): number {
   return best;
 }
 
-/** bitsandbytes' 4-bit NF4 or FP4 in the runtime's layout: per 64 values the f32 absmax, then the nearest level of each, high nibble first. */
-function quantizeBnb4Bit64(values: Float32Array, levels: readonly number[]): Uint8Array {
-  const out = new Uint8Array((values.length / 64) * 36);
+const FP4_MAGNITUDES = BNB_4BIT_VALUES.fp4.slice(0, 8);
+
+/**
+ * bitsandbytes' 4-bit code of x, a fraction of its block's absmax: NF4's nearest level; FP4's
+ * nearest magnitude with the sign bit set for x < 0, as its dQuantizeFP4 does (so -0 is code 8).
+ */
+function bnb4BitQuantize(type: Bnb4BitCode, x: number): number {
+  return type === 'fp4' ? nearestLevel(FP4_MAGNITUDES, Math.abs(x)) | (x < 0 ? 8 : 0) : nearestLevel(BNB_4BIT_VALUES.nf4, x);
+}
+
+/** bitsandbytes quantize_4bit, blocks of 64: each block's absmax (f32) and the codes, two a byte, the first in the high nibble. */
+export function bnb4BitBlocks(values: Float32Array, type: Bnb4BitCode): { absmax: Float32Array; packed: Uint8Array } {
+  const absmax = Float32Array.from({ length: values.length / 64 }, (_, b) => Math.max(...values.subarray(b * 64, b * 64 + 64).map(Math.abs)));
+  const packed = new Uint8Array(values.length / 2);
+  for (let i = 0; i < values.length; i++) packed[i >> 1] |= bnb4BitQuantize(type, values[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  return { absmax, packed };
+}
+
+/** The runtime's `nf4_64` / `fp4_64` rows: per 64 values the f32 absmax, then its 32 bytes of codes. */
+function quantizeBnb4Bit64(values: Float32Array, type: Bnb4BitCode): Uint8Array {
+  const { absmax, packed } = bnb4BitBlocks(values, type);
+  const out = new Uint8Array(absmax.length * 36);
   const view = new DataView(out.buffer);
-  for (let b = 0; b < values.length / 64; b++) {
-    const block = values.subarray(b * 64, b * 64 + 64);
-    const absmax = Math.fround(Math.max(...block.map(Math.abs)));
-    view.setFloat32(b * 36, absmax, true);
-    for (let j = 0; j < 32; j++) out[b * 36 + 4 + j] = (nearestLevel(levels, block[2 * j] / absmax) << 4) | nearestLevel(levels, block[2 * j + 1] / absmax);
-  }
+  absmax.forEach((a, b) => {
+    view.setFloat32(b * 36, a, true);
+    out.set(packed.subarray(b * 32, b * 32 + 32), b * 36 + 4);
+  });
   return out;
 }
 
@@ -171,7 +187,7 @@ export function quantizeQ5_1(values: Float32Array): Uint8Array {
  * Asymmetric 4- or 8-bit groups in the runtime's repacked GPTQ layout: integer zero z, y = (q - z) d;
  * 4-bit byte j holds values j (low nibble) and j + G/2, 8-bit byte j value j.
  */
-export function quantizeZeroPoint(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
+function quantizeZeroPoint(values: Float32Array, bits: 4 | 8, group: number): Uint8Array {
   const top = (1 << bits) - 1;
   const bb = 4 + (group * bits) / 8;
   const out = new Uint8Array((values.length / group) * bb);

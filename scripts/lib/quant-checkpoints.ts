@@ -1,7 +1,7 @@
 import { bf16BitsToF32, f32ToBf16, f32ToE4M3, f32ToF16, f32ToF16Bits, f16BitsToF32, BNB_4BIT_VALUES } from '../../src/formats/numeric.ts';
 import type { SafetensorsWriteTensor } from '../../src/formats/safetensors-writer.ts';
 import type { AffineBits, AffineGroup, Bnb4BitCode } from '../../src/formats/dtypes.ts';
-import { nearestLevel } from './encode-weights.ts';
+import { bnb4BitBlocks, nearestLevel } from './encode-weights.ts';
 import { Rng } from './random.ts';
 import type { TestModel } from './test-model.ts';
 
@@ -343,7 +343,7 @@ function bnbInt8(prefix: string, w: Float32Array, out: number, inp: number): Saf
 
 /**
  * bitsandbytes quantize_4bit (nf4 or fp4, blocksize 64) as Linear4bit saves it: per 64 values of the
- * flattened matrix absmax = max|w| and the nearest level of w / absmax, two a byte (first high).
+ * flattened matrix absmax = max|w| and the code of w / absmax, two a byte (first high; bnb4BitBlocks).
  * With compress_statistics (`double`), the absmaxes less their mean (nested_offset), per 256 blocks
  * scaled by their max (nested_absmax) and coded to the nearest of 256 levels (nested_quant_map;
  * bitsandbytes uses its dynamic map, any map is the file's to choose); without, the absmaxes in F32.
@@ -352,15 +352,12 @@ function bnbInt8(prefix: string, w: Float32Array, out: number, inp: number): Saf
 function bnb4Bit(prefix: string, w: Float32Array, out: number, inp: number, type: Bnb4BitCode, double: boolean): SafetensorsWriteTensor[] {
   const n = out * inp;
   const blocks = n / 64;
-  const absmax = Float32Array.from({ length: blocks }, (_, b) => Math.max(...w.subarray(b * 64, b * 64 + 64).map(Math.abs)));
-  const packed = new Uint8Array(n / 2);
-  const levels = BNB_4BIT_VALUES[type];
-  for (let i = 0; i < n; i++) packed[i >> 1] |= nearestLevel(levels, w[i] / absmax[i >> 6]) << (i & 1 ? 0 : 4);
+  const { absmax, packed } = bnb4BitBlocks(w, type);
   const common = { quant_type: type, blocksize: 64, dtype: 'bfloat16', shape: [out, inp] };
   const quantState = (state: Record<string, unknown>): SafetensorsWriteTensor[] => {
     const json = new TextEncoder().encode(JSON.stringify(state));
     return [
-      { name: `${prefix}.weight.quant_map`, dtype: 'F32', shape: [16], data: bytes(Float32Array.from(levels)) },
+      { name: `${prefix}.weight.quant_map`, dtype: 'F32', shape: [16], data: bytes(Float32Array.from(BNB_4BIT_VALUES[type])) },
       { name: `${prefix}.weight.quant_state.bitsandbytes__${type}`, dtype: 'U8', shape: [json.length], data: json },
     ];
   };

@@ -222,6 +222,21 @@ describe('broken quantized tensors end in a clear error', () => {
     await expect(resolveQuantized(t, { method: 'gptq', bits: 4, groupSize: 32, zeroOffset: 1 })).rejects.toThrow(/groups must hold whole blocks of 32/);
   });
 
+  it('bitsandbytes LLM.int8: a weight_format other than row-major, or parts of the wrong shape, are refused by name', async () => {
+    const int8 = { method: 'bnb-int8' } as const;
+    const parts = (o: { format?: number[]; weightShape?: number[]; scbRows?: number } = {}): SafetensorsWriteTensor[] => [
+      { name: `${P}.weight`, dtype: 'I8', shape: o.weightShape ?? [2, 128], data: new Uint8Array(256).fill(3) },
+      { name: `${P}.SCB`, dtype: 'F32', shape: [o.scbRows ?? 2], data: f32(o.scbRows ?? 2, 0.5) },
+      ...(o.format ? [{ name: `${P}.weight_format`, dtype: 'U8', shape: o.format.length === 1 ? [] : [o.format.length], data: new Uint8Array(o.format) }] : []),
+    ];
+    const ok = (await resolveQuantized(await tensorsOf(parts({ format: [0] })), int8)).get(`${P}.weight`)!;
+    expect([ok.dtype, ok.shape]).toEqual(['i8_128', [2, 128]]);
+    await expect(resolveQuantized(await tensorsOf(parts({ format: [1] })), int8)).rejects.toThrow(/weight_format" is not 0 \("row"\)/);
+    await expect(resolveQuantized(await tensorsOf(parts({ format: [0, 0] })), int8)).rejects.toThrow(/weight_format" has shape \[2\], not one value/);
+    await expect(resolveQuantized(await tensorsOf(parts({ weightShape: [256] })), int8)).rejects.toThrow(/has shape \[256\]: 8-bit weights are matrices/);
+    await expect(resolveQuantized(await tensorsOf(parts({ scbRows: 3 })), int8)).rejects.toThrow(/SCB" has shape \[3\]/);
+  });
+
   it('bitsandbytes 4-bit: another quant state, code book or absmax layout is refused by name', async () => {
     const bnb = { method: 'bnb-4bit' } as const;
     const state = (o: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify({ quant_type: 'nf4', blocksize: 64, dtype: 'bfloat16', shape: [2, 64], ...o }));
@@ -242,6 +257,10 @@ describe('broken quantized tensors end in a clear error', () => {
     expect((await resolveQuantized(await tensorsOf(asFp4(FP4_VALUES.map((v, i) => (i === 8 ? -0 : v)))), bnb)).get(`${P}.weight`)!.dtype).toBe('fp4_64');
     await expect(resolveQuantized(await tensorsOf(asFp4(NF4_VALUES)), bnb)).rejects.toThrow(/holds -1 at index 0, not FP4's 0: a different 4-bit code book/);
     await expect(resolveQuantized(await tensorsOf(renamed('af4', parts({ quant_type: 'af4' }))), bnb)).rejects.toThrow(/is a bitsandbytes af4 quant state: only nf4 and fp4 are supported/);
+    // Each Linear by its own state: an NF4 one and an FP4 one in the same file.
+    const Q = 'model.layers.0.self_attn.k_proj';
+    const mixed = await resolveQuantized(await tensorsOf([...parts(), ...asFp4(FP4_VALUES).map((p) => ({ ...p, name: p.name.replace(P, Q) }))]), bnb);
+    expect([mixed.get(`${P}.weight`)!.dtype, mixed.get(`${Q}.weight`)!.dtype]).toEqual(['nf4_64', 'fp4_64']);
     await expect(resolveQuantized(await tensorsOf(parts({ blocksize: 128 })), bnb)).rejects.toThrow(/blocksize 128: only 64 is supported/);
     await expect(resolveQuantized(await tensorsOf(parts({ shape: [4, 64] })), bnb)).rejects.toThrow(/weight" has shape \[64,1\], but an NF4 weight of shape \[4, 64\] implies \[128,1\]/);
     await expect(resolveQuantized(await tensorsOf(parts({}, NF4_VALUES.map((v) => -v))), bnb)).rejects.toThrow(/a different 4-bit code book is not supported/);
