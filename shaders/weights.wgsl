@@ -809,7 +809,7 @@ fn w4(rowByte: u32, k: u32) -> vec4<f32> {
 fn w1(rowByte: u32, k: u32) -> f32 {
   return w4(rowByte, k & ~3u)[k & 3u];
 }
-// Half-word l & 1 of the word that holds half-words l (0..3) of a pair of words.
+// Half-word l (0..3) of 8 bytes held in two words: half-words 0 and 1 in lo, 2 and 3 in hi.
 fn half_of(lo: u32, hi: u32, l: u32) -> u32 {
   return (select(lo, hi, l >= 2u) >> (16u * (l & 1u))) & 0xffffu;
 }
