@@ -1,7 +1,7 @@
 /**
  * Offline use with the real engine: the production build (service worker) loads a model, keeps it in
- * IndexedDB and chats; then, with the network off, the page reloads, opens the kept model and chats
- * again with the same reply.
+ * IndexedDB and chats; then, with the network off, the page reloads, opens the kept model by itself
+ * with the last chat shown, and the chat goes on with the same reply.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -42,9 +42,10 @@ async function chat(app: Locator, turn: number): Promise<void> {
   await app.locator('#input').fill('Hello!');
   await app.getByRole('button', { name: 'Send' }).click();
   await expect(app.locator('.answer').nth(turn)).toContainText('Hello there! Euler wrote', { timeout: 90_000 });
+  await expect(app.locator('#stats')).toContainText('context used', { timeout: 90_000 });
 }
 
-test('load once, go offline, reload, open the kept model, chat', async ({ context, page }, testInfo) => {
+test('load once, go offline, reload: the kept model opens by itself, the chat goes on', async ({ context, page }, testInfo) => {
   test.setTimeout(300_000);
   await page.goto(`${base}/`);
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -56,13 +57,15 @@ test('load once, go offline, reload, open the kept model, chat', async ({ contex
   await app.locator('#temperature').fill('0');
   await chat(app, 0);
 
+  // Offline, the page opens the kept model by itself, with the last chat and the settings as they were.
   await context.setOffline(true);
   await page.reload();
-  await app.locator('#cached-section summary').click();
-  await app.locator('#cached li').filter({ hasText: 'scripted' }).getByRole('button', { name: 'Open' }).click();
-  await expect(app.getByRole('status')).toContainText('ready on', { timeout: 120_000 });
+  await expect(app.getByRole('status')).toContainText('Opening /scripted/, the model used last');
+  await expect(app.getByRole('status')).toContainText('/scripted/ ready on', { timeout: 120_000 });
+  await expect(app.locator('.answer')).toHaveCount(1);
+  await expect(app.locator('.answer').first()).toContainText('Hello there! Euler wrote');
   await app.locator('.settings summary').click();
-  await app.locator('#temperature').fill('0');
-  await chat(app, 0);
+  await expect(app.locator('#temperature')).toHaveValue('0');
+  await chat(app, 1);
   await testInfo.attach('offline chat', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 });

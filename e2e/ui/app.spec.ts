@@ -182,3 +182,102 @@ test('a model this GPU cannot hold is refused before any weight is read, saying 
   const calls = await page.evaluate(() => (window as unknown as FakeWindow).fake.calls);
   expect(calls).not.toContain('load');
 });
+
+test('chats and settings are kept in the browser: a reload shows the last chat, the list opens and deletes chats, an interrupted answer can be asked again', async ({ page }, testInfo) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  const chats = app.locator('#chats li');
+  await app.locator('#chats-section summary').click();
+  await expect(chats).toHaveText(/No chat yet/);
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+  const ask = async (text: string) => {
+    await app.locator('#input').fill(text);
+    await app.getByRole('button', { name: 'Send' }).click();
+    await expect(app.locator('#stats')).toContainText('context used');
+  };
+  await ask('First question');
+  await app.getByRole('button', { name: 'New chat' }).click();
+  await ask('Second question');
+  await expect(chats.locator('.name')).toHaveText(['Second question', 'First question']);
+  await expect(chats.first().locator('.size')).toContainText('/demo-model/ · 1 turn');
+  await app.locator('.settings summary').click();
+  await app.locator('#temperature').fill('0.3');
+  await app.locator('#system-prompt').fill('Be brief.');
+  // The real engine would open the kept model by itself after the reload: this test keeps the fake one.
+  await app.locator('#open-last').uncheck();
+
+  await page.reload();
+  await openApp(page);
+  await app.locator('#chats-section summary').click();
+  await app.locator('.settings summary').click();
+  // The last chat is shown as it was: question, collapsed reasoning, rendered answer.
+  await expect(app.locator('.msg.user')).toHaveText(['Second question']);
+  await expect(app.locator('details.thinking summary')).toHaveText(/^Thought for \d+\.\d s$/);
+  await expect(app.locator('.answer strong')).toHaveText('the answer');
+  await expect(app.locator('#temperature')).toHaveValue('0.3');
+  await expect(app.locator('#system-prompt')).toHaveValue('Be brief.');
+  await expect(app.locator('#open-last')).not.toBeChecked();
+  await expect(app.locator('#source')).toHaveValue('/demo-model/');
+  await expect(chats.first().getByRole('button', { name: /Open chat/ })).toHaveText('Shown');
+  await shot(page, testInfo, 'chat-list-after-reload');
+
+  // The other chat opens; with the model loaded again it goes on from where it was.
+  await chats.filter({ hasText: 'First question' }).getByRole('button', { name: /Open chat/ }).click();
+  await expect(app.locator('.msg.user')).toHaveText(['First question']);
+  await app.locator('#cached-section summary').click();
+  await app.locator('#cached li').getByRole('button', { name: 'Open' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on');
+  await expect(app.locator('#temperature')).toHaveValue('0.3');
+  await ask('Follow-up');
+  const sent = await page.evaluate(() => (window as unknown as { fake: { lastMessages: { role: string; content: string }[] } }).fake.lastMessages);
+  expect(sent.map((m) => [m.role, m.content.slice(0, 14)])).toEqual([
+    ['system', 'Be brief.'],
+    ['user', 'First question'],
+    ['assistant', 'The user greet'],
+    ['user', 'Follow-up'],
+  ]);
+  // The kept reply goes back whole, reasoning and all, as the chat template expects it.
+  expect(sent[2].content).toMatch(/^The user greets me[^]*<\/think>[^]*Here is \*\*the answer\*\*/);
+  expect(await page.evaluate(() => (window as unknown as FakeWindow).fake.lastOptions)).toMatchObject({ temperature: 0.3 });
+  await expect(chats.locator('.name')).toHaveText(['First question', 'Second question']);
+  await expect(chats.first().locator('.size')).toContainText('2 turns');
+
+  // A page closed mid-answer keeps the question; the answer shows as interrupted, and Regenerate asks again.
+  await page.evaluate(() => ((window as unknown as { fake: { script: { tokenDelayMs: number } } }).fake.script.tokenDelayMs = 200));
+  await app.locator('#input').fill('Cut short');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(chats.first().locator('.size')).toContainText('3 turns');
+  // What streams is kept each second: wait until some reasoning is, then close the page.
+  const keptReasoning = () =>
+    page.evaluate(async () => {
+      const { idbKeyValueStore } = await import('/src/store/kv-store.ts' as string);
+      const { listChats } = await import('/src/store/chat-history.ts' as string);
+      const [chat] = (await listChats(idbKeyValueStore('r1-webgpu-app', 'state'))) as { turns: { reasoning: string }[] }[];
+      return chat.turns.at(-1)!.reasoning;
+    });
+  await expect.poll(keptReasoning, { timeout: 20_000 }).not.toBe('');
+  const partial = await keptReasoning();
+  await page.reload();
+  await openApp(page);
+  await expect(app.locator('.msg.user')).toHaveText(['First question', 'Follow-up', 'Cut short']);
+  await expect(app.locator('.turn-note.error')).toHaveText('Interrupted: the page closed before this answer was finished. Regenerate asks again.');
+  await expect(app.locator('.reasoning').last()).toHaveText(partial.trim());
+  expect(partial).toMatch(/^The u/);
+  await app.locator('#cached-section summary').click();
+  await app.locator('#cached li').getByRole('button', { name: 'Open' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on');
+  await app.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(app.locator('#stats')).toContainText('context used');
+  await expect(app.locator('.answer strong')).toHaveCount(3);
+  await expect(app.locator('.turn-note.error')).toHaveCount(0);
+
+  // Deleting the chat on screen clears it; the other stays.
+  await app.locator('#chats-section summary').click();
+  await chats.filter({ hasText: 'First question' }).getByRole('button', { name: /Delete chat/ }).click();
+  await expect(app.locator('.msg.user')).toHaveCount(0);
+  await expect(chats.locator('.name')).toHaveText(['Second question']);
+  await page.reload();
+  await openApp(page);
+  await expect(app.locator('.msg.user')).toHaveText(['Second question']);
+});

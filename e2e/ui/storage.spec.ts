@@ -133,7 +133,9 @@ test('two tabs download the same model at once: one exact copy, fetched once, ke
   const kept = await keptState(a);
   expect(kept.models).toEqual([expect.objectContaining({ complete: true, totalBytes: DEMO_BYTES(), storedBytes: DEMO_BYTES() })]);
 
-  // A reload keeps it; it opens without the network.
+  // A reload keeps it; it opens without the network. (Not by itself: that would be with the real engine.)
+  await a.locator('r1-app .settings summary').click();
+  await a.locator('r1-app #open-last').uncheck();
   await a.reload();
   await openApp(a);
   const requests: string[] = [];

@@ -20,13 +20,16 @@ section, details { background: #fff; border: 1px solid #e2e2dc; border-radius: .
 .status { margin: .4rem 0 0; font-size: .9rem; }
 .status.error { color: #b3261e; }
 summary { cursor: pointer; font-weight: 600; }
-.cached ul { list-style: none; padding: 0; margin: .5rem 0 0; }
-.cached li { display: flex; gap: .5rem; align-items: center; padding: .2rem 0; flex-wrap: wrap; }
-.cached .name { flex: 1; overflow-wrap: anywhere; }
-.cached .size { color: #666; font-size: .85rem; }
-.cached .empty { color: #666; }
+:is(.cached, .chats) ul { list-style: none; padding: 0; margin: .5rem 0 0; }
+:is(.cached, .chats) li { display: flex; gap: .5rem; align-items: center; padding: .2rem 0; flex-wrap: wrap; }
+:is(.cached, .chats) .name { flex: 1; overflow-wrap: anywhere; }
+:is(.cached, .chats) .size { color: #666; font-size: .85rem; }
+:is(.cached, .chats) .empty { color: #666; }
+.chats li.current .name { font-weight: 600; }
+.chats ul { max-height: 14rem; overflow-y: auto; }
 .settings .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .5rem 1rem; margin-top: .5rem; }
 .settings label { display: flex; flex-direction: column; font-size: .85rem; gap: .15rem; }
+.settings label.check { flex-direction: row; align-items: center; gap: .35rem; margin-top: .4rem; }
 .settings input { padding: .3rem; font: inherit; }
 .settings textarea { width: 100%; box-sizing: border-box; font: inherit; padding: .3rem; }
 button { font: inherit; padding: .35rem .75rem; border-radius: .4rem; border: 1px solid #c9c9c0; background: #fff; cursor: pointer; }

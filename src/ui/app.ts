@@ -1,7 +1,9 @@
 /**
  * The app page, <r1-app>: pick a model (the bundled demo, a Hugging Face repo or URL, local files
  * picked or dropped, or a copy kept in this browser), watch it download and load, set sampling,
- * and chat in an <r1-chat> that shares the app's engine.
+ * and chat in an <r1-chat> that shares the app's engine. Chats are kept in this browser and listed;
+ * the settings and the model last opened are remembered, and a kept model opens again by itself
+ * on the next visit, with the last chat shown.
  */
 import type { LoadOptions, ModelInfo, RuntimeEngine } from '../engine/api.ts';
 import type { LoadPlan } from '../engine/plan.ts';
@@ -9,12 +11,15 @@ import type { ModelInput } from '../engine/model-files.ts';
 import { cachedModelFiles } from '../store/cached-model.ts';
 import { downloadModel } from '../store/download.ts';
 import { idbKeyValueStore, type KeyValueStore } from '../store/kv-store.ts';
+import { EMPTY_MEMORY, readMemory, writeMemory, type AppMemory } from '../store/app-memory.ts';
+import { chatTitle, deleteChat, listChats, saveChat, type AppStore, type AppStoreKey, type SavedChat, type TurnRecord } from '../store/chat-history.ts';
 import { isComplete } from '../store/manifest.ts';
 import { deleteCachedModel, listCachedModels, readManifest } from '../store/model-cache.ts';
 import { modelKeyOf } from '../store/model-key.ts';
 import { APP_CSS } from './app-style.ts';
 import { renderCachedModels } from './cached-models-view.ts';
 import './chat-element.ts';
+import { renderChatList } from './chat-list-view.ts';
 import { loadModel } from './engine-model.ts';
 import { catalogOptions } from './model-catalog.ts';
 import { explainError } from './explain-error.ts';
@@ -56,6 +61,8 @@ const TEMPLATE = `
   <details class="cached" id="cached-section"><summary>Models kept in this browser</summary>
     <ul id="cached"></ul><p class="hint" id="storage"></p>
     <p class="hint" id="persist-note" hidden>The browser did not promise to keep these copies: it may delete them when the disk fills up.</p></details>
+  <details class="chats" id="chats-section"><summary>Chats</summary>
+    <ul id="chats"></ul><p class="hint" id="chats-note" hidden></p></details>
   <details class="settings"><summary>Settings</summary>
     <div class="grid">
       <label>Temperature (0 = greedy)<input id="temperature" type="number" min="0" max="2" step="0.05" value="0.6" /></label>
@@ -64,6 +71,7 @@ const TEMPLATE = `
     </div>
     <label>System prompt <span class="hint">(DeepSeek recommends none for R1: put instructions in your message)</span>
       <textarea id="system-prompt" rows="2"></textarea></label>
+    <label class="hint check"><input id="open-last" type="checkbox" checked /> When this page opens, open the model used last (if it is kept in this browser)</label>
   </details>
   <r1-chat id="chat"></r1-chat>`;
 
@@ -75,12 +83,21 @@ const SETTINGS: [string, string][] = [
   ['system-prompt', 'system-prompt'],
 ];
 
+/** The fields whose values are remembered between visits. */
+const REMEMBERED_FIELDS = ['context', 'quantize', 'keep', 'temperature', 'top-p', 'max-tokens', 'system-prompt', 'open-last'];
+
 type Choice = { kind: 'remote'; source: string } | { kind: 'local'; input: ModelInput } | { kind: 'kept'; key: string; source: string };
 
 class R1App extends HTMLElement {
   private engineRef: RuntimeEngine | null = null;
   private readonly root = this.attachShadow({ mode: 'open' });
   private readonly store: KeyValueStore = idbKeyValueStore();
+  private readonly appStore: AppStore = idbKeyValueStore<AppStoreKey>('r1-webgpu-app', 'state');
+  private memory: AppMemory = EMPTY_MEMORY;
+  /** The chat shown, once it has a turn: its id and when it began. */
+  private shownChat: { id: string; createdAt: number; model: string | null } | null = null;
+  /** The source of the model the engine holds, as the app names it. */
+  private modelLabel: string | null = null;
   private download: AbortController | null = null;
   private busy = false;
 
@@ -123,8 +140,35 @@ class R1App extends HTMLElement {
     });
     this.$('cancel').addEventListener('click', () => this.download?.abort());
     for (const [field] of SETTINGS) this.$(field).addEventListener('input', () => this.applySettings());
+    for (const field of REMEMBERED_FIELDS) this.$(field).addEventListener('input', () => void this.rememberFields());
+    this.$('chat').addEventListener('conversation-change', (e) => void this.keepChat((e as CustomEvent<TurnRecord[]>).detail));
     this.applySettings();
     void this.refreshKept();
+    void this.resume();
+  }
+
+  /** The last visit's settings and chat, and its model when a kept copy of it can open offline. */
+  private async resume(): Promise<void> {
+    this.memory = await readMemory(this.appStore).catch(() => EMPTY_MEMORY);
+    for (const [id, value] of Object.entries(this.memory.fields)) {
+      const field = this.root.getElementById(id);
+      if (field instanceof HTMLInputElement && field.type === 'checkbox') field.checked = value === 'true';
+      else if (field instanceof HTMLSelectElement) field.value = [...field.options].some((o) => o.value === value) ? value : field.value;
+      else if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.value = value;
+    }
+    this.applySettings();
+    const chats = await this.refreshChats();
+    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
+    const last = chats?.[0];
+    if (last && !this.shownChat && chat.conversation.length === 0) this.showChat(last);
+    const model = this.memory.model;
+    if (!model) return;
+    const kept = model.keptKey ? await readManifest(this.store, model.keptKey).catch(() => null) : null;
+    if (model.keptKey && kept && isComplete(kept) && this.$<HTMLInputElement>('open-last').checked) {
+      void this.load({ kind: 'kept', key: model.keptKey, source: model.source }, 'the model used last');
+    } else if (!this.$<HTMLInputElement>('source').value) {
+      this.$<HTMLInputElement>('source').value = model.source;
+    }
   }
 
   // ---- loading ----
@@ -137,10 +181,10 @@ class R1App extends HTMLElement {
     }
   }
 
-  private async load(choice: Choice): Promise<void> {
+  private async load(choice: Choice, why = ''): Promise<void> {
     if (this.busy) return;
     this.setBusy(true);
-    this.say(`Opening ${choice.kind === 'local' ? 'the local files' : choice.source}…`);
+    this.say(`Opening ${choice.kind === 'local' ? 'the local files' : choice.source}${why ? `, ${why}` : ''}…`);
     const meter = createProgressMeter();
     const show = (p: ProgressReport) => {
       const v = meter(p);
@@ -160,6 +204,7 @@ class R1App extends HTMLElement {
       const info = await loadModel(this.engine, input, opts, show);
       // A kept copy is a list of Files to the engine: name it by where it came from.
       this.ready(info, choice.kind === 'local' ? info.name : choice.source, plan);
+      await this.rememberModel(choice);
     } catch (e) {
       this.fail(e);
     } finally {
@@ -199,13 +244,20 @@ class R1App extends HTMLElement {
   }
 
   private ready(info: ModelInfo, label: string, plan: LoadPlan): void {
-    // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95).
-    this.$<HTMLInputElement>('temperature').value = String(info.generation.temperature ?? 0.6);
-    this.$<HTMLInputElement>('top-p').value = String(info.generation.topP ?? 0.95);
+    // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95), unless it
+    // is the model of last time, whose settings were kept as the user left them.
+    if (label !== this.memory.model?.source) {
+      this.$<HTMLInputElement>('temperature').value = String(info.generation.temperature ?? 0.6);
+      this.$<HTMLInputElement>('top-p').value = String(info.generation.topP ?? 0.95);
+      void this.rememberFields();
+    }
     this.applySettings();
+    this.modelLabel = label;
     const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
     chat.engine = this.engine;
-    void chat.newChat();
+    // A chat held with another model is kept in the list; this one starts afresh.
+    const chatModel = this.shownChat?.model ?? null;
+    if (chatModel !== null && chatModel !== label) void chat.newChat();
     const template = info.hasChatTemplate ? '' : ' It has no chat template, so chat turns may not be formatted as it expects.';
     const gpuBytes = info.weightBytes + info.kvCacheBytes + info.activationBytes;
     this.say(`${label} ready on ${info.adapter}: ${describeModel(plan)} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
@@ -215,6 +267,82 @@ class R1App extends HTMLElement {
     const name = (e as { name?: string })?.name;
     const text = name === 'AbortError' ? 'Download paused: load the model again to resume where it stopped.' : explainError(e);
     this.say(text, true);
+  }
+
+  // ---- remembered between visits ----
+
+  private async rememberModel(choice: Choice): Promise<void> {
+    const keep = choice.kind === 'kept' || (choice.kind === 'remote' && this.$<HTMLInputElement>('keep').checked);
+    const model =
+      choice.kind === 'local' ? null : { source: choice.source, keptKey: !keep ? null : choice.kind === 'kept' ? choice.key : modelKeyOf(choice.source, location.href).key };
+    await this.remember({ ...this.memory, model });
+  }
+
+  private async rememberFields(): Promise<void> {
+    const fields: Record<string, string> = {};
+    for (const id of REMEMBERED_FIELDS) {
+      const field = this.$<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(id);
+      fields[id] = field instanceof HTMLInputElement && field.type === 'checkbox' ? String(field.checked) : field.value;
+    }
+    await this.remember({ ...this.memory, fields });
+  }
+
+  private async remember(memory: AppMemory): Promise<void> {
+    this.memory = memory;
+    // Without IndexedDB (some private windows) nothing is remembered; the page works the same.
+    await writeMemory(this.appStore, memory).catch(() => {});
+  }
+
+  // ---- chats ----
+
+  /** Writes the shown chat after a turn starts or ends; an emptied chat is the start of a new one. */
+  private async keepChat(turns: TurnRecord[]): Promise<void> {
+    if (turns.length === 0) {
+      this.shownChat = null;
+      await this.refreshChats();
+      return;
+    }
+    const now = Date.now();
+    this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.modelLabel };
+    this.shownChat.model = this.modelLabel ?? this.shownChat.model;
+    const { id, createdAt, model } = this.shownChat;
+    try {
+      await saveChat(this.appStore, { version: 1, id, title: chatTitle(turns), model, createdAt, updatedAt: now, turns });
+      this.$('chats-note').hidden = true;
+    } catch (e) {
+      this.$('chats-note').textContent = `This chat could not be kept in this browser: ${explainError(e)}`;
+      this.$('chats-note').hidden = false;
+    }
+    await this.refreshChats();
+  }
+
+  private showChat(saved: SavedChat): void {
+    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
+    chat.conversation = saved.turns;
+    this.shownChat = { id: saved.id, createdAt: saved.createdAt, model: saved.model };
+    void this.refreshChats();
+  }
+
+  private async refreshChats(): Promise<SavedChat[] | null> {
+    try {
+      const chats = await listChats(this.appStore);
+      renderChatList(this.$('chats'), chats, this.shownChat?.id ?? null, {
+        open: (c) => this.showChat(c),
+        remove: (c) => void this.removeChat(c),
+      });
+      return chats;
+    } catch (e) {
+      this.$('chats-note').textContent = `Chats cannot be kept in this browser: ${explainError(e)}`;
+      this.$('chats-note').hidden = false;
+      return null;
+    }
+  }
+
+  private async removeChat(saved: SavedChat): Promise<void> {
+    await deleteChat(this.appStore, saved.id).catch((e: unknown) => this.fail(e));
+    // The chat on screen goes with it (the emptied chat refreshes the list).
+    if (saved.id === this.shownChat?.id) await (this.$('chat') as HTMLElementTagNameMap['r1-chat']).newChat();
+    else await this.refreshChats();
   }
 
   // ---- kept models ----

@@ -6,16 +6,20 @@
  * Property `engine`: the RuntimeEngine to use (elements given the same engine share its model and
  * take turns generating); by default the page's shared worker engine. Events (bubbling, composed):
  * `ready` (ModelInfo), `token` ({ text, reasoning, answer }), `thinking-done` (seconds), `done`
- * (GenerationStats), `error` ({ name, message }). Styling: see chat-style.ts. When the engine loses its GPU
- * or its worker, the status line says so and follows the reload; the cut-off answer offers Retry.
+ * (GenerationStats), `error` ({ name, message }), `conversation-change` (TurnRecord[], when a turn
+ * starts or ends, each second while it streams, when turns are dropped or the chat is cleared). Property `conversation`: the turns as
+ * records, to keep; setting it shows kept turns again (the app's chat history). Styling: see
+ * chat-style.ts. When the engine loses its GPU or its worker, the status line says so and follows
+ * the reload; the cut-off answer offers Retry.
  */
 import type { EngineEvent, ModelInfo, RuntimeEngine } from '../engine/api.ts';
 import type { GenerationStats } from '../engine/engine.ts';
 import type { GenerateOptions } from '../engine/settings.ts';
+import type { TurnNote, TurnRecord } from '../store/chat-history.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
 import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
 import { CHAT_CSS, installMathFonts } from './chat-style.ts';
-import { chatMessages, turnsToDrop, type Turn } from './conversation.ts';
+import { chatMessages, turnsToDrop } from './conversation.ts';
 import { withEngineLock } from './engine-lock.ts';
 import { heldModel, loadModel, reloadModel } from './engine-model.ts';
 import { errorDetail, explainError } from './explain-error.ts';
@@ -42,7 +46,10 @@ const TEMPLATE = `
   </form>
   <p id="stats" class="stats" part="stats" aria-live="polite"></p>`;
 
-type ChatTurn = Turn & { view: TurnView };
+type ChatTurn = TurnRecord & { view: TurnView };
+
+/** How often a streaming answer is announced (`conversation-change`) for keeping. */
+const CHANGE_INTERVAL_MS = 1000;
 
 export class R1ChatElement extends HTMLElement {
   static readonly observedAttributes = ['model'];
@@ -92,11 +99,30 @@ export class R1ChatElement extends HTMLElement {
     this.scheduleLoad();
   }
 
+  /** The conversation as records: what a page keeps to show it again later. */
+  get conversation(): TurnRecord[] {
+    return this.turns.map(toRecord);
+  }
+
+  /**
+   * Shows kept turns in place of the conversation (a generation under way stops). A turn that was
+   * still being answered when it was kept is shown as interrupted, to be regenerated.
+   */
+  set conversation(records: readonly TurnRecord[]) {
+    this.stop();
+    this.running = null;
+    for (const t of this.turns) t.view.remove();
+    this.turns = records.map((r) => this.restoreTurn(r));
+    this.$('stats').textContent = '';
+    this.hideNotice();
+    this.updateButtons();
+  }
+
   /** Asks the model; the answer streams into the chat. */
   async send(text: string): Promise<void> {
     if (this.running || !text.trim()) return;
     const view = createTurnView(this.$('messages'), text);
-    this.turns.push({ user: text, reply: '', status: 'pending', view });
+    this.turns.push({ user: text, reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [], view });
     await this.generate();
   }
 
@@ -123,6 +149,7 @@ export class R1ChatElement extends HTMLElement {
     this.$('stats').textContent = '';
     this.hideNotice();
     this.updateButtons();
+    this.changed();
     const engine = this.engineRef;
     if (engine) await withEngineLock(engine, () => engine.reset()).catch((e: unknown) => this.emit('error', errorDetail(e)));
   }
@@ -134,8 +161,8 @@ export class R1ChatElement extends HTMLElement {
     const engine = this.engine;
     const controller = new AbortController();
     this.running = controller;
-    turn.status = 'pending';
-    turn.reply = '';
+    Object.assign(turn, { status: 'pending', reply: '', reasoning: '', answer: '', thought: null, notes: [] });
+    this.changed();
     this.hideNotice();
     if (this.recoveryShown) this.hideStatus();
     this.$('stats').textContent = '';
@@ -156,7 +183,7 @@ export class R1ChatElement extends HTMLElement {
       turn.view.flush();
       turn.status = 'failed';
       const { name } = errorDetail(e);
-      turn.view.note(explainError(e), name === 'AbortError' ? 'info' : 'error');
+      this.note(turn, explainError(e), name === 'AbortError' ? 'info' : 'error');
       if (name !== 'AbortError') this.emit('error', errorDetail(e));
       if (name === 'ContextOverflowError') {
         this.showNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}. Start a new chat, or drop the oldest turns and ask again.`);
@@ -167,6 +194,7 @@ export class R1ChatElement extends HTMLElement {
     } finally {
       if (this.running === controller) this.running = null;
       this.updateButtons();
+      if (!gone()) this.changed();
     }
   }
 
@@ -180,6 +208,8 @@ export class R1ChatElement extends HTMLElement {
     let reasoned = false;
     const apply = (d: ThinkDelta) => {
       reasoned ||= d.reasoning.length > 0;
+      turn.reasoning += d.reasoning;
+      turn.answer += d.answer;
       turn.view.addReasoning(d.reasoning);
       turn.view.addAnswer(d.answer);
     };
@@ -195,26 +225,28 @@ export class R1ChatElement extends HTMLElement {
       apply(d);
       if (thinking && !parser.thinking) {
         const seconds = (performance.now() - t0) / 1000;
-        if (reasoned) turn.view.thinkingDone(seconds, true);
+        if (reasoned) this.thought(turn, seconds, true);
         this.emit('thinking-done', seconds);
       }
       thinking = parser.thinking;
       // Text that arrived: not the end of sequence, nor a token holding part of a character.
       if (chunk.text) this.emit('token', { text: chunk.text, ...d });
+      // A page closed mid-answer keeps what was shown up to the last second.
+      if (performance.now() - this.lastChange >= CHANGE_INTERVAL_MS) this.changed();
     }
     apply(parser.finish());
     turn.reply = parser.thinking ? '' : output;
-    if (thinking && reasoned) turn.view.thinkingDone((performance.now() - t0) / 1000, false);
+    if (thinking && reasoned) this.thought(turn, (performance.now() - t0) / 1000, false);
     if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
     return stats;
   }
 
   private finished(turn: ChatTurn, stats: GenerationStats, info: ModelInfo | null): void {
     const ctx = info?.contextLength;
-    if (stats.finishReason === 'abort') turn.view.note('Stopped.');
-    if (stats.finishReason === 'length') turn.view.note(`Stopped at the limit of ${stats.generatedTokens} new tokens (raise "max new tokens" for longer answers).`);
+    if (stats.finishReason === 'abort') this.note(turn, 'Stopped.');
+    if (stats.finishReason === 'length') this.note(turn, `Stopped at the limit of ${stats.generatedTokens} new tokens (raise "max new tokens" for longer answers).`);
     if (stats.finishReason === 'context-full') {
-      turn.view.note('Cut off: the context window is full.');
+      this.note(turn, 'Cut off: the context window is full.');
       this.showNotice(`The conversation filled the model's context window${ctx ? ` (${ctx} tokens)` : ''}, so the answer was cut off. Start a new chat, or drop the oldest turns to make room.`);
     }
     const tps = stats.generatedTokens > 1 && stats.decodeMs > 0 ? ((stats.generatedTokens - 1) / stats.decodeMs) * 1000 : 0;
@@ -239,6 +271,7 @@ export class R1ChatElement extends HTMLElement {
         return;
       }
       for (const t of this.turns.splice(0, n)) t.view.remove();
+      this.changed();
       this.hideNotice();
       if (this.turns.at(-1)?.status === 'failed') await this.regenerate();
     } catch (e) {
@@ -246,6 +279,37 @@ export class R1ChatElement extends HTMLElement {
     } finally {
       this.updateButtons();
     }
+  }
+
+  // ---- turn records ----
+
+  private note(turn: ChatTurn, text: string, kind: TurnNote['kind'] = 'info'): void {
+    turn.notes.push({ text, kind });
+    turn.view.note(text, kind);
+  }
+
+  private thought(turn: ChatTurn, seconds: number, answered: boolean): void {
+    turn.thought = { seconds, answered };
+    turn.view.thinkingDone(seconds, answered);
+  }
+
+  private restoreTurn(r: TurnRecord): ChatTurn {
+    const view = createTurnView(this.$('messages'), r.user);
+    const turn: ChatTurn = { ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, notes: [], view };
+    view.addReasoning(r.reasoning);
+    view.addAnswer(r.answer);
+    if (r.thought) view.thinkingDone(r.thought.seconds, r.thought.answered);
+    for (const n of r.notes) this.note(turn, n.text, n.kind);
+    if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
+    view.flush();
+    return turn;
+  }
+
+  private lastChange = 0;
+
+  private changed(): void {
+    this.lastChange = performance.now();
+    this.emit('conversation-change', this.conversation);
   }
 
   // ---- model ----
@@ -433,6 +497,12 @@ export class R1ChatElement extends HTMLElement {
   private emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
+}
+
+/** A copy of a turn without its view, nothing shared with it. */
+function toRecord(t: ChatTurn): TurnRecord {
+  const thought = t.thought && { ...t.thought };
+  return { user: t.user, reply: t.reply, status: t.status, reasoning: t.reasoning, answer: t.answer, thought, notes: t.notes.map((n) => ({ ...n })) };
 }
 
 /** The engine's stream ended without its final statistics chunk (a broken engine or transport). */

@@ -7,9 +7,9 @@ import type { StoreKey } from '../../src/store/manifest.ts';
 
 const clone = (v: unknown) => (v instanceof Blob || v === undefined ? v : structuredClone(v));
 
-export function memoryStore(): KeyValueStore & { map: Map<string, { key: StoreKey; value: unknown }> } {
-  const map = new Map<string, { key: StoreKey; value: unknown }>();
-  const id = (k: StoreKey) => JSON.stringify(k);
+export function memoryStore<K extends IDBValidKey = StoreKey>(): KeyValueStore<K> & { map: Map<string, { key: K; value: unknown }> } {
+  const map = new Map<string, { key: K; value: unknown }>();
+  const id = (k: K) => JSON.stringify(k);
   return {
     map,
     async get(k) {

@@ -1,0 +1,87 @@
+/**
+ * Conversations kept in the browser, so that a reload or a visit next week finds them: one record
+ * per chat, written whole at each turn's start and end. Records are read back checked field by
+ * field; one that is damaged or from another version is left out of the list, not shown half.
+ */
+import type { KeyValueStore } from './kv-store.ts';
+
+export interface TurnNote {
+  text: string;
+  kind: 'info' | 'error';
+}
+
+/** One question and its answer as shown on screen, and what goes back to the model. */
+export interface TurnRecord {
+  user: string;
+  /** The generated text as it came, sent back to the model next turn; '' when there is no answer to send. */
+  reply: string;
+  /** 'pending' in a saved chat: the page closed while it was being answered. */
+  status: 'pending' | 'done' | 'failed';
+  reasoning: string;
+  answer: string;
+  /** How long it thought, once </think> came or the generation ended inside the reasoning. */
+  thought: { seconds: number; answered: boolean } | null;
+  notes: TurnNote[];
+}
+
+export interface SavedChat {
+  version: 1;
+  id: string;
+  /** The first question, shortened: what the list shows. */
+  title: string;
+  /** The model it was held with when last written (its source, as the app names it). */
+  model: string | null;
+  createdAt: number;
+  updatedAt: number;
+  turns: TurnRecord[];
+}
+
+/** The app's own store: its chats, and what it remembers between visits (app-memory.ts). */
+export type AppStoreKey = ['chat', string] | ['memory'];
+export type AppStore = KeyValueStore<AppStoreKey>;
+
+const chatKey = (id: string): AppStoreKey => ['chat', id];
+const TITLE_CHARS = 60;
+
+/** The list's name for a chat: its first question on one line, cut at 60 characters. */
+export function chatTitle(turns: readonly TurnRecord[]): string {
+  const text = (turns[0]?.user ?? '').replace(/\s+/g, ' ').trim();
+  const chars = [...text];
+  return chars.length > TITLE_CHARS ? `${chars.slice(0, TITLE_CHARS - 1).join('')}…` : text;
+}
+
+export async function saveChat(store: AppStore, chat: SavedChat): Promise<void> {
+  await store.set(chatKey(chat.id), chat);
+}
+
+export async function deleteChat(store: AppStore, id: string): Promise<void> {
+  await store.del(chatKey(id));
+}
+
+/** Every readable chat, the one written last first. */
+export async function listChats(store: AppStore): Promise<SavedChat[]> {
+  const keys = (await store.keys()).filter((k) => Array.isArray(k) && k[0] === 'chat');
+  const chats = await Promise.all(keys.map(async (k) => parseSavedChat(await store.get(k))));
+  return chats.filter((c): c is SavedChat => c !== null).sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+/** A stored value as a chat, or null when any field is missing or of the wrong kind. */
+export function parseSavedChat(v: unknown): SavedChat | null {
+  if (!isObject(v) || v.version !== 1) return null;
+  const { id, title, model, createdAt, updatedAt, turns } = v;
+  if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && typeof model !== 'string')) return null;
+  if (!isTime(createdAt) || !isTime(updatedAt) || !Array.isArray(turns) || !turns.every(isTurnRecord)) return null;
+  return { version: 1, id, title, model, createdAt, updatedAt, turns };
+}
+
+function isTurnRecord(t: unknown): t is TurnRecord {
+  if (!isObject(t)) return false;
+  const strings = [t.user, t.reply, t.reasoning, t.answer].every((s) => typeof s === 'string');
+  const status = t.status === 'pending' || t.status === 'done' || t.status === 'failed';
+  const thought = t.thought === null || (isObject(t.thought) && isTime(t.thought.seconds) && typeof t.thought.answered === 'boolean');
+  const notes = Array.isArray(t.notes) && t.notes.every((n) => isObject(n) && typeof n.text === 'string' && (n.kind === 'info' || n.kind === 'error'));
+  return strings && status && thought && notes;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;

@@ -1,0 +1,99 @@
+/** Chats and the app's memory kept in the browser store: round trips, order, titles, damaged records. */
+import { describe, expect, test } from 'vitest';
+import { parseMemory, readMemory, writeMemory, EMPTY_MEMORY } from '../../src/store/app-memory.ts';
+import { chatTitle, deleteChat, listChats, parseSavedChat, saveChat, type AppStoreKey, type SavedChat, type TurnRecord } from '../../src/store/chat-history.ts';
+import { memoryStore } from './memory-store.ts';
+
+const turn = (user: string, extra: Partial<TurnRecord> = {}): TurnRecord => ({
+  user,
+  reply: '<think>\nhm\n</think>\n\nyes',
+  status: 'done',
+  reasoning: 'hm\n',
+  answer: 'yes',
+  thought: { seconds: 1.5, answered: true },
+  notes: [],
+  ...extra,
+});
+
+const chat = (id: string, updatedAt: number, turns = [turn(`question ${id}`)]): SavedChat => ({
+  version: 1,
+  id,
+  title: chatTitle(turns),
+  model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B',
+  createdAt: 1,
+  updatedAt,
+  turns,
+});
+
+describe('chat history', () => {
+  test('chats come back whole, the one written last first; a deleted chat is gone', async () => {
+    const store = memoryStore<AppStoreKey>();
+    const a = chat('a', 10, [turn('q1'), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
+    await saveChat(store, a);
+    await saveChat(store, chat('b', 30));
+    await saveChat(store, chat('c', 20));
+    expect((await listChats(store)).map((c) => c.id)).toEqual(['b', 'c', 'a']);
+    expect((await listChats(store)).at(-1)).toEqual(a);
+    // Written again with a new turn: same id, one record, first in the list.
+    await saveChat(store, { ...a, updatedAt: 40, turns: [...a.turns, turn('q3', { status: 'pending', reply: '', answer: '', reasoning: '' })] });
+    const listed = await listChats(store);
+    expect(listed.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    expect(listed[0].turns).toHaveLength(3);
+    await deleteChat(store, 'b');
+    expect((await listChats(store)).map((c) => c.id)).toEqual(['a', 'c']);
+  });
+
+  test('a damaged record or one of another version is left out, the others listed', async () => {
+    const store = memoryStore<AppStoreKey>();
+    await saveChat(store, chat('good', 5));
+    const bad: [string, unknown][] = [
+      ['v2', { ...chat('v2', 9), version: 2 }],
+      ['null', null],
+      ['no-turns', { ...chat('x', 9), turns: undefined }],
+      ['bad-status', chat('y', 9, [turn('q', { status: 'thinking' as TurnRecord['status'] })])],
+      ['bad-note', chat('z', 9, [turn('q', { notes: [{ text: 'x', kind: 'warn' as 'info' }] })])],
+      ['bad-thought', chat('w', 9, [turn('q', { thought: { seconds: Number.NaN, answered: true } })])],
+      ['bad-time', { ...chat('t', 9), updatedAt: '9' }],
+      ['bad-model', { ...chat('m', 9), model: 3 }],
+    ];
+    for (const [id, value] of bad) await store.set(['chat', id], value);
+    await store.set(['memory'], { version: 1, model: null, fields: {} });
+    expect((await listChats(store)).map((c) => c.id)).toEqual(['good']);
+    for (const [, value] of bad) expect(parseSavedChat(value)).toBeNull();
+  });
+
+  test("a chat's title is its first question on one line, cut at 60 characters", () => {
+    expect(chatTitle([turn('  Why is\n\nthe sky   blue? ')])).toBe('Why is the sky blue?');
+    const long = 'x'.repeat(59) + '😀' + 'y'.repeat(10);
+    expect(chatTitle([turn(long)])).toBe('x'.repeat(59) + '…');
+    expect([...chatTitle([turn('😀'.repeat(80))])]).toHaveLength(60);
+    expect(chatTitle([])).toBe('');
+  });
+});
+
+describe('app memory', () => {
+  test('the model and the fields come back as written; nothing written reads as empty', async () => {
+    const store = memoryStore<AppStoreKey>();
+    expect(await readMemory(store)).toEqual(EMPTY_MEMORY);
+    const memory = { version: 1 as const, model: { source: '/demo-model/', keptKey: 'http://localhost/demo-model/' }, fields: { temperature: '0.3', keep: 'false' } };
+    await writeMemory(store, memory);
+    expect(await readMemory(store)).toEqual(memory);
+  });
+
+  test('memory that does not read as written is forgotten whole', async () => {
+    for (const v of [
+      null,
+      { version: 2, model: null, fields: {} },
+      { version: 1, model: null, fields: [] },
+      { version: 1, model: null, fields: { temperature: 0.3 } },
+      { version: 1, model: { source: 3, keptKey: null }, fields: {} },
+      { version: 1, model: { source: 'a', keptKey: 7 }, fields: {} },
+      { version: 1, model: 'a', fields: {} },
+    ]) {
+      expect(parseMemory(v)).toBeNull();
+      const store = memoryStore<AppStoreKey>();
+      await store.set(['memory'], v);
+      expect(await readMemory(store)).toEqual(EMPTY_MEMORY);
+    }
+  });
+});

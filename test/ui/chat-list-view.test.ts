@@ -1,0 +1,41 @@
+// @vitest-environment jsdom
+/** The chat list: titles shown as text, the chat on screen marked, buttons that act on their own chat. */
+import { expect, test } from 'vitest';
+import type { SavedChat } from '../../src/store/chat-history.ts';
+import { renderChatList } from '../../src/ui/chat-list-view.ts';
+
+const chat = (id: string, title: string, turns: number): SavedChat => ({
+  version: 1,
+  id,
+  title,
+  model: '/demo-model/',
+  createdAt: 0,
+  updatedAt: 0,
+  turns: Array.from({ length: turns }, () => ({ user: title, reply: '', status: 'done', reasoning: '', answer: '', thought: null, notes: [] })),
+});
+
+test('no chat: a line that says where chats will be kept', () => {
+  const ul = document.createElement('ul');
+  renderChatList(ul, [], null, { open: () => {}, remove: () => {} });
+  expect(ul.textContent).toBe('No chat yet: what you ask is kept here, in this browser only.');
+});
+
+test('each chat with its model and turns; the one shown cannot be opened again; buttons act on their chat', () => {
+  const ul = document.createElement('ul');
+  const acted: string[] = [];
+  const chats = [chat('a', '<img src=x onerror=alert(1)>', 1), chat('b', 'Why?', 3)];
+  renderChatList(ul, chats, 'a', { open: (c) => acted.push(`open ${c.id}`), remove: (c) => acted.push(`remove ${c.id}`) });
+  const items = [...ul.querySelectorAll('li')];
+  expect(items.map((li) => li.querySelector('.name')!.textContent)).toEqual(['<img src=x onerror=alert(1)>', 'Why?']);
+  expect(ul.querySelector('img')).toBeNull();
+  expect(items[0].classList.contains('current')).toBe(true);
+  expect(items[0].querySelector('.size')!.textContent).toMatch(/^\/demo-model\/ · 1 turn · /);
+  expect(items[1].querySelector('.size')!.textContent).toMatch(/^\/demo-model\/ · 3 turns · /);
+  const [shown, removeA] = items[0].querySelectorAll('button');
+  expect([shown.textContent, shown.disabled]).toEqual(['Shown', true]);
+  const [openB, removeB] = items[1].querySelectorAll('button');
+  openB.click();
+  removeB.click();
+  removeA.click();
+  expect(acted).toEqual(['open b', 'remove b', 'remove a']);
+});
