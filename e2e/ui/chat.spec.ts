@@ -121,6 +121,70 @@ test('stop mid-generation, regenerate, a second turn reuses the prefix, new chat
   expect(await page.evaluate(() => (window as unknown as { fakeEngine: { calls: string[] } }).fakeEngine.calls.at(-1))).toBe('reset');
 });
 
+test('copy buttons put the answer (as Markdown) and a code block (as its text) on the clipboard', async ({ context, page }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await open(page, '?delay=1');
+  const chat = page.locator('#a');
+  await chat.locator('#input').fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const copyCode = chat.getByRole('button', { name: 'Copy code' });
+  await expect(copyCode).toHaveCount(1);
+  await copyCode.click();
+  await expect(copyCode).toHaveText('Copied');
+  expect(await clipboard()).toBe('console.log("<b>not bold</b>");\n');
+  const copyAnswer = chat.getByRole('button', { name: 'Copy answer' });
+  await copyAnswer.click();
+  await expect(chat.locator('.copy-answer')).toHaveText('Copied');
+  const answer = await clipboard();
+  expect(answer).toMatch(/^Here is \*\*the answer\*\*\.\n\n```js\n/);
+  expect(answer).toContain('$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$');
+  expect(answer).not.toContain('The user greets me');
+  await expect(chat.locator('.copy-answer')).toHaveText('Copy answer', { timeout: 5000 });
+});
+
+test('the conversation as records: given at each turn, shown again when set, an unfinished answer marked interrupted', async ({ page }) => {
+  await open(page, '?delay=1');
+  const chat = page.locator('#a');
+  await page.evaluate(() => {
+    const log: unknown[] = [];
+    (window as unknown as { changes: unknown[] }).changes = log;
+    document.querySelector('#a')!.addEventListener('conversation-change', (e) => log.push((e as CustomEvent).detail));
+  });
+  await chat.locator('#input').fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  type Rec = { user: string; reply: string; status: string; reasoning: string; answer: string; thought: { seconds: number; answered: boolean } | null; notes: unknown[] };
+  const changes = await page.evaluate(() => (window as unknown as { changes: Rec[][] }).changes);
+  expect(changes[0]).toEqual([{ user: 'Hello!', reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [] }]);
+  const last = changes.at(-1)![0];
+  expect(last).toMatchObject({ user: 'Hello!', status: 'done', notes: [], thought: { answered: true } });
+  expect(last.reasoning).toMatch(/^The user greets me/);
+  expect(last.answer).toMatch(/^Here is \*\*the answer\*\*/);
+  expect(last.reply).toMatch(/^The user greets me[^]*<\/think>\n\nHere is/);
+
+  // Set on the other element, with a turn kept while it was still being answered.
+  const shown = await page.evaluate((done: Rec) => {
+    const el = document.querySelector('#b') as HTMLElement & { conversation: Rec[] };
+    el.conversation = [done, { ...done, user: 'Cut?', status: 'pending', reply: '', answer: '', thought: null }];
+    return el.conversation.map((r) => [r.status, r.notes]);
+  }, last);
+  expect(shown).toEqual([
+    ['done', []],
+    ['failed', [{ text: 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', kind: 'error' }]],
+  ]);
+  const b = page.locator('#b');
+  await expect(b.locator('.msg.user')).toHaveText(['Hello!', 'Cut?']);
+  await expect(b.locator('.answer strong')).toHaveText('the answer');
+  await expect(b.locator('details.thinking summary').first()).toHaveText(/^Thought for \d+\.\d s$/);
+  await expect(b.locator('details.thinking').first()).not.toHaveAttribute('open');
+  await expect(b.locator('.turn-note.error')).toContainText('Interrupted');
+  await b.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(b.locator('.answer strong')).toHaveCount(2);
+  await expect(b.locator('.turn-note')).toHaveCount(0);
+});
+
 test('a full context is explained, with "Drop oldest turns" and "New chat"', async ({ page }, testInfo) => {
   await open(page, '?delay=1&context=560');
   await recordEvents(page);

@@ -1,7 +1,8 @@
 /**
  * One question and its answer on screen. Reasoning streams into a <details> block that is open
  * while the model thinks and collapses to "Thought for N s" when </think> arrives; the answer is
- * Markdown re-rendered (sanitized) at most once per animation frame while it streams.
+ * Markdown re-rendered (sanitized) at most once per animation frame while it streams. The answer
+ * has a Copy button (its Markdown) and so has each code block (its text).
  */
 import { renderMarkdown } from './markdown.ts';
 
@@ -60,8 +61,12 @@ export function createTurnView(messages: HTMLElement, question: string): TurnVie
     answerEl = doc.createElement('div');
     answerEl.className = 'answer md';
     answerEl.setAttribute('part', 'answer');
+    const copy = copyButton(doc, 'Copy answer', () => answer);
+    copy.className = 'copy-answer';
+    copy.setAttribute('part', 'copy');
     const note = assistant.querySelector('.turn-note');
     assistant.insertBefore(answerEl, note);
+    assistant.insertBefore(copy, note);
     return answerEl;
   };
 
@@ -70,7 +75,18 @@ export function createTurnView(messages: HTMLElement, question: string): TurnVie
     // Follow the stream only when the reader is at the bottom already.
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
     if (dirty.reasoning) thinkBlock().body.innerHTML = renderMarkdown(reasoning);
-    if (dirty.answer) answerBlock().innerHTML = renderMarkdown(answer);
+    if (dirty.answer) {
+      const el = answerBlock();
+      el.innerHTML = renderMarkdown(answer);
+      // Added after sanitizing, as elements: the rendered HTML itself never carries a button.
+      for (const pre of el.querySelectorAll('pre')) {
+        const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '');
+        copy.className = 'copy-code';
+        copy.setAttribute('part', 'copy-code');
+        copy.setAttribute('aria-label', 'Copy code');
+        pre.append(copy);
+      }
+    }
     dirty = { reasoning: false, answer: false };
     if (atBottom) messages.scrollTop = messages.scrollHeight;
   };
@@ -126,4 +142,29 @@ export function createTurnView(messages: HTMLElement, question: string): TurnVie
       assistant.remove();
     },
   };
+}
+
+const COPIED_MS = 1500;
+
+/** A button that puts `text()` on the clipboard and says for a moment whether that worked. */
+function copyButton(doc: Document, label: string, text: () => string): HTMLButtonElement {
+  const button = doc.createElement('button');
+  button.type = 'button';
+  button.textContent = label;
+  let timer = 0;
+  button.addEventListener('click', () => {
+    const say = (what: string) => {
+      button.textContent = what;
+      clearTimeout(timer);
+      timer = window.setTimeout(() => (button.textContent = label), COPIED_MS);
+    };
+    // The clipboard needs a secure context and may be refused (permissions, an unfocused page).
+    const clipboard = doc.defaultView?.navigator.clipboard;
+    if (!clipboard) return say('Copy failed');
+    clipboard.writeText(text()).then(
+      () => say('Copied'),
+      () => say('Copy failed'),
+    );
+  });
+  return button;
 }
