@@ -185,6 +185,42 @@ test('the conversation as records: given at each turn, shown again when set, an 
   await expect(b.locator('.turn-note')).toHaveCount(0);
 });
 
+test('an earlier question edited is asked again with the turns before it; the turns after it go', async ({ page }, testInfo) => {
+  await open(page, '?delay=1');
+  const chat = page.locator('#a');
+  for (const q of ['Q1', 'Q2', 'Q3']) {
+    await chat.locator('#input').fill(q);
+    await chat.getByRole('button', { name: 'Send' }).click();
+    await expect(chat.locator('#stats')).toContainText('tok/s');
+  }
+  const edits = chat.getByRole('button', { name: 'Edit this question' });
+  await expect(edits).toHaveCount(3);
+  // Escape leaves it as it was.
+  await edits.nth(1).click();
+  const editor = chat.getByRole('textbox', { name: 'Edited question' });
+  await expect(editor).toHaveValue('Q2');
+  await editor.fill('never sent');
+  await editor.press('Escape');
+  await expect(chat.locator('.msg.user')).toHaveText(['Q1', 'Q2', 'Q3']);
+
+  await setDelay(page, 30);
+  await edits.nth(1).click();
+  await editor.fill('Q2, said better');
+  await shot(page, testInfo, 'editing');
+  await chat.getByRole('button', { name: 'Ask again' }).click();
+  await expect(chat.locator('.msg.user')).toHaveText(['Q1', 'Q2, said better']);
+  // No edits while an answer is being generated.
+  await expect(chat.getByRole('button', { name: 'Stop' })).toBeVisible();
+  await expect(edits).toHaveCount(0);
+  await setDelay(page, 1);
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  await expect(edits).toHaveCount(2);
+  await expect(chat.locator('.answer strong')).toHaveText(['the answer', 'the answer']);
+  type Sent = { lastMessages: { role: string; content: string }[] };
+  const sent = await page.evaluate(() => (window as unknown as { fakeEngine: Sent }).fakeEngine.lastMessages);
+  expect(sent.map((m) => (m.role === 'assistant' ? 'answer' : m.content))).toEqual(['Q1', 'answer', 'Q2, said better']);
+});
+
 test('a full context is explained, with "Drop oldest turns" and "New chat"', async ({ page }, testInfo) => {
   await open(page, '?delay=1&context=560');
   await recordEvents(page);

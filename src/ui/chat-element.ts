@@ -121,8 +121,18 @@ export class R1ChatElement extends HTMLElement {
   /** Asks the model; the answer streams into the chat. */
   async send(text: string): Promise<void> {
     if (this.running || !text.trim()) return;
-    const view = createTurnView(this.$('messages'), text);
-    this.turns.push({ user: text, reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [], view });
+    this.turns.push(this.newTurn({ user: text, reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [] }));
+    await this.generate();
+  }
+
+  /** Asks an earlier question again, as edited: the turns after it are dropped. */
+  async editQuestion(index: number, text: string): Promise<void> {
+    const turn = this.turns[index];
+    if (this.running || !turn || !text.trim()) return;
+    for (const t of this.turns.splice(index + 1)) t.view.remove();
+    turn.user = text;
+    turn.view.setQuestion(text);
+    turn.view.clearAnswer();
     await this.generate();
   }
 
@@ -293,9 +303,17 @@ export class R1ChatElement extends HTMLElement {
     turn.view.thinkingDone(seconds, answered);
   }
 
+  /** A turn on screen for this record; its Edit button edits it wherever it is in the chat then. */
+  private newTurn(r: TurnRecord): ChatTurn {
+    const turn = { ...r } as ChatTurn;
+    turn.view = createTurnView(this.$('messages'), r.user, (text) => void this.editQuestion(this.turns.indexOf(turn), text));
+    turn.view.setEditable(!this.running);
+    return turn;
+  }
+
   private restoreTurn(r: TurnRecord): ChatTurn {
-    const view = createTurnView(this.$('messages'), r.user);
-    const turn: ChatTurn = { ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, notes: [], view };
+    const turn = this.newTurn({ ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, notes: [] });
+    const view = turn.view;
     view.addReasoning(r.reasoning);
     view.addAnswer(r.answer);
     if (r.thought) view.thinkingDone(r.thought.seconds, r.thought.answered);
@@ -464,6 +482,7 @@ export class R1ChatElement extends HTMLElement {
     this.$<HTMLButtonElement>('send').disabled = busy;
     this.$('stop').hidden = !busy;
     this.$<HTMLButtonElement>('regenerate').disabled = busy || this.turns.length === 0;
+    for (const t of this.turns) t.view.setEditable(!busy);
   }
 
   private showStatus(text: string, fraction: number | null, isError = false, showBar = !isError): void {

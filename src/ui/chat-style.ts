@@ -1,7 +1,7 @@
 /**
  * <r1-chat>'s styles, inside its shadow root. Pages restyle it through CSS custom properties
  * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...) and ::part(messages | message | user | assistant |
- * thinking | answer | copy | copy-code | input | send | stop | regenerate | new-chat | stats | notice | status).
+ * thinking | answer | copy | copy-code | edit | edit-question | input | send | stop | regenerate | new-chat | stats | notice | status).
  */
 import katexCss from 'katex/dist/katex.min.css?inline';
 
@@ -26,6 +26,11 @@ export const CHAT_CSS = `
 .messages { flex: 1; display: flex; flex-direction: column; gap: .6rem; overflow-y: auto; min-height: 6rem; }
 .msg { padding: .55rem .8rem; border-radius: var(--r1-radius); max-width: 92%; overflow-wrap: anywhere; }
 .msg.user { align-self: flex-end; background: var(--r1-user-bg); white-space: pre-wrap; }
+.question-actions { align-self: flex-end; margin-top: -.45rem; }
+.question-actions button { font-size: .75rem; padding: .05rem .45rem; color: var(--r1-muted); border-color: transparent; background: transparent; }
+.question-actions button:hover, .question-actions button:focus { border-color: var(--r1-border); color: var(--r1-fg); }
+.edit-question { align-self: stretch; display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; }
+.edit-question textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-accent); border-radius: .4rem; resize: vertical; }
 .msg.assistant { align-self: stretch; background: var(--r1-assistant-bg); border: 1px solid var(--r1-border); }
 .msg.failed { border-color: #d9534f; }
 details.thinking { color: var(--r1-muted); font-size: .9rem; margin-bottom: .3rem; border-left: 3px solid var(--r1-border); padding-left: .6rem; }

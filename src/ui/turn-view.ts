@@ -2,7 +2,8 @@
  * One question and its answer on screen. Reasoning streams into a <details> block that is open
  * while the model thinks and collapses to "Thought for N s" when </think> arrives; the answer is
  * Markdown re-rendered (sanitized) at most once per animation frame while it streams. The answer
- * has a Copy button (its Markdown) and so has each code block (its text).
+ * has a Copy button (its Markdown) and so has each code block (its text); the question has an Edit
+ * button that opens it in place, to be asked again.
  */
 import { renderMarkdown } from './markdown.ts';
 
@@ -17,19 +18,25 @@ export interface TurnView {
   flush(): void;
   /** Empties the answer for a new attempt (regenerate); the question stays. */
   clearAnswer(): void;
+  /** Replaces the question shown (after an edit). */
+  setQuestion(text: string): void;
+  /** Offers the Edit button or not (not while an answer is being generated); closes an open edit. */
+  setEditable(editable: boolean): void;
   remove(): void;
 }
 
-export function createTurnView(messages: HTMLElement, question: string): TurnView {
+/** `onEdit` gets the edited question when the user asks it again. */
+export function createTurnView(messages: HTMLElement, question: string, onEdit: (text: string) => void): TurnView {
   const doc = messages.ownerDocument;
   const user = doc.createElement('div');
   user.className = 'msg user';
   user.setAttribute('part', 'message user');
   user.textContent = question;
+  const edit = createQuestionEditor(doc, user, onEdit);
   const assistant = doc.createElement('div');
   assistant.className = 'msg assistant';
   assistant.setAttribute('part', 'message assistant');
-  messages.append(user, assistant);
+  messages.append(user, edit.actions, edit.form, assistant);
   messages.scrollTop = messages.scrollHeight;
 
   let reasoning = '';
@@ -136,10 +143,86 @@ export function createTurnView(messages: HTMLElement, question: string): TurnVie
       assistant.replaceChildren();
       assistant.classList.remove('failed');
     },
+    setQuestion(text) {
+      user.textContent = text;
+    },
+    setEditable(editable) {
+      edit.setEditable(editable);
+    },
     remove() {
       if (frame) cancelAnimationFrame(frame);
       user.remove();
+      edit.actions.remove();
+      edit.form.remove();
       assistant.remove();
+    },
+  };
+}
+
+/**
+ * The Edit button under a question and the form that opens in its place: Enter or "Ask again"
+ * hands the new text on, Escape or Cancel closes it unchanged.
+ */
+function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: string) => void) {
+  const actions = doc.createElement('div');
+  actions.className = 'question-actions';
+  const editButton = doc.createElement('button');
+  editButton.type = 'button';
+  editButton.textContent = 'Edit';
+  editButton.setAttribute('part', 'edit');
+  editButton.setAttribute('aria-label', 'Edit this question');
+  actions.append(editButton);
+
+  const form = doc.createElement('form');
+  form.className = 'edit-question';
+  form.setAttribute('part', 'edit-question');
+  form.hidden = true;
+  const text = doc.createElement('textarea');
+  text.rows = 3;
+  text.setAttribute('aria-label', 'Edited question');
+  const ask = doc.createElement('button');
+  ask.textContent = 'Ask again';
+  ask.className = 'primary';
+  const cancel = doc.createElement('button');
+  cancel.type = 'button';
+  cancel.textContent = 'Cancel';
+  form.append(text, ask, cancel);
+
+  const close = () => {
+    form.hidden = true;
+    user.hidden = false;
+    actions.hidden = false;
+  };
+  editButton.addEventListener('click', () => {
+    text.value = user.textContent ?? '';
+    user.hidden = true;
+    actions.hidden = true;
+    form.hidden = false;
+    text.focus();
+  });
+  const submit = () => {
+    const value = text.value.trim();
+    if (!value) return;
+    close();
+    onEdit(value);
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    } else if (e.key === 'Escape') close();
+  });
+  cancel.addEventListener('click', close);
+  return {
+    actions,
+    form,
+    setEditable(editable: boolean) {
+      if (!editable) close();
+      editButton.hidden = !editable;
     },
   };
 }
