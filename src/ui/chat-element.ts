@@ -25,6 +25,7 @@ import { heldModel, loadModel, reloadModel } from './engine-model.ts';
 import { errorDetail, explainError } from './explain-error.ts';
 import { createProgressMeter } from './progress-meter.ts';
 import { sharedEngine } from './shared-engine.ts';
+import { sendOnEnter } from './text-form.ts';
 import { createTurnView, type TurnView } from './turn-view.ts';
 
 const TEMPLATE = `
@@ -458,16 +459,7 @@ export class R1ChatElement extends HTMLElement {
       input.value = '';
       void this.send(text);
     };
-    this.root.querySelector('form')!.addEventListener('submit', (e) => {
-      e.preventDefault();
-      submit();
-    });
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        submit();
-      }
-    });
+    sendOnEnter(this.root.querySelector('form')!, input, submit);
     this.$('stop').addEventListener('click', () => this.stop());
     this.$('regenerate').addEventListener('click', () => void this.regenerate());
     this.$('new-chat').addEventListener('click', () => void this.newChat());

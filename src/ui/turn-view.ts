@@ -6,6 +6,7 @@
  * button that opens it in place, to be asked again.
  */
 import { renderMarkdown } from './markdown.ts';
+import { sendOnEnter } from './text-form.ts';
 
 export interface TurnView {
   addReasoning(text: string): void;
@@ -206,16 +207,8 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
     close();
     onEdit(value);
   };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    submit();
-  });
-  text.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      submit();
-    } else if (e.key === 'Escape') close();
-  });
+  sendOnEnter(form, text, submit);
+  text.addEventListener('keydown', (e) => e.key === 'Escape' && close());
   cancel.addEventListener('click', close);
   return {
     actions,
