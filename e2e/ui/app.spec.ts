@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
 import { ensureTestModel } from '../../scripts/lib/test-model-files.ts';
 
@@ -280,4 +280,18 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await page.reload();
   await openApp(page);
   await expect(app.locator('.msg.user')).toHaveText(['Second question']);
+});
+
+test('under a dark system theme the page, the app and its chat are dark', async ({ page }, testInfo) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openApp(page);
+  const app = page.locator('r1-app');
+  const bg = (el: Locator) => el.evaluate((e) => getComputedStyle(e).backgroundColor);
+  expect(await bg(page.locator('body'))).toBe('rgb(18, 18, 20)');
+  expect(await bg(app.locator('section.picker'))).toBe('rgb(28, 28, 30)');
+  expect(await bg(app.locator('r1-chat'))).toBe('rgb(28, 28, 30)');
+  expect(await app.locator('r1-chat').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(232, 232, 228)');
+  await shot(page, testInfo, 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(await bg(app.locator('section.picker'))).toBe('rgb(255, 255, 255)');
 });

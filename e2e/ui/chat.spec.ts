@@ -290,3 +290,27 @@ test('a model that fails to load is explained in plain words', async ({ page }) 
   await expect(chat.locator('.turn-note.error')).toContainText('The model could not be found');
   expect((await events(page, 'error')).some((e) => (e.detail as { name: string }).name === 'ModelSourceError')).toBe(true);
 });
+
+test('themes: light by default even under a dark system theme, dark when asked, auto follows the system', async ({ page }, testInfo) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await open(page, '?delay=1');
+  const bg = (sel: string) => page.locator(sel).evaluate((el) => getComputedStyle(el).backgroundColor);
+  const userBg = (sel: string) => page.locator(`${sel} .msg.user`).first().evaluate((el) => getComputedStyle(el).backgroundColor);
+  for (const id of ['#a', '#b']) {
+    await page.locator(`${id} #input`).fill('Hello!');
+    await page.locator(id).getByRole('button', { name: 'Send' }).click();
+    await expect(page.locator(`${id} #stats`)).toContainText('tok/s');
+  }
+  expect(await bg('#a')).toBe('rgb(255, 255, 255)');
+  await page.locator('#a').evaluate((el) => el.setAttribute('theme', 'dark'));
+  expect(await bg('#a')).toBe('rgb(28, 28, 30)');
+  expect(await userBg('#a')).toBe('rgb(38, 64, 107)');
+  await page.locator('#b').evaluate((el) => el.setAttribute('theme', 'auto'));
+  expect(await bg('#b')).toBe('rgb(28, 28, 30)');
+  // The page's own custom properties still win (#b sets its accent).
+  expect(await page.locator('#b').getByRole('button', { name: 'Send' }).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(176, 48, 106)');
+  await testInfo.attach('dark', { body: await page.screenshot(), contentType: 'image/png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(await bg('#b')).toBe('rgb(255, 255, 255)');
+  expect(await bg('#a')).toBe('rgb(28, 28, 30)');
+});

@@ -73,7 +73,7 @@ const TEMPLATE = `
       <textarea id="system-prompt" rows="2"></textarea></label>
     <label class="hint check"><input id="open-last" type="checkbox" checked /> When this page opens, open the model used last (if it is kept in this browser)</label>
   </details>
-  <r1-chat id="chat"></r1-chat>`;
+  <r1-chat id="chat" theme="auto"></r1-chat>`;
 
 /** Which chat attribute each settings field sets. */
 const SETTINGS: [string, string][] = [

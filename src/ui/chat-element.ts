@@ -1,7 +1,9 @@
 /**
  * <r1-chat>: a chat with a DeepSeek-R1-Distill model, embeddable in any page.
  *
- *   <r1-chat model="owner/name" system-prompt="…" temperature="0.6" top-p="0.95" max-new-tokens="2048">
+ *   <r1-chat model="owner/name" system-prompt="…" temperature="0.6" top-p="0.95" max-new-tokens="2048" theme="auto">
+ *
+ * `theme`: light (the default), dark, or auto (the system's choice).
  *
  * Property `engine`: the RuntimeEngine to use (elements given the same engine share its model and
  * take turns generating); by default the page's shared worker engine. Events (bubbling, composed):

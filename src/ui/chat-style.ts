@@ -1,6 +1,7 @@
 /**
- * <r1-chat>'s styles, inside its shadow root. Pages restyle it through CSS custom properties
- * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...) and ::part(messages | message | user | assistant |
+ * <r1-chat>'s styles, inside its shadow root. Light unless the element has theme="dark", or
+ * theme="auto" and the system asks for dark. Pages restyle it through CSS custom properties
+ * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...), which win over both palettes, and ::part(messages | message | user | assistant |
  * thinking | answer | copy | copy-code | edit | edit-question | input | send | stop | regenerate | new-chat | stats | notice | status).
  */
 import katexCss from 'katex/dist/katex.min.css?inline';
@@ -11,15 +12,24 @@ import katexCss from 'katex/dist/katex.min.css?inline';
  */
 const [katexFonts, katexRules] = splitFontFaces(katexCss);
 
+/** The dark palette, one list for theme="dark" and for theme="auto" under a dark system theme. */
+const DARK_PALETTE = `
+  --r1-accent: #4f86f2; --r1-bg: #1c1c1e; --r1-fg: #e8e8e4; --r1-muted: #a3a39c; --r1-border: #3b3b40;
+  --r1-user-bg: #26406b; --r1-assistant-bg: #232326; --r1-code-bg: #2d2d33; --r1-error: #ff8a80;
+  --r1-notice-bg: #3a3120; --r1-notice-border: #8a6d2a; color-scheme: dark;`;
+
 export const CHAT_CSS = `
 :host {
   --r1-accent: #2f6fde; --r1-bg: #ffffff; --r1-fg: #1d1d1b; --r1-muted: #6b6b66; --r1-border: #e2e2dc;
   --r1-user-bg: #dbe8ff; --r1-assistant-bg: #ffffff; --r1-code-bg: #f3f3ef; --r1-radius: .6rem;
+  --r1-error: #b3261e; --r1-notice-bg: #fff8e6; --r1-notice-border: #e0b252; color-scheme: light;
   --r1-font: system-ui, sans-serif; --r1-font-mono: ui-monospace, SFMono-Regular, Menlo, monospace;
   display: flex; flex-direction: column; gap: .5rem; min-height: 16rem;
   font-family: var(--r1-font); color: var(--r1-fg); background: var(--r1-bg);
   border: 1px solid var(--r1-border); border-radius: var(--r1-radius); padding: .75rem; box-sizing: border-box;
 }
+:host([theme=dark]) {${DARK_PALETTE} }
+@media (prefers-color-scheme: dark) { :host([theme=auto]) {${DARK_PALETTE} } }
 [hidden] { display: none !important; }
 .status { display: flex; gap: .5rem; align-items: center; font-size: .85rem; color: var(--r1-muted); }
 .status progress { flex: 0 0 10rem; accent-color: var(--r1-accent); }
@@ -32,12 +42,12 @@ export const CHAT_CSS = `
 .edit-question { align-self: stretch; display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; }
 .edit-question textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-accent); border-radius: .4rem; resize: vertical; }
 .msg.assistant { align-self: stretch; background: var(--r1-assistant-bg); border: 1px solid var(--r1-border); }
-.msg.failed { border-color: #d9534f; }
+.msg.failed { border-color: var(--r1-error); }
 details.thinking { color: var(--r1-muted); font-size: .9rem; margin-bottom: .3rem; border-left: 3px solid var(--r1-border); padding-left: .6rem; }
 details.thinking summary { cursor: pointer; font-style: italic; list-style-position: outside; }
 .answer:empty { display: none; }
 .turn-note { color: var(--r1-muted); font-size: .8rem; font-style: italic; margin: .2rem 0 0; }
-.turn-note.error { color: #b3261e; font-style: normal; }
+.turn-note.error { color: var(--r1-error); font-style: normal; }
 .md > :first-child { margin-top: 0; }
 .md > :last-child { margin-bottom: 0; }
 .md p { margin: .4rem 0; }
@@ -51,7 +61,7 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 .md table { border-collapse: collapse; }
 .md th, .md td { border: 1px solid var(--r1-border); padding: .2rem .5rem; }
 .md .math-block { overflow-x: auto; }
-.notice { border: 1px solid #e0b252; background: #fff8e6; border-radius: var(--r1-radius); padding: .5rem .75rem; font-size: .9rem; }
+.notice { border: 1px solid var(--r1-notice-border); background: var(--r1-notice-bg); border-radius: var(--r1-radius); padding: .5rem .75rem; font-size: .9rem; }
 .notice p { margin: 0 0 .4rem; }
 .composer { display: flex; gap: .5rem; align-items: flex-end; flex-wrap: wrap; }
 .composer textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-border); border-radius: .4rem; resize: vertical; }
