@@ -60,7 +60,6 @@ test('load once, go offline, reload: the kept model opens by itself, the chat go
   // Offline, the page opens the kept model by itself, with the last chat and the settings as they were.
   await context.setOffline(true);
   await page.reload();
-  await expect(app.getByRole('status')).toContainText('Opening /scripted/, the model used last');
   await expect(app.getByRole('status')).toContainText('/scripted/ ready on', { timeout: 120_000 });
   await expect(app.locator('.answer')).toHaveCount(1);
   await expect(app.locator('.answer').first()).toContainText('Hello there! Euler wrote');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
 import { ensureTestModel } from '../../scripts/lib/test-model-files.ts';
+import { keptTurns, storedField } from './fixtures/app-store.ts';
 
 const DEMO_DIR = path.join(REPO_ROOT, '.cache/demo-model');
 const MIB16 = 16 * 2 ** 20;
@@ -95,7 +96,10 @@ test('demo model: downloaded into the browser, loaded with progress, settings re
   expect(modelRequests).toEqual([]);
   expect(Object.keys(await lastLoad(page))).toContain('model.safetensors');
 
+  // Deleting asks first.
   await app.locator('#cached li').getByRole('button', { name: 'Delete' }).click();
+  await expect(app.locator('#cached li')).toHaveCount(1);
+  await app.locator('#cached li').getByRole('button', { name: 'Really delete /demo-model/?' }).click();
   await expect(app.locator('#cached li')).toHaveText('No model is kept in this browser yet.');
 });
 
@@ -183,6 +187,8 @@ test('a model this GPU cannot hold is refused before any weight is read, saying 
   expect(calls).not.toContain('load');
 });
 
+const setTokenDelay = (page: Page, ms: number) => page.evaluate((d) => ((window as unknown as { fake: { script: { tokenDelayMs: number } } }).fake.script.tokenDelayMs = d), ms);
+
 test('chats and settings are kept in the browser: a reload shows the last chat, the list opens and deletes chats, an interrupted answer can be asked again', async ({ page }, testInfo) => {
   await openApp(page);
   const app = page.locator('r1-app');
@@ -206,6 +212,7 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await app.locator('#system-prompt').fill('Be brief.');
   // The real engine would open the kept model by itself after the reload: this test keeps the fake one.
   await app.locator('#open-last').uncheck();
+  await expect.poll(() => storedField(page, 'open-last')).toBe('false');
 
   await page.reload();
   await openApp(page);
@@ -221,6 +228,11 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await expect(app.locator('#source')).toHaveValue('/demo-model/');
   await expect(chats.first().getByRole('button', { name: /Open chat/ })).toHaveText('Shown');
   await shot(page, testInfo, 'chat-list-after-reload');
+  // No model yet: Regenerate and Edit say so and leave the kept chat as it is.
+  await app.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(app.locator('.notice-text')).toHaveText('No model is loaded: open one, then ask again. The conversation is kept as it is.');
+  await expect(app.locator('.answer strong')).toHaveText('the answer');
+  expect(await page.evaluate(() => (window as unknown as FakeWindow).fake.calls)).not.toContain('generate');
 
   // The other chat opens; with the model loaded again it goes on from where it was.
   await chats.filter({ hasText: 'First question' }).getByRole('button', { name: /Open chat/ }).click();
@@ -243,27 +255,35 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await expect(chats.locator('.name')).toHaveText(['First question', 'Second question']);
   await expect(chats.first().locator('.size')).toContainText('2 turns');
 
-  // A page closed mid-answer keeps the question; the answer shows as interrupted, and Regenerate asks again.
-  await page.evaluate(() => ((window as unknown as { fake: { script: { tokenDelayMs: number } } }).fake.script.tokenDelayMs = 200));
-  await app.locator('#input').fill('Cut short');
+  // Opening another chat while an answer streams stops it; it is kept as stopped, not as cut off.
+  await setTokenDelay(page, 100);
+  await app.locator('#input').fill('Switched away');
   await app.getByRole('button', { name: 'Send' }).click();
-  await expect(chats.first().locator('.size')).toContainText('3 turns');
-  // What streams is kept each second: wait until some reasoning is, then close the page.
-  const keptReasoning = () =>
-    page.evaluate(async () => {
-      const { idbKeyValueStore } = await import('/src/store/kv-store.ts' as string);
-      const { listChats } = await import('/src/store/chat-history.ts' as string);
-      const [chat] = (await listChats(idbKeyValueStore('r1-webgpu-app', 'state'))) as { turns: { reasoning: string }[] }[];
-      return chat.turns.at(-1)!.reasoning;
-    });
-  await expect.poll(keptReasoning, { timeout: 20_000 }).not.toBe('');
-  const partial = await keptReasoning();
+  await expect(app.locator('.reasoning').last()).toContainText('The user');
+  await chats.filter({ hasText: 'Second question' }).getByRole('button', { name: /Open chat/ }).click();
+  await expect(app.locator('.msg.user')).toHaveText(['Second question']);
+  await expect(chats.locator('.name')).toHaveText(['First question', 'Second question']);
+  await chats.filter({ hasText: 'First question' }).getByRole('button', { name: /Open chat/ }).click();
+  await expect(app.locator('.msg.user')).toHaveText(['First question', 'Follow-up', 'Switched away']);
+  await expect(app.locator('.turn-note').last()).toHaveText('Stopped.');
+  await expect(app.locator('.reasoning').last()).toContainText('The user');
+
+  // A page closed mid-answer keeps the question and what was shown up to the last second; the answer
+  // shows as interrupted, and Regenerate asks again.
+  await app.getByRole('button', { name: 'Regenerate' }).click();
+  await expect.poll(async () => (await keptTurns(page)).at(-1)!.reasoning, { timeout: 20_000 }).not.toBe('');
+  // The next token is far off: what is kept now is what the reload finds.
+  await setTokenDelay(page, 600_000);
+  await page.waitForTimeout(1500);
+  const partial = (await keptTurns(page)).at(-1)!;
+  expect(partial.status).toBe('pending');
+  expect(partial.reasoning).toMatch(/^The u/);
   await page.reload();
   await openApp(page);
-  await expect(app.locator('.msg.user')).toHaveText(['First question', 'Follow-up', 'Cut short']);
+  await expect(app.locator('.msg.user')).toHaveText(['First question', 'Follow-up', 'Switched away']);
   await expect(app.locator('.turn-note.error')).toHaveText('Interrupted: the page closed before this answer was finished. Regenerate asks again.');
-  await expect(app.locator('.reasoning').last()).toHaveText(partial.trim());
-  expect(partial).toMatch(/^The u/);
+  await expect(app.locator('.reasoning').last()).toHaveText(partial.reasoning.trim());
+  await expect(app.locator('details.thinking summary').last()).toHaveText('Thought (stopped before answering)');
   await app.locator('#cached-section summary').click();
   await app.locator('#cached li').getByRole('button', { name: 'Open' }).click();
   await expect(app.getByRole('status')).toContainText('ready on');
@@ -272,14 +292,47 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await expect(app.locator('.answer strong')).toHaveCount(3);
   await expect(app.locator('.turn-note.error')).toHaveCount(0);
 
-  // Deleting the chat on screen clears it; the other stays.
+  // Deleting asks first; the chat on screen goes with it, the other stays. (Once the answer is kept:
+  // a list that changes is drawn afresh, and a question it was asking with it.)
+  await expect.poll(async () => (await keptTurns(page)).at(-1)!.status).toBe('done');
   await app.locator('#chats-section summary').click();
-  await chats.filter({ hasText: 'First question' }).getByRole('button', { name: /Delete chat/ }).click();
+  // Its name says "Delete chat …", then "Really delete chat …?".
+  const remove = chats.filter({ hasText: 'First question' }).getByRole('button', { name: /delete chat/i });
+  await remove.click();
+  await expect(remove).toHaveText('Really delete?');
+  await expect(app.locator('.msg.user')).toHaveCount(3);
+  await remove.click();
   await expect(app.locator('.msg.user')).toHaveCount(0);
   await expect(chats.locator('.name')).toHaveText(['Second question']);
   await page.reload();
   await openApp(page);
   await expect(app.locator('.msg.user')).toHaveText(['Second question']);
+});
+
+test('a model other than the one a chat was held with starts a new chat; the old one stays in the list', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+  await app.locator('#input').fill('Asked of the demo');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('#stats')).toContainText('context used');
+  // The same model typed another way is the same model: the chat stays.
+  await app.locator('#keep').uncheck();
+  await app.locator('#source').fill('/demo-model');
+  await app.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(app.getByRole('status')).toContainText('/demo-model ready on fake adapter');
+  await expect(app.locator('.msg.user')).toHaveText(['Asked of the demo']);
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(64)], 'other.Q8_0.gguf'));
+    document.querySelector('r1-app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await expect(app.getByRole('status')).toContainText('ready on');
+  await expect(app.locator('.msg.user')).toHaveCount(0);
+  await app.locator('#chats-section summary').click();
+  await expect(app.locator('#chats li .name')).toHaveText(['Asked of the demo']);
+  await expect(app.locator('#chats li .size')).toContainText('/demo-model/ · 1 turn');
 });
 
 test('under a dark system theme the page, the app and its chat are dark', async ({ page }, testInfo) => {

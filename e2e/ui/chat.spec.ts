@@ -129,10 +129,11 @@ test('copy buttons put the answer (as Markdown) and a code block (as its text) o
   await chat.getByRole('button', { name: 'Send' }).click();
   await expect(chat.locator('#stats')).toContainText('tok/s');
   const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
-  const copyCode = chat.getByRole('button', { name: 'Copy code' });
-  await expect(copyCode).toHaveCount(1);
-  await copyCode.click();
-  await expect(copyCode).toHaveText('Copied');
+  await expect(chat.getByRole('button', { name: 'Copy code' })).toHaveCount(1);
+  await chat.getByRole('button', { name: 'Copy code' }).click();
+  // Said in its text and, for screen readers, in its label.
+  await expect(chat.locator('.copy-code')).toHaveText('Copied');
+  await expect(chat.locator('.copy-code')).toHaveAttribute('aria-label', 'Copied');
   expect(await clipboard()).toBe('console.log("<b>not bold</b>");\n');
   const copyAnswer = chat.getByRole('button', { name: 'Copy answer' });
   await copyAnswer.click();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../../scripts/lib/repo-root.ts';
 import { ensureTestModel } from '../../scripts/lib/test-model-files.ts';
+import { storedField } from './fixtures/app-store.ts';
 
 const DEMO_DIR = path.join(REPO_ROOT, '.cache/demo-model');
 const MIB16 = 16 * 2 ** 20;
@@ -136,6 +137,8 @@ test('two tabs download the same model at once: one exact copy, fetched once, ke
   // A reload keeps it; it opens without the network. (Not by itself: that would be with the real engine.)
   await a.locator('r1-app .settings summary').click();
   await a.locator('r1-app #open-last').uncheck();
+  // Reloaded once the setting is written.
+  await expect.poll(() => storedField(a, 'open-last')).toBe('false');
   await a.reload();
   await openApp(a);
   const requests: string[] = [];
@@ -152,6 +155,7 @@ test('two tabs download the same model at once: one exact copy, fetched once, ke
 
   // Deleting it leaves no key of it behind and gives the space back (the browser counts it lazily).
   await app.locator('#cached li').getByRole('button', { name: 'Delete' }).click();
+  await app.locator('#cached li').getByRole('button', { name: 'Really delete' }).click();
   await expect(app.locator('#cached li')).toHaveText('No model is kept in this browser yet.');
   expect((await keptState(a)).keys).toBe(0);
   await b.close();

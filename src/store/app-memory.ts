@@ -8,8 +8,10 @@ import type { AppStore, AppStoreKey } from './chat-history.ts';
 export interface RememberedModel {
   /** Where it came from, as typed or picked: a URL, a path on this site or a Hugging Face repo. */
   source: string;
-  /** The kept copy's key when the model is kept in this browser, else null (streamed each time). */
-  keptKey: string | null;
+  /** Its key (model-key.ts): the same model typed another way has the same one. */
+  key: string;
+  /** Whether a copy is kept in this browser under that key (else it streams each time). */
+  kept: boolean;
 }
 
 export interface AppMemory {
@@ -37,7 +39,8 @@ export function parseMemory(v: unknown): AppMemory | null {
   if (!Object.values(fields).every((f) => typeof f === 'string')) return null;
   if (model !== null) {
     const m = model as Record<string, unknown> | undefined;
-    if (typeof m?.source !== 'string' || (m.keptKey !== null && typeof m.keptKey !== 'string')) return null;
+    if (typeof m?.source !== 'string' || typeof m.key !== 'string' || typeof m.kept !== 'boolean') return null;
   }
-  return { version: 1, model: model as RememberedModel | null, fields: { ...(fields as Record<string, string>) } };
+  const m = model as RememberedModel | null;
+  return { version: 1, model: m && { source: m.source, key: m.key, kept: m.kept }, fields: { ...(fields as Record<string, string>) } };
 }

@@ -29,8 +29,8 @@ export interface SavedChat {
   id: string;
   /** The first question, shortened: what the list shows. */
   title: string;
-  /** The model it was held with when last written (its source, as the app names it). */
-  model: string | null;
+  /** The model it was held with when last written: its source as shown, and its key (model-key.ts). */
+  model: { label: string; key: string } | null;
   createdAt: number;
   updatedAt: number;
   turns: TurnRecord[];
@@ -69,10 +69,12 @@ export async function listChats(store: AppStore): Promise<SavedChat[]> {
 export function parseSavedChat(v: unknown): SavedChat | null {
   if (!isObject(v) || v.version !== 1) return null;
   const { id, title, model, createdAt, updatedAt, turns } = v;
-  if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && typeof model !== 'string')) return null;
+  if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && !isModel(model))) return null;
   if (!isTime(createdAt) || !isTime(updatedAt) || !Array.isArray(turns) || !turns.every(isTurnRecord)) return null;
-  return { version: 1, id, title, model, createdAt, updatedAt, turns };
+  return { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns };
 }
+
+const isModel = (m: unknown): m is { label: string; key: string } => isObject(m) && typeof m.label === 'string' && typeof m.key === 'string';
 
 function isTurnRecord(t: unknown): t is TurnRecord {
   if (!isObject(t)) return false;

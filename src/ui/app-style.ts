@@ -11,7 +11,7 @@ export const APP_CSS = `
 @media (prefers-color-scheme: dark) {
   :host {
     --panel: #1c1c1e; --line: #3b3b40; --control-line: #4a4a50; --muted: #a3a39c; --warn: #d9bf72; --error: #ff8a80;
-    --accent: #4f86f2; --drop-hover: #1f2b44; color-scheme: dark;
+    --accent: #3a6fd8; --drop-hover: #1f2b44; color-scheme: dark;
   }
 }
 [hidden] { display: none !important; }

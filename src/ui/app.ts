@@ -88,16 +88,27 @@ const REMEMBERED_FIELDS = ['context', 'quantize', 'keep', 'temperature', 'top-p'
 
 type Choice = { kind: 'remote'; source: string } | { kind: 'local'; input: ModelInput } | { kind: 'kept'; key: string; source: string };
 
+/** A loaded model: its source as shown, and a key that is the same whichever way it was typed. */
+type HeldModel = { label: string; key: string };
+
+function heldModelOf(choice: Choice, info: ModelInfo): HeldModel {
+  if (choice.kind === 'local') return { label: info.name, key: `local:${info.name}` };
+  if (choice.kind === 'kept') return { label: choice.source, key: choice.key };
+  return { label: choice.source, key: modelKeyOf(choice.source, location.href).key };
+}
+
 class R1App extends HTMLElement {
   private engineRef: RuntimeEngine | null = null;
   private readonly root = this.attachShadow({ mode: 'open' });
   private readonly store: KeyValueStore = idbKeyValueStore();
   private readonly appStore: AppStore = idbKeyValueStore<AppStoreKey>('r1-webgpu-app', 'state');
   private memory: AppMemory = EMPTY_MEMORY;
-  /** The chat shown, once it has a turn: its id and when it began. */
-  private shownChat: { id: string; createdAt: number; model: string | null } | null = null;
-  /** The source of the model the engine holds, as the app names it. */
-  private modelLabel: string | null = null;
+  /** The chat shown, once it has a turn: its id, when it began, the model it is held with. */
+  private shownChat: { id: string; createdAt: number; model: HeldModel | null } | null = null;
+  /** The chats kept in this browser, the one written last first, as this page last read or wrote them. */
+  private chats: SavedChat[] = [];
+  /** The model the engine holds. */
+  private held: HeldModel | null = null;
   private download: AbortController | null = null;
   private busy = false;
 
@@ -157,15 +168,19 @@ class R1App extends HTMLElement {
       else if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.value = value;
     }
     this.applySettings();
-    const chats = await this.refreshChats();
-    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
-    const last = chats?.[0];
-    if (last && !this.shownChat && chat.conversation.length === 0) this.showChat(last);
+    try {
+      this.chats = await listChats(this.appStore);
+    } catch (e) {
+      this.chatsNote(`Chats cannot be kept in this browser: ${explainError(e)}`);
+    }
+    const last = this.chats[0];
+    if (last && !this.shownChat && this.chat().conversation.length === 0) this.showChat(last.id);
+    else this.renderChats();
     const model = this.memory.model;
     if (!model) return;
-    const kept = model.keptKey ? await readManifest(this.store, model.keptKey).catch(() => null) : null;
-    if (model.keptKey && kept && isComplete(kept) && this.$<HTMLInputElement>('open-last').checked) {
-      void this.load({ kind: 'kept', key: model.keptKey, source: model.source }, 'the model used last');
+    const kept = model.kept ? await readManifest(this.store, model.key).catch(() => null) : null;
+    if (kept && isComplete(kept) && this.$<HTMLInputElement>('open-last').checked) {
+      void this.load({ kind: 'kept', key: model.key, source: model.source }, 'the model used last');
     } else if (!this.$<HTMLInputElement>('source').value) {
       this.$<HTMLInputElement>('source').value = model.source;
     }
@@ -203,8 +218,9 @@ class R1App extends HTMLElement {
       if (plan.problem) return;
       const info = await loadModel(this.engine, input, opts, show);
       // A kept copy is a list of Files to the engine: name it by where it came from.
-      this.ready(info, choice.kind === 'local' ? info.name : choice.source, plan);
-      await this.rememberModel(choice);
+      const held = heldModelOf(choice, info);
+      this.ready(info, held, plan);
+      await this.rememberModel(choice, held);
     } catch (e) {
       this.fail(e);
     } finally {
@@ -243,24 +259,24 @@ class R1App extends HTMLElement {
     return { contextLength: Number(this.$<HTMLSelectElement>('context').value), quantize: q === 'q4' || q === 'fp8' ? q : undefined };
   }
 
-  private ready(info: ModelInfo, label: string, plan: LoadPlan): void {
+  private ready(info: ModelInfo, held: HeldModel, plan: LoadPlan): void {
     // Sampling defaults from the model's generation_config.json (R1-Distill: 0.6 / 0.95), unless it
     // is the model of last time, whose settings were kept as the user left them.
-    if (label !== this.memory.model?.source) {
+    if (held.key !== this.memory.model?.key) {
       this.$<HTMLInputElement>('temperature').value = String(info.generation.temperature ?? 0.6);
       this.$<HTMLInputElement>('top-p').value = String(info.generation.topP ?? 0.95);
       void this.rememberFields();
     }
     this.applySettings();
-    this.modelLabel = label;
-    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
+    this.held = held;
+    const chat = this.chat();
     chat.engine = this.engine;
     // A chat held with another model is kept in the list; this one starts afresh.
-    const chatModel = this.shownChat?.model ?? null;
-    if (chatModel !== null && chatModel !== label) void chat.newChat();
+    const chatModel = this.shownChat?.model?.key;
+    if (chatModel !== undefined && chatModel !== held.key) void chat.newChat();
     const template = info.hasChatTemplate ? '' : ' It has no chat template, so chat turns may not be formatted as it expects.';
     const gpuBytes = info.weightBytes + info.kvCacheBytes + info.activationBytes;
-    this.say(`${label} ready on ${info.adapter}: ${describeModel(plan)} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
+    this.say(`${held.label} ready on ${info.adapter}: ${describeModel(plan)} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
   }
 
   private fail(e: unknown): void {
@@ -271,10 +287,10 @@ class R1App extends HTMLElement {
 
   // ---- remembered between visits ----
 
-  private async rememberModel(choice: Choice): Promise<void> {
-    const keep = choice.kind === 'kept' || (choice.kind === 'remote' && this.$<HTMLInputElement>('keep').checked);
-    const model =
-      choice.kind === 'local' ? null : { source: choice.source, keptKey: !keep ? null : choice.kind === 'kept' ? choice.key : modelKeyOf(choice.source, location.href).key };
+  /** Local files cannot be opened again without being picked: after them, no model is remembered. */
+  private async rememberModel(choice: Choice, held: HeldModel): Promise<void> {
+    const kept = choice.kind === 'kept' || (choice.kind === 'remote' && this.$<HTMLInputElement>('keep').checked);
+    const model = choice.kind === 'local' ? null : { source: held.label, key: held.key, kept };
     await this.remember({ ...this.memory, model });
   }
 
@@ -295,54 +311,64 @@ class R1App extends HTMLElement {
 
   // ---- chats ----
 
-  /** Writes the shown chat after a turn starts or ends; an emptied chat is the start of a new one. */
+  /**
+   * Keeps the shown chat after a turn starts or ends, or each second while it streams; an emptied
+   * chat is the start of a new one. The list changes at once; the write follows.
+   */
   private async keepChat(turns: TurnRecord[]): Promise<void> {
     if (turns.length === 0) {
       this.shownChat = null;
-      await this.refreshChats();
+      this.renderChats();
       return;
     }
     const now = Date.now();
-    this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.modelLabel };
-    this.shownChat.model = this.modelLabel ?? this.shownChat.model;
+    this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.held };
+    this.shownChat.model = this.held ?? this.shownChat.model;
     const { id, createdAt, model } = this.shownChat;
+    const saved: SavedChat = { version: 1, id, title: chatTitle(turns), model, createdAt, updatedAt: now, turns };
+    this.chats = [saved, ...this.chats.filter((c) => c.id !== id)];
+    this.renderChats();
     try {
-      await saveChat(this.appStore, { version: 1, id, title: chatTitle(turns), model, createdAt, updatedAt: now, turns });
+      await saveChat(this.appStore, saved);
       this.$('chats-note').hidden = true;
     } catch (e) {
-      this.$('chats-note').textContent = `This chat could not be kept in this browser: ${explainError(e)}`;
-      this.$('chats-note').hidden = false;
+      this.chatsNote(`This chat could not be kept in this browser: ${explainError(e)}`);
     }
-    await this.refreshChats();
   }
 
-  private showChat(saved: SavedChat): void {
-    const chat = this.$('chat') as HTMLElementTagNameMap['r1-chat'];
-    chat.conversation = saved.turns;
+  private showChat(id: string): void {
+    const saved = this.chats.find((c) => c.id === id);
+    if (!saved) return;
+    // Setting the conversation announces a generation it stops, which keeps it under the old id first.
+    this.chat().conversation = saved.turns;
     this.shownChat = { id: saved.id, createdAt: saved.createdAt, model: saved.model };
-    void this.refreshChats();
+    this.renderChats();
   }
 
-  private async refreshChats(): Promise<SavedChat[] | null> {
-    try {
-      const chats = await listChats(this.appStore);
-      renderChatList(this.$('chats'), chats, this.shownChat?.id ?? null, {
-        open: (c) => this.showChat(c),
-        remove: (c) => void this.removeChat(c),
-      });
-      return chats;
-    } catch (e) {
-      this.$('chats-note').textContent = `Chats cannot be kept in this browser: ${explainError(e)}`;
-      this.$('chats-note').hidden = false;
-      return null;
-    }
+  private async removeChat(id: string): Promise<void> {
+    // The chat on screen goes first (a generation in it stops), so that no later write brings it back.
+    if (id === this.shownChat?.id) await this.chat().newChat();
+    this.chats = this.chats.filter((c) => c.id !== id);
+    this.renderChats();
+    await deleteChat(this.appStore, id).catch((e: unknown) => this.chatsNote(`The chat could not be deleted: ${explainError(e)}`));
   }
 
-  private async removeChat(saved: SavedChat): Promise<void> {
-    await deleteChat(this.appStore, saved.id).catch((e: unknown) => this.fail(e));
-    // The chat on screen goes with it (the emptied chat refreshes the list).
-    if (saved.id === this.shownChat?.id) await (this.$('chat') as HTMLElementTagNameMap['r1-chat']).newChat();
-    else await this.refreshChats();
+  private renderChats(): void {
+    renderChatList(this.$('chats'), this.chats, this.shownChat?.id ?? null, {
+      open: (id) => this.showChat(id),
+      remove: (id) => void this.removeChat(id),
+    });
+  }
+
+  /** A problem keeping chats: under the list, and in the status line, where it is seen. */
+  private chatsNote(text: string): void {
+    this.$('chats-note').textContent = text;
+    this.$('chats-note').hidden = false;
+    this.say(text, true);
+  }
+
+  private chat(): HTMLElementTagNameMap['r1-chat'] {
+    return this.$('chat') as HTMLElementTagNameMap['r1-chat'];
   }
 
   // ---- kept models ----

@@ -1,5 +1,6 @@
 /** The list of models kept in this browser, with their sizes and Open / Resume / Delete buttons. */
 import type { CachedModelSummary } from '../store/model-cache.ts';
+import { confirmButton } from './confirm-button.ts';
 import { formatBytes } from './format.ts';
 
 export interface CachedModelActions {
@@ -29,10 +30,7 @@ export function renderCachedModels(list: HTMLElement, models: CachedModelSummary
       const open = doc.createElement('button');
       open.textContent = m.complete ? 'Open' : 'Resume';
       open.addEventListener('click', () => actions.open(m));
-      const remove = doc.createElement('button');
-      remove.textContent = 'Delete';
-      remove.setAttribute('aria-label', `Delete ${m.source}`);
-      remove.addEventListener('click', () => actions.remove(m));
+      const remove = confirmButton(doc, 'Delete', `Delete ${m.source}`, () => actions.remove(m));
       li.append(name, size, open, remove);
       return li;
     }),

@@ -108,12 +108,12 @@ export class R1ChatElement extends HTMLElement {
   }
 
   /**
-   * Shows kept turns in place of the conversation (a generation under way stops). A turn that was
-   * still being answered when it was kept is shown as interrupted, to be regenerated.
+   * Shows kept turns in place of the conversation (a generation under way stops, and its turns are
+   * announced once more as stopped). A turn that was still being answered when it was kept is shown
+   * as interrupted, to be regenerated.
    */
   set conversation(records: readonly TurnRecord[]) {
-    this.stop();
-    this.running = null;
+    this.abandon();
     for (const t of this.turns) t.view.remove();
     this.turns = records.map((r) => this.restoreTurn(r));
     this.$('stats').textContent = '';
@@ -132,10 +132,13 @@ export class R1ChatElement extends HTMLElement {
   async editQuestion(index: number, text: string): Promise<void> {
     const turn = this.turns[index];
     if (this.running || !turn || !text.trim()) return;
-    for (const t of this.turns.splice(index + 1)) t.view.remove();
+    // Nothing is dropped until a model can answer: a kept chat shown before any load stays whole.
+    if (!(await this.hasModel()) || this.running || !this.turns.includes(turn)) return;
+    for (const t of this.turns.splice(this.turns.indexOf(turn) + 1)) t.view.remove();
     turn.user = text;
     turn.view.setQuestion(text);
     turn.view.clearAnswer();
+    this.$('input').focus();
     await this.generate();
   }
 
@@ -148,15 +151,15 @@ export class R1ChatElement extends HTMLElement {
   async regenerate(): Promise<void> {
     const last = this.turns.at(-1);
     if (this.running || !last) return;
+    // The answer there stays until a model can give another.
+    if (!(await this.hasModel()) || this.running || this.turns.at(-1) !== last) return;
     last.view.clearAnswer();
     await this.generate();
   }
 
-  /** Forgets the conversation, here and in the engine's cache. */
+  /** Forgets the conversation, here and in the engine's cache (a generation under way stops, announced as stopped). */
   async newChat(): Promise<void> {
-    this.stop();
-    // The stopped generation winds down behind the engine lock; this chat is free at once.
-    this.running = null;
+    this.abandon();
     for (const t of this.turns) t.view.remove();
     this.turns = [];
     this.$('stats').textContent = '';
@@ -168,6 +171,30 @@ export class R1ChatElement extends HTMLElement {
   }
 
   // ---- generation ----
+
+  /** Whether a model is loaded (or loading, then waited for); says so in a notice when none is. */
+  private async hasModel(): Promise<boolean> {
+    const info = await this.modelInfo(this.engine).catch(() => null);
+    if (!info) this.showNotice('No model is loaded: open one, then ask again. The conversation is kept as it is.', []);
+    return info !== null;
+  }
+
+  /**
+   * Ends the generation under way for a conversation about to be replaced: its turn is marked
+   * stopped and the turns announced once more, so that a page keeps them as they ended. The stopped
+   * generation winds down behind the engine lock; this chat is free at once.
+   */
+  private abandon(): void {
+    if (!this.running) return;
+    this.running.abort();
+    this.running = null;
+    const turn = this.turns.at(-1);
+    if (turn?.status !== 'pending') return;
+    turn.view.flush();
+    turn.status = 'failed';
+    this.note(turn, 'Stopped.');
+    this.changed();
+  }
 
   private async generate(): Promise<void> {
     const turn = this.turns.at(-1)!;
@@ -233,6 +260,8 @@ export class R1ChatElement extends HTMLElement {
         stats = chunk.stats;
         continue;
       }
+      // Chunks the engine sent before it saw the stop, for a conversation replaced since: nothing to show.
+      if (!this.turns.includes(turn)) continue;
       output += chunk.text;
       const d = parser.push(chunk.text);
       apply(d);
@@ -320,6 +349,7 @@ export class R1ChatElement extends HTMLElement {
     view.addReasoning(r.reasoning);
     view.addAnswer(r.answer);
     if (r.thought) view.thinkingDone(r.thought.seconds, r.thought.answered);
+    else if (r.reasoning) view.thinkingDone(null, false);
     for (const n of r.notes) this.note(turn, n.text, n.kind);
     if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
     view.flush();

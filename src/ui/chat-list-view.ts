@@ -1,13 +1,27 @@
 /** The list of chats kept in this browser: title, model and date, with Open / Delete buttons. */
 import type { SavedChat } from '../store/chat-history.ts';
+import { confirmButton } from './confirm-button.ts';
 
 export interface ChatListActions {
-  open(chat: SavedChat): void;
-  remove(chat: SavedChat): void;
+  open(id: string): void;
+  remove(id: string): void;
 }
 
+const DATE: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+
+/**
+ * Renders the list, unless what it would show is what it shows: a chat being answered is written
+ * each second, and rebuilding the list as often would take the focus and clicks from its buttons.
+ */
 export function renderChatList(list: HTMLElement, chats: readonly SavedChat[], currentId: string | null, actions: ChatListActions): void {
   const doc = list.ownerDocument;
+  const meta = (c: SavedChat) => {
+    const turns = `${c.turns.length} ${c.turns.length === 1 ? 'turn' : 'turns'}`;
+    return [c.model?.label, turns, new Date(c.updatedAt).toLocaleString(undefined, DATE)].filter(Boolean).join(' · ');
+  };
+  const shown = JSON.stringify([currentId, chats.map((c) => [c.id, c.title, meta(c)])]);
+  if (list.dataset.shown === shown) return;
+  list.dataset.shown = shown;
   if (chats.length === 0) {
     const li = doc.createElement('li');
     li.className = 'empty';
@@ -23,20 +37,16 @@ export function renderChatList(list: HTMLElement, chats: readonly SavedChat[], c
       const title = doc.createElement('span');
       title.className = 'name';
       title.textContent = c.title || '(empty question)';
-      const meta = doc.createElement('span');
-      meta.className = 'size';
-      const turns = `${c.turns.length} ${c.turns.length === 1 ? 'turn' : 'turns'}`;
-      meta.textContent = [c.model, turns, new Date(c.updatedAt).toLocaleString()].filter(Boolean).join(' · ');
+      const info = doc.createElement('span');
+      info.className = 'size';
+      info.textContent = meta(c);
       const open = doc.createElement('button');
       open.textContent = c.id === currentId ? 'Shown' : 'Open';
       open.disabled = c.id === currentId;
       open.setAttribute('aria-label', `Open chat ${c.title}`);
-      open.addEventListener('click', () => actions.open(c));
-      const remove = doc.createElement('button');
-      remove.textContent = 'Delete';
-      remove.setAttribute('aria-label', `Delete chat ${c.title}`);
-      remove.addEventListener('click', () => actions.remove(c));
-      li.append(title, meta, open, remove);
+      open.addEventListener('click', () => actions.open(c.id));
+      const remove = confirmButton(doc, 'Delete', `Delete chat ${c.title}`, () => actions.remove(c.id));
+      li.append(title, info, open, remove);
       return li;
     }),
   );

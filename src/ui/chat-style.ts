@@ -1,7 +1,8 @@
 /**
  * <r1-chat>'s styles, inside its shadow root. Light unless the element has theme="dark", or
  * theme="auto" and the system asks for dark. Pages restyle it through CSS custom properties
- * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...), which win over both palettes, and ::part(messages | message | user | assistant |
+ * (--r1-accent, --r1-bg, --r1-fg, --r1-font, ...), which win over both palettes (so a page that sets
+ * colours for one palette should set `theme` to it), and ::part(messages | message | user | assistant |
  * thinking | answer | copy | copy-code | edit | edit-question | input | send | stop | regenerate | new-chat | stats | notice | status).
  */
 import katexCss from 'katex/dist/katex.min.css?inline';
@@ -14,7 +15,7 @@ const [katexFonts, katexRules] = splitFontFaces(katexCss);
 
 /** The dark palette, one list for theme="dark" and for theme="auto" under a dark system theme. */
 const DARK_PALETTE = `
-  --r1-accent: #4f86f2; --r1-bg: #1c1c1e; --r1-fg: #e8e8e4; --r1-muted: #a3a39c; --r1-border: #3b3b40;
+  --r1-accent: #3a6fd8; --r1-link: #8ab0ff; --r1-bg: #1c1c1e; --r1-fg: #e8e8e4; --r1-muted: #a3a39c; --r1-border: #3b3b40;
   --r1-user-bg: #26406b; --r1-assistant-bg: #232326; --r1-code-bg: #2d2d33; --r1-error: #ff8a80;
   --r1-notice-bg: #3a3120; --r1-notice-border: #8a6d2a; color-scheme: dark;`;
 
@@ -22,7 +23,7 @@ export const CHAT_CSS = `
 :host {
   --r1-accent: #2f6fde; --r1-bg: #ffffff; --r1-fg: #1d1d1b; --r1-muted: #6b6b66; --r1-border: #e2e2dc;
   --r1-user-bg: #dbe8ff; --r1-assistant-bg: #ffffff; --r1-code-bg: #f3f3ef; --r1-radius: .6rem;
-  --r1-error: #b3261e; --r1-notice-bg: #fff8e6; --r1-notice-border: #e0b252; color-scheme: light;
+  --r1-link: var(--r1-accent); --r1-error: #b3261e; --r1-notice-bg: #fff8e6; --r1-notice-border: #e0b252; color-scheme: light;
   --r1-font: system-ui, sans-serif; --r1-font-mono: ui-monospace, SFMono-Regular, Menlo, monospace;
   display: flex; flex-direction: column; gap: .5rem; min-height: 16rem;
   font-family: var(--r1-font); color: var(--r1-fg); background: var(--r1-bg);
@@ -57,7 +58,7 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 .copy-answer { font-size: .75rem; padding: .1rem .5rem; margin-top: .35rem; color: var(--r1-muted); }
 .md code { font-family: var(--r1-font-mono); font-size: .9em; }
 .md :not(pre) > code { background: var(--r1-code-bg); padding: .05rem .25rem; border-radius: .25rem; }
-.md a { color: var(--r1-accent); }
+.md a { color: var(--r1-link); }
 .md table { border-collapse: collapse; }
 .md th, .md td { border: 1px solid var(--r1-border); padding: .2rem .5rem; }
 .md .math-block { overflow-x: auto; }

@@ -11,8 +11,11 @@ import { sendOnEnter } from './text-form.ts';
 export interface TurnView {
   addReasoning(text: string): void;
   addAnswer(text: string): void;
-  /** Collapses the reasoning block; `answered` is false when the model stopped while still thinking. */
-  thinkingDone(seconds: number, answered: boolean): void;
+  /**
+   * Collapses the reasoning block; `answered` is false when the model stopped while still thinking,
+   * `seconds` null when its time is unknown (a kept answer cut off by a closed page).
+   */
+  thinkingDone(seconds: number | null, answered: boolean): void;
   /** A line under the answer: why it stopped, or an error in plain words. */
   note(text: string, kind?: 'info' | 'error'): void;
   /** Renders what is pending now (the stream ended). */
@@ -88,10 +91,9 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
       el.innerHTML = renderMarkdown(answer);
       // Added after sanitizing, as elements: the rendered HTML itself never carries a button.
       for (const pre of el.querySelectorAll('pre')) {
-        const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '');
+        const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '', 'Copy code');
         copy.className = 'copy-code';
         copy.setAttribute('part', 'copy-code');
-        copy.setAttribute('aria-label', 'Copy code');
         pre.append(copy);
       }
     }
@@ -119,7 +121,8 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     },
     thinkingDone(seconds, answered) {
       if (!think) return;
-      think.summary.textContent = `Thought for ${seconds.toFixed(1)} s${answered ? '' : ' (stopped before answering)'}`;
+      const time = seconds === null ? 'Thought' : `Thought for ${seconds.toFixed(1)} s`;
+      think.summary.textContent = `${time}${answered ? '' : ' (stopped before answering)'}`;
       think.details.open = false;
     },
     note(text, kind = 'info') {
@@ -190,9 +193,12 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
   form.append(text, ask, cancel);
 
   const close = () => {
+    // Focus goes back to the Edit button rather than to the page (Ask again moves it on itself).
+    const hadFocus = form.matches(':focus-within');
     form.hidden = true;
     user.hidden = false;
     actions.hidden = false;
+    if (hadFocus) editButton.focus();
   };
   editButton.addEventListener('click', () => {
     text.value = user.textContent ?? '';
@@ -208,7 +214,7 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
     onEdit(value);
   };
   sendOnEnter(form, text, submit);
-  text.addEventListener('keydown', (e) => e.key === 'Escape' && close());
+  text.addEventListener('keydown', (e) => e.key === 'Escape' && !e.isComposing && close());
   cancel.addEventListener('click', close);
   return {
     actions,
@@ -222,17 +228,25 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
 
 const COPIED_MS = 1500;
 
-/** A button that puts `text()` on the clipboard and says for a moment whether that worked. */
-function copyButton(doc: Document, label: string, text: () => string): HTMLButtonElement {
+/**
+ * A button that puts `text()` on the clipboard and says for a moment whether that worked (in its
+ * `ariaLabel` too, when it has one for screen readers).
+ */
+function copyButton(doc: Document, label: string, text: () => string, ariaLabel?: string): HTMLButtonElement {
   const button = doc.createElement('button');
   button.type = 'button';
   button.textContent = label;
+  if (ariaLabel) button.setAttribute('aria-label', ariaLabel);
   let timer = 0;
   button.addEventListener('click', () => {
     const say = (what: string) => {
       button.textContent = what;
+      if (ariaLabel) button.setAttribute('aria-label', what);
       clearTimeout(timer);
-      timer = window.setTimeout(() => (button.textContent = label), COPIED_MS);
+      timer = window.setTimeout(() => {
+        button.textContent = label;
+        if (ariaLabel) button.setAttribute('aria-label', ariaLabel);
+      }, COPIED_MS);
     };
     // The clipboard needs a secure context and may be refused (permissions, an unfocused page).
     const clipboard = doc.defaultView?.navigator.clipboard;

@@ -19,7 +19,7 @@ const chat = (id: string, updatedAt: number, turns = [turn(`question ${id}`)]): 
   version: 1,
   id,
   title: chatTitle(turns),
-  model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B',
+  model: { label: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B', key: 'hf:deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B' },
   createdAt: 1,
   updatedAt,
   turns,
@@ -54,7 +54,8 @@ describe('chat history', () => {
       ['bad-note', chat('z', 9, [turn('q', { notes: [{ text: 'x', kind: 'warn' as 'info' }] })])],
       ['bad-thought', chat('w', 9, [turn('q', { thought: { seconds: Number.NaN, answered: true } })])],
       ['bad-time', { ...chat('t', 9), updatedAt: '9' }],
-      ['bad-model', { ...chat('m', 9), model: 3 }],
+      ['bad-model', { ...chat('m', 9), model: 'a label alone' }],
+      ['bad-model-key', { ...chat('k', 9), model: { label: 'a', key: null } }],
     ];
     for (const [id, value] of bad) await store.set(['chat', id], value);
     await store.set(['memory'], { version: 1, model: null, fields: {} });
@@ -75,7 +76,7 @@ describe('app memory', () => {
   test('the model and the fields come back as written; nothing written reads as empty', async () => {
     const store = memoryStore<AppStoreKey>();
     expect(await readMemory(store)).toEqual(EMPTY_MEMORY);
-    const memory = { version: 1 as const, model: { source: '/demo-model/', keptKey: 'http://localhost/demo-model/' }, fields: { temperature: '0.3', keep: 'false' } };
+    const memory = { version: 1 as const, model: { source: '/demo-model', key: 'http://localhost/demo-model/', kept: true }, fields: { temperature: '0.3', keep: 'false' } };
     await writeMemory(store, memory);
     expect(await readMemory(store)).toEqual(memory);
   });
@@ -86,8 +87,9 @@ describe('app memory', () => {
       { version: 2, model: null, fields: {} },
       { version: 1, model: null, fields: [] },
       { version: 1, model: null, fields: { temperature: 0.3 } },
-      { version: 1, model: { source: 3, keptKey: null }, fields: {} },
-      { version: 1, model: { source: 'a', keptKey: 7 }, fields: {} },
+      { version: 1, model: { source: 3, key: 'a', kept: true }, fields: {} },
+      { version: 1, model: { source: 'a', key: 7, kept: true }, fields: {} },
+      { version: 1, model: { source: 'a', key: 'a', kept: 'yes' }, fields: {} },
       { version: 1, model: 'a', fields: {} },
     ]) {
       expect(parseMemory(v)).toBeNull();

@@ -8,7 +8,7 @@ const chat = (id: string, title: string, turns: number): SavedChat => ({
   version: 1,
   id,
   title,
-  model: '/demo-model/',
+  model: { label: '/demo-model/', key: 'http://localhost/demo-model/' },
   createdAt: 0,
   updatedAt: 0,
   turns: Array.from({ length: turns }, () => ({ user: title, reply: '', status: 'done', reasoning: '', answer: '', thought: null, notes: [] })),
@@ -24,7 +24,7 @@ test('each chat with its model and turns; the one shown cannot be opened again; 
   const ul = document.createElement('ul');
   const acted: string[] = [];
   const chats = [chat('a', '<img src=x onerror=alert(1)>', 1), chat('b', 'Why?', 3)];
-  renderChatList(ul, chats, 'a', { open: (c) => acted.push(`open ${c.id}`), remove: (c) => acted.push(`remove ${c.id}`) });
+  renderChatList(ul, chats, 'a', { open: (id) => acted.push(`open ${id}`), remove: (id) => acted.push(`remove ${id}`) });
   const items = [...ul.querySelectorAll('li')];
   expect(items.map((li) => li.querySelector('.name')!.textContent)).toEqual(['<img src=x onerror=alert(1)>', 'Why?']);
   expect(ul.querySelector('img')).toBeNull();
@@ -35,7 +35,26 @@ test('each chat with its model and turns; the one shown cannot be opened again; 
   expect([shown.textContent, shown.disabled]).toEqual(['Shown', true]);
   const [openB, removeB] = items[1].querySelectorAll('button');
   openB.click();
+  // Deleting asks first: one click changes the button, a second acts.
+  removeB.click();
+  expect(acted).toEqual(['open b']);
+  expect([removeB.textContent, removeB.getAttribute('aria-label')]).toEqual(['Really delete?', 'Really delete chat Why?? It cannot be undone.']);
   removeB.click();
   removeA.click();
+  removeA.click();
   expect(acted).toEqual(['open b', 'remove b', 'remove a']);
+  expect(removeB.textContent).toBe('Delete');
+});
+
+test('a list that would show the same is left as it is (its buttons keep focus and clicks); a change redraws it', () => {
+  const ul = document.createElement('ul');
+  const actions = { open: () => {}, remove: () => {} };
+  const chats = [chat('a', 'One', 1)];
+  renderChatList(ul, chats, 'a', actions);
+  const first = ul.querySelector('li');
+  renderChatList(ul, [{ ...chats[0], updatedAt: 20_000 }], 'a', actions);
+  expect(ul.querySelector('li')).toBe(first);
+  renderChatList(ul, [chat('a', 'One', 2)], 'a', actions);
+  expect(ul.querySelector('li')).not.toBe(first);
+  expect(ul.querySelector('.size')!.textContent).toContain('2 turns');
 });
