@@ -15,11 +15,22 @@ export const CHROMIUM_ARGS = [
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORT = Number(process.env.E2E_PORT ?? 5199);
 
+/**
+ * Numeric checks (kernels, the engine against the reference and llama.cpp) assert no timing: `npm run
+ * test:e2e` runs them two at a time (--workers 2), then the page and app tests one at a time, since
+ * several assert that the page stays responsive, which a second browser beside them on a 2-core
+ * machine could break. A plain `playwright test` runs everything one at a time.
+ */
+const NUMERIC_SPECS = /\/(kernels|engine|llama-cpp)\.spec\.ts$/;
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
-  fullyParallel: false,
   workers: 1,
+  projects: [
+    { name: 'numeric', testMatch: NUMERIC_SPECS, fullyParallel: true },
+    { name: 'pages', testIgnore: NUMERIC_SPECS },
+  ],
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     baseURL: `http://localhost:${PORT}`,
