@@ -309,7 +309,7 @@ test('chats and settings are kept in the browser: a reload shows the last chat, 
   await expect(app.locator('.msg.user')).toHaveText(['Second question']);
 });
 
-test('a model other than the one a chat was held with starts a new chat; the old one stays in the list', async ({ page }) => {
+test('a model other than the one a chat was held with starts a new chat; the old one stays in the list and exports as Markdown', async ({ page }) => {
   await openApp(page);
   const app = page.locator('r1-app');
   await app.getByRole('button', { name: 'Load the demo model' }).click();
@@ -333,6 +333,14 @@ test('a model other than the one a chat was held with starts a new chat; the old
   await app.locator('#chats-section summary').click();
   await expect(app.locator('#chats li .name')).toHaveText(['Asked of the demo']);
   await expect(app.locator('#chats li .size')).toContainText('/demo-model/ · 1 turn');
+
+  // Exported as Markdown: the question quoted, the reasoning folded, the answer as written.
+  const [download] = await Promise.all([page.waitForEvent('download'), app.getByRole('button', { name: /Export chat/ }).click()]);
+  expect(download.suggestedFilename()).toBe('Asked-of-the-demo.md');
+  const md = readFileSync(await download.path(), 'utf8');
+  expect(md).toMatch(/^# Asked of the demo\n\n_Model: \/demo-model\/ · \d{4}-\d\d-\d\d \d\d:\d\d UTC_\n\n## Question\n\n> Asked of the demo\n/);
+  expect(md).toMatch(/<details><summary>Thought for \d+\.\d s<\/summary>\n\nThe user greets me/);
+  expect(md).toContain('\nHere is **the answer**.\n');
 });
 
 test('under a dark system theme the page, the app and its chat are dark', async ({ page }, testInfo) => {

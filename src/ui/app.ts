@@ -19,6 +19,7 @@ import { modelKeyOf } from '../store/model-key.ts';
 import { APP_CSS } from './app-style.ts';
 import { renderCachedModels } from './cached-models-view.ts';
 import './chat-element.ts';
+import { chatFileName, chatMarkdown } from './chat-export.ts';
 import { renderChatList } from './chat-list-view.ts';
 import { loadModel } from './engine-model.ts';
 import { catalogOptions } from './model-catalog.ts';
@@ -169,7 +170,9 @@ class R1App extends HTMLElement {
     }
     this.applySettings();
     try {
-      this.chats = await listChats(this.appStore);
+      // A chat begun while the list was being read is already in memory, and newer.
+      const listed = await listChats(this.appStore);
+      this.chats = [...this.chats, ...listed.filter((c) => !this.chats.some((m) => m.id === c.id))];
     } catch (e) {
       this.chatsNote(`Chats cannot be kept in this browser: ${explainError(e)}`);
     }
@@ -356,8 +359,22 @@ class R1App extends HTMLElement {
   private renderChats(): void {
     renderChatList(this.$('chats'), this.chats, this.shownChat?.id ?? null, {
       open: (id) => this.showChat(id),
+      exportMarkdown: (id) => this.exportChat(id),
       remove: (id) => void this.removeChat(id),
     });
+  }
+
+  /** Saves a chat as a Markdown file (the browser's download). */
+  private exportChat(id: string): void {
+    const saved = this.chats.find((c) => c.id === id);
+    if (!saved) return;
+    const url = URL.createObjectURL(new Blob([chatMarkdown(saved)], { type: 'text/markdown;charset=utf-8' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = chatFileName(saved);
+    a.click();
+    // The download has its own copy once started; the URL is not needed after this task.
+    setTimeout(() => URL.revokeObjectURL(url));
   }
 
   /** A problem keeping chats: under the list, and in the status line, where it is seen. */

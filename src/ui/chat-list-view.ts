@@ -1,9 +1,10 @@
-/** The list of chats kept in this browser: title, model and date, with Open / Delete buttons. */
+/** The list of chats kept in this browser: title, model and date, with Open / Export / Delete buttons. */
 import type { SavedChat } from '../store/chat-history.ts';
 import { confirmButton } from './confirm-button.ts';
 
 export interface ChatListActions {
   open(id: string): void;
+  exportMarkdown(id: string): void;
   remove(id: string): void;
 }
 
@@ -45,8 +46,12 @@ export function renderChatList(list: HTMLElement, chats: readonly SavedChat[], c
       open.disabled = c.id === currentId;
       open.setAttribute('aria-label', `Open chat ${c.title}`);
       open.addEventListener('click', () => actions.open(c.id));
+      const save = doc.createElement('button');
+      save.textContent = 'Export';
+      save.setAttribute('aria-label', `Export chat ${c.title} as Markdown`);
+      save.addEventListener('click', () => actions.exportMarkdown(c.id));
       const remove = confirmButton(doc, 'Delete', `Delete chat ${c.title}`, () => actions.remove(c.id));
-      li.append(title, info, open, remove);
+      li.append(title, info, open, save, remove);
       return li;
     }),
   );

@@ -16,7 +16,7 @@ const chat = (id: string, title: string, turns: number): SavedChat => ({
 
 test('no chat: a line that says where chats will be kept', () => {
   const ul = document.createElement('ul');
-  renderChatList(ul, [], null, { open: () => {}, remove: () => {} });
+  renderChatList(ul, [], null, { open: () => {}, exportMarkdown: () => {}, remove: () => {} });
   expect(ul.textContent).toBe('No chat yet: what you ask is kept here, in this browser only.');
 });
 
@@ -24,16 +24,19 @@ test('each chat with its model and turns; the one shown cannot be opened again; 
   const ul = document.createElement('ul');
   const acted: string[] = [];
   const chats = [chat('a', '<img src=x onerror=alert(1)>', 1), chat('b', 'Why?', 3)];
-  renderChatList(ul, chats, 'a', { open: (id) => acted.push(`open ${id}`), remove: (id) => acted.push(`remove ${id}`) });
+  renderChatList(ul, chats, 'a', { open: (id) => acted.push(`open ${id}`), exportMarkdown: (id) => acted.push(`export ${id}`), remove: (id) => acted.push(`remove ${id}`) });
   const items = [...ul.querySelectorAll('li')];
   expect(items.map((li) => li.querySelector('.name')!.textContent)).toEqual(['<img src=x onerror=alert(1)>', 'Why?']);
   expect(ul.querySelector('img')).toBeNull();
   expect(items[0].classList.contains('current')).toBe(true);
   expect(items[0].querySelector('.size')!.textContent).toMatch(/^\/demo-model\/ · 1 turn · /);
   expect(items[1].querySelector('.size')!.textContent).toMatch(/^\/demo-model\/ · 3 turns · /);
-  const [shown, removeA] = items[0].querySelectorAll('button');
+  const [shown, , removeA] = items[0].querySelectorAll('button');
   expect([shown.textContent, shown.disabled]).toEqual(['Shown', true]);
-  const [openB, removeB] = items[1].querySelectorAll('button');
+  const [openB, exportB, removeB] = items[1].querySelectorAll('button');
+  exportB.click();
+  expect(acted).toEqual(['export b']);
+  acted.length = 0;
   openB.click();
   // Deleting asks first: one click changes the button, a second acts.
   removeB.click();
@@ -48,7 +51,7 @@ test('each chat with its model and turns; the one shown cannot be opened again; 
 
 test('a list that would show the same is left as it is (its buttons keep focus and clicks); a change redraws it', () => {
   const ul = document.createElement('ul');
-  const actions = { open: () => {}, remove: () => {} };
+  const actions = { open: () => {}, exportMarkdown: () => {}, remove: () => {} };
   const chats = [chat('a', 'One', 1)];
   renderChatList(ul, chats, 'a', actions);
   const first = ul.querySelector('li');

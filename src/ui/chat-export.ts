@@ -1,0 +1,41 @@
+/**
+ * A kept chat as a Markdown file: each question, the reasoning folded in a <details> block, the
+ * answer as the model wrote it, and the notes (stopped, cut off) in italics. Questions are quoted
+ * so that their own Markdown stays theirs; the file is for reading and sharing, not for loading back.
+ */
+import type { SavedChat } from '../store/chat-history.ts';
+
+export function chatMarkdown(chat: SavedChat): string {
+  const out = [`# ${oneLine(chat.title) || 'Chat'}`, ''];
+  const when = new Date(chat.updatedAt).toISOString().replace('T', ' ').slice(0, 16);
+  out.push(`_${[chat.model ? `Model: ${chat.model.label}` : null, `${when} UTC`].filter(Boolean).join(' · ')}_`, '');
+  for (const t of chat.turns) {
+    out.push('## Question', '', quote(t.user), '', '## Answer', '');
+    if (t.reasoning.trim()) {
+      const summary = t.thought ? `Thought for ${t.thought.seconds.toFixed(1)} s` : 'Thought';
+      out.push(`<details><summary>${summary}</summary>`, '', t.reasoning.trim(), '', '</details>', '');
+    }
+    if (t.answer.trim()) out.push(t.answer.trim(), '');
+    for (const n of t.notes) out.push(`_${oneLine(n.text)}_`, '');
+    if (t.status === 'pending') out.push('_Interrupted before the answer was finished._', '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** A file name from the chat's title: letters, digits and dashes, at most 60 characters. */
+export function chatFileName(chat: SavedChat): string {
+  const stem = chat.title
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${stem || 'chat'}.md`;
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+const quote = (s: string) =>
+  s
+    .split('\n')
+    .map((line) => (line ? `> ${line}` : '>'))
+    .join('\n');
