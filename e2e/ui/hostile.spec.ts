@@ -36,10 +36,10 @@ function dangerousMarkup(page: Page, chatId: string): Promise<string[]> {
     const BAD_TAGS = ['script', 'iframe', 'frame', 'object', 'embed', 'img', 'image', 'video', 'audio', 'source', 'link', 'style', 'base', 'meta', 'form', 'input', 'button', 'textarea', 'select', 'template', 'noscript', 'use', 'foreignobject', 'animate', 'set'];
     const URL_ATTRS = ['href', 'src', 'xlink:href', 'action', 'formaction', 'poster', 'data', 'background', 'srcset', 'ping'];
     // The chat's own controls, made as elements after sanitizing, where rendered Markdown cannot put
-    // anything (beside a message, not in it) or, for a code block's Copy, as the last child of each <pre>.
+    // anything (beside a message, not in it) or, for a code block's Copy, one beside each <pre>.
     const controls = new Set([
       ...root.querySelectorAll(':scope > :is(.question-actions, .edit-question), :scope > :is(.question-actions, .edit-question) *, .msg.assistant > .copy-answer'),
-      ...[...root.querySelectorAll('pre')].map((pre) => pre.lastElementChild).filter((el) => el?.matches('button.copy-code')),
+      ...[...root.querySelectorAll('pre')].map((pre) => pre.nextElementSibling).filter((el) => el?.matches('button.copy-code:last-child')),
     ]);
     const found: string[] = [];
     for (const el of root.querySelectorAll('*')) {

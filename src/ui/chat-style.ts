@@ -52,9 +52,10 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 .md > :first-child { margin-top: 0; }
 .md > :last-child { margin-bottom: 0; }
 .md p { margin: .4rem 0; }
-.md pre { background: var(--r1-code-bg); padding: .6rem; border-radius: .4rem; overflow-x: auto; position: relative; }
-.md pre .copy-code { position: absolute; top: .3rem; right: .3rem; font-size: .75rem; padding: .1rem .45rem; opacity: .75; }
-.md pre .copy-code:hover, .md pre .copy-code:focus { opacity: 1; }
+.md pre { background: var(--r1-code-bg); padding: .6rem; border-radius: .4rem; overflow-x: auto; }
+.md .code-block { position: relative; }
+.md .code-block > .copy-code { position: absolute; top: .3rem; right: .3rem; font-size: .75rem; padding: .1rem .45rem; opacity: .75; }
+.md .code-block > .copy-code:hover, .md .code-block > .copy-code:focus { opacity: 1; }
 .copy-answer { font-size: .75rem; padding: .1rem .5rem; margin-top: .35rem; color: var(--r1-muted); }
 .md code { font-family: var(--r1-font-mono); font-size: .9em; }
 .md :not(pre) > code { background: var(--r1-code-bg); padding: .05rem .25rem; border-radius: .25rem; }

@@ -89,12 +89,16 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     if (dirty.answer) {
       const el = answerBlock();
       el.innerHTML = renderMarkdown(answer);
-      // Added after sanitizing, as elements: the rendered HTML itself never carries a button.
+      // Added after sanitizing, as elements: the rendered HTML itself never carries a button. Beside
+      // the <pre>, in a box of its own, so that it stays in view when the code scrolls sideways.
       for (const pre of el.querySelectorAll('pre')) {
         const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '', 'Copy code');
         copy.className = 'copy-code';
         copy.setAttribute('part', 'copy-code');
-        pre.append(copy);
+        const block = doc.createElement('div');
+        block.className = 'code-block';
+        pre.replaceWith(block);
+        block.append(pre, copy);
       }
     }
     dirty = { reasoning: false, answer: false };
