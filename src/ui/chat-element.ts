@@ -8,10 +8,10 @@
  * Property `engine`: the RuntimeEngine to use (elements given the same engine share its model and
  * take turns generating); by default the page's shared worker engine. Events (bubbling, composed):
  * `ready` (ModelInfo), `token` ({ text, reasoning, answer }), `thinking-done` (seconds), `done`
- * (GenerationStats), `error` ({ name, message }), `conversation-change` (TurnRecord[], when a turn
- * starts or ends, each second while it streams, when turns are dropped or the chat is cleared). Property `conversation`: the turns as
- * records, to keep; setting it shows kept turns again (the app's chat history). Styling: see
- * chat-style.ts. When the engine loses its GPU or its worker, the status line says so and follows
+ * (GenerationStats), `error` ({ name, message }), `conversation-change` (TurnRecord[], when a
+ * turn starts or ends, each second while it streams, when turns are dropped or the chat is cleared).
+ * Property `conversation`: the turns as records, to keep; setting it shows kept turns again (the
+ * app's chat history). Styling: see chat-style.ts. When the engine loses its GPU or its worker, the status line says so and follows
  * the reload; the cut-off answer offers Retry.
  */
 import type { EngineEvent, ModelInfo, RuntimeEngine } from '../engine/api.ts';
@@ -113,18 +113,15 @@ export class R1ChatElement extends HTMLElement {
    * as interrupted, to be regenerated.
    */
   set conversation(records: readonly TurnRecord[]) {
-    this.abandon();
-    for (const t of this.turns) t.view.remove();
+    this.clearTurns();
     this.turns = records.map((r) => this.restoreTurn(r));
-    this.$('stats').textContent = '';
-    this.hideNotice();
     this.updateButtons();
   }
 
   /** Asks the model; the answer streams into the chat. */
   async send(text: string): Promise<void> {
     if (this.running || !text.trim()) return;
-    this.turns.push(this.newTurn({ user: text, reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [] }));
+    this.turns.push(this.newTurn({ user: text, ...unanswered() }));
     await this.generate();
   }
 
@@ -159,11 +156,7 @@ export class R1ChatElement extends HTMLElement {
 
   /** Forgets the conversation, here and in the engine's cache (a generation under way stops, announced as stopped). */
   async newChat(): Promise<void> {
-    this.abandon();
-    for (const t of this.turns) t.view.remove();
-    this.turns = [];
-    this.$('stats').textContent = '';
-    this.hideNotice();
+    this.clearTurns();
     this.updateButtons();
     this.changed();
     const engine = this.engineRef;
@@ -196,12 +189,21 @@ export class R1ChatElement extends HTMLElement {
     this.changed();
   }
 
+  /** Takes every turn off the screen, stopping (and announcing as stopped) a generation under way. */
+  private clearTurns(): void {
+    this.abandon();
+    for (const t of this.turns) t.view.remove();
+    this.turns = [];
+    this.$('stats').textContent = '';
+    this.hideNotice();
+  }
+
   private async generate(): Promise<void> {
     const turn = this.turns.at(-1)!;
     const engine = this.engine;
     const controller = new AbortController();
     this.running = controller;
-    Object.assign(turn, { status: 'pending', reply: '', reasoning: '', answer: '', thought: null, notes: [] });
+    Object.assign(turn, unanswered());
     this.changed();
     this.hideNotice();
     if (this.recoveryShown) this.hideStatus();
@@ -540,6 +542,11 @@ export class R1ChatElement extends HTMLElement {
   private emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
+}
+
+/** A turn's fields before any answer: a new question, or one asked again. */
+function unanswered(): Omit<TurnRecord, 'user'> {
+  return { reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [] };
 }
 
 /** A copy of a turn without its view, nothing shared with it. */
