@@ -98,3 +98,28 @@ test('a worker whose script does not load: the call fails with WorkerCrashedErro
   // No model was loaded, so there is nothing to reload.
   expect(r!.events).toEqual(['lost:worker']);
 });
+
+test('a stopped load, before the call or during the upload, leaves no model and no GPU memory; the next load works', async ({ page }) => {
+  type Err = { name: string; message: string } | null;
+  type Stopped = { withoutModel: Err; memory: { gpuLiveBytes: number; gpuLiveBuffers: number } };
+  const r = await call<{
+    before: number[];
+    after: number[];
+    beforeCall: Err;
+    afterEarly: Stopped;
+    duringUpload: Err;
+    afterMidway: Stopped;
+    lastPhase: string;
+    events: string[];
+  }>(page, 'stoppedLoads', { url, ids: IDS });
+  const error = { name: 'AbortError', message: 'the model load was stopped before it finished' };
+  const none = { withoutModel: { name: 'EngineNotLoadedError', message: 'no model is loaded: call load() first' }, memory: { gpuLiveBytes: 0, gpuLiveBuffers: 0 } };
+  expect(r.beforeCall).toEqual(error);
+  expect(r.afterEarly).toMatchObject(none);
+  expect(r.duringUpload).toEqual(error);
+  expect(r.lastPhase).toBe('uploading');
+  expect(r.afterMidway).toMatchObject(none);
+  expect(r.after).toEqual(r.before);
+  // Nothing was lost: a stopped load is not a failure to recover from.
+  expect(r.events).toEqual([]);
+});

@@ -148,3 +148,44 @@ export async function brokenWorkerScript(c: { url: string }) {
     engine.terminate();
   }
 }
+
+const errorOf = (e: unknown) => ({ name: (e as Error).name, message: (e as Error).message });
+
+/**
+ * Loads stopped through their signal, after a model was loaded: one whose signal had aborted before
+ * the call, one stopped while its weights upload. Each leaves no model and no GPU memory; the load
+ * after them runs to the end.
+ */
+export async function stoppedLoads(c: { url: string; ids: number[] }) {
+  const engine = createWorkerEngine();
+  const events = recordEvents(engine);
+  const stopped = async () => ({
+    withoutModel: await greedy(engine, c.ids).then(() => null, errorOf),
+    memory: await engine.debug.memory(),
+  });
+  try {
+    await engine.load(c.url, { contextLength: 256 });
+    const before = await greedy(engine, c.ids);
+    const early = new AbortController();
+    early.abort();
+    const beforeCall = await engine.load(c.url, { contextLength: 256, signal: early.signal }).then(() => null, errorOf);
+    const afterEarly = await stopped();
+
+    await engine.load(c.url, { contextLength: 256 });
+    const midway = new AbortController();
+    const phases: string[] = [];
+    const duringUpload = await engine
+      .load(c.url, { contextLength: 128, signal: midway.signal }, (p) => {
+        phases.push(p.phase);
+        if (p.phase === 'uploading') midway.abort();
+      })
+      .then(() => null, errorOf);
+    const afterMidway = await stopped();
+
+    await engine.load(c.url, { contextLength: 256 });
+    const after = await greedy(engine, c.ids);
+    return { before, after, beforeCall, afterEarly, duringUpload, afterMidway, lastPhase: phases.at(-1), events: events.types };
+  } finally {
+    engine.terminate();
+  }
+}

@@ -128,6 +128,39 @@ test('an interrupted download resumes at the first missing chunk', async ({ page
   await expect(app.locator('#cached li .size')).toHaveText(/^\d+\.\d MiB$/);
 });
 
+test('Cancel pauses a download, and stops an upload to the GPU, leaving no model', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  const status = app.getByRole('status');
+  const cancel = app.getByRole('button', { name: 'Cancel' });
+  const load = app.getByRole('button', { name: 'Load the demo model' });
+  // The weights past the first chunk take a while to come.
+  await page.route('**/demo-model/model.safetensors', async (route) => {
+    const start = Number(route.request().headers().range?.match(/bytes=(\d+)/)?.[1] ?? 0);
+    if (start >= MIB16) await new Promise((r) => setTimeout(r, 3_000));
+    await route.continue().catch(() => {});
+  });
+  await load.click();
+  await expect(app.locator('#progress-text')).toContainText('Downloading');
+  await cancel.click();
+  await expect(status).toHaveText('Download paused: load the model again to resume where it stopped.');
+  await expect(cancel).toBeHidden();
+  await expect(load).toBeEnabled();
+  await page.unroute('**/demo-model/model.safetensors');
+
+  // The download resumes; the upload is slow this time, and stopped.
+  await page.evaluate(() => ((window as unknown as { fake: { script: { loadDelayMs: number } } }).fake.script.loadDelayMs = 1_000));
+  await load.click();
+  await expect(app.locator('#progress-text')).toContainText('Uploading the weights to the GPU');
+  await cancel.click();
+  await expect(status).toHaveText('Loading stopped: no model is loaded.');
+  await expect(cancel).toBeHidden();
+  await expect(load).toBeEnabled();
+  await page.evaluate(() => ((window as unknown as { fake: { script: { loadDelayMs: number } } }).fake.script.loadDelayMs = 30));
+  await load.click();
+  await expect(status).toContainText('/demo-model/ ready on fake adapter');
+});
+
 test('local files: a dropped .gguf goes to the engine as it is; a wrong file is explained', async ({ page }) => {
   await openApp(page);
   const app = page.locator('r1-app');

@@ -25,6 +25,11 @@ export interface LoadOptions {
   activationRounding?: 'checkpoint' | 'off';
   /** Open the tokenizer, template and config only: no GPU, no weights (tokenizing, dry runs). */
   textOnly?: boolean;
+  /**
+   * Stops the load: it rejects with an error named AbortError, and what it had put on the GPU is
+   * freed. A load lets go of the model held when it begins, so the engine then holds none.
+   */
+  signal?: AbortSignal;
 }
 
 export type GenerationChunk =

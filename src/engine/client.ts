@@ -124,13 +124,28 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
 
   return {
     async load(input, opts = {}, onProgress) {
+      const { signal, ...wanted } = opts;
       lastLoad = null;
       const progress = onProgress && progressUntilSettled(onProgress);
-      const info = await call((api) => api.load(input, opts, progress?.proxy)).finally(() => progress?.settle());
-      lastLoad = { input, opts };
-      return info;
+      const r = await use();
+      const abort = () => void (r.gone || r.api.abortLoad());
+      signal?.addEventListener('abort', abort);
+      try {
+        const loading = r.api.load(input, wanted, progress?.proxy);
+        // Sent after the load, so the worker has begun it: it lets go of its model and stops.
+        if (signal?.aborted) abort();
+        const info = await Promise.race([loading, r.dead]);
+        lastLoad = { input, opts: wanted };
+        return info;
+      } catch (e) {
+        throw rebuildError(e);
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        progress?.settle();
+      }
     },
-    plan: (input, opts = {}) => call((api) => api.plan(input, opts)),
+    // A signal cannot cross to the worker, and a plan reads only headers: it is not stopped.
+    plan: (input, { signal: _, ...opts } = {}) => call((api) => api.plan(input, opts)),
     renderChat: (messages, add) => call((api) => api.renderChat(messages, add)),
     encode: (text, opts) => call((api) => api.encode(text, opts)),
     decode: (ids) => call((api) => api.decode(ids)),

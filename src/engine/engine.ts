@@ -15,7 +15,7 @@ import { planMemory } from '../model/memory.ts';
 import { quantizeOnLoad, type QuantizeMode } from '../formats/quant/on-load.ts';
 import { loadShape } from './plan.ts';
 import { checkTensors, loadWeights, type ModelWeights } from '../model/weights.ts';
-import { ContextOverflowError, SettingsError } from './errors.ts';
+import { ContextOverflowError, LoadAbortedError, SettingsError } from './errors.ts';
 import { openModel, type GenerationDefaults, type ModelBundle, type ModelInput } from './model-files.ts';
 import { resolveSettings, type GenerateOptions, type ResolvedSettings } from './settings.ts';
 
@@ -54,6 +54,8 @@ export interface EngineOptions {
   /** Kernel variant choices, for benchmarks that compare them (defaults otherwise). */
   tuning?: KernelTuning;
   onProgress?: (p: LoadProgress) => void;
+  /** Stops the load between weight reads (LoadAbortedError); what it had put on the GPU is freed. */
+  signal?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -163,30 +165,43 @@ export class Engine {
       plan.largestRowBytes > plan.largestBufferBytes
         ? { bytes: plan.largestRowBytes, what: 'one weight row', fix: 'This model file cannot run on this GPU.' }
         : { bytes: plan.largestBufferBytes, what: plan.largestBufferName, fix: 'Load it with a shorter context length.' };
+    const stopIfAborted = () => {
+      if (opts.signal?.aborted) throw new LoadAbortedError();
+    };
+    stopIfAborted();
     const adapter = await createGpu({ gpu: opts.gpu, capBindingBytes: opts.capBindingBytes, neededBinding: need });
-    const gpu = await probeMatrixUnits(!opts.schedule || opts.schedule === 'auto' ? adapter : { ...adapter, isCpu: opts.schedule === 'cpu' });
-    const total = plan.weightBytes;
-    let loaded = 0;
-    opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });
-    const weights = await checked(gpu.device, 'uploading the weights', () =>
-      loadWeights(gpu, c, bundle.tensors, {
-        unpermuteQk: bundle.unpermuteQk,
-        activationRounding: opts.activationRounding === 'off' ? null : bundle.activationRounding,
-        onBytes: (n) => {
-          loaded += n;
-          opts.onProgress?.({ phase: 'uploading', loadedBytes: loaded, totalBytes: total });
-        },
-      }),
-    );
-    const rope = ropeInvFreqs(c);
-    const invFreq = Float64Array.from(rope.invFreq, (f, i) => f / (weights.ropeFreqFactors?.[i] ?? 1));
-    const kv = createKvCache(gpu.device, c, contextLength, opts.kvCache);
-    const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength), {
-      isCpu: gpu.isCpu,
-      attentionSplits: opts.attentionSplits,
-    });
-    opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
-    return new Engine(gpu, bundle, weights, kv, act, prefillChunk, opts.pipelineDecode ?? true, opts.tuning ?? {});
+    // A load that fails or is stopped part way frees the GPU memory it took at once, not at the
+    // next garbage collection: the load tried next may need all of it.
+    try {
+      const gpu = await probeMatrixUnits(!opts.schedule || opts.schedule === 'auto' ? adapter : { ...adapter, isCpu: opts.schedule === 'cpu' });
+      const total = plan.weightBytes;
+      let loaded = 0;
+      opts.onProgress?.({ phase: 'uploading', loadedBytes: 0, totalBytes: total });
+      const weights = await checked(gpu.device, 'uploading the weights', () =>
+        loadWeights(gpu, c, bundle.tensors, {
+          unpermuteQk: bundle.unpermuteQk,
+          activationRounding: opts.activationRounding === 'off' ? null : bundle.activationRounding,
+          onBytes: (n) => {
+            stopIfAborted();
+            loaded += n;
+            opts.onProgress?.({ phase: 'uploading', loadedBytes: loaded, totalBytes: total });
+          },
+        }),
+      );
+      stopIfAborted();
+      const rope = ropeInvFreqs(c);
+      const invFreq = Float64Array.from(rope.invFreq, (f, i) => f / (weights.ropeFreqFactors?.[i] ?? 1));
+      const kv = createKvCache(gpu.device, c, contextLength, opts.kvCache);
+      const act = createActivations(gpu.device, c, prefillChunk, contextLength, ropeTable(invFreq, rope.attentionScaling, contextLength), {
+        isCpu: gpu.isCpu,
+        attentionSplits: opts.attentionSplits,
+      });
+      opts.onProgress?.({ phase: 'ready', loadedBytes: total, totalBytes: total });
+      return new Engine(gpu, bundle, weights, kv, act, prefillChunk, opts.pipelineDecode ?? true, opts.tuning ?? {});
+    } catch (e) {
+      adapter.device.destroy();
+      throw e;
+    }
   }
 
   get info(): EngineInfo {

@@ -21,3 +21,14 @@ export class SettingsError extends Error {
 export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashedError';
 }
+
+/**
+ * A load stopped through its signal (LoadOptions.signal). Named as the platform names a stopped
+ * fetch, so one `name === 'AbortError'` check covers downloads and loads.
+ */
+export class LoadAbortedError extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('the model load was stopped before it finished');
+  }
+}

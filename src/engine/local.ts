@@ -47,7 +47,9 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
     if (recoveryError) {
       throw new GpuDeviceLostError(`the GPU device was lost and the model could not be loaded again (${recoveryError.message}): load it again`);
     }
-    if (!engine) throw new EngineNotLoadedError('the model was opened for text only (or not at all): load it with its weights first');
+    if (!engine) {
+      throw new EngineNotLoadedError(bundle ? 'the model was opened for text only: load it with its weights first' : 'no model is loaded: call load() first');
+    }
     return engine;
   };
   const infoOf = (e: Engine, b: ModelBundle): ModelInfo => ({
@@ -87,18 +89,27 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
 
   return {
     async load(input: ModelInput, opts: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+      const { signal, ...wanted } = opts;
       await recovery;
       engine?.destroy();
       engine = null;
+      bundle = null;
       recoveryError = null;
-      bundle = await openModel(input);
-      const b = bundle;
+      const b = await openModel(input);
+      bundle = b;
       if (opts.textOnly) {
         const base = { generation: b.generation, hasChatTemplate: b.chatTemplate !== null, bosId: b.tokenizer.bosId };
         return { ...base, name: b.name, format: b.format, config: b.config, adapter: '', weightBytes: 0, kvCacheBytes: 0, activationBytes: 0, contextLength: 0 };
       }
-      loadOpts = opts;
-      engine = await Engine.load(b, { ...opts, gpu, onProgress });
+      // Kept for a reload after a lost device, which no signal can stop.
+      loadOpts = wanted;
+      try {
+        engine = await Engine.load(b, { ...wanted, gpu, onProgress, signal });
+      } catch (e) {
+        // A load that failed or was stopped leaves no model, not one half there (text without weights).
+        bundle = null;
+        throw e;
+      }
       watch(engine);
       return infoOf(engine, b);
     },

@@ -13,14 +13,23 @@ import type { ChatMessage } from '../text/chat-template.ts';
 
 const engine = createLocalEngine();
 let current: AbortController | null = null;
+let loading: AbortController | null = null;
 /** Held once the page can see this worker end (holdLifeLock): loads wait for it, so a worker that dies while loading is always noticed. */
 let lifeLock: Promise<void> | null = null;
 
 export const workerApi = {
-  async load(input: ModelInput, opts: LoadOptions, onProgress?: (p: LoadProgress) => void) {
-    await lifeLock;
-    return engine.load(input, opts, onProgress);
+  async load(input: ModelInput, opts: Omit<LoadOptions, 'signal'>, onProgress?: (p: LoadProgress) => void) {
+    // Set before the first await: an abortLoad() sent right after this call finds it.
+    const controller = (loading = new AbortController());
+    try {
+      await lifeLock;
+      return await engine.load(input, { ...opts, signal: controller.signal }, onProgress);
+    } finally {
+      if (loading === controller) loading = null;
+    }
   },
+  /** Stops the load under way (a signal cannot cross to the worker: the page's client calls this). */
+  abortLoad: () => loading?.abort(),
   plan: (input: ModelInput, opts: LoadOptions) => engine.plan(input, opts),
   renderChat: (messages: ChatMessage[], addGenerationPrompt?: boolean) => engine.renderChat(messages, addGenerationPrompt),
   encode: (text: string, opts?: { raw?: boolean }) => engine.encode(text, opts),

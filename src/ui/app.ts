@@ -21,7 +21,7 @@ import { renderCachedModels } from './cached-models-view.ts';
 import './chat-element.ts';
 import { chatFileName, chatMarkdown } from './chat-export.ts';
 import { renderChatList } from './chat-list-view.ts';
-import { loadModel } from './engine-model.ts';
+import { heldModel, loadModel } from './engine-model.ts';
 import { catalogOptions } from './model-catalog.ts';
 import { explainError } from './explain-error.ts';
 import { formatBytes } from './format.ts';
@@ -55,7 +55,7 @@ const TEMPLATE = `
       Local files are read where they are, never uploaded.</div>
     <div class="progress row" id="progress-row" hidden>
       <progress id="progress"></progress><span class="progress-text" id="progress-text"></span>
-      <button id="cancel" type="button" hidden>Cancel download</button>
+      <button id="cancel" type="button" hidden>Cancel</button>
     </div>
     <p id="status" class="status" role="status"></p>
   </section>
@@ -110,7 +110,8 @@ class R1App extends HTMLElement {
   private chats: SavedChat[] = [];
   /** The model the engine holds. */
   private held: HeldModel | null = null;
-  private download: AbortController | null = null;
+  /** Stops the load under way: its download (which resumes later) or its upload to the GPU. */
+  private loading: { controller: AbortController; stage: 'download' | 'upload' } | null = null;
   private busy = false;
 
   /** The engine models load into; the page's shared worker engine unless set (tests set a fake). */
@@ -150,7 +151,7 @@ class R1App extends HTMLElement {
       this.classList.remove('dragging');
       if (e.dataTransfer) void filesFromDrop(e.dataTransfer).then((files) => this.loadLocal(files), (err: unknown) => this.fail(err));
     });
-    this.$('cancel').addEventListener('click', () => this.download?.abort());
+    this.$('cancel').addEventListener('click', () => this.loading?.controller.abort());
     for (const [field] of SETTINGS) this.$(field).addEventListener('input', () => this.applySettings());
     for (const field of REMEMBERED_FIELDS) this.$(field).addEventListener('input', () => void this.rememberFields());
     this.$('chat').addEventListener('conversation-change', (e) => void this.keepChat((e as CustomEvent<TurnRecord[]>).detail));
@@ -203,6 +204,8 @@ class R1App extends HTMLElement {
     if (this.busy) return;
     this.setBusy(true);
     this.say(`Opening ${choice.kind === 'local' ? 'the local files' : choice.source}${why ? `, ${why}` : ''}…`);
+    const loading = (this.loading = { controller: new AbortController(), stage: 'download' as 'download' | 'upload' });
+    const { signal } = loading.controller;
     const meter = createProgressMeter();
     const show = (p: ProgressReport) => {
       const v = meter(p);
@@ -212,29 +215,32 @@ class R1App extends HTMLElement {
       this.$('progress-text').textContent = v.text;
     };
     try {
-      const input = await this.modelInput(choice, show);
-      this.$('cancel').hidden = true;
+      const input = await this.modelInput(choice, show, signal);
+      loading.stage = 'upload';
       const opts = this.loadOptions();
       // What it will take, said before any weight is read; a model this GPU cannot hold stops here.
       const plan = await this.engine.plan(input, opts);
       this.say(describePlan(plan), plan.problem !== null);
       if (plan.problem) return;
-      const info = await loadModel(this.engine, input, opts, show);
+      signal.throwIfAborted();
+      const info = await loadModel(this.engine, input, { ...opts, signal }, show);
       // A kept copy is a list of Files to the engine: name it by where it came from.
       const held = heldModelOf(choice, info);
       this.ready(info, held, plan);
       await this.rememberModel(choice, held);
     } catch (e) {
-      this.fail(e);
+      // Once the upload began, the engine let go of the model it held.
+      if (loading.stage === 'upload' && (await heldModel(this.engine)?.catch(() => null)) == null) this.held = null;
+      this.fail(e, loading.stage);
     } finally {
-      this.download = null;
+      this.loading = null;
       this.setBusy(false);
       void this.refreshKept();
     }
   }
 
   /** What the engine is given: the source itself, or the kept copy after downloading what is missing. */
-  private async modelInput(choice: Choice, show: (p: ProgressReport) => void): Promise<ModelInput> {
+  private async modelInput(choice: Choice, show: (p: ProgressReport) => void, signal: AbortSignal): Promise<ModelInput> {
     if (choice.kind === 'local') return choice.input;
     const keep = choice.kind === 'kept' || this.$<HTMLInputElement>('keep').checked;
     if (!keep) return choice.source;
@@ -242,14 +248,12 @@ class R1App extends HTMLElement {
     const kept = await readManifest(this.store, key);
     // A complete copy opens without the network; anything else downloads what is missing.
     if (!kept || !isComplete(kept)) {
-      this.download = new AbortController();
-      this.$('cancel').hidden = false;
       const { persisted } = await downloadModel(kept?.source ?? choice.source, {
         store: this.store,
         storage: navigator.storage ?? null,
         locks: navigator.locks ?? null,
         base: location.href,
-        signal: this.download.signal,
+        signal,
         onProgress: show,
       });
       this.$('persist-note').hidden = persisted;
@@ -282,10 +286,11 @@ class R1App extends HTMLElement {
     this.say(`${held.label} ready on ${info.adapter}: ${describeModel(plan)} takes ${formatBytes(gpuBytes)} on the GPU.${template}`);
   }
 
-  private fail(e: unknown): void {
-    const name = (e as { name?: string })?.name;
-    const text = name === 'AbortError' ? 'Download paused: load the model again to resume where it stopped.' : explainError(e);
-    this.say(text, true);
+  private fail(e: unknown, stage: 'download' | 'upload' = 'upload'): void {
+    const stopped = (e as { name?: string })?.name === 'AbortError';
+    if (stopped && stage === 'download') this.say('Download paused: load the model again to resume where it stopped.', true);
+    else if (stopped) this.say(this.held ? `Loading stopped: ${this.held.label} is still loaded.` : 'Loading stopped: no model is loaded.', true);
+    else this.say(explainError(e), true);
   }
 
   // ---- remembered between visits ----
@@ -421,7 +426,7 @@ class R1App extends HTMLElement {
   private setBusy(busy: boolean): void {
     this.busy = busy;
     this.$('progress-row').hidden = !busy;
-    this.$('cancel').hidden = true;
+    this.$('cancel').hidden = !busy;
     this.root.querySelectorAll<HTMLButtonElement>('.picker button:not(#cancel), .cached button').forEach((b) => (b.disabled = busy));
   }
 

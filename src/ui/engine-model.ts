@@ -15,30 +15,50 @@ interface Held {
   /** Emptied when the load settles: later callers get no progress to hear. */
   listeners: Set<(p: LoadProgress) => void>;
   settled: boolean;
+  /** Loaded: the engine holds this model (until another load begins). */
+  loaded: boolean;
 }
 
 const held = new WeakMap<RuntimeEngine, Held>();
 
-/** Loads `input` into `engine` unless it holds (or is loading) that very model already. */
-export function loadModel(engine: RuntimeEngine, input: ModelInput, opts: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+/**
+ * Loads `input` into `engine` unless it holds (or is loading) that very model already. `opts.signal`
+ * stops the load: while it waits for the engine (a generation under way), the model held stays held.
+ */
+export function loadModel(engine: RuntimeEngine, input: ModelInput, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  const { signal, ...opts } = options;
   const current = held.get(engine);
   if (current && sameInput(current.input, input) && sameOptions(current.opts, opts)) {
     if (onProgress && !current.settled) current.listeners.add(onProgress);
     return current.info;
   }
   const listeners = new Set(onProgress ? [onProgress] : []);
-  const info = withEngineLock(engine, () => engine.load(input, opts, (p) => listeners.forEach((l) => l(p))));
-  const entry: Held = { input, opts, info, listeners, settled: false };
+  let began = false;
+  const load = () => {
+    began = true;
+    return engine.load(input, { ...opts, signal }, (p) => listeners.forEach((l) => l(p)));
+  };
+  const info = withEngineLock(engine, load, signal);
+  const entry: Held = { input, opts, info, listeners, settled: false, loaded: false };
   held.set(engine, entry);
   const settle = () => {
     entry.settled = true;
     listeners.clear();
   };
-  // A failed load leaves nothing held, so asking again retries.
-  info.then(settle, () => {
-    settle();
-    if (held.get(engine) === entry) held.delete(engine);
-  });
+  // A failed load leaves nothing held, so asking again retries; one stopped before it began leaves
+  // the engine as it was.
+  info.then(
+    () => {
+      entry.loaded = true;
+      settle();
+    },
+    () => {
+      settle();
+      if (held.get(engine) !== entry) return;
+      if (!began && current?.loaded) held.set(engine, current);
+      else held.delete(engine);
+    },
+  );
   return info;
 }
 

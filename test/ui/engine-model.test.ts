@@ -1,8 +1,11 @@
-/** Elements sharing an engine load a model once; a failed load can be retried. */
+/** Elements sharing an engine load a model once; a failed load can be retried; a load can be stopped. */
 import { expect, test } from 'vitest';
-import type { ModelInfo, RuntimeEngine } from '../../src/engine/api.ts';
+import type { LoadOptions, ModelInfo, RuntimeEngine } from '../../src/engine/api.ts';
 import type { LoadProgress } from '../../src/engine/engine.ts';
 import { heldModel, loadModel } from '../../src/ui/engine-model.ts';
+import { withEngineLock } from '../../src/ui/engine-lock.ts';
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
 
 function countingEngine(fail = false) {
   const loads: unknown[] = [];
@@ -47,4 +50,37 @@ test('a failed load is forgotten, so asking again retries', async () => {
   expect(heldModel(engine)).toBeNull();
   await expect(loadModel(engine, 'org/model')).resolves.toMatchObject({ name: 'org/model' });
   expect(loads).toHaveLength(2);
+});
+
+test('a load stopped while it waits for the engine leaves the model held; one stopped after it began leaves none', async () => {
+  const loads: unknown[] = [];
+  // Loads with a signal run until it aborts, as the real engine's upload would.
+  const engine = {
+    load(input: unknown, o: LoadOptions) {
+      loads.push(input);
+      if (!o.signal) return Promise.resolve({ name: String(input) } as ModelInfo);
+      return new Promise((_, reject) => o.signal!.addEventListener('abort', () => reject(Object.assign(new Error('stopped'), { name: 'AbortError' }))));
+    },
+  } as unknown as RuntimeEngine;
+  const first = await loadModel(engine, 'org/one');
+
+  // A generation holds the engine, so the next load waits in line.
+  let endGeneration!: () => void;
+  const generation = withEngineLock(engine, () => new Promise<void>((r) => (endGeneration = r)));
+  const waiting = new AbortController();
+  const queued = loadModel(engine, 'org/two', { signal: waiting.signal });
+  waiting.abort();
+  await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+  endGeneration();
+  await generation;
+  expect(loads).toEqual(['org/one']);
+  expect(await heldModel(engine)).toBe(first);
+
+  const begun = new AbortController();
+  const loading = loadModel(engine, 'org/two', { signal: begun.signal });
+  await tick();
+  expect(loads).toEqual(['org/one', 'org/two']);
+  begun.abort();
+  await expect(loading).rejects.toThrow('stopped');
+  expect(heldModel(engine)).toBeNull();
 });
