@@ -52,7 +52,7 @@ const inlineMath: TokenizerExtension & RendererExtension = {
   renderer: (t) => renderTex((t as MathToken).tex, (t as MathToken).display),
 };
 
-/** Streaming re-renders the whole text each frame: formulas already typeset are reused. */
+/** A block re-rendered while it streams typesets its formulas again: those already typeset are reused. */
 const texCache = new Map<string, string>();
 const TEX_CACHE_ENTRIES = 500;
 
@@ -108,10 +108,36 @@ const PURIFY_CONFIG = {
   ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
 };
 
-/** Markdown with math to sanitized HTML, ready for innerHTML. */
+/**
+ * Markdown split into its top-level blocks (paragraphs, lists, code, math...), each rendered on its
+ * own: a streaming view re-renders only the blocks whose source changed. Reference links defined
+ * anywhere reach every block (`links`).
+ */
+export interface MarkdownBlocks {
+  /** Each block's source text, in order (blank lines between blocks are blocks of their own). */
+  sources: string[];
+  /** The reference-link definitions, as a string that changes when any of them does. */
+  linksKey: string;
+  /** Block `i` as sanitized HTML, ready for innerHTML ('' for blank lines). */
+  render(i: number): string;
+}
+
+export function markdownBlocks(text: string): MarkdownBlocks {
+  const tokens = marked.lexer(text);
+  return {
+    sources: tokens.map((t) => t.raw),
+    linksKey: JSON.stringify(tokens.links),
+    render(i) {
+      const one = Object.assign([tokens[i]], { links: tokens.links });
+      return purify.sanitize(marked.parser(one), PURIFY_CONFIG);
+    },
+  };
+}
+
+/** Markdown with math to sanitized HTML, ready for innerHTML: the blocks a streaming view shows, joined. */
 export function renderMarkdown(text: string): string {
-  const html = marked.parse(text, { async: false });
-  return purify.sanitize(html, PURIFY_CONFIG);
+  const blocks = markdownBlocks(text);
+  return blocks.sources.map((_, i) => blocks.render(i)).join('');
 }
 
 function escapeHtml(s: string): string {

@@ -1,11 +1,12 @@
 /**
  * One question and its answer on screen. Reasoning streams into a <details> block that is open
- * while the model thinks and collapses to "Thought for N s" when </think> arrives; the answer is
- * Markdown re-rendered (sanitized) at most once per animation frame while it streams. The answer
+ * while the model thinks and collapses to "Thought for N s" when </think> arrives; reasoning and
+ * answer are Markdown (sanitized), shown at most once per animation frame while they stream, each
+ * time re-rendering only the blocks that changed (markdown-view.ts). The answer
  * has a Copy button (its Markdown) and so has each code block (its text); the question has an Edit
  * button that opens it in place, to be asked again.
  */
-import { renderMarkdown } from './markdown.ts';
+import { createMarkdownView, type MarkdownView } from './markdown-view.ts';
 import { sendOnEnter } from './text-form.ts';
 
 export interface TurnView {
@@ -45,8 +46,8 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
 
   let reasoning = '';
   let answer = '';
-  let think: { details: HTMLDetailsElement; summary: HTMLElement; body: HTMLElement } | null = null;
-  let answerEl: HTMLElement | null = null;
+  let think: { details: HTMLDetailsElement; summary: HTMLElement; body: MarkdownView } | null = null;
+  let answerView: MarkdownView | null = null;
   let dirty = { reasoning: false, answer: false };
   let frame = 0;
 
@@ -63,13 +64,13 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     body.className = 'reasoning md';
     details.append(summary, body);
     assistant.prepend(details);
-    think = { details, summary, body };
+    think = { details, summary, body: createMarkdownView(body) };
     return think;
   };
 
   const answerBlock = () => {
-    if (answerEl) return answerEl;
-    answerEl = doc.createElement('div');
+    if (answerView) return answerView;
+    const answerEl = doc.createElement('div');
     answerEl.className = 'answer md';
     answerEl.setAttribute('part', 'answer');
     const copy = copyButton(doc, 'Copy answer', () => answer);
@@ -78,29 +79,16 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     const note = assistant.querySelector('.turn-note');
     assistant.insertBefore(answerEl, note);
     assistant.insertBefore(copy, note);
-    return answerEl;
+    answerView = createMarkdownView(answerEl, (block) => addCodeCopyButtons(doc, block));
+    return answerView;
   };
 
   const render = () => {
     frame = 0;
     // Follow the stream only when the reader is at the bottom already.
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-    if (dirty.reasoning) thinkBlock().body.innerHTML = renderMarkdown(reasoning);
-    if (dirty.answer) {
-      const el = answerBlock();
-      el.innerHTML = renderMarkdown(answer);
-      // Added after sanitizing, as elements: the rendered HTML itself never carries a button. Beside
-      // the <pre>, in a box of its own, so that it stays in view when the code scrolls sideways.
-      for (const pre of el.querySelectorAll('pre')) {
-        const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '', 'Copy code');
-        copy.className = 'copy-code';
-        copy.setAttribute('part', 'copy-code');
-        const block = doc.createElement('div');
-        block.className = 'code-block';
-        pre.replaceWith(block);
-        block.append(pre, copy);
-      }
-    }
+    if (dirty.reasoning) thinkBlock().body.show(reasoning);
+    if (dirty.answer) answerBlock().show(answer);
     dirty = { reasoning: false, answer: false };
     if (atBottom) messages.scrollTop = messages.scrollHeight;
   };
@@ -146,7 +134,7 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
       frame = 0;
       reasoning = answer = '';
       think = null;
-      answerEl = null;
+      answerView = null;
       dirty = { reasoning: false, answer: false };
       assistant.replaceChildren();
       assistant.classList.remove('failed');
@@ -228,6 +216,23 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
       editButton.hidden = !editable;
     },
   };
+}
+
+/**
+ * A Copy button beside each code block. Added after sanitizing, as elements: the rendered HTML
+ * itself never carries a button. Beside the <pre>, in a box of its own, so that it stays in view
+ * when the code scrolls sideways.
+ */
+function addCodeCopyButtons(doc: Document, block: DocumentFragment): void {
+  for (const pre of block.querySelectorAll('pre')) {
+    const copy = copyButton(doc, 'Copy', () => pre.querySelector('code')?.textContent ?? '', 'Copy code');
+    copy.className = 'copy-code';
+    copy.setAttribute('part', 'copy-code');
+    const box = doc.createElement('div');
+    box.className = 'code-block';
+    pre.replaceWith(box);
+    box.append(pre, copy);
+  }
 }
 
 const COPIED_MS = 1500;
