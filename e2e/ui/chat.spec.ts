@@ -222,7 +222,7 @@ test('an earlier question edited is asked again with the turns before it; the tu
   expect(sent.map((m) => (m.role === 'assistant' ? 'answer' : m.content))).toEqual(['Q1', 'answer', 'Q2, said better']);
 });
 
-test('a full context is explained, with "Drop oldest turns" and "New chat"', async ({ page }, testInfo) => {
+test('a full context is explained, with "Leave out oldest turns" (kept on screen, not sent) and "New chat"', async ({ page }, testInfo) => {
   await open(page, '?delay=1&context=560');
   await recordEvents(page);
   const chat = page.locator('#a');
@@ -239,9 +239,15 @@ test('a full context is explained, with "Drop oldest turns" and "New chat"', asy
   await expect(notice).toContainText("filled the model's context window (560 tokens)");
   await expect(chat.locator('.turn-note').last()).toContainText('context window is full');
   await shot(page, testInfo, 'context-full');
-  await notice.getByRole('button', { name: 'Drop oldest turns' }).click();
+  await expect(notice).toContainText('leave the oldest turns out of what the model is given');
+  await notice.getByRole('button', { name: 'Leave out oldest turns' }).click();
   await expect(notice).toBeHidden();
-  await expect(chat.locator('.msg.user')).toHaveText(['Second question']);
+  // Still shown, greyed and labelled; the next question is sent without it.
+  await expect(chat.locator('.msg.user')).toHaveText(['First question', 'Second question']);
+  await expect(chat.locator('.msg.user.left-out')).toHaveText(['First question']);
+  await expect(chat.locator('.left-out-label')).toHaveText(["Left out of the model's context, to make room"]);
+  const records = await chat.evaluate((el) => (el as unknown as { conversation: { leftOut?: boolean }[] }).conversation.map((t) => t.leftOut ?? false));
+  expect(records).toEqual([true, false]);
 
   // A question longer than the whole window: the engine refuses it (ContextOverflowError).
   await chat.locator('#input').fill('x'.repeat(800));
@@ -249,8 +255,12 @@ test('a full context is explained, with "Drop oldest turns" and "New chat"', asy
   await expect(notice).toContainText("longer than the model's context window (560 tokens)");
   await expect(chat.locator('.turn-note.error')).toContainText("no longer fits in the model's context window");
   expect((await events(page, 'error')).map((e) => (e.detail as { name: string }).name)).toEqual(['ContextOverflowError']);
-  await notice.getByRole('button', { name: 'Drop oldest turns' }).click();
-  await expect(notice).toContainText('too long for the context window');
+  type Sent = { lastMessages: { role: string; content: string }[] };
+  const sent = await page.evaluate(() => (window as unknown as { fakeEngine: Sent }).fakeEngine.lastMessages);
+  expect(sent.map((m) => m.content.slice(0, 15))).toEqual(['Second question', expect.any(String), 'xxxxxxxxxxxxxxx']);
+  await notice.getByRole('button', { name: 'Leave out oldest turns' }).click();
+  await expect(notice).toContainText('Your last message alone leaves too little room for an answer');
+  await expect(notice.getByRole('button', { name: 'Leave out oldest turns' })).toBeHidden();
   await notice.getByRole('button', { name: 'New chat' }).click();
   await expect(notice).toBeHidden();
   await expect(chat.locator('.msg')).toHaveCount(0);
@@ -314,4 +324,72 @@ test('themes: light by default even under a dark system theme, dark when asked, 
   await page.emulateMedia({ colorScheme: 'light' });
   expect(await bg('#b')).toBe('rgb(255, 255, 255)');
   expect(await bg('#a')).toBe('rgb(28, 28, 30)');
+});
+
+test('an answer stopped at its token limit while thinking keeps its reasoning open; Continue writes the rest, once', async ({ page }) => {
+  await open(page, '?delay=1');
+  const chat = page.locator('#a');
+  const notice = chat.locator('.notice');
+  await chat.evaluate((el) => el.setAttribute('max-new-tokens', '20'));
+  await chat.locator('#input').fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(notice).toHaveText(/The answer reached the limit of 20 new tokens while the model was still thinking\. Continue writes more\./);
+  const think = chat.locator('details.thinking');
+  await expect(think.locator('summary')).toHaveText(/^Thought for \d+\.\d s \(stopped before answering\)$/);
+  await expect(think).toHaveAttribute('open', '');
+  await expect(chat.locator('.turn-note')).toHaveText('Stopped at the limit of 20 new tokens.');
+
+  // Still thinking after the next 20; then the rest comes in one go.
+  await notice.getByRole('button', { name: 'Continue' }).click();
+  await expect(notice).toContainText('reached the limit of 20 new tokens while the model was still thinking');
+  await chat.evaluate((el) => el.setAttribute('max-new-tokens', '2000'));
+  await notice.getByRole('button', { name: 'Continue' }).click();
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  await expect(notice).toBeHidden();
+  await expect(chat.locator('.turn-note')).toHaveCount(0);
+  await expect(think.locator('summary')).toHaveText(/^Thought for \d+\.\d s$/);
+  await expect(think).not.toHaveAttribute('open');
+  await expect(chat.locator('.answer strong')).toHaveText('the answer');
+  const fake = await page.evaluate(() => (window as unknown as { fakeEngine: { script: { reasoning: string; answer: string } } }).fakeEngine.script);
+  const [turn] = await chat.evaluate((el) => (el as unknown as { conversation: { reasoning: string; answer: string; reply: string; status: string }[] }).conversation);
+  // Nothing repeated or lost across the three parts.
+  expect(turn.reasoning.trim()).toBe(fake.reasoning);
+  expect(turn.answer.trim()).toBe(fake.answer.trim());
+  expect(turn.reply).toBe(`${fake.reasoning}</think>\n\n${fake.answer}`);
+  expect(turn.status).toBe('done');
+});
+
+test('the message box keeps the focus after Send, and Escape stops the answer', async ({ page }) => {
+  await open(page, '?delay=40');
+  const chat = page.locator('#a');
+  const input = chat.locator('#input');
+  await input.fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.getByRole('button', { name: 'Stop' })).toBeVisible();
+  await expect(input).toBeFocused();
+  await expect(chat.locator('#messages')).toHaveAttribute('aria-busy', 'true');
+  await input.press('Escape');
+  await expect(chat.locator('.turn-note')).toHaveText('Stopped.');
+  await expect(chat.locator('#messages')).toHaveAttribute('aria-busy', 'false');
+  await expect(input).toBeFocused();
+});
+
+test('a question asked with no model loaded is not kept: a notice says so and the text goes back to the box', async ({ page }) => {
+  await open(page);
+  await page.evaluate(async () => {
+    const { createFakeEngine } = (await import('/e2e/ui/fixtures/fake-engine.ts' as string)) as typeof import('./fixtures/fake-engine.ts');
+    const el = document.createElement('r1-chat');
+    el.id = 'empty';
+    el.engine = createFakeEngine();
+    el.addEventListener('conversation-change', () => ((window as unknown as { changes: number }).changes = ((window as unknown as { changes?: number }).changes ?? 0) + 1));
+    document.body.append(el);
+  });
+  const chat = page.locator('#empty');
+  await chat.locator('#input').fill('Is anyone there?');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.notice')).toHaveText(/No model is loaded: open one, then ask again\. Your message is back in the box\./);
+  await expect(chat.locator('#input')).toHaveValue('Is anyone there?');
+  await expect(chat.locator('.msg')).toHaveCount(0);
+  // Nothing was announced for keeping.
+  expect(await page.evaluate(() => (window as unknown as { changes?: number }).changes ?? 0)).toBe(0);
 });

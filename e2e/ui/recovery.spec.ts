@@ -98,7 +98,7 @@ test('a lost GPU device mid-answer: explained, the model reloads from the kept c
   const cut = await breakMidAnswer(app, 'Hello!', () => engineDebug(page, 'loseDevice'));
   await expect(app.locator('.turn-note.error')).toContainText('The GPU stopped responding: the GPU device was lost during this answer');
   await expect(app.locator('.notice')).toContainText('the conversation is kept');
-  await expect(app.locator('.notice').getByRole('button', { name: 'Drop oldest turns' })).toBeHidden();
+  await expect(app.locator('.notice').getByRole('button', { name: 'Leave out oldest turns' })).toBeHidden();
   await expect(status).toContainText(/The GPU device was lost \(.+\)\. Loading the model again|Loading the model again after the GPU was lost|The model is loaded again/);
   await shot(page, testInfo, 'device lost');
   await expect(status).toContainText('The model is loaded again after the GPU was lost; the conversation is kept.', { timeout: 30_000 });

@@ -7,7 +7,7 @@ export class ContextOverflowError extends Error {
   ) {
     super(
       `the conversation needs ${needed} tokens but the context window holds ${available}: ` +
-        'start a new chat, drop the oldest turns, or load the model with a longer context',
+        'start a new chat, leave the oldest turns out, or load the model with a longer context',
     );
   }
 }

@@ -22,6 +22,8 @@ export interface TurnRecord {
   /** How long it thought, once </think> came or the generation ended inside the reasoning. */
   thought: { seconds: number; answered: boolean } | null;
   notes: TurnNote[];
+  /** Left out of what the model is given, to make room in its context window (shown, not sent). */
+  leftOut?: boolean;
 }
 
 export interface SavedChat {
@@ -82,7 +84,8 @@ function isTurnRecord(t: unknown): t is TurnRecord {
   const status = t.status === 'pending' || t.status === 'done' || t.status === 'failed';
   const thought = t.thought === null || (isObject(t.thought) && isTime(t.thought.seconds) && typeof t.thought.answered === 'boolean');
   const notes = Array.isArray(t.notes) && t.notes.every((n) => isObject(n) && typeof n.text === 'string' && (n.kind === 'info' || n.kind === 'error'));
-  return strings && status && thought && notes;
+  const leftOut = t.leftOut === undefined || typeof t.leftOut === 'boolean';
+  return strings && status && thought && notes && leftOut;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

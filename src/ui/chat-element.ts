@@ -21,7 +21,7 @@ import type { TurnNote, TurnRecord } from '../store/chat-history.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
 import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
 import { CHAT_CSS, installMathFonts } from './chat-style.ts';
-import { chatMessages, turnsToDrop } from './conversation.ts';
+import { chatMessages, turnsToLeaveOut } from './conversation.ts';
 import { withEngineLock } from './engine-lock.ts';
 import { heldModel, loadModel, reloadModel } from './engine-model.ts';
 import { errorDetail, explainError } from './explain-error.ts';
@@ -32,13 +32,14 @@ import { createTurnView, type TurnView } from './turn-view.ts';
 
 const TEMPLATE = `
   <div class="status" part="status" hidden><progress></progress><span class="status-text"></span></div>
-  <div class="messages" part="messages" id="messages" aria-live="polite"></div>
-  <div class="notice" part="notice" hidden>
+  <div class="messages" part="messages" id="messages" role="log" aria-live="polite" aria-label="Conversation"></div>
+  <div class="notice" part="notice" role="alert" hidden>
     <p class="notice-text"></p>
+    <button type="button" class="notice-continue">Continue</button>
     <button type="button" class="notice-retry">Retry</button>
     <button type="button" class="notice-reload">Reload model</button>
     <button type="button" class="notice-new">New chat</button>
-    <button type="button" class="notice-drop">Drop oldest turns</button>
+    <button type="button" class="notice-drop">Leave out oldest turns</button>
   </div>
   <form class="composer" part="composer">
     <textarea id="input" part="input" rows="2" placeholder="Ask something… (Enter sends, Shift+Enter for a new line)" aria-label="Message"></textarea>
@@ -49,7 +50,21 @@ const TEMPLATE = `
   </form>
   <p id="stats" class="stats" part="stats" aria-live="polite"></p>`;
 
-type ChatTurn = TurnRecord & { view: TurnView };
+/** Where an answer stopped at its token limit, to continue from: this page's memory only. */
+interface Continuation {
+  /** The prompt and every token generated for it so far. */
+  ids: number[];
+  /** The text generated so far, as it came (reasoning, </think>, answer). */
+  output: string;
+  startsInThink: boolean;
+  /** Seconds spent thinking so far (while the answer has not begun). */
+  thinkingSeconds: number;
+}
+
+const NOTICE_ACTIONS = ['continue', 'retry', 'reload', 'new', 'drop'] as const;
+type NoticeAction = (typeof NOTICE_ACTIONS)[number];
+
+type ChatTurn = TurnRecord & { view: TurnView; continuation?: Continuation };
 
 /** How often a streaming answer is announced (`conversation-change`) for keeping. */
 const CHANGE_INTERVAL_MS = 1000;
@@ -118,11 +133,14 @@ export class R1ChatElement extends HTMLElement {
     this.updateButtons();
   }
 
-  /** Asks the model; the answer streams into the chat. */
-  async send(text: string): Promise<void> {
-    if (this.running || !text.trim()) return;
+  /**
+   * Asks the model; the answer streams into the chat. False when nothing was asked: another answer
+   * is under way, the text is empty, or no model is loaded (a notice says so; no turn is kept).
+   */
+  async send(text: string): Promise<boolean> {
+    if (this.running || !text.trim()) return false;
     this.turns.push(this.newTurn({ user: text, ...unanswered() }));
-    await this.generate();
+    return this.generate({ fresh: true });
   }
 
   /** Asks an earlier question again, as edited: the turns after it are dropped. */
@@ -135,6 +153,9 @@ export class R1ChatElement extends HTMLElement {
     turn.user = text;
     turn.view.setQuestion(text);
     turn.view.clearAnswer();
+    // Asked again, it is the last turn: whatever was left out before it stays out, it goes in.
+    turn.leftOut = false;
+    turn.view.setLeftOut(false);
     this.$('input').focus();
     await this.generate();
   }
@@ -142,6 +163,14 @@ export class R1ChatElement extends HTMLElement {
   /** Stops the generation under way (or waiting for the engine). */
   stop(): void {
     this.running?.abort();
+  }
+
+  /** Writes more of the last answer, which stopped at its token limit (`max-new-tokens`). */
+  async continueAnswer(): Promise<void> {
+    const last = this.turns.at(-1);
+    if (this.running || !last?.continuation) return;
+    if (!(await this.hasModel()) || this.running || this.turns.at(-1) !== last) return;
+    await this.generate({ resume: last.continuation });
   }
 
   /** Answers the last question again. */
@@ -198,13 +227,25 @@ export class R1ChatElement extends HTMLElement {
     this.hideNotice();
   }
 
-  private async generate(): Promise<void> {
+  /**
+   * Answers the last turn: anew, or continuing where it stopped (`resume`). A `fresh` turn (just
+   * asked) is taken back when there turns out to be no model to ask, and its text goes back to the
+   * message box. Says whether an answer was started.
+   */
+  private async generate(how: { fresh?: boolean; resume?: Continuation } = {}): Promise<boolean> {
     const turn = this.turns.at(-1)!;
     const engine = this.engine;
     const controller = new AbortController();
     this.running = controller;
-    Object.assign(turn, unanswered());
-    this.changed();
+    if (how.resume) {
+      turn.status = 'pending';
+      turn.notes = [];
+      turn.view.clearNotes();
+    } else {
+      Object.assign(turn, unanswered());
+    }
+    turn.continuation = undefined;
+    turn.view.waiting('Reading the conversation…');
     this.hideNotice();
     if (this.recoveryShown) this.hideStatus();
     this.$('stats').textContent = '';
@@ -215,20 +256,24 @@ export class R1ChatElement extends HTMLElement {
     const gone = () => !this.turns.includes(turn);
     try {
       info = await this.modelInfo(engine);
-      stats = await withEngineLock(engine, () => this.stream(engine, turn, controller.signal), controller.signal);
-      if (gone()) return;
+      stats = await withEngineLock(engine, () => this.stream(engine, turn, controller.signal, how.resume), controller.signal);
+      if (gone()) return true;
       turn.status = 'done';
       turn.view.flush();
       this.finished(turn, stats, info);
     } catch (e) {
-      if (gone()) return;
+      if (gone()) return true;
+      const { name } = errorDetail(e);
+      if (name === 'EngineNotLoadedError' && how.fresh) {
+        this.takeBack(turn);
+        return false;
+      }
       turn.view.flush();
       turn.status = 'failed';
-      const { name } = errorDetail(e);
       this.note(turn, explainError(e), name === 'AbortError' ? 'info' : 'error');
       if (name !== 'AbortError') this.emit('error', errorDetail(e));
       if (name === 'ContextOverflowError') {
-        this.showNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}. Start a new chat, or drop the oldest turns and ask again.`);
+        this.contextNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}.`);
       }
       if (name === 'GpuDeviceLostError' || name === 'WorkerCrashedError') {
         this.showNotice('The answer was cut off, but the conversation is kept: the model is loading again by itself. Retry asks the last question again as soon as it is ready.', ['retry']);
@@ -238,16 +283,49 @@ export class R1ChatElement extends HTMLElement {
       this.updateButtons();
       if (!gone()) this.changed();
     }
+    return true;
+  }
+
+  /** A question just asked, with no model to answer it: off the screen, its text back in the box. */
+  private takeBack(turn: ChatTurn): void {
+    this.turns.splice(this.turns.indexOf(turn), 1);
+    turn.view.remove();
+    const input = this.$<HTMLTextAreaElement>('input');
+    if (!input.value.trim()) input.value = turn.user;
+    this.showNotice('No model is loaded: open one, then ask again. Your message is back in the box.', []);
+  }
+
+  /**
+   * A notice for a conversation too long for the context window: a new chat, or (when there are
+   * earlier turns still sent) leaving the oldest out.
+   */
+  private contextNotice(what: string): void {
+    const earlier = this.turns.slice(0, -1).some((t) => !t.leftOut);
+    this.showNotice(earlier ? `${what} Start a new chat, or leave the oldest turns out of what the model is given (they stay here).` : `${what} Start a new chat with a shorter message.`, earlier ? ['new', 'drop'] : ['new']);
   }
 
   /** One generation, holding the engine: prompt, tokens, the stream split into reasoning and answer. */
-  private async stream(engine: RuntimeEngine, turn: ChatTurn, signal: AbortSignal): Promise<GenerationStats> {
-    const prompt = await engine.renderChat(chatMessages(this.turns, this.getAttribute('system-prompt') ?? ''));
-    const ids = await engine.encode(prompt);
-    const parser = createThinkParser({ startsInThink: templateOpensThink(prompt) });
-    const t0 = performance.now();
+  private async stream(engine: RuntimeEngine, turn: ChatTurn, signal: AbortSignal, resume?: Continuation): Promise<GenerationStats> {
+    let ids: number[];
+    let startsInThink: boolean;
+    if (resume) {
+      ({ ids, startsInThink } = resume);
+    } else {
+      const prompt = await engine.renderChat(chatMessages(this.turns, this.getAttribute('system-prompt') ?? ''));
+      ids = await engine.encode(prompt);
+      startsInThink = templateOpensThink(prompt);
+    }
+    // Announced once the prompt is known to be askable (a model is loaded).
+    this.changed();
+    turn.view.waiting(resume ? 'Continuing…' : `Reading the conversation (${ids.length} tokens)…`);
+    const parser = createThinkParser({ startsInThink });
+    // A continued answer goes on from the parser's state at its end; its text is on screen already.
+    let output = resume?.output ?? '';
+    parser.push(output);
+    const t0 = performance.now() - (resume?.thinkingSeconds ?? 0) * 1000;
     let thinking = parser.thinking;
-    let reasoned = false;
+    let reasoned = turn.reasoning.length > 0;
+    const generated: number[] = [];
     const apply = (d: ThinkDelta) => {
       reasoned ||= d.reasoning.length > 0;
       turn.reasoning += d.reasoning;
@@ -255,7 +333,6 @@ export class R1ChatElement extends HTMLElement {
       turn.view.addReasoning(d.reasoning);
       turn.view.addAnswer(d.answer);
     };
-    let output = '';
     let stats: GenerationStats | null = null;
     for await (const chunk of engine.generate(ids, { ...this.settings(), signal })) {
       if (chunk.type === 'done') {
@@ -264,6 +341,7 @@ export class R1ChatElement extends HTMLElement {
       }
       // Chunks the engine sent before it saw the stop, for a conversation replaced since: nothing to show.
       if (!this.turns.includes(turn)) continue;
+      if (chunk.id >= 0) generated.push(chunk.id);
       output += chunk.text;
       const d = parser.push(chunk.text);
       apply(d);
@@ -278,20 +356,28 @@ export class R1ChatElement extends HTMLElement {
       // A page closed mid-answer keeps what was shown up to the last second.
       if (performance.now() - this.lastChange >= CHANGE_INTERVAL_MS) this.changed();
     }
+    const stillThinking = parser.thinking;
+    const thinkingSeconds = (performance.now() - t0) / 1000;
     apply(parser.finish());
-    turn.reply = parser.thinking ? '' : output;
-    if (thinking && reasoned) this.thought(turn, (performance.now() - t0) / 1000, false);
+    turn.reply = stillThinking ? '' : output;
+    if (thinking && reasoned) this.thought(turn, thinkingSeconds, false);
     if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
+    if (stats.finishReason === 'length') {
+      turn.continuation = { ids: [...ids, ...generated], output, startsInThink, thinkingSeconds: stillThinking ? thinkingSeconds : 0 };
+    }
     return stats;
   }
 
   private finished(turn: ChatTurn, stats: GenerationStats, info: ModelInfo | null): void {
     const ctx = info?.contextLength;
     if (stats.finishReason === 'abort') this.note(turn, 'Stopped.');
-    if (stats.finishReason === 'length') this.note(turn, `Stopped at the limit of ${stats.generatedTokens} new tokens (raise "max new tokens" for longer answers).`);
+    if (stats.finishReason === 'length') {
+      this.note(turn, `Stopped at the limit of ${stats.generatedTokens} new tokens.`);
+      this.showNotice(`The answer reached the limit of ${stats.generatedTokens} new tokens${turn.answer ? '' : ' while the model was still thinking'}. Continue writes more.`, ['continue']);
+    }
     if (stats.finishReason === 'context-full') {
       this.note(turn, 'Cut off: the context window is full.');
-      this.showNotice(`The conversation filled the model's context window${ctx ? ` (${ctx} tokens)` : ''}, so the answer was cut off. Start a new chat, or drop the oldest turns to make room.`);
+      this.contextNotice(`The conversation filled the model's context window${ctx ? ` (${ctx} tokens)` : ''}, so the answer was cut off.`);
     }
     const tps = stats.generatedTokens > 1 && stats.decodeMs > 0 ? ((stats.generatedTokens - 1) / stats.decodeMs) * 1000 : 0;
     const used = stats.promptTokens + stats.generatedTokens;
@@ -301,25 +387,35 @@ export class R1ChatElement extends HTMLElement {
     this.emit('done', stats);
   }
 
-  /** Drops the oldest turns until the conversation takes at most half the context; asks the last question again if it failed. */
-  private async dropOldestTurns(): Promise<void> {
+  /**
+   * Leaves the oldest turns out of what the model is given (they stay on screen and in the records)
+   * until the conversation leaves room for an answer: `max-new-tokens`, at most half the window.
+   * Asks the last question again if it failed.
+   */
+  private async leaveOutOldestTurns(): Promise<void> {
     if (this.running) return;
     const engine = this.engine;
     const info = await heldModel(engine)?.catch(() => null);
     const system = this.getAttribute('system-prompt') ?? '';
-    const measure = async (n: number) => (await engine.encode(await engine.renderChat(chatMessages(this.turns.slice(n), system)))).length;
+    const sent = this.turns.filter((t) => !t.leftOut);
+    const measure = async (n: number) => (await engine.encode(await engine.renderChat(chatMessages(sent.slice(n), system)))).length;
+    const ctx = info?.contextLength ?? Infinity;
+    const room = Math.min(this.settings().maxNewTokens ?? Infinity, ctx / 2);
     try {
-      const n = await turnsToDrop(this.turns.length, info ? info.contextLength / 2 : Infinity, measure);
+      const n = await turnsToLeaveOut(sent.length, ctx - room, measure);
       if (n === null) {
-        this.showNotice('Your last message alone is too long for the context window: start a new chat with a shorter message.');
+        this.showNotice('Your last message alone leaves too little room for an answer in the context window: start a new chat with a shorter message.', ['new']);
         return;
       }
-      for (const t of this.turns.splice(0, n)) t.view.remove();
+      for (const t of sent.slice(0, n)) {
+        t.leftOut = true;
+        t.view.setLeftOut(true);
+      }
       this.changed();
       this.hideNotice();
       if (this.turns.at(-1)?.status === 'failed') await this.regenerate();
     } catch (e) {
-      this.showNotice(explainError(e));
+      this.showNotice(explainError(e), ['new', 'drop']);
     } finally {
       this.updateButtons();
     }
@@ -354,6 +450,7 @@ export class R1ChatElement extends HTMLElement {
     else if (r.reasoning) view.thinkingDone(null, false);
     for (const n of r.notes) this.note(turn, n.text, n.kind);
     if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
+    if (r.leftOut) view.setLeftOut(true);
     view.flush();
     return turn;
   }
@@ -491,20 +588,32 @@ export class R1ChatElement extends HTMLElement {
       const text = input.value.trim();
       if (!text || this.running) return;
       input.value = '';
+      // The Send button is disabled while the answer streams: the box keeps the focus instead.
+      input.focus();
       void this.send(text);
     };
     sendOnEnter(this.root.querySelector('form')!, input, submit);
-    this.$('stop').addEventListener('click', () => this.stop());
+    this.$('stop').addEventListener('click', () => {
+      this.stop();
+      input.focus();
+    });
+    // Escape stops the answer under way, from anywhere in the chat (an open question editor closes first).
+    this.root.addEventListener('keydown', (e) => {
+      const key = e as KeyboardEvent;
+      if (key.key === 'Escape' && !key.isComposing && this.running && !(key.target as HTMLElement | null)?.closest?.('.edit-question')) this.stop();
+    });
     this.$('regenerate').addEventListener('click', () => void this.regenerate());
     this.$('new-chat').addEventListener('click', () => void this.newChat());
     this.root.querySelector('.notice-new')!.addEventListener('click', () => void this.newChat());
-    this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.dropOldestTurns());
+    this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.leaveOutOldestTurns());
+    this.root.querySelector('.notice-continue')!.addEventListener('click', () => void this.continueAnswer());
     this.root.querySelector('.notice-retry')!.addEventListener('click', () => void this.regenerate());
     this.root.querySelector('.notice-reload')!.addEventListener('click', () => void this.reloadModel());
   }
 
   private updateButtons(): void {
     const busy = this.running !== null;
+    this.$('messages').setAttribute('aria-busy', String(busy));
     this.$<HTMLButtonElement>('send').disabled = busy;
     this.$('stop').hidden = !busy;
     this.$<HTMLButtonElement>('regenerate').disabled = busy || this.turns.length === 0;
@@ -528,10 +637,10 @@ export class R1ChatElement extends HTMLElement {
   }
 
   /** A notice with a way out: the buttons named in `actions`. */
-  private showNotice(text: string, actions: ('retry' | 'reload' | 'new' | 'drop')[] = ['new', 'drop']): void {
+  private showNotice(text: string, actions: NoticeAction[]): void {
     const notice = this.root.querySelector<HTMLElement>('.notice')!;
     notice.querySelector('.notice-text')!.textContent = text;
-    for (const a of ['retry', 'reload', 'new', 'drop'] as const) notice.querySelector<HTMLElement>(`.notice-${a}`)!.hidden = !actions.includes(a);
+    for (const a of NOTICE_ACTIONS) notice.querySelector<HTMLElement>(`.notice-${a}`)!.hidden = !actions.includes(a);
     notice.hidden = false;
   }
 
@@ -552,7 +661,9 @@ function unanswered(): Omit<TurnRecord, 'user'> {
 /** A copy of a turn without its view, nothing shared with it. */
 function toRecord(t: ChatTurn): TurnRecord {
   const thought = t.thought && { ...t.thought };
-  return { user: t.user, reply: t.reply, status: t.status, reasoning: t.reasoning, answer: t.answer, thought, notes: t.notes.map((n) => ({ ...n })) };
+  const record: TurnRecord = { user: t.user, reply: t.reply, status: t.status, reasoning: t.reasoning, answer: t.answer, thought, notes: t.notes.map((n) => ({ ...n })) };
+  if (t.leftOut) record.leftOut = true;
+  return record;
 }
 
 /** The engine's stream ended without its final statistics chunk (a broken engine or transport). */

@@ -13,17 +13,20 @@ export interface Turn {
   reply: string;
   /** 'failed' turns stay on screen but are not sent to the model again. */
   status: 'pending' | 'done' | 'failed';
+  /** Left out of what the model is given, to make room in the context window: shown, not sent. */
+  leftOut?: boolean;
 }
 
 /**
  * The messages for the chat template: the system prompt, then each answered turn as a question and
  * its answer; the last turn, when it waits for an answer, as its question alone. Earlier failed
- * turns are left out.
+ * turns, and turns left out to make room, are not sent.
  */
 export function chatMessages(turns: readonly Turn[], systemPrompt: string): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt });
   turns.forEach((t, i) => {
+    if (t.leftOut) return;
     if (t.status === 'done') messages.push({ role: 'user', content: t.user }, { role: 'assistant', content: t.reply });
     else if (i === turns.length - 1) messages.push({ role: 'user', content: t.user });
   });
@@ -31,12 +34,12 @@ export function chatMessages(turns: readonly Turn[], systemPrompt: string): Chat
 }
 
 /**
- * How many of the oldest turns to drop so that the conversation measures at most `budget` tokens.
- * The last turn is always kept. `measure(n)` gives the token count with the oldest n turns dropped.
- * At least one turn is dropped when there is one to drop; null when even the last turn alone is over
- * budget (the question itself is too long).
+ * How many of the oldest turns to leave out so that the conversation measures at most `budget`
+ * tokens. The last turn is always kept. `measure(n)` gives the token count with the oldest n turns
+ * left out. At least one turn is left out when there is one; null when even the last turn alone is
+ * over budget (the question itself is too long).
  */
-export async function turnsToDrop(turnCount: number, budget: number, measure: (dropped: number) => Promise<number>): Promise<number | null> {
+export async function turnsToLeaveOut(turnCount: number, budget: number, measure: (leftOut: number) => Promise<number>): Promise<number | null> {
   for (let n = Math.min(1, turnCount - 1); n < turnCount; n++) {
     if ((await measure(n)) <= budget) return n;
   }

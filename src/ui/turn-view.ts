@@ -19,6 +19,12 @@ export interface TurnView {
   thinkingDone(seconds: number | null, answered: boolean): void;
   /** A line under the answer: why it stopped, or an error in plain words. */
   note(text: string, kind?: 'info' | 'error'): void;
+  /** Takes the notes away (an answer continued past the limit it stopped at). */
+  clearNotes(): void;
+  /** Says what happens before the first word comes (the prompt being read); gone when text or a note arrives. */
+  waiting(text: string): void;
+  /** Greys the turn out, saying it is left out of what the model is given (context full), or back. */
+  setLeftOut(leftOut: boolean): void;
   /** Renders what is pending now (the stream ended). */
   flush(): void;
   /** Empties the answer for a new attempt (regenerate); the question stays. */
@@ -83,8 +89,12 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     return answerView;
   };
 
+  const leftOutLabel = doc.createElement('p');
+  const stopWaiting = () => assistant.querySelector('.turn-waiting')?.remove();
+
   const render = () => {
     frame = 0;
+    if (reasoning || answer) stopWaiting();
     // Follow the stream only when the reader is at the bottom already.
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
     if (dirty.reasoning) thinkBlock().body.show(reasoning);
@@ -115,15 +125,38 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
       if (!think) return;
       const time = seconds === null ? 'Thought' : `Thought for ${seconds.toFixed(1)} s`;
       think.summary.textContent = `${time}${answered ? '' : ' (stopped before answering)'}`;
-      think.details.open = false;
+      // Without an answer the reasoning is all there is: it stays open.
+      think.details.open = !answered;
     },
     note(text, kind = 'info') {
+      stopWaiting();
       const p = doc.createElement('p');
       p.className = `turn-note ${kind}`;
       p.setAttribute('part', 'turn-note');
       p.textContent = text;
       assistant.append(p);
       assistant.classList.toggle('failed', kind === 'error');
+    },
+    clearNotes() {
+      for (const p of assistant.querySelectorAll('.turn-note')) p.remove();
+      assistant.classList.remove('failed');
+    },
+    waiting(text) {
+      stopWaiting();
+      if (reasoning || answer) return;
+      const p = doc.createElement('p');
+      p.className = 'turn-waiting';
+      p.setAttribute('part', 'turn-waiting');
+      p.textContent = text;
+      assistant.append(p);
+    },
+    setLeftOut(leftOut) {
+      for (const el of [user, assistant]) el.classList.toggle('left-out', leftOut);
+      if (!leftOut) return leftOutLabel.remove();
+      leftOutLabel.className = 'left-out-label';
+      leftOutLabel.setAttribute('part', 'left-out-label');
+      leftOutLabel.textContent = "Left out of the model's context, to make room";
+      user.before(leftOutLabel);
     },
     flush() {
       if (frame) cancelAnimationFrame(frame);
@@ -147,6 +180,7 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     },
     remove() {
       if (frame) cancelAnimationFrame(frame);
+      leftOutLabel.remove();
       user.remove();
       edit.actions.remove();
       edit.form.remove();

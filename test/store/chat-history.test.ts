@@ -28,7 +28,7 @@ const chat = (id: string, updatedAt: number, turns = [turn(`question ${id}`)]): 
 describe('chat history', () => {
   test('chats come back whole, the one written last first; a deleted chat is gone', async () => {
     const store = memoryStore<AppStoreKey>();
-    const a = chat('a', 10, [turn('q1'), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
+    const a = chat('a', 10, [turn('q1', { leftOut: true }), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
     await saveChat(store, a);
     await saveChat(store, chat('b', 30));
     await saveChat(store, chat('c', 20));
@@ -56,6 +56,7 @@ describe('chat history', () => {
       ['bad-time', { ...chat('t', 9), updatedAt: '9' }],
       ['bad-model', { ...chat('m', 9), model: 'a label alone' }],
       ['bad-model-key', { ...chat('k', 9), model: { label: 'a', key: null } }],
+      ['bad-left-out', chat('l', 9, [turn('q', { leftOut: 'yes' as unknown as boolean })])],
     ];
     for (const [id, value] of bad) await store.set(['chat', id], value);
     await store.set(['memory'], { version: 1, model: null, fields: {} });

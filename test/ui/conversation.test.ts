@@ -1,6 +1,6 @@
-/** Turns to chat-template messages, and how many old turns to drop when the context is full. */
+/** Turns to chat-template messages, and how many old turns to leave out when the context is full. */
 import { describe, expect, test } from 'vitest';
-import { chatMessages, turnsToDrop, type Turn } from '../../src/ui/conversation.ts';
+import { chatMessages, turnsToLeaveOut, type Turn } from '../../src/ui/conversation.ts';
 
 const done = (user: string, reply: string): Turn => ({ user, reply, status: 'done' });
 
@@ -25,19 +25,28 @@ describe('chatMessages', () => {
       { role: 'user', content: 'retry' },
     ]);
   });
+
+  test('turns left out to make room are not sent', () => {
+    const turns: Turn[] = [{ ...done('old', 'a0'), leftOut: true }, done('q1', 'a1'), { user: 'q2', reply: '', status: 'pending' }];
+    expect(chatMessages(turns, '')).toEqual([
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q2' },
+    ]);
+  });
 });
 
-describe('turnsToDrop', () => {
+describe('turnsToLeaveOut', () => {
   /** Each turn costs its listed tokens. */
   const measureOf = (costs: number[]) => async (dropped: number) => costs.slice(dropped).reduce((a, b) => a + b, 0);
 
-  test('drops the fewest oldest turns that bring the total under budget, at least one', async () => {
-    expect(await turnsToDrop(4, 80, measureOf([50, 40, 30, 20]))).toBe(2);
-    expect(await turnsToDrop(4, 1000, measureOf([50, 40, 30, 20]))).toBe(1);
+  test('leaves out the fewest oldest turns that bring the total under budget, at least one', async () => {
+    expect(await turnsToLeaveOut(4, 80, measureOf([50, 40, 30, 20]))).toBe(2);
+    expect(await turnsToLeaveOut(4, 1000, measureOf([50, 40, 30, 20]))).toBe(1);
   });
 
   test('keeps the last turn: null when it alone is over budget', async () => {
-    expect(await turnsToDrop(3, 10, measureOf([5, 5, 50]))).toBeNull();
-    expect(await turnsToDrop(1, 10, measureOf([50]))).toBeNull();
+    expect(await turnsToLeaveOut(3, 10, measureOf([5, 5, 50]))).toBeNull();
+    expect(await turnsToLeaveOut(1, 10, measureOf([50]))).toBeNull();
   });
 });
