@@ -81,7 +81,7 @@ test('reasoning streams open, collapses with its time; the answer renders and ho
   await shot(page, testInfo, 'answered');
 });
 
-test('stop mid-generation, regenerate, a second turn reuses the prefix, new chat', async ({ page }, testInfo) => {
+test('stop mid-generation, regenerate (the stopped answer kept, to go back to), a second turn reuses the prefix, new chat', async ({ page }, testInfo) => {
   await open(page, '?delay=40');
   const chat = page.locator('#a');
   await chat.locator('#input').fill('Hi');
@@ -98,6 +98,20 @@ test('stop mid-generation, regenerate, a second turn reuses the prefix, new chat
   await chat.getByRole('button', { name: 'Regenerate' }).click();
   await expect(chat.locator('.answer strong')).toHaveText('the answer');
   await expect(chat.locator('.msg.assistant')).toHaveCount(1);
+  await expect(chat.locator('.turn-note')).toHaveCount(0);
+  // The stopped answer is kept: "‹ 2 / 2 ›" goes back to it and forth again.
+  const pager = chat.locator('.answer-versions');
+  await expect(pager).toHaveText('‹2 / 2›');
+  await pager.getByRole('button', { name: 'Previous answer' }).click();
+  await expect(pager).toHaveText('‹1 / 2›');
+  await expect(chat.locator('.turn-note')).toHaveText('Stopped.');
+  await expect(chat.locator('.answer strong')).toHaveCount(0);
+  await expect(pager.getByRole('button', { name: 'Previous answer' })).toBeDisabled();
+  const kept = await chat.evaluate((el) => (el as unknown as { conversation: { status: string; position?: number; others?: unknown[] }[] }).conversation[0]);
+  expect(kept).toMatchObject({ status: 'done', position: 0, others: [{ status: 'done' }] });
+  await pager.getByRole('button', { name: 'Next answer' }).click();
+  await expect(pager).toHaveText('‹2 / 2›');
+  await expect(chat.locator('.answer strong')).toHaveText('the answer');
   await expect(chat.locator('.turn-note')).toHaveCount(0);
 
   await chat.locator('#input').fill('And again?');

@@ -24,7 +24,17 @@ export interface TurnRecord {
   notes: TurnNote[];
   /** Left out of what the model is given, to make room in its context window (shown, not sent). */
   leftOut?: boolean;
+  /**
+   * The question's other answers (it was asked again), in the order they were written. The record's
+   * own fields are the answer shown, and sent back to the model; it sits at `position` among them
+   * (by default after them all).
+   */
+  others?: AnswerRecord[];
+  position?: number;
 }
+
+/** One answer to a question, as kept among a turn's `others`. */
+export type AnswerRecord = Pick<TurnRecord, 'reply' | 'reasoning' | 'answer' | 'thought' | 'notes'> & { status: 'done' | 'failed' };
 
 export interface SavedChat {
   version: 1;
@@ -79,13 +89,20 @@ export function parseSavedChat(v: unknown): SavedChat | null {
 const isModel = (m: unknown): m is { label: string; key: string } => isObject(m) && typeof m.label === 'string' && typeof m.key === 'string';
 
 function isTurnRecord(t: unknown): t is TurnRecord {
-  if (!isObject(t)) return false;
-  const strings = [t.user, t.reply, t.reasoning, t.answer].every((s) => typeof s === 'string');
-  const status = t.status === 'pending' || t.status === 'done' || t.status === 'failed';
-  const thought = t.thought === null || (isObject(t.thought) && isTime(t.thought.seconds) && typeof t.thought.answered === 'boolean');
-  const notes = Array.isArray(t.notes) && t.notes.every((n) => isObject(n) && typeof n.text === 'string' && (n.kind === 'info' || n.kind === 'error'));
+  if (!isObject(t) || typeof t.user !== 'string' || !isAnswer(t, ['pending', 'done', 'failed'])) return false;
   const leftOut = t.leftOut === undefined || typeof t.leftOut === 'boolean';
-  return strings && status && thought && notes && leftOut;
+  const others = t.others === undefined || (Array.isArray(t.others) && t.others.every((a) => isObject(a) && isAnswer(a, ['done', 'failed'])));
+  const count = Array.isArray(t.others) ? t.others.length : 0;
+  const position = t.position === undefined || (Number.isInteger(t.position) && (t.position as number) >= 0 && (t.position as number) <= count);
+  return leftOut && others && position;
+}
+
+function isAnswer(a: Record<string, unknown>, statuses: readonly string[]): boolean {
+  const strings = [a.reply, a.reasoning, a.answer].every((s) => typeof s === 'string');
+  const status = statuses.includes(a.status as string);
+  const thought = a.thought === null || (isObject(a.thought) && isTime(a.thought.seconds) && typeof a.thought.answered === 'boolean');
+  const notes = Array.isArray(a.notes) && a.notes.every((n) => isObject(n) && typeof n.text === 'string' && (n.kind === 'info' || n.kind === 'error'));
+  return strings && status && thought && notes;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

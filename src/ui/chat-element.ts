@@ -21,7 +21,7 @@ import type { TurnNote, TurnRecord } from '../store/chat-history.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
 import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
 import { CHAT_CSS, installMathFonts } from './chat-style.ts';
-import { chatMessages, turnsToLeaveOut } from './conversation.ts';
+import { answersOf, chatMessages, keepForAnotherAnswer, turnsToLeaveOut, withAnswerShown } from './conversation.ts';
 import { withEngineLock } from './engine-lock.ts';
 import { heldModel, loadModel, reloadModel } from './engine-model.ts';
 import { errorDetail, explainError } from './explain-error.ts';
@@ -153,6 +153,10 @@ export class R1ChatElement extends HTMLElement {
     turn.user = text;
     turn.view.setQuestion(text);
     turn.view.clearAnswer();
+    // Another question: the answers to the old one are not its answers.
+    delete turn.others;
+    delete turn.position;
+    turn.view.showVersions(0, 1);
     // Asked again, it is the last turn: whatever was left out before it stays out, it goes in.
     turn.leftOut = false;
     turn.view.setLeftOut(false);
@@ -173,14 +177,28 @@ export class R1ChatElement extends HTMLElement {
     await this.generate({ resume: last.continuation });
   }
 
-  /** Answers the last question again. */
+  /** Answers the last question again; the answer it had stays among its answers ("‹ ›"). */
   async regenerate(): Promise<void> {
     const last = this.turns.at(-1);
     if (this.running || !last) return;
     // The answer there stays until a model can give another.
     if (!(await this.hasModel()) || this.running || this.turns.at(-1) !== last) return;
+    Object.assign(last, keepForAnotherAnswer(last));
     last.view.clearAnswer();
+    last.view.showVersions(last.position!, last.position! + 1);
     await this.generate();
+  }
+
+  /** Shows another of a question's answers; it is the one the model is given from then on. */
+  showAnswer(index: number, answer: number): void {
+    const turn = this.turns[index];
+    if (this.running || !turn || !answersOf(turn).answers[answer]) return;
+    Object.assign(turn, withAnswerShown(turn, answer));
+    turn.continuation = undefined;
+    turn.view.clearAnswer();
+    this.renderAnswer(turn, turn);
+    this.hideNotice();
+    this.changed();
   }
 
   /** Forgets the conversation, here and in the engine's cache (a generation under way stops, announced as stopped). */
@@ -436,23 +454,39 @@ export class R1ChatElement extends HTMLElement {
   /** A turn on screen for this record; its Edit button edits it wherever it is in the chat then. */
   private newTurn(r: TurnRecord): ChatTurn {
     const turn = { ...r } as ChatTurn;
-    turn.view = createTurnView(this.$('messages'), r.user, (text) => void this.editQuestion(this.turns.indexOf(turn), text));
+    turn.view = createTurnView(
+      this.$('messages'),
+      r.user,
+      (text) => void this.editQuestion(this.turns.indexOf(turn), text),
+      (answer) => this.showAnswer(this.turns.indexOf(turn), answer),
+    );
     turn.view.setEditable(!this.running);
     return turn;
   }
 
   private restoreTurn(r: TurnRecord): ChatTurn {
-    const turn = this.newTurn({ ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, notes: [] });
+    const others = r.others?.map((a) => ({ ...a, thought: a.thought && { ...a.thought }, notes: a.notes.map((n) => ({ ...n })) }));
+    const turn = this.newTurn({ ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, others });
+    this.renderAnswer(turn, r);
+    if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
+    if (r.leftOut) turn.view.setLeftOut(true);
+    turn.view.flush();
+    return turn;
+  }
+
+  /** Shows a finished answer (`r`'s) in the turn's emptied view, with its notes and the "‹ ›" pager. */
+  private renderAnswer(turn: ChatTurn, r: Pick<TurnRecord, 'reasoning' | 'answer' | 'thought' | 'notes'>): void {
     const view = turn.view;
+    const notes = r.notes;
+    turn.notes = [];
     view.addReasoning(r.reasoning);
     view.addAnswer(r.answer);
     if (r.thought) view.thinkingDone(r.thought.seconds, r.thought.answered);
     else if (r.reasoning) view.thinkingDone(null, false);
-    for (const n of r.notes) this.note(turn, n.text, n.kind);
-    if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
-    if (r.leftOut) view.setLeftOut(true);
+    for (const n of notes) this.note(turn, n.text, n.kind);
+    const { answers, shown } = answersOf(turn);
+    view.showVersions(shown, answers.length);
     view.flush();
-    return turn;
   }
 
   private lastChange = 0;
@@ -663,6 +697,10 @@ function toRecord(t: ChatTurn): TurnRecord {
   const thought = t.thought && { ...t.thought };
   const record: TurnRecord = { user: t.user, reply: t.reply, status: t.status, reasoning: t.reasoning, answer: t.answer, thought, notes: t.notes.map((n) => ({ ...n })) };
   if (t.leftOut) record.leftOut = true;
+  if (t.others?.length) {
+    record.others = t.others.map((a) => ({ ...a, thought: a.thought && { ...a.thought }, notes: a.notes.map((n) => ({ ...n })) }));
+    record.position = t.position ?? t.others.length;
+  }
   return record;
 }
 

@@ -5,6 +5,7 @@
  * </think>, whitespace included), so the prompt matches theirs token for token. A turn stopped
  * while thinking has no answer to send.
  */
+import type { AnswerRecord, TurnRecord } from '../store/chat-history.ts';
 import type { ChatMessage } from '../text/chat-template.ts';
 
 export interface Turn {
@@ -44,4 +45,30 @@ export async function turnsToLeaveOut(turnCount: number, budget: number, measure
     if ((await measure(n)) <= budget) return n;
   }
   return null;
+}
+
+// ---- a question's answers ----
+
+/** Every answer a turn has had, in the order they were written; the shown one at its position. */
+export function answersOf(turn: TurnRecord): { answers: AnswerRecord[]; shown: number } {
+  const others = turn.others ?? [];
+  const shown = turn.position ?? others.length;
+  const current: AnswerRecord = { reply: turn.reply, status: turn.status === 'done' ? 'done' : 'failed', reasoning: turn.reasoning, answer: turn.answer, thought: turn.thought, notes: turn.notes };
+  return { answers: [...others.slice(0, shown), current, ...others.slice(shown)], shown };
+}
+
+/** The turn's fields with answer `index` shown, the rest kept as its others. */
+export function withAnswerShown(turn: TurnRecord, index: number): Pick<TurnRecord, keyof AnswerRecord | 'others' | 'position'> {
+  const { answers } = answersOf(turn);
+  const picked = answers[index];
+  if (!picked) throw new RangeError(`answer ${index} of ${answers.length}`);
+  return { ...picked, others: answers.filter((_, i) => i !== index), position: index };
+}
+
+/** The turn's fields before it is answered again: the answer it has joins its others, at the end. */
+export function keepForAnotherAnswer(turn: TurnRecord): Pick<TurnRecord, 'others' | 'position'> {
+  const { answers, shown } = answersOf(turn);
+  // An answer with nothing in it (stopped before the first word) is not worth a place.
+  const kept = answers.filter((a, i) => i !== shown || a.reasoning || a.answer);
+  return { others: kept, position: kept.length };
 }

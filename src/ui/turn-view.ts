@@ -25,6 +25,8 @@ export interface TurnView {
   waiting(text: string): void;
   /** Greys the turn out, saying it is left out of what the model is given (context full), or back. */
   setLeftOut(leftOut: boolean): void;
+  /** Offers the question's other answers: "‹ 2 / 3 ›" under the answer (hidden for one answer). */
+  showVersions(shown: number, count: number): void;
   /** Renders what is pending now (the stream ended). */
   flush(): void;
   /** Empties the answer for a new attempt (regenerate); the question stays. */
@@ -36,8 +38,11 @@ export interface TurnView {
   remove(): void;
 }
 
-/** `onEdit` gets the edited question when the user asks it again. */
-export function createTurnView(messages: HTMLElement, question: string, onEdit: (text: string) => void): TurnView {
+/**
+ * `onEdit` gets the edited question when the user asks it again; `onVersion` the index of the
+ * answer picked with the "‹ ›" buttons.
+ */
+export function createTurnView(messages: HTMLElement, question: string, onEdit: (text: string) => void, onVersion: (index: number) => void): TurnView {
   const doc = messages.ownerDocument;
   const user = doc.createElement('div');
   user.className = 'msg user';
@@ -47,7 +52,8 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
   const assistant = doc.createElement('div');
   assistant.className = 'msg assistant';
   assistant.setAttribute('part', 'message assistant');
-  messages.append(user, edit.actions, edit.form, assistant);
+  const versions = createVersionPager(doc, onVersion);
+  messages.append(user, edit.actions, edit.form, assistant, versions.element);
   messages.scrollTop = messages.scrollHeight;
 
   let reasoning = '';
@@ -177,6 +183,10 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     },
     setEditable(editable) {
       edit.setEditable(editable);
+      versions.setEnabled(editable);
+    },
+    showVersions(shown, count) {
+      versions.show(shown, count);
     },
     remove() {
       if (frame) cancelAnimationFrame(frame);
@@ -185,6 +195,7 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
       edit.actions.remove();
       edit.form.remove();
       assistant.remove();
+      versions.element.remove();
     },
   };
 }
@@ -248,6 +259,48 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
     setEditable(editable: boolean) {
       if (!editable) close();
       editButton.hidden = !editable;
+    },
+  };
+}
+
+/** "‹ 2 / 3 ›": which of a question's answers is shown; the buttons pick the one before or after. */
+function createVersionPager(doc: Document, onVersion: (index: number) => void) {
+  const element = doc.createElement('div');
+  element.className = 'answer-versions';
+  element.setAttribute('part', 'answer-versions');
+  element.hidden = true;
+  const button = (text: string, label: string) => {
+    const b = doc.createElement('button');
+    b.type = 'button';
+    b.textContent = text;
+    b.setAttribute('aria-label', label);
+    return b;
+  };
+  const previous = button('‹', 'Previous answer');
+  const next = button('›', 'Next answer');
+  const where = doc.createElement('span');
+  element.append(previous, where, next);
+  let shown = 0;
+  let count = 1;
+  let enabled = true;
+  const update = () => {
+    element.hidden = count < 2;
+    where.textContent = `${shown + 1} / ${count}`;
+    previous.disabled = !enabled || shown === 0;
+    next.disabled = !enabled || shown === count - 1;
+  };
+  previous.addEventListener('click', () => onVersion(shown - 1));
+  next.addEventListener('click', () => onVersion(shown + 1));
+  return {
+    element,
+    show(s: number, c: number) {
+      shown = s;
+      count = c;
+      update();
+    },
+    setEnabled(e: boolean) {
+      enabled = e;
+      update();
     },
   };
 }

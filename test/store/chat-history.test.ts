@@ -1,7 +1,7 @@
 /** Chats and the app's memory kept in the browser store: round trips, order, titles, damaged records. */
 import { describe, expect, test } from 'vitest';
 import { parseMemory, readMemory, writeMemory, EMPTY_MEMORY } from '../../src/store/app-memory.ts';
-import { chatTitle, deleteChat, listChats, parseSavedChat, saveChat, type AppStoreKey, type SavedChat, type TurnRecord } from '../../src/store/chat-history.ts';
+import { chatTitle, deleteChat, listChats, parseSavedChat, saveChat, type AnswerRecord, type AppStoreKey, type SavedChat, type TurnRecord } from '../../src/store/chat-history.ts';
 import { memoryStore } from './memory-store.ts';
 
 const turn = (user: string, extra: Partial<TurnRecord> = {}): TurnRecord => ({
@@ -28,7 +28,8 @@ const chat = (id: string, updatedAt: number, turns = [turn(`question ${id}`)]): 
 describe('chat history', () => {
   test('chats come back whole, the one written last first; a deleted chat is gone', async () => {
     const store = memoryStore<AppStoreKey>();
-    const a = chat('a', 10, [turn('q1', { leftOut: true }), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
+    const earlier = { reply: 'no', status: 'failed' as const, reasoning: '', answer: 'no', thought: null, notes: [{ text: 'Stopped.', kind: 'info' as const }] };
+    const a = chat('a', 10, [turn('q1', { leftOut: true, others: [earlier], position: 0 }), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
     await saveChat(store, a);
     await saveChat(store, chat('b', 30));
     await saveChat(store, chat('c', 20));
@@ -56,6 +57,9 @@ describe('chat history', () => {
       ['bad-time', { ...chat('t', 9), updatedAt: '9' }],
       ['bad-model', { ...chat('m', 9), model: 'a label alone' }],
       ['bad-model-key', { ...chat('k', 9), model: { label: 'a', key: null } }],
+      ['bad-other', chat('o', 9, [turn('q', { others: [{ reply: 'x' } as AnswerRecord] })])],
+      ['pending-other', chat('p', 9, [turn('q', { others: [{ ...turn('x'), status: 'pending' } as unknown as AnswerRecord] })])],
+      ['bad-position', chat('r', 9, [turn('q', { others: [{ ...turn('x'), status: 'done' }], position: 2 })])],
       ['bad-left-out', chat('l', 9, [turn('q', { leftOut: 'yes' as unknown as boolean })])],
     ];
     for (const [id, value] of bad) await store.set(['chat', id], value);

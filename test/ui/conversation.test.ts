@@ -1,6 +1,7 @@
 /** Turns to chat-template messages, and how many old turns to leave out when the context is full. */
 import { describe, expect, test } from 'vitest';
-import { chatMessages, turnsToLeaveOut, type Turn } from '../../src/ui/conversation.ts';
+import type { AnswerRecord, TurnRecord } from '../../src/store/chat-history.ts';
+import { answersOf, chatMessages, keepForAnotherAnswer, turnsToLeaveOut, withAnswerShown, type Turn } from '../../src/ui/conversation.ts';
 
 const done = (user: string, reply: string): Turn => ({ user, reply, status: 'done' });
 
@@ -48,5 +49,27 @@ describe('turnsToLeaveOut', () => {
   test('keeps the last turn: null when it alone is over budget', async () => {
     expect(await turnsToLeaveOut(3, 10, measureOf([5, 5, 50]))).toBeNull();
     expect(await turnsToLeaveOut(1, 10, measureOf([50]))).toBeNull();
+  });
+});
+
+describe("a question's answers", () => {
+  const answer = (text: string): AnswerRecord => ({ reply: text, status: 'done', reasoning: `why ${text}`, answer: text, thought: null, notes: [] });
+  const turnWith = (shown: string, others: string[] = [], position?: number): TurnRecord => ({ user: 'q', ...answer(shown), others: others.map(answer), position });
+
+  test('the shown answer sits at its position among the others (after them by default)', () => {
+    expect(answersOf(turnWith('b', ['a'])).answers.map((a) => a.reply)).toEqual(['a', 'b']);
+    expect(answersOf(turnWith('a', ['b', 'c'], 0))).toMatchObject({ shown: 0, answers: [{ reply: 'a' }, { reply: 'b' }, { reply: 'c' }] });
+    expect(answersOf({ user: 'q', ...answer('only') })).toMatchObject({ shown: 0, answers: [{ reply: 'only' }] });
+  });
+
+  test('showing another answer keeps the order; an answer asked again joins the others at the end', () => {
+    const shown = withAnswerShown(turnWith('c', ['a', 'b']), 0);
+    expect(shown).toMatchObject({ reply: 'a', answer: 'a', position: 0 });
+    expect(answersOf({ user: 'q', ...shown }).answers.map((a) => a.reply)).toEqual(['a', 'b', 'c']);
+    expect(() => withAnswerShown(turnWith('c'), 3)).toThrow(RangeError);
+    expect(keepForAnotherAnswer({ user: 'q', ...shown })).toMatchObject({ position: 3, others: [{ reply: 'a' }, { reply: 'b' }, { reply: 'c' }] });
+    // An answer stopped before its first word is not kept.
+    const empty = { ...turnWith('', ['a']), reasoning: '', answer: '' };
+    expect(keepForAnotherAnswer(empty)).toMatchObject({ position: 1, others: [{ reply: 'a' }] });
   });
 });
