@@ -389,3 +389,53 @@ test('under a dark system theme the page, the app and its chat are dark', async 
   await page.emulateMedia({ colorScheme: 'light' });
   expect(await bg(app.locator('section.picker'))).toBe('rgb(255, 255, 255)');
 });
+
+test('the app is one screen high: the chat scrolls its messages, the question box stays in view, and a phone screen does not scroll sideways', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+  for (const [i, question] of ['First question', 'Second question', 'Third question'].entries()) {
+    await app.locator('#input').fill(question);
+    await app.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(async () => (await keptTurns(page)).map((t) => t.status)).toEqual(Array(i + 1).fill('done'));
+  }
+  const layout = () =>
+    page.evaluate(() => {
+      const chat = document.querySelector('r1-app')!.shadowRoot!.querySelector('r1-chat')!.shadowRoot!;
+      const messages = chat.querySelector('.messages')!;
+      const input = chat.querySelector('#input')!.getBoundingClientRect();
+      const doc = document.scrollingElement!;
+      return {
+        pageHeight: doc.scrollHeight,
+        pageWidth: doc.scrollWidth,
+        innerHeight,
+        innerWidth,
+        messagesScroll: messages.scrollHeight - messages.clientHeight,
+        input: { top: input.top, bottom: input.bottom, left: input.left, right: input.right },
+      };
+    });
+  const desk = await layout();
+  expect(desk.pageHeight).toBeLessThanOrEqual(desk.innerHeight + 1);
+  expect(desk.messagesScroll).toBeGreaterThan(0);
+  expect(desk.input.top).toBeGreaterThanOrEqual(0);
+  expect(desk.input.bottom).toBeLessThanOrEqual(desk.innerHeight);
+  await testInfo.attach('desk', { body: await page.screenshot(), contentType: 'image/png' });
+
+  // A phone: nothing wider than the screen, the panels opened included; the question box in view.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await app.locator('#chats-section summary').click();
+  await app.locator('.settings summary').click();
+  const phone = await layout();
+  expect(phone.pageWidth).toBeLessThanOrEqual(phone.innerWidth);
+  expect(phone.pageHeight).toBeLessThanOrEqual(phone.innerHeight + 1);
+  expect(phone.input.bottom).toBeLessThanOrEqual(phone.innerHeight);
+  expect(phone.input.right).toBeLessThanOrEqual(phone.innerWidth);
+  await testInfo.attach('phone', { body: await page.screenshot(), contentType: 'image/png' });
+
+  // The file pickers are hidden from sight only: the keyboard reaches them.
+  await app.locator('#keep').focus();
+  await page.keyboard.press('Tab');
+  await expect(app.locator('#files')).toBeFocused();
+});

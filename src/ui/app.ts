@@ -33,12 +33,14 @@ import { sharedEngine } from './shared-engine.ts';
 const DEMO_MODEL = '/demo-model/';
 
 const TEMPLATE = `
+  <div class="top">
   <section class="picker" part="picker">
     <div class="row">
       <button id="demo" class="primary">Load the demo model</button>
-      <form id="remote"><input id="source" list="catalog" aria-label="Model source" placeholder="Pick an R1 model, or type a Hugging Face repo (owner/name or owner/name/file.gguf) or the URL of a .gguf / model folder" />
+      <form id="remote"><input id="source" list="catalog" aria-label="Model source" aria-describedby="source-help" placeholder="Pick or type a model" />
         <button>Load</button><datalist id="catalog">${catalogOptions()}</datalist></form>
     </div>
+    <p class="hint" id="source-help">A Hugging Face repo (owner/name, or owner/name/file.gguf), or the URL of a .gguf file or a model folder.</p>
     <p class="note">The demo model is a tiny Qwen2 with <strong>random weights</strong>: it writes gibberish. It is there to try
       the whole pipeline (download, GPU upload, streaming) without a multi-gigabyte download.</p>
     <div class="row options">
@@ -46,7 +48,7 @@ const TEMPLATE = `
       <label>Context <select id="context"><option value="2048">2k tokens</option><option value="4096" selected>4k tokens</option>
         <option value="8192">8k tokens</option><option value="16384">16k tokens</option><option value="32768">32k tokens</option></select></label>
       <label>Weights <select id="quantize"><option value="" selected>as stored in the file</option>
-        <option value="q4">quantize BF16/F16 to 4-bit while loading</option><option value="fp8">quantize BF16/F16 to FP8 while loading</option></select></label>
+        <option value="q4">BF16/F16 to 4-bit on load</option><option value="fp8">BF16/F16 to FP8 on load</option></select></label>
     </div>
     <label class="hint"><input id="keep" type="checkbox" checked /> Keep a copy in this browser (opens offline; an interrupted download resumes)</label>
     <div class="drop" id="drop">Drop a .gguf file or a model folder here, or pick
@@ -59,7 +61,8 @@ const TEMPLATE = `
     </div>
     <p id="status" class="status" role="status"></p>
   </section>
-  <details class="cached" id="cached-section"><summary>Models kept in this browser</summary>
+  <div class="panels">
+  <details class="cached" id="cached-section"><summary>Kept models</summary>
     <ul id="cached"></ul><p class="hint" id="storage"></p>
     <p class="hint" id="persist-note" hidden>The browser did not promise to keep these copies: it may delete them when the disk fills up.</p></details>
   <details class="chats" id="chats-section"><summary>Chats</summary>
@@ -74,6 +77,8 @@ const TEMPLATE = `
       <textarea id="system-prompt" rows="2"></textarea></label>
     <label class="hint check"><input id="open-last" type="checkbox" checked /> When this page opens, open the model used last (if it is kept in this browser)</label>
   </details>
+  </div>
+  </div>
   <r1-chat id="chat" theme="auto"></r1-chat>`;
 
 /** Which chat attribute each settings field sets. */
