@@ -54,6 +54,10 @@ test('demo model: downloaded into the browser, loaded with progress, settings re
   await expect(app.locator('#progress-text')).toContainText(/Downloading: .* of \d+\.\d MiB|Uploading the weights/);
   await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
   await shot(page, testInfo, 'loaded');
+  // A context chosen after the load applies at the next one, and the page says so.
+  await app.locator('#context').selectOption('8192');
+  await expect(app.getByRole('status')).toHaveText('/demo-model/ stays as it was loaded: load it again to use the new context length.');
+  await app.locator('#context').selectOption('4096');
 
   // The engine got the kept copy as Files, byte for byte the served model.
   const sizes = await lastLoad(page);

@@ -71,7 +71,7 @@ const TEMPLATE = `
     <div class="grid">
       <label>Temperature (0 = greedy)<input id="temperature" type="number" min="0" max="2" step="0.05" value="0.6" /></label>
       <label>Top-p<input id="top-p" type="number" min="0.01" max="1" step="0.01" value="0.95" /></label>
-      <label>Max new tokens<input id="max-tokens" type="number" min="1" step="1" value="2048" /></label>
+      <label>Max new tokens<input id="max-tokens" type="number" min="1" step="1" value="4096" /></label>
     </div>
     <label>System prompt <span class="hint">(DeepSeek recommends none for R1: put instructions in your message)</span>
       <textarea id="system-prompt" rows="2"></textarea></label>
@@ -158,6 +158,12 @@ class R1App extends HTMLElement {
     });
     this.$('cancel').addEventListener('click', () => this.loading?.controller.abort());
     for (const [field] of SETTINGS) this.$(field).addEventListener('input', () => this.applySettings());
+    // Context and weights are chosen at load: the model held keeps what it was loaded with.
+    for (const field of ['context', 'quantize']) {
+      this.$(field).addEventListener('input', () => {
+        if (this.held && !this.busy) this.say(`${this.held.label} stays as it was loaded: load it again to use the new ${field === 'context' ? 'context length' : 'weights setting'}.`);
+      });
+    }
     for (const field of REMEMBERED_FIELDS) this.$(field).addEventListener('input', () => void this.rememberFields());
     this.$('chat').addEventListener('conversation-change', (e) => void this.keepChat((e as CustomEvent<TurnRecord[]>).detail));
     this.applySettings();

@@ -1,7 +1,7 @@
 /**
  * <r1-chat>: a chat with a DeepSeek-R1-Distill model, embeddable in any page.
  *
- *   <r1-chat model="owner/name" system-prompt="…" temperature="0.6" top-p="0.95" max-new-tokens="2048" theme="auto">
+ *   <r1-chat model="owner/name" system-prompt="…" temperature="0.6" top-p="0.95" max-new-tokens="4096" theme="auto">
  *
  * `theme`: light (the default), dark, or auto (the system's choice).
  *
@@ -65,6 +65,12 @@ const NOTICE_ACTIONS = ['continue', 'retry', 'reload', 'new', 'drop'] as const;
 type NoticeAction = (typeof NOTICE_ACTIONS)[number];
 
 type ChatTurn = TurnRecord & { view: TurnView; continuation?: Continuation };
+
+/**
+ * New tokens per answer when the page does not say: R1 often thinks for thousands of tokens before
+ * it answers (the engine's own default, 512, suits scripts). An answer that reaches it can go on (Continue).
+ */
+const DEFAULT_MAX_NEW_TOKENS = 4096;
 
 /** How often a streaming answer is announced (`conversation-change`) for keeping. */
 const CHANGE_INTERVAL_MS = 1000;
@@ -542,7 +548,7 @@ export class R1ChatElement extends HTMLElement {
       const v = this.getAttribute(name);
       return v === null || v.trim() === '' ? undefined : Number(v);
     };
-    return { temperature: num('temperature'), topP: num('top-p'), maxNewTokens: num('max-new-tokens') };
+    return { temperature: num('temperature'), topP: num('top-p'), maxNewTokens: num('max-new-tokens') ?? DEFAULT_MAX_NEW_TOKENS };
   }
 
   // ---- engine losses ----
