@@ -5,6 +5,7 @@
  * explained with a way out. Screenshots are attached to the report.
  */
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { DEFAULT_SCRIPT, scriptPieces } from './fixtures/fake-engine.ts';
 
 async function open(page: Page, query = ''): Promise<void> {
   await page.goto(`/e2e/ui/fixtures/embed.html${query}`);
@@ -305,14 +306,18 @@ test('two chats on a plain page share one engine and take turns generating', asy
   await shot(page, testInfo, 'two-chats');
 });
 
-test('a model that fails to load is explained in plain words', async ({ page }) => {
+test('a model that fails to load is explained in plain words; a question asked meanwhile goes back to the box', async ({ page }) => {
   await open(page, '?loadError=ModelSourceError');
   await recordEvents(page);
   const chat = page.locator('#a');
   await expect(chat.locator('.status')).toContainText('The model could not be found');
   await chat.locator('#input').fill('Anyone there?');
   await chat.getByRole('button', { name: 'Send' }).click();
-  await expect(chat.locator('.turn-note.error')).toContainText('The model could not be found');
+  // Not kept as a failed turn: the reason, and the question back in the box to ask again.
+  await expect(chat.locator('.notice')).toContainText('The model could not be found');
+  await expect(chat.locator('.notice')).toContainText('Your message is back in the box.');
+  await expect(chat.locator('#input')).toHaveValue('Anyone there?');
+  await expect(chat.locator('.msg')).toHaveCount(0);
   expect((await events(page, 'error')).some((e) => (e.detail as { name: string }).name === 'ModelSourceError')).toBe(true);
 });
 
@@ -395,7 +400,9 @@ test('a question asked with no model loaded is not kept: a notice says so and th
     const el = document.createElement('r1-chat');
     el.id = 'empty';
     el.engine = createFakeEngine();
-    el.addEventListener('conversation-change', () => ((window as unknown as { changes: number }).changes = ((window as unknown as { changes?: number }).changes ?? 0) + 1));
+    const w = window as unknown as { announced: number[] };
+    w.announced = [];
+    el.addEventListener('conversation-change', (e) => w.announced.push((e as CustomEvent<unknown[]>).detail.length));
     document.body.append(el);
   });
   const chat = page.locator('#empty');
@@ -404,6 +411,30 @@ test('a question asked with no model loaded is not kept: a notice says so and th
   await expect(chat.locator('.notice')).toHaveText(/No model is loaded: open one, then ask again\. Your message is back in the box\./);
   await expect(chat.locator('#input')).toHaveValue('Is anyone there?');
   await expect(chat.locator('.msg')).toHaveCount(0);
-  // Nothing was announced for keeping.
-  expect(await page.evaluate(() => (window as unknown as { changes?: number }).changes ?? 0)).toBe(0);
+  // No turn was announced for keeping.
+  expect((await page.evaluate(() => (window as unknown as { announced: number[] }).announced)).every((n) => n === 0)).toBe(true);
+});
+
+test('an answer stopped with </think> half written continues with the tag taken as a tag, not text', async ({ page }) => {
+  // The limit falls inside </think>: the parser held its start back, and showed it as text at the stop.
+  const pieces = scriptPieces(DEFAULT_SCRIPT);
+  const tagStart = DEFAULT_SCRIPT.reasoning.length;
+  let written = 0;
+  const limit = pieces.findIndex((p) => (written += p.length) > tagStart && written < tagStart + '</think>'.length) + 1;
+  expect(limit).toBeGreaterThan(0);
+  await open(page, '?delay=1');
+  const chat = page.locator('#a');
+  await chat.evaluate((el, n) => el.setAttribute('max-new-tokens', String(n)), limit);
+  await chat.locator('#input').fill('Hello!');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.notice')).toContainText(`reached the limit of ${limit} new tokens while the model was still thinking`);
+  const reasoning = () => chat.evaluate((el) => (el as unknown as { conversation: { reasoning: string }[] }).conversation[0].reasoning);
+  expect(await reasoning()).toMatch(/<\/?t?h?i?n?$/);
+  await chat.evaluate((el) => el.setAttribute('max-new-tokens', '2000'));
+  await chat.locator('.notice').getByRole('button', { name: 'Continue' }).click();
+  await expect(chat.locator('#stats')).toContainText('tok/s');
+  await expect(chat.locator('.reasoning')).not.toContainText('</');
+  const [turn] = await chat.evaluate((el) => (el as unknown as { conversation: { reasoning: string; answer: string }[] }).conversation);
+  expect(turn.reasoning).toBe(DEFAULT_SCRIPT.reasoning);
+  expect(turn.answer.trim()).toBe(DEFAULT_SCRIPT.answer.trim());
 });

@@ -38,7 +38,7 @@ function dangerousMarkup(page: Page, chatId: string): Promise<string[]> {
     // The chat's own controls, made as elements after sanitizing, where rendered Markdown cannot put
     // anything (beside a message, not in it) or, for a code block's Copy, one beside each <pre>.
     const controls = new Set([
-      ...root.querySelectorAll(':scope > :is(.question-actions, .edit-question), :scope > :is(.question-actions, .edit-question) *, .msg.assistant > .copy-answer'),
+      ...root.querySelectorAll(':scope > :is(.question-actions, .edit-question, .answer-versions), :scope > :is(.question-actions, .edit-question, .answer-versions) *, .msg.assistant > .copy-answer'),
       ...[...root.querySelectorAll('pre')].map((pre) => pre.nextElementSibling).filter((el) => el?.matches('button.copy-code:last-child')),
     ]);
     const found: string[] = [];

@@ -128,7 +128,8 @@ export function createLocalEngine(gpu?: GPU): LocalEngine {
     async *generate(promptIds: number[], opts: GenerateOptions = {}): AsyncGenerator<GenerationChunk> {
       await recovery;
       const e = loaded();
-      const decoder = createStreamDecoder(e.bundle.tokenizer);
+      const continued = promptIds.slice(promptIds.length - Math.min(opts.continuesIds ?? 0, promptIds.length));
+      const decoder = createStreamDecoder(e.bundle.tokenizer, continued);
       const it = e.generate(promptIds, opts);
       for (;;) {
         let r: Awaited<ReturnType<typeof it.next>>;

@@ -12,6 +12,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Extra stop ids besides the model's end-of-sequence ids. */
   stopIds?: number[];
+  /**
+   * The last this-many prompt ids are text the model generated, which the new tokens continue (an
+   * answer continued past its token limit): a character whose bytes were split there comes out whole.
+   */
+  continuesIds?: number;
   signal?: AbortSignal;
 }
 

@@ -6,7 +6,7 @@ import { GpuDeviceLostError, GpuLimitError, WebGpuUnavailableError } from '../gp
 import { GpuValidationError } from '../gpu/validation.ts';
 import { UnsupportedModelError } from '../model/arch.ts';
 import { ModelLoadError } from '../model/weights.ts';
-import { ContextOverflowError, LoadAbortedError, SettingsError, WorkerCrashedError } from './errors.ts';
+import { ContextOverflowError, SettingsError, WorkerCrashedError } from './errors.ts';
 import { ModelSourceError } from './model-files.ts';
 import { EngineNotLoadedError } from './local.ts';
 import { FormatError } from '../formats/errors.ts';
@@ -25,8 +25,6 @@ const CLASSES: Record<string, { prototype: Error }> = {
   ContextOverflowError,
   SettingsError,
   WorkerCrashedError,
-  // Named as the platform names a stopped fetch.
-  AbortError: LoadAbortedError,
   EngineNotLoadedError,
   FormatError,
   HttpError,

@@ -138,12 +138,19 @@ export async function createGpu(options: GpuOptions = {}): Promise<GpuContext> {
   const cap = options.capBindingBytes ?? Infinity;
   const described = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
   const isFallback = info.isFallbackAdapter === true;
+  let rowLanes: number;
+  try {
+    rowLanes = await subgroupRowLanes(device, info.subgroupMinSize ?? 0);
+  } catch (e) {
+    device.destroy();
+    throw e;
+  }
   return {
     device,
     adapterName: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown GPU',
     hasF16: device.features.has('shader-f16'),
     hasSubgroups: device.features.has('subgroups'),
-    subgroupRowLanes: await subgroupRowLanes(device, info.subgroupMinSize ?? 0),
+    subgroupRowLanes: rowLanes,
     hasTimestamps: device.features.has('timestamp-query'),
     subgroupMatrix,
     isCpu: isFallback || /swiftshader|llvmpipe|lavapipe/.test(described),

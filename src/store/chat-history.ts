@@ -83,7 +83,28 @@ export function parseSavedChat(v: unknown): SavedChat | null {
   const { id, title, model, createdAt, updatedAt, turns } = v;
   if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && !isModel(model))) return null;
   if (!isTime(createdAt) || !isTime(updatedAt) || !Array.isArray(turns) || !turns.every(isTurnRecord)) return null;
-  return { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns };
+  return { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns: turns.map(turnOf) };
+}
+
+/** A checked turn with its known fields only: nothing else stored with it comes along. */
+function turnOf(t: TurnRecord): TurnRecord {
+  const turn: TurnRecord = { user: t.user, status: t.status, ...answerOf(t) };
+  if (t.leftOut !== undefined) turn.leftOut = t.leftOut;
+  if (t.others !== undefined) {
+    turn.others = t.others.map((a) => ({ ...answerOf(a), status: a.status }));
+    if (t.position !== undefined) turn.position = t.position;
+  }
+  return turn;
+}
+
+function answerOf(a: Omit<AnswerRecord, 'status'>): Omit<AnswerRecord, 'status'> {
+  return {
+    reply: a.reply,
+    reasoning: a.reasoning,
+    answer: a.answer,
+    thought: a.thought && { seconds: a.thought.seconds, answered: a.thought.answered },
+    notes: a.notes.map((n) => ({ text: n.text, kind: n.kind })),
+  };
 }
 
 const isModel = (m: unknown): m is { label: string; key: string } => isObject(m) && typeof m.label === 'string' && typeof m.key === 'string';

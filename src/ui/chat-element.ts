@@ -54,11 +54,17 @@ const TEMPLATE = `
 interface Continuation {
   /** The prompt and every token generated for it so far. */
   ids: number[];
+  /** How many of `ids` were generated. */
+  generated: number;
   /** The text generated so far, as it came (reasoning, </think>, answer). */
   output: string;
   startsInThink: boolean;
   /** Seconds spent thinking so far (while the answer has not begun). */
   thinkingSeconds: number;
+  /** What the think parser held back (a tag begun?) and showed as text at the stop: the parser goes on from before it. */
+  flushed: ThinkDelta;
+  /** The model that wrote it: ids mean nothing to another. */
+  model: ModelInfo | null;
 }
 
 const NOTICE_ACTIONS = ['continue', 'retry', 'reload', 'new', 'drop'] as const;
@@ -178,9 +184,17 @@ export class R1ChatElement extends HTMLElement {
   /** Writes more of the last answer, which stopped at its token limit (`max-new-tokens`). */
   async continueAnswer(): Promise<void> {
     const last = this.turns.at(-1);
-    if (this.running || !last?.continuation) return;
-    if (!(await this.hasModel()) || this.running || this.turns.at(-1) !== last) return;
-    await this.generate({ resume: last.continuation });
+    const resume = last?.continuation;
+    if (this.running || !last || !resume) return;
+    const info = await this.modelInfo(this.engine).catch(() => null);
+    // Another answer shown, or another question asked, while the model was looked for.
+    if (this.running || this.turns.at(-1) !== last || last.continuation !== resume) return;
+    if (info !== resume.model) {
+      last.continuation = undefined;
+      this.showNotice('The model changed since this answer stopped, so it cannot go on: Regenerate asks the new one.', []);
+      return;
+    }
+    await this.generate({ resume });
   }
 
   /** Answers the last question again; the answer it had stays among its answers ("‹ ›"). */
@@ -262,7 +276,7 @@ export class R1ChatElement extends HTMLElement {
     const controller = new AbortController();
     this.running = controller;
     if (how.resume) {
-      turn.status = 'pending';
+      // The answer so far stays an answer (sent back to the model, kept) whatever happens to the rest.
       turn.notes = [];
       turn.view.clearNotes();
     } else {
@@ -279,8 +293,15 @@ export class R1ChatElement extends HTMLElement {
     // After "New chat" an ending generation belongs to a conversation that is gone: it shows nothing.
     const gone = () => !this.turns.includes(turn);
     try {
-      info = await this.modelInfo(engine);
-      stats = await withEngineLock(engine, () => this.stream(engine, turn, controller.signal, how.resume), controller.signal);
+      try {
+        info = await this.modelInfo(engine);
+      } catch (e) {
+        // The load it waited for failed or was stopped: a question just asked goes back to the box.
+        if (!how.fresh) throw e;
+        this.takeBack(turn, e);
+        return false;
+      }
+      stats = await withEngineLock(engine, () => this.stream(engine, turn, controller.signal, info, how.resume), controller.signal);
       if (gone()) return true;
       turn.status = 'done';
       turn.view.flush();
@@ -293,7 +314,7 @@ export class R1ChatElement extends HTMLElement {
         return false;
       }
       turn.view.flush();
-      turn.status = 'failed';
+      if (!how.resume) turn.status = 'failed';
       this.note(turn, explainError(e), name === 'AbortError' ? 'info' : 'error');
       if (name !== 'AbortError') this.emit('error', errorDetail(e));
       if (name === 'ContextOverflowError') {
@@ -310,13 +331,20 @@ export class R1ChatElement extends HTMLElement {
     return true;
   }
 
-  /** A question just asked, with no model to answer it: off the screen, its text back in the box. */
-  private takeBack(turn: ChatTurn): void {
+  /**
+   * A question just asked, with no model to answer it: off the screen, its text back in the box. `e`:
+   * why the model it waited for did not load (a load stopped on purpose needs no explaining).
+   */
+  private takeBack(turn: ChatTurn, e?: unknown): void {
     this.turns.splice(this.turns.indexOf(turn), 1);
     turn.view.remove();
     const input = this.$<HTMLTextAreaElement>('input');
     if (!input.value.trim()) input.value = turn.user;
-    this.showNotice('No model is loaded: open one, then ask again. Your message is back in the box.', []);
+    const failed = e !== undefined && errorDetail(e).name !== 'AbortError';
+    if (failed) this.emit('error', errorDetail(e));
+    this.showNotice(`${failed ? explainError(e) : 'No model is loaded: open one, then ask again.'} Your message is back in the box.`, []);
+    // Kept chats lose it too, had it been announced (an engine that fails only when generating).
+    this.changed();
   }
 
   /**
@@ -329,7 +357,7 @@ export class R1ChatElement extends HTMLElement {
   }
 
   /** One generation, holding the engine: prompt, tokens, the stream split into reasoning and answer. */
-  private async stream(engine: RuntimeEngine, turn: ChatTurn, signal: AbortSignal, resume?: Continuation): Promise<GenerationStats> {
+  private async stream(engine: RuntimeEngine, turn: ChatTurn, signal: AbortSignal, model: ModelInfo | null, resume?: Continuation): Promise<GenerationStats> {
     let ids: number[];
     let startsInThink: boolean;
     if (resume) {
@@ -341,11 +369,21 @@ export class R1ChatElement extends HTMLElement {
     }
     // Announced once the prompt is known to be askable (a model is loaded).
     this.changed();
-    turn.view.waiting(resume ? 'Continuing…' : `Reading the conversation (${ids.length} tokens)…`);
     const parser = createThinkParser({ startsInThink });
-    // A continued answer goes on from the parser's state at its end; its text is on screen already.
+    // A continued answer goes on from the parser's state at its end; its text is on screen already,
+    // but for what the parser held back and showed at the stop: that is taken back, to come again
+    // as text or turn out a tag.
     let output = resume?.output ?? '';
     parser.push(output);
+    if (resume) {
+      turn.reasoning = turn.reasoning.slice(0, turn.reasoning.length - resume.flushed.reasoning.length);
+      turn.answer = turn.answer.slice(0, turn.answer.length - resume.flushed.answer.length);
+      turn.view.clearAnswer();
+      turn.view.addReasoning(turn.reasoning);
+      turn.view.addAnswer(turn.answer);
+      if (!parser.thinking && turn.thought) turn.view.thinkingDone(turn.thought.seconds, turn.thought.answered);
+    }
+    turn.view.waiting(resume ? 'Continuing…' : `Reading the conversation (${ids.length} tokens)…`);
     const t0 = performance.now() - (resume?.thinkingSeconds ?? 0) * 1000;
     let thinking = parser.thinking;
     let reasoned = turn.reasoning.length > 0;
@@ -358,14 +396,21 @@ export class R1ChatElement extends HTMLElement {
       turn.view.addAnswer(d.answer);
     };
     let stats: GenerationStats | null = null;
-    for await (const chunk of engine.generate(ids, { ...this.settings(), signal })) {
+    /** The decoder's last bytes, sent after the tokens: an unfinished character, unless the answer ended. */
+    let tail = '';
+    const continues = resume ? { continuesIds: resume.generated } : {};
+    for await (const chunk of engine.generate(ids, { ...this.settings(), ...continues, signal })) {
       if (chunk.type === 'done') {
         stats = chunk.stats;
         continue;
       }
       // Chunks the engine sent before it saw the stop, for a conversation replaced since: nothing to show.
       if (!this.turns.includes(turn)) continue;
-      if (chunk.id >= 0) generated.push(chunk.id);
+      if (chunk.id < 0) {
+        tail += chunk.text;
+        continue;
+      }
+      generated.push(chunk.id);
       output += chunk.text;
       const d = parser.push(chunk.text);
       apply(d);
@@ -377,17 +422,27 @@ export class R1ChatElement extends HTMLElement {
       thinking = parser.thinking;
       // Text that arrived: not the end of sequence, nor a token holding part of a character.
       if (chunk.text) this.emit('token', { text: chunk.text, ...d });
+      // A continued answer is an answer all along: what goes back to the model follows it.
+      if (resume) turn.reply = parser.thinking ? '' : output;
       // A page closed mid-answer keeps what was shown up to the last second.
       if (performance.now() - this.lastChange >= CHANGE_INTERVAL_MS) this.changed();
     }
+    if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
+    // Stopped at the limit, the last character may be unfinished: its bytes come with Continue.
+    const goesOn = stats.finishReason === 'length';
+    if (tail && !goesOn) {
+      output += tail;
+      apply(parser.push(tail));
+    }
     const stillThinking = parser.thinking;
     const thinkingSeconds = (performance.now() - t0) / 1000;
-    apply(parser.finish());
+    const flushed = parser.finish();
+    apply(flushed);
     turn.reply = stillThinking ? '' : output;
     if (thinking && reasoned) this.thought(turn, thinkingSeconds, false);
-    if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
-    if (stats.finishReason === 'length') {
-      turn.continuation = { ids: [...ids, ...generated], output, startsInThink, thinkingSeconds: stillThinking ? thinkingSeconds : 0 };
+    if (goesOn) {
+      const all = [...ids, ...generated];
+      turn.continuation = { ids: all, generated: (resume?.generated ?? 0) + generated.length, output, startsInThink, thinkingSeconds: stillThinking ? thinkingSeconds : 0, flushed, model };
     }
     return stats;
   }

@@ -27,9 +27,11 @@ export function chatMessages(turns: readonly Turn[], systemPrompt: string): Chat
   const messages: ChatMessage[] = [];
   if (systemPrompt.trim()) messages.push({ role: 'system', content: systemPrompt });
   turns.forEach((t, i) => {
-    if (t.leftOut) return;
+    const last = i === turns.length - 1;
+    // The question asked now always goes, whatever a damaged record says.
+    if (t.leftOut && !last) return;
     if (t.status === 'done') messages.push({ role: 'user', content: t.user }, { role: 'assistant', content: t.reply });
-    else if (i === turns.length - 1) messages.push({ role: 'user', content: t.user });
+    else if (last) messages.push({ role: 'user', content: t.user });
   });
   return messages;
 }
@@ -59,10 +61,13 @@ export function answersOf(turn: TurnRecord): { answers: AnswerRecord[]; shown: n
 
 /** The turn's fields with answer `index` shown, the rest kept as its others. */
 export function withAnswerShown(turn: TurnRecord, index: number): Pick<TurnRecord, keyof AnswerRecord | 'others' | 'position'> {
-  const { answers } = answersOf(turn);
+  const { answers, shown } = answersOf(turn);
   const picked = answers[index];
   if (!picked) throw new RangeError(`answer ${index} of ${answers.length}`);
-  return { ...picked, others: answers.filter((_, i) => i !== index), position: index };
+  // The answer left may be one stopped before its first word: not worth a place (as keepForAnotherAnswer).
+  const kept = answers.filter((a, i) => i === index || i !== shown || a.reasoning || a.answer);
+  const { reply, status, reasoning, answer, thought, notes } = picked;
+  return { reply, status, reasoning, answer, thought, notes, others: kept.filter((a) => a !== picked), position: kept.indexOf(picked) };
 }
 
 /** The turn's fields before it is answered again: the answer it has joins its others, at the end. */

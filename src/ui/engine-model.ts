@@ -15,8 +15,8 @@ interface Held {
   /** Emptied when the load settles: later callers get no progress to hear. */
   listeners: Set<(p: LoadProgress) => void>;
   settled: boolean;
-  /** Loaded: the engine holds this model (until another load begins). */
-  loaded: boolean;
+  /** Failed or stopped: the engine does not hold this model. */
+  failed: boolean;
 }
 
 const held = new WeakMap<RuntimeEngine, Held>();
@@ -39,7 +39,7 @@ export function loadModel(engine: RuntimeEngine, input: ModelInput, options: Loa
     return engine.load(input, { ...opts, signal }, (p) => listeners.forEach((l) => l(p)));
   };
   const info = withEngineLock(engine, load, signal);
-  const entry: Held = { input, opts, info, listeners, settled: false, loaded: false };
+  const entry: Held = { input, opts, info, listeners, settled: false, failed: false };
   held.set(engine, entry);
   const settle = () => {
     entry.settled = true;
@@ -47,18 +47,14 @@ export function loadModel(engine: RuntimeEngine, input: ModelInput, options: Loa
   };
   // A failed load leaves nothing held, so asking again retries; one stopped before it began leaves
   // the engine as it was.
-  info.then(
-    () => {
-      entry.loaded = true;
-      settle();
-    },
-    () => {
-      settle();
-      if (held.get(engine) !== entry) return;
-      if (!began && current?.loaded) held.set(engine, current);
-      else held.delete(engine);
-    },
-  );
+  info.then(settle, () => {
+    entry.failed = true;
+    settle();
+    if (held.get(engine) !== entry) return;
+    // The one before (loaded, or still loading: its own failure would clear it) is the engine's still.
+    if (!began && current && !current.failed) held.set(engine, current);
+    else held.delete(engine);
+  });
   return info;
 }
 

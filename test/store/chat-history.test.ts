@@ -68,6 +68,13 @@ describe('chat history', () => {
     for (const [, value] of bad) expect(parseSavedChat(value)).toBeNull();
   });
 
+  test('a record read back has its known fields only', () => {
+    const extra = { ...turn('q'), user: 'q', injected: 1, others: [{ ...turn('a'), status: 'done', user: 'not a question' }], position: 0 };
+    const parsed = parseSavedChat({ ...chat('e', 9), turns: [extra], extra: true });
+    expect(parsed?.turns).toEqual([{ ...turn('q'), others: [{ reply: turn('a').reply, status: 'done', reasoning: 'hm\n', answer: 'yes', thought: { seconds: 1.5, answered: true }, notes: [] }], position: 0 }]);
+    expect(parsed).not.toHaveProperty('extra');
+  });
+
   test("a chat's title is its first question on one line, cut at 60 characters", () => {
     expect(chatTitle([turn('  Why is\n\nthe sky   blue? ')])).toBe('Why is the sky blue?');
     const long = 'x'.repeat(59) + '😀' + 'y'.repeat(10);

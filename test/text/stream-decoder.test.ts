@@ -54,6 +54,20 @@ describe('createStreamDecoder', () => {
     expect(stream([0, 1, 2, 3, 4, 5], fake)).toEqual(['', '', '中A', '', '', '😀', '']);
   });
 
+  it('continuing earlier ids, finishes the character they began, and gives none of their text again', () => {
+    // 中 = E4 B8 AD cut after its second byte, 😀 = F0 9F 98 80 after its first.
+    const fake = pieces([0x41], [0xe4], [0xb8], [0xad, 0x42], [0xf0], [0x9f, 0x98, 0x80]);
+    const continued = (before: number[], ids: number[]) => {
+      const d = createStreamDecoder(fake, before);
+      return [...ids.map((id) => d.push(id)), d.flush()];
+    };
+    expect(continued([0, 1, 2], [3])).toEqual(['中B', '']);
+    expect(continued([0, 1, 2, 3, 4], [5])).toEqual(['😀', '']);
+    // Ids that ended on a whole character leave nothing pending.
+    expect(continued([0, 1, 2, 3], [0])).toEqual(['A', '']);
+    expect(continued([], [3])).toEqual(['\ufffdB', '']);
+  });
+
   it('keeps a leading U+FEFF (it is text, not a byte order mark)', () => {
     const fake = pieces([0xef, 0xbb, 0xbf], [0x41]);
     expect(stream([0, 1], fake).join('')).toBe('\ufeffA');

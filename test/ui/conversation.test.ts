@@ -27,13 +27,14 @@ describe('chatMessages', () => {
     ]);
   });
 
-  test('turns left out to make room are not sent', () => {
+  test('turns left out to make room are not sent; the question asked now always is', () => {
     const turns: Turn[] = [{ ...done('old', 'a0'), leftOut: true }, done('q1', 'a1'), { user: 'q2', reply: '', status: 'pending' }];
     expect(chatMessages(turns, '')).toEqual([
       { role: 'user', content: 'q1' },
       { role: 'assistant', content: 'a1' },
       { role: 'user', content: 'q2' },
     ]);
+    expect(chatMessages([{ user: 'now', reply: '', status: 'pending', leftOut: true }], '')).toEqual([{ role: 'user', content: 'now' }]);
   });
 });
 
@@ -71,5 +72,8 @@ describe("a question's answers", () => {
     // An answer stopped before its first word is not kept.
     const empty = { ...turnWith('', ['a']), reasoning: '', answer: '' };
     expect(keepForAnotherAnswer(empty)).toMatchObject({ position: 1, others: [{ reply: 'a' }] });
+    // Nor when another is shown in its place; only an answer's own fields come along.
+    const picked = withAnswerShown({ ...empty, others: [{ ...answer('a'), user: 'not a question' } as AnswerRecord] }, 0);
+    expect(picked).toEqual({ ...answer('a'), others: [], position: 0 });
   });
 });

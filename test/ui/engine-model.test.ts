@@ -84,3 +84,20 @@ test('a load stopped while it waits for the engine leaves the model held; one st
   await expect(loading).rejects.toThrow('stopped');
   expect(heldModel(engine)).toBeNull();
 });
+
+test('a load stopped in line behind one still loading leaves that one held', async () => {
+  let finishFirst!: () => void;
+  const engine = {
+    load(input: unknown) {
+      return new Promise<ModelInfo>((resolve) => (finishFirst = () => resolve({ name: String(input) } as ModelInfo)));
+    },
+  } as unknown as RuntimeEngine;
+  const first = loadModel(engine, 'org/one');
+  const stop = new AbortController();
+  const queued = loadModel(engine, 'org/two', { signal: stop.signal });
+  stop.abort();
+  await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+  expect(heldModel(engine)).toBe(first);
+  finishFirst();
+  expect(await heldModel(engine)).toMatchObject({ name: 'org/one' });
+});
