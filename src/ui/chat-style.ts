@@ -44,7 +44,7 @@ export const CHAT_CSS = `
 .question-actions button { font-size: .75rem; padding: .05rem .45rem; color: var(--r1-muted); border-color: transparent; background: transparent; }
 .question-actions button:hover, .question-actions button:focus { border-color: var(--r1-border); color: var(--r1-fg); }
 .edit-question { align-self: stretch; display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; }
-.edit-question textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-accent); border-radius: .4rem; resize: vertical; }
+.edit-question textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-accent); border-radius: .4rem; resize: vertical; background: var(--r1-bg); color: inherit; }
 .msg.assistant { align-self: stretch; background: var(--r1-assistant-bg); border: 1px solid var(--r1-border); }
 .msg.failed { border-color: var(--r1-error); }
 details.thinking { color: var(--r1-muted); font-size: .9rem; margin-bottom: .3rem; border-left: 3px solid var(--r1-border); padding-left: .6rem; }
@@ -86,7 +86,7 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 .notice { border: 1px solid var(--r1-notice-border); background: var(--r1-notice-bg); border-radius: var(--r1-radius); padding: .5rem .75rem; font-size: .9rem; }
 .notice p { margin: 0 0 .4rem; }
 .composer { display: flex; gap: .5rem; align-items: flex-end; flex-wrap: wrap; }
-.composer textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-control-border); border-radius: .4rem; resize: vertical; }
+.composer textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-control-border); border-radius: .4rem; resize: vertical; background: var(--r1-bg); color: inherit; }
 button { font: inherit; padding: .4rem .8rem; border-radius: .4rem; border: 1px solid var(--r1-control-border); background: var(--r1-bg); color: var(--r1-fg); cursor: pointer; }
 button.primary { background: var(--r1-accent); border-color: var(--r1-accent); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }

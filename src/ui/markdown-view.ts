@@ -17,7 +17,6 @@ export interface MarkdownView {
 export function createMarkdownView(el: HTMLElement, decorate: (block: DocumentFragment) => void = () => {}): MarkdownView {
   let shown: { source: string; nodes: ChildNode[] }[] = [];
   let linksKey = '';
-  const template = el.ownerDocument.createElement('template');
   return {
     show(text) {
       const blocks = markdownBlocks(text);
@@ -30,10 +29,10 @@ export function createMarkdownView(el: HTMLElement, decorate: (block: DocumentFr
       shown = shown.slice(0, same);
       linksKey = blocks.linksKey;
       for (let i = same; i < blocks.sources.length; i++) {
-        template.innerHTML = blocks.render(i);
-        decorate(template.content);
-        const nodes = [...template.content.childNodes];
-        el.append(template.content);
+        const block = blocks.render(i);
+        decorate(block);
+        const nodes = [...block.childNodes];
+        el.append(block);
         shown.push({ source: blocks.sources[i], nodes });
       }
     },

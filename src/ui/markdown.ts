@@ -118,8 +118,11 @@ export interface MarkdownBlocks {
   sources: string[];
   /** The reference-link definitions, as a string that changes when any of them does. */
   linksKey: string;
-  /** Block `i` as sanitized HTML, ready for innerHTML ('' for blank lines). */
-  render(i: number): string;
+  /**
+   * Block `i` as sanitized nodes (none for blank lines). The sanitizer's own tree is handed over:
+   * no serializing and parsing again, so what was checked is what is shown.
+   */
+  render(i: number): DocumentFragment;
 }
 
 export function markdownBlocks(text: string): MarkdownBlocks {
@@ -129,15 +132,17 @@ export function markdownBlocks(text: string): MarkdownBlocks {
     linksKey: JSON.stringify(tokens.links),
     render(i) {
       const one = Object.assign([tokens[i]], { links: tokens.links });
-      return purify.sanitize(marked.parser(one), PURIFY_CONFIG);
+      return purify.sanitize(marked.parser(one), { ...PURIFY_CONFIG, RETURN_DOM_FRAGMENT: true });
     },
   };
 }
 
-/** Markdown with math to sanitized HTML, ready for innerHTML: the blocks a streaming view shows, joined. */
+/** Markdown with math as sanitized HTML: the blocks a streaming view shows, joined. */
 export function renderMarkdown(text: string): string {
   const blocks = markdownBlocks(text);
-  return blocks.sources.map((_, i) => blocks.render(i)).join('');
+  const box = document.createElement('div');
+  box.append(...blocks.sources.map((_, i) => blocks.render(i)));
+  return box.innerHTML;
 }
 
 function escapeHtml(s: string): string {
