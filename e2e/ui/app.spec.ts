@@ -443,3 +443,30 @@ test('the app is one screen high: the chat scrolls its messages, the question bo
   await page.keyboard.press('Tab');
   await expect(app.locator('#files')).toBeFocused();
 });
+
+test('two tabs on one chat: each shows what the other added, so neither writes the other\'s turns away', async ({ context }) => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) await openApp(page);
+  const appA = a.locator('r1-app');
+  const appB = b.locator('r1-app');
+  await appA.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(appA.getByRole('status')).toContainText('ready on fake adapter');
+  const ask = async (app: Locator, q: string) => {
+    await app.locator('#input').fill(q);
+    await app.getByRole('button', { name: 'Send' }).click();
+    await expect(app.locator('#stats')).toContainText('tok/s');
+  };
+  await ask(appA, 'Asked in A');
+  // B lists the new chat, opens it, and carries on with it.
+  await appB.locator('#chats-section summary').click();
+  await appB.locator('#chats li').getByRole('button', { name: 'Open' }).click();
+  await expect(appB.locator('.msg.user')).toHaveText(['Asked in A']);
+  await appB.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(appB.getByRole('status')).toContainText('ready on fake adapter');
+  await ask(appB, 'Asked in B');
+  // A, idle, shows B's turn; what A asks next keeps both.
+  await expect(appA.locator('.msg.user')).toHaveText(['Asked in A', 'Asked in B']);
+  await ask(appA, 'Asked in A again');
+  await expect(appB.locator('.msg.user')).toHaveText(['Asked in A', 'Asked in B', 'Asked in A again']);
+  expect((await keptTurns(a)).map((t) => t.user)).toEqual(['Asked in A', 'Asked in B', 'Asked in A again']);
+});

@@ -438,3 +438,28 @@ test('an answer stopped with </think> half written continues with the tag taken 
   expect(turn.reasoning).toBe(DEFAULT_SCRIPT.reasoning);
   expect(turn.answer.trim()).toBe(DEFAULT_SCRIPT.answer.trim());
 });
+
+test('scrolled up while an answer streams, the reader stays put; "Latest" takes them back down', async ({ page }) => {
+  await open(page, '?delay=15');
+  const chat = page.locator('#a');
+  const messages = chat.locator('#messages');
+  const toLatest = chat.getByRole('button', { name: '↓ Latest' });
+  for (const q of ['First', 'Second']) {
+    await chat.locator('#input').fill(q);
+    await chat.getByRole('button', { name: 'Send' }).click();
+    await setDelay(page, 0);
+    await expect(chat.locator('#stats')).toContainText('tok/s');
+  }
+  await expect(toLatest).toBeHidden();
+  await setDelay(page, 15);
+  await chat.locator('#input').fill('Third');
+  await chat.getByRole('button', { name: 'Send' }).click();
+  await expect(chat.locator('.reasoning').last()).toContainText('The user');
+  await messages.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(toLatest).toBeVisible();
+  await expect(chat.locator('.answer').nth(2)).toContainText('the answer');
+  expect(await messages.evaluate((el) => el.scrollTop)).toBe(0);
+  await toLatest.click();
+  await expect(toLatest).toBeHidden();
+  expect(await messages.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
+});

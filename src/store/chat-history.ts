@@ -70,6 +70,11 @@ export async function deleteChat(store: AppStore, id: string): Promise<void> {
   await store.del(chatKey(id));
 }
 
+/** One chat as kept, or null when there is none by that id (or it cannot be read back). */
+export async function readChat(store: AppStore, id: string): Promise<SavedChat | null> {
+  return parseSavedChat(await store.get(chatKey(id)));
+}
+
 /** Every readable chat, the one written last first. */
 export async function listChats(store: AppStore): Promise<SavedChat[]> {
   const keys = (await store.keys()).filter((k) => Array.isArray(k) && k[0] === 'chat');

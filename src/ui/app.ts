@@ -12,7 +12,7 @@ import { cachedModelFiles } from '../store/cached-model.ts';
 import { downloadModel } from '../store/download.ts';
 import { idbKeyValueStore, type KeyValueStore } from '../store/kv-store.ts';
 import { EMPTY_MEMORY, readMemory, writeMemory, type AppMemory } from '../store/app-memory.ts';
-import { chatTitle, deleteChat, listChats, saveChat, type AppStore, type AppStoreKey, type SavedChat, type TurnRecord } from '../store/chat-history.ts';
+import { chatTitle, deleteChat, listChats, readChat, saveChat, type AppStore, type AppStoreKey, type SavedChat, type TurnRecord } from '../store/chat-history.ts';
 import { isComplete } from '../store/manifest.ts';
 import { deleteCachedModel, listCachedModels, readManifest } from '../store/model-cache.ts';
 import { modelKeyOf } from '../store/model-key.ts';
@@ -118,6 +118,11 @@ class R1App extends HTMLElement {
   /** Stops the load under way: its download (which resumes later) or its upload to the GPU. */
   private loading: { controller: AbortController; stage: 'download' | 'upload' } | null = null;
   private busy = false;
+  /**
+   * The app's other tabs: each says which chat it wrote or deleted, so that a chat shown here is not
+   * stale, and then written over with its old turns when this tab carries on with it.
+   */
+  private readonly tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('r1-webgpu-chats') : null;
 
   /** The engine models load into; the page's shared worker engine unless set (tests set a fake). */
   get engine(): RuntimeEngine {
@@ -166,6 +171,9 @@ class R1App extends HTMLElement {
     }
     for (const field of REMEMBERED_FIELDS) this.$(field).addEventListener('input', () => void this.rememberFields());
     this.$('chat').addEventListener('conversation-change', (e) => void this.keepChat((e as CustomEvent<TurnRecord[]>).detail));
+    this.tabs?.addEventListener('message', (e: MessageEvent<{ chat?: unknown }>) => {
+      if (typeof e.data?.chat === 'string') void this.chatChangedElsewhere(e.data.chat);
+    });
     this.applySettings();
     void this.refreshKept();
     void this.resume();
@@ -349,6 +357,7 @@ class R1App extends HTMLElement {
     this.renderChats();
     try {
       await saveChat(this.appStore, saved);
+      this.tabs?.postMessage({ chat: id });
       this.$('chats-note').hidden = true;
     } catch (e) {
       this.chatsNote(`This chat could not be kept in this browser: ${explainError(e)}`);
@@ -369,7 +378,29 @@ class R1App extends HTMLElement {
     if (id === this.shownChat?.id) await this.chat().newChat();
     this.chats = this.chats.filter((c) => c.id !== id);
     this.renderChats();
-    await deleteChat(this.appStore, id).catch((e: unknown) => this.chatsNote(`The chat could not be deleted: ${explainError(e)}`));
+    await deleteChat(this.appStore, id).then(
+      () => this.tabs?.postMessage({ chat: id }),
+      (e: unknown) => this.chatsNote(`The chat could not be deleted: ${explainError(e)}`),
+    );
+  }
+
+  /**
+   * Another tab wrote or deleted chat `id`: the list follows, and so does the chat on screen unless
+   * this tab is answering in it (then both write it, and the last write wins). A chat deleted there
+   * stays on screen here, and is kept again as a new one if it goes on.
+   */
+  private async chatChangedElsewhere(id: string): Promise<void> {
+    const saved = await readChat(this.appStore, id).catch(() => null);
+    this.chats = this.chats.filter((c) => c.id !== id);
+    if (saved) this.chats = [...this.chats, saved].sort((a, b) => b.updatedAt - a.updatedAt);
+    // Shown again once an answer there has ended (not each second while it streams, which would
+    // pull this tab's reader to the bottom).
+    const settled = !saved?.turns.some((t) => t.status === 'pending');
+    if (this.shownChat?.id === id && !this.chat().generating && settled) {
+      if (saved) this.chat().conversation = saved.turns;
+      else this.shownChat = null;
+    }
+    this.renderChats();
   }
 
   private renderChats(): void {

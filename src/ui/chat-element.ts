@@ -33,6 +33,7 @@ import { createTurnView, type TurnView } from './turn-view.ts';
 const TEMPLATE = `
   <div class="status" part="status" hidden><progress></progress><span class="status-text"></span></div>
   <div class="messages" part="messages" id="messages" role="log" aria-live="polite" aria-label="Conversation"></div>
+  <button type="button" class="to-latest" part="to-latest" hidden>↓ Latest</button>
   <div class="notice" part="notice" role="alert" hidden>
     <p class="notice-text"></p>
     <button type="button" class="notice-continue">Continue</button>
@@ -127,6 +128,11 @@ export class R1ChatElement extends HTMLElement {
 
   attributeChangedCallback(): void {
     this.scheduleLoad();
+  }
+
+  /** Whether an answer is being generated (or waits for the engine). */
+  get generating(): boolean {
+    return this.running !== null;
   }
 
   /** The conversation as records: what a page keeps to show it again later. */
@@ -699,6 +705,17 @@ export class R1ChatElement extends HTMLElement {
     });
     this.$('regenerate').addEventListener('click', () => void this.regenerate());
     this.$('new-chat').addEventListener('click', () => void this.newChat());
+    // Scrolled up to read, the reader is not pulled down by the stream; this button takes them back.
+    const messages = this.$('messages');
+    const toLatest = this.root.querySelector<HTMLButtonElement>('.to-latest')!;
+    const placeToLatest = () => (toLatest.hidden = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80);
+    messages.addEventListener('scroll', placeToLatest, { passive: true });
+    new ResizeObserver(placeToLatest).observe(messages);
+    new MutationObserver(placeToLatest).observe(messages, { childList: true, subtree: true, characterData: true });
+    toLatest.addEventListener('click', () => {
+      messages.scrollTo({ top: messages.scrollHeight });
+      input.focus();
+    });
     this.root.querySelector('.notice-new')!.addEventListener('click', () => void this.newChat());
     this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.leaveOutOldestTurns());
     this.root.querySelector('.notice-continue')!.addEventListener('click', () => void this.continueAnswer());

@@ -4,7 +4,7 @@
  * (--r1-accent, --r1-bg, --r1-fg, --r1-font, --r1-border for decorative edges, --r1-control-border for the
  * edges of the question box and buttons, ...), which win over both palettes (so a page that sets
  * colours for one palette should set `theme` to it), and ::part(messages | message | user | assistant |
- * thinking | answer | copy | copy-code | edit | edit-question | turn-note | turn-waiting | left-out-label | answer-versions |
+ * thinking | answer | copy | copy-code | edit | edit-question | turn-note | turn-waiting | left-out-label | answer-versions | to-latest |
  * input | send | stop | regenerate | new-chat | stats | notice | status).
  */
 import katexCss from 'katex/dist/katex.min.css?inline';
@@ -90,6 +90,8 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 button { font: inherit; padding: .4rem .8rem; border-radius: .4rem; border: 1px solid var(--r1-control-border); background: var(--r1-bg); color: var(--r1-fg); cursor: pointer; }
 button.primary { background: var(--r1-accent); border-color: var(--r1-accent); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
+/* Over the bottom of the messages, while the reader is scrolled up from the latest. */
+.to-latest { align-self: center; margin: -2.6rem 0 .4rem; position: relative; z-index: 1; font-size: .8rem; padding: .2rem .7rem; border-radius: 1rem; box-shadow: 0 1px 4px rgb(0 0 0 / .25); }
 .stats { color: var(--r1-muted); font-size: .8rem; min-height: 1em; margin: 0; }
 ${katexRules}
 `;

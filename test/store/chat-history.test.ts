@@ -1,7 +1,7 @@
 /** Chats and the app's memory kept in the browser store: round trips, order, titles, damaged records. */
 import { describe, expect, test } from 'vitest';
 import { parseMemory, readMemory, writeMemory, EMPTY_MEMORY } from '../../src/store/app-memory.ts';
-import { chatTitle, deleteChat, listChats, parseSavedChat, saveChat, type AnswerRecord, type AppStoreKey, type SavedChat, type TurnRecord } from '../../src/store/chat-history.ts';
+import { chatTitle, deleteChat, listChats, parseSavedChat, readChat, saveChat, type AnswerRecord, type AppStoreKey, type SavedChat, type TurnRecord } from '../../src/store/chat-history.ts';
 import { memoryStore } from './memory-store.ts';
 
 const turn = (user: string, extra: Partial<TurnRecord> = {}): TurnRecord => ({
@@ -42,6 +42,9 @@ describe('chat history', () => {
     expect(listed[0].turns).toHaveLength(3);
     await deleteChat(store, 'b');
     expect((await listChats(store)).map((c) => c.id)).toEqual(['a', 'c']);
+    // One by id (another tab wrote it): as listed, or null once deleted.
+    expect(await readChat(store, 'a')).toEqual(listed[0]);
+    expect(await readChat(store, 'b')).toBeNull();
   });
 
   test('a damaged record or one of another version is left out, the others listed', async () => {
