@@ -470,3 +470,34 @@ test('two tabs on one chat: each shows what the other added, so neither writes t
   await expect(appB.locator('.msg.user')).toHaveText(['Asked in A', 'Asked in B', 'Asked in A again']);
   expect((await keptTurns(a)).map((t) => t.user)).toEqual(['Asked in A', 'Asked in B', 'Asked in A again']);
 });
+
+test('a chat renamed in the list keeps its name across reloads and new turns; an empty name gives the first question back', async ({ page }) => {
+  await openApp(page);
+  const app = page.locator('r1-app');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on fake adapter');
+  await app.locator('#input').fill('What is a GGUF file?');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('#stats')).toContainText('tok/s');
+  await app.locator('#chats-section summary').click();
+  const item = app.locator('#chats li');
+  await item.getByRole('button', { name: 'Rename chat What is a GGUF file?' }).click();
+  await item.getByRole('textbox').fill('File formats');
+  await item.getByRole('textbox').press('Enter');
+  await expect(item.locator('.name')).toHaveText('File formats');
+
+  await openApp(page);
+  await app.locator('#chats-section summary').click();
+  await expect(item.locator('.name')).toHaveText('File formats');
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('ready on fake adapter');
+  await app.locator('#input').fill('And safetensors?');
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(item.locator('.size')).toContainText('2 turns');
+  await expect(item.locator('.name')).toHaveText('File formats');
+
+  await item.getByRole('button', { name: 'Rename chat File formats' }).click();
+  await item.getByRole('textbox').fill('   ');
+  await item.getByRole('textbox').press('Enter');
+  await expect(item.locator('.name')).toHaveText('What is a GGUF file?');
+});

@@ -39,8 +39,9 @@ export type AnswerRecord = Pick<TurnRecord, 'reply' | 'reasoning' | 'answer' | '
 export interface SavedChat {
   version: 1;
   id: string;
-  /** The first question, shortened: what the list shows. */
+  /** What the list shows: the first question, shortened, unless the user named the chat (`named`). */
   title: string;
+  named?: boolean;
   /** The model it was held with when last written: its source as shown, and its key (model-key.ts). */
   model: { label: string; key: string } | null;
   createdAt: number;
@@ -85,10 +86,13 @@ export async function listChats(store: AppStore): Promise<SavedChat[]> {
 /** A stored value as a chat, or null when any field is missing or of the wrong kind. */
 export function parseSavedChat(v: unknown): SavedChat | null {
   if (!isObject(v) || v.version !== 1) return null;
-  const { id, title, model, createdAt, updatedAt, turns } = v;
+  const { id, title, named, model, createdAt, updatedAt, turns } = v;
   if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && !isModel(model))) return null;
+  if (named !== undefined && typeof named !== 'boolean') return null;
   if (!isTime(createdAt) || !isTime(updatedAt) || !Array.isArray(turns) || !turns.every(isTurnRecord)) return null;
-  return { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns: turns.map(turnOf) };
+  const chat: SavedChat = { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns: turns.map(turnOf) };
+  if (named) chat.named = true;
+  return chat;
 }
 
 /** A checked turn with its known fields only: nothing else stored with it comes along. */

@@ -51,6 +51,7 @@ summary { cursor: pointer; font-weight: 600; }
 :is(.cached, .chats) li { display: flex; gap: .5rem; align-items: center; padding: .2rem 0; flex-wrap: wrap; }
 :is(.cached, .chats) .name { flex: 1 1 14rem; min-width: 0; overflow-wrap: anywhere; }
 :is(.cached, .chats) .size { color: var(--muted); font-size: .85rem; }
+.chats .rename { flex: 1 1 14rem; min-width: 0; font: inherit; padding: .15rem .3rem; }
 :is(.cached, .chats) .empty { color: var(--muted); }
 .chats li.current .name { font-weight: 600; }
 .chats ul { max-height: 14rem; overflow-y: auto; }

@@ -352,16 +352,33 @@ class R1App extends HTMLElement {
     this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.held };
     this.shownChat.model = this.held ?? this.shownChat.model;
     const { id, createdAt, model } = this.shownChat;
-    const saved: SavedChat = { version: 1, id, title: chatTitle(turns), model, createdAt, updatedAt: now, turns };
+    const kept = this.chats.find((c) => c.id === id);
+    const saved: SavedChat = { version: 1, id, title: kept?.named ? kept.title : chatTitle(turns), model, createdAt, updatedAt: now, turns };
+    if (kept?.named) saved.named = true;
     this.chats = [saved, ...this.chats.filter((c) => c.id !== id)];
     this.renderChats();
+    await this.writeChat(saved);
+  }
+
+  private async writeChat(saved: SavedChat): Promise<void> {
     try {
       await saveChat(this.appStore, saved);
-      this.tabs?.postMessage({ chat: id });
+      this.tabs?.postMessage({ chat: saved.id });
       this.$('chats-note').hidden = true;
     } catch (e) {
       this.chatsNote(`This chat could not be kept in this browser: ${explainError(e)}`);
     }
+  }
+
+  /** Names a chat as the user typed it, or ('') by its first question again; it keeps its place in the list. */
+  private async renameChat(id: string, title: string): Promise<void> {
+    const kept = this.chats.find((c) => c.id === id);
+    if (!kept) return;
+    const { named: _, ...rest } = kept;
+    const renamed: SavedChat = title ? { ...rest, title, named: true } : { ...rest, title: chatTitle(kept.turns) };
+    this.chats = this.chats.map((c) => (c.id === id ? renamed : c));
+    this.renderChats();
+    await this.writeChat(renamed);
   }
 
   private showChat(id: string): void {
@@ -397,7 +414,8 @@ class R1App extends HTMLElement {
     // pull this tab's reader to the bottom).
     const settled = !saved?.turns.some((t) => t.status === 'pending');
     if (this.shownChat?.id === id && !this.chat().generating && settled) {
-      if (saved) this.chat().conversation = saved.turns;
+      // A rename changes no turn: the chat is not drawn again for it.
+      if (saved && JSON.stringify(saved.turns) !== JSON.stringify(this.chat().conversation)) this.chat().conversation = saved.turns;
       else this.shownChat = null;
     }
     this.renderChats();
@@ -408,6 +426,7 @@ class R1App extends HTMLElement {
       open: (id) => this.showChat(id),
       exportMarkdown: (id) => this.exportChat(id),
       remove: (id) => void this.removeChat(id),
+      rename: (id, title) => void this.renameChat(id, title),
     });
   }
 

@@ -1,4 +1,4 @@
-/** The list of chats kept in this browser: title, model and date, with Open / Export / Delete buttons. */
+/** The list of chats kept in this browser: title, model and date, with Open / Rename / Export / Delete buttons. */
 import type { SavedChat } from '../store/chat-history.ts';
 import { confirmButton } from './confirm-button.ts';
 
@@ -6,6 +6,8 @@ export interface ChatListActions {
   open(id: string): void;
   exportMarkdown(id: string): void;
   remove(id: string): void;
+  /** A name the user gave; '' to go back to the first question. */
+  rename(id: string, title: string): void;
 }
 
 const DATE: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
@@ -21,7 +23,8 @@ export function renderChatList(list: HTMLElement, chats: readonly SavedChat[], c
     return [c.model?.label, turns, new Date(c.updatedAt).toLocaleString(undefined, DATE)].filter(Boolean).join(' · ');
   };
   const shown = JSON.stringify([currentId, chats.map((c) => [c.id, c.title, meta(c)])]);
-  if (list.dataset.shown === shown) return;
+  // A name being typed is not taken away: the list is redrawn when the edit ends.
+  if (list.dataset.shown === shown || list.querySelector('.rename')) return;
   list.dataset.shown = shown;
   if (chats.length === 0) {
     const li = doc.createElement('li');
@@ -46,13 +49,49 @@ export function renderChatList(list: HTMLElement, chats: readonly SavedChat[], c
       open.disabled = c.id === currentId;
       open.setAttribute('aria-label', `Open chat ${c.title}`);
       open.addEventListener('click', () => actions.open(c.id));
+      const rename = doc.createElement('button');
+      rename.textContent = 'Rename';
+      rename.setAttribute('aria-label', `Rename chat ${c.title}`);
+      rename.addEventListener('click', () => editName(li, title, c, actions));
       const save = doc.createElement('button');
       save.textContent = 'Export';
       save.setAttribute('aria-label', `Export chat ${c.title} as Markdown`);
       save.addEventListener('click', () => actions.exportMarkdown(c.id));
       const remove = confirmButton(doc, 'Delete', `Delete chat ${c.title}`, () => actions.remove(c.id));
-      li.append(title, info, open, save, remove);
+      li.append(title, info, open, rename, save, remove);
       return li;
     }),
   );
+}
+
+/**
+ * The chat's name as a text box in place: Enter keeps it (an empty one goes back to the first
+ * question), Escape or leaving the box without Enter changes nothing.
+ */
+function editName(li: HTMLElement, title: HTMLElement, c: SavedChat, actions: ChatListActions): void {
+  const doc = li.ownerDocument;
+  const list = li.parentElement!;
+  const input = doc.createElement('input');
+  input.className = 'rename';
+  input.value = c.title;
+  input.maxLength = 200;
+  input.setAttribute('aria-label', `New name for chat ${c.title}`);
+  let done = false;
+  const end = (keep: boolean) => {
+    if (done) return;
+    done = true;
+    input.replaceWith(title);
+    // Drawn again from the chats as they are then (they may have changed while the name was typed).
+    delete list.dataset.shown;
+    if (keep) actions.rename(c.id, input.value.replace(/\s+/g, ' ').trim());
+  };
+  input.addEventListener('keydown', (e) => {
+    if (e.isComposing) return;
+    if (e.key === 'Enter') end(true);
+    if (e.key === 'Escape') end(false);
+  });
+  input.addEventListener('blur', () => end(false));
+  title.replaceWith(input);
+  input.focus();
+  input.select();
 }

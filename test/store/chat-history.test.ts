@@ -31,7 +31,7 @@ describe('chat history', () => {
     const earlier = { reply: 'no', status: 'failed' as const, reasoning: '', answer: 'no', thought: null, notes: [{ text: 'Stopped.', kind: 'info' as const }] };
     const a = chat('a', 10, [turn('q1', { leftOut: true, others: [earlier], position: 0 }), turn('q2', { status: 'failed', reply: '', notes: [{ text: 'Stopped.', kind: 'info' }], thought: null })]);
     await saveChat(store, a);
-    await saveChat(store, chat('b', 30));
+    await saveChat(store, { ...chat('b', 30), title: 'Named by hand', named: true });
     await saveChat(store, chat('c', 20));
     expect((await listChats(store)).map((c) => c.id)).toEqual(['b', 'c', 'a']);
     expect((await listChats(store)).at(-1)).toEqual(a);
@@ -40,6 +40,7 @@ describe('chat history', () => {
     const listed = await listChats(store);
     expect(listed.map((c) => c.id)).toEqual(['a', 'b', 'c']);
     expect(listed[0].turns).toHaveLength(3);
+    expect(listed.find((c) => c.id === 'b')).toMatchObject({ title: 'Named by hand', named: true });
     await deleteChat(store, 'b');
     expect((await listChats(store)).map((c) => c.id)).toEqual(['a', 'c']);
     // One by id (another tab wrote it): as listed, or null once deleted.
@@ -63,6 +64,7 @@ describe('chat history', () => {
       ['bad-other', chat('o', 9, [turn('q', { others: [{ reply: 'x' } as AnswerRecord] })])],
       ['pending-other', chat('p', 9, [turn('q', { others: [{ ...turn('x'), status: 'pending' } as unknown as AnswerRecord] })])],
       ['bad-position', chat('r', 9, [turn('q', { others: [{ ...turn('x'), status: 'done' }], position: 2 })])],
+      ['bad-named', { ...chat('n', 9), named: 'yes' }],
       ['bad-left-out', chat('l', 9, [turn('q', { leftOut: 'yes' as unknown as boolean })])],
     ];
     for (const [id, value] of bad) await store.set(['chat', id], value);
