@@ -501,3 +501,43 @@ test('a chat renamed in the list keeps its name across reloads and new turns; an
   await item.getByRole('textbox').press('Enter');
   await expect(item.locator('.name')).toHaveText('What is a GGUF file?');
 });
+
+test('two tabs answering in one chat at once: neither answer is lost, the one that went another way is kept as a chat of its own', async ({ context }) => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) await openApp(page);
+  const appA = a.locator('r1-app');
+  const appB = b.locator('r1-app');
+  for (const app of [appA, appB]) {
+    await app.getByRole('button', { name: 'Load the demo model' }).click();
+    await expect(app.getByRole('status')).toContainText('ready on fake adapter');
+  }
+  await appA.locator('#input').fill('Q1');
+  await appA.getByRole('button', { name: 'Send' }).click();
+  await expect(appA.locator('#stats')).toContainText('tok/s');
+  await appB.locator('#chats-section summary').click();
+  await appB.locator('#chats li').getByRole('button', { name: 'Open' }).click();
+  await expect(appB.locator('.msg.user')).toHaveText(['Q1']);
+
+  // A answers slowly; B asks in the same chat meanwhile.
+  await a.evaluate(() => ((window as unknown as { fake: { script: { tokenDelayMs: number } } }).fake.script.tokenDelayMs = 20));
+  await appA.locator('#input').fill('Q2 in A');
+  await appA.getByRole('button', { name: 'Send' }).click();
+  await expect(appA.locator('.reasoning').last()).toContainText('The user');
+  await appB.locator('#input').fill('Q2 in B');
+  await appB.getByRole('button', { name: 'Send' }).click();
+  await expect(appB.locator('#stats')).toContainText('tok/s');
+  await expect(appA.locator('#stats')).toContainText('tok/s', { timeout: 30_000 });
+
+  await expect(appA.locator('.msg.user')).toHaveText(['Q1', 'Q2 in A']);
+  await expect(appB.locator('.msg.user')).toHaveText(['Q1', 'Q2 in B']);
+  const kept = await a.evaluate(async () => {
+    const { idbKeyValueStore } = await import('/src/store/kv-store.ts' as string);
+    const { listChats } = await import('/src/store/chat-history.ts' as string);
+    const chats = (await listChats(idbKeyValueStore('r1-webgpu-app', 'state'))) as { turns: { user: string; status: string }[] }[];
+    return chats.map((c) => c.turns.map((t) => `${t.user}:${t.status}`)).sort();
+  });
+  expect(kept).toEqual([
+    ['Q1:done', 'Q2 in A:done'],
+    ['Q1:done', 'Q2 in B:done'],
+  ]);
+});

@@ -357,6 +357,9 @@ test('an answer stopped at its token limit while thinking keeps its reasoning op
   await expect(think.locator('summary')).toHaveText(/^Thought for \d+\.\d s \(stopped before answering\)$/);
   await expect(think).toHaveAttribute('open', '');
   await expect(chat.locator('.turn-note')).toHaveText('Stopped at the limit of 20 new tokens.');
+  // The notice took room from the messages; a reader who was at the bottom still is (the note in view).
+  await expect.poll(() => chat.locator('#messages').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(40);
+  await expect(chat.getByRole('button', { name: '↓ Latest' })).toBeHidden();
 
   // Still thinking after the next 20; then the rest comes in one go.
   await notice.getByRole('button', { name: 'Continue' }).click();

@@ -71,9 +71,23 @@ export async function deleteChat(store: AppStore, id: string): Promise<void> {
   await store.del(chatKey(id));
 }
 
-/** One chat as kept, or null when there is none by that id (or it cannot be read back). */
+/** A chat is kept under this id, but not in a form this page can read (damaged, or a newer version). */
+export class ChatUnreadableError extends Error {
+  override name = 'ChatUnreadableError';
+}
+
+/** One chat as kept, or null when there is none by that id. */
 export async function readChat(store: AppStore, id: string): Promise<SavedChat | null> {
-  return parseSavedChat(await store.get(chatKey(id)));
+  const value = await store.get(chatKey(id));
+  if (value === undefined) return null;
+  const chat = parseSavedChat(value);
+  if (!chat) throw new ChatUnreadableError(`the chat ${id} is kept in a form this page cannot read`);
+  return chat;
+}
+
+/** The turns as a string that two copies share when they say the same (whatever their keys' order). */
+export function turnsKey(turns: readonly TurnRecord[]): string {
+  return JSON.stringify(turns.map(turnOf));
 }
 
 /** Every readable chat, the one written last first. */

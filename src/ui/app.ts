@@ -12,7 +12,7 @@ import { cachedModelFiles } from '../store/cached-model.ts';
 import { downloadModel } from '../store/download.ts';
 import { idbKeyValueStore, type KeyValueStore } from '../store/kv-store.ts';
 import { EMPTY_MEMORY, readMemory, writeMemory, type AppMemory } from '../store/app-memory.ts';
-import { chatTitle, deleteChat, listChats, readChat, saveChat, type AppStore, type AppStoreKey, type SavedChat, type TurnRecord } from '../store/chat-history.ts';
+import { chatTitle, deleteChat, listChats, readChat, saveChat, turnsKey, type AppStore, type AppStoreKey, type SavedChat, type TurnRecord } from '../store/chat-history.ts';
 import { isComplete } from '../store/manifest.ts';
 import { deleteCachedModel, listCachedModels, readManifest } from '../store/model-cache.ts';
 import { modelKeyOf } from '../store/model-key.ts';
@@ -109,8 +109,12 @@ class R1App extends HTMLElement {
   private readonly store: KeyValueStore = idbKeyValueStore();
   private readonly appStore: AppStore = idbKeyValueStore<AppStoreKey>('r1-webgpu-app', 'state');
   private memory: AppMemory = EMPTY_MEMORY;
-  /** The chat shown, once it has a turn: its id, when it began, the model it is held with. */
-  private shownChat: { id: string; createdAt: number; model: HeldModel | null } | null = null;
+  /**
+   * The chat shown, once it has a turn: its id, when it began, the model it is held with, and the
+   * `updatedAt` of the copy its turns are based on (this tab's last write, or one read from another
+   * tab); null for a chat begun here and not written yet.
+   */
+  private shownChat: { id: string; createdAt: number; model: HeldModel | null; base: number | null } | null = null;
   /** The chats kept in this browser, the one written last first, as this page last read or wrote them. */
   private chats: SavedChat[] = [];
   /** The model the engine holds. */
@@ -171,8 +175,8 @@ class R1App extends HTMLElement {
     }
     for (const field of REMEMBERED_FIELDS) this.$(field).addEventListener('input', () => void this.rememberFields());
     this.$('chat').addEventListener('conversation-change', (e) => void this.keepChat((e as CustomEvent<TurnRecord[]>).detail));
-    this.tabs?.addEventListener('message', (e: MessageEvent<{ chat?: unknown }>) => {
-      if (typeof e.data?.chat === 'string') void this.chatChangedElsewhere(e.data.chat);
+    this.tabs?.addEventListener('message', (e: MessageEvent<{ chat?: unknown; busy?: unknown }>) => {
+      if (typeof e.data?.chat === 'string') void this.chatChangedElsewhere(e.data.chat, e.data.busy === true);
     });
     this.applySettings();
     void this.refreshKept();
@@ -349,21 +353,38 @@ class R1App extends HTMLElement {
       return;
     }
     const now = Date.now();
-    this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.held };
-    this.shownChat.model = this.held ?? this.shownChat.model;
-    const { id, createdAt, model } = this.shownChat;
+    this.shownChat ??= { id: crypto.randomUUID(), createdAt: now, model: this.held, base: null };
+    const shown = this.shownChat;
+    shown.model = this.held ?? shown.model;
+    const base = shown.base;
+    // Claimed before the write: this tab's own writes in flight are not another tab's.
+    shown.base = now;
+    if (base !== null && (await this.changedUnderfoot(shown.id, base, turns))) {
+      // Another tab carried this chat on in a way these turns do not: they are kept as a chat of
+      // their own, and nothing that tab wrote is written over.
+      Object.assign(shown, { id: crypto.randomUUID(), createdAt: now });
+    }
+    const { id, createdAt, model } = shown;
     const kept = this.chats.find((c) => c.id === id);
     const saved: SavedChat = { version: 1, id, title: kept?.named ? kept.title : chatTitle(turns), model, createdAt, updatedAt: now, turns };
     if (kept?.named) saved.named = true;
     this.chats = [saved, ...this.chats.filter((c) => c.id !== id)];
     this.renderChats();
-    await this.writeChat(saved);
+    await this.writeChat(saved, this.chat().generating);
   }
 
-  private async writeChat(saved: SavedChat): Promise<void> {
+  /** Whether chat `id` was written after `base` by another tab, with turns that `turns` do not carry on. */
+  private async changedUnderfoot(id: string, base: number, turns: readonly TurnRecord[]): Promise<boolean> {
+    const stored = await readChat(this.appStore, id).catch(() => null);
+    if (!stored || stored.updatedAt <= base) return false;
+    return turnsKey(turns.slice(0, stored.turns.length)) !== turnsKey(stored.turns);
+  }
+
+  /** Writes a chat and tells the other tabs (`busy`: an answer is being written into it). */
+  private async writeChat(saved: SavedChat, busy = false): Promise<void> {
     try {
       await saveChat(this.appStore, saved);
-      this.tabs?.postMessage({ chat: saved.id });
+      this.tabs?.postMessage({ chat: saved.id, busy });
       this.$('chats-note').hidden = true;
     } catch (e) {
       this.chatsNote(`This chat could not be kept in this browser: ${explainError(e)}`);
@@ -372,7 +393,8 @@ class R1App extends HTMLElement {
 
   /** Names a chat as the user typed it, or ('') by its first question again; it keeps its place in the list. */
   private async renameChat(id: string, title: string): Promise<void> {
-    const kept = this.chats.find((c) => c.id === id);
+    // The copy kept now (another tab may have added to it since this list was drawn), else the listed one.
+    const kept = (await readChat(this.appStore, id).catch(() => null)) ?? this.chats.find((c) => c.id === id);
     if (!kept) return;
     const { named: _, ...rest } = kept;
     const renamed: SavedChat = title ? { ...rest, title, named: true } : { ...rest, title: chatTitle(kept.turns) };
@@ -386,7 +408,7 @@ class R1App extends HTMLElement {
     if (!saved) return;
     // Setting the conversation announces a generation it stops, which keeps it under the old id first.
     this.chat().conversation = saved.turns;
-    this.shownChat = { id: saved.id, createdAt: saved.createdAt, model: saved.model };
+    this.shownChat = { id: saved.id, createdAt: saved.createdAt, model: saved.model, base: saved.updatedAt };
     this.renderChats();
   }
 
@@ -402,21 +424,31 @@ class R1App extends HTMLElement {
   }
 
   /**
-   * Another tab wrote or deleted chat `id`: the list follows, and so does the chat on screen unless
-   * this tab is answering in it (then both write it, and the last write wins). A chat deleted there
-   * stays on screen here, and is kept again as a new one if it goes on.
+   * Another tab wrote or deleted chat `id`: the list follows, and so does the chat on screen, once
+   * an answer there has ended (not each second while it streams) and unless this tab is answering
+   * in it or a question is being edited. A chat this tab goes on with meanwhile is kept apart when
+   * the two differ (keepChat). A chat deleted there stays on screen here, kept as a new one if it
+   * goes on.
    */
-  private async chatChangedElsewhere(id: string): Promise<void> {
-    const saved = await readChat(this.appStore, id).catch(() => null);
+  private async chatChangedElsewhere(id: string, busy: boolean): Promise<void> {
+    let saved: SavedChat | null;
+    try {
+      saved = await readChat(this.appStore, id);
+    } catch {
+      // Unreadable here (a newer version's record, a failed read): the list stays as it was.
+      return;
+    }
     this.chats = this.chats.filter((c) => c.id !== id);
     if (saved) this.chats = [...this.chats, saved].sort((a, b) => b.updatedAt - a.updatedAt);
-    // Shown again once an answer there has ended (not each second while it streams, which would
-    // pull this tab's reader to the bottom).
-    const settled = !saved?.turns.some((t) => t.status === 'pending');
-    if (this.shownChat?.id === id && !this.chat().generating && settled) {
-      // A rename changes no turn: the chat is not drawn again for it.
-      if (saved && JSON.stringify(saved.turns) !== JSON.stringify(this.chat().conversation)) this.chat().conversation = saved.turns;
-      else this.shownChat = null;
+    const shown = this.shownChat;
+    const chat = this.chat();
+    if (shown?.id === id) {
+      if (!saved) this.shownChat = null;
+      else if (turnsKey(saved.turns) === turnsKey(chat.conversation)) shown.base = saved.updatedAt;
+      else if (!busy && !saved.turns.some((t) => t.status === 'pending') && !chat.generating && !chat.editing) {
+        chat.conversation = saved.turns;
+        shown.base = saved.updatedAt;
+      }
     }
     this.renderChats();
   }

@@ -28,12 +28,14 @@ import { errorDetail, explainError } from './explain-error.ts';
 import { createProgressMeter } from './progress-meter.ts';
 import { sharedEngine } from './shared-engine.ts';
 import { sendOnEnter } from './text-form.ts';
-import { createTurnView, type TurnView } from './turn-view.ts';
+import { createTurnView, nearBottom, type TurnView } from './turn-view.ts';
 
 const TEMPLATE = `
   <div class="status" part="status" hidden><progress></progress><span class="status-text"></span></div>
-  <div class="messages" part="messages" id="messages" role="log" aria-live="polite" aria-label="Conversation"></div>
-  <button type="button" class="to-latest" part="to-latest" hidden>↓ Latest</button>
+  <div class="messages-box">
+    <div class="messages" part="messages" id="messages" role="log" aria-live="polite" aria-label="Conversation"></div>
+    <button type="button" class="to-latest" part="to-latest" hidden>↓ Latest</button>
+  </div>
   <div class="notice" part="notice" role="alert" hidden>
     <p class="notice-text"></p>
     <button type="button" class="notice-continue">Continue</button>
@@ -133,6 +135,11 @@ export class R1ChatElement extends HTMLElement {
   /** Whether an answer is being generated (or waits for the engine). */
   get generating(): boolean {
     return this.running !== null;
+  }
+
+  /** Whether an earlier question is open for editing. */
+  get editing(): boolean {
+    return this.root.querySelector('.edit-question:not([hidden])') !== null;
   }
 
   /** The conversation as records: what a page keeps to show it again later. */
@@ -327,7 +334,10 @@ export class R1ChatElement extends HTMLElement {
         this.contextNotice(`This conversation is longer than the model's context window${info ? ` (${info.contextLength} tokens)` : ''}.`);
       }
       if (name === 'GpuDeviceLostError' || name === 'WorkerCrashedError') {
-        this.showNotice('The answer was cut off, but the conversation is kept: the model is loading again by itself. Retry asks the last question again as soon as it is ready.', ['retry']);
+        const again = turn.continuation ? 'Continue goes on where it stopped' : 'Retry asks the last question again';
+        this.showNotice(`The answer was cut off, but the conversation is kept: the model is loading again by itself. ${again} as soon as it is ready.`, [turn.continuation ? 'continue' : 'retry']);
+      } else if (turn.continuation) {
+        this.showNotice('The answer can still go on where it stopped.', ['continue']);
       }
     } finally {
       if (this.running === controller) this.running = null;
@@ -405,33 +415,42 @@ export class R1ChatElement extends HTMLElement {
     /** The decoder's last bytes, sent after the tokens: an unfinished character, unless the answer ended. */
     let tail = '';
     const continues = resume ? { continuesIds: resume.generated } : {};
-    for await (const chunk of engine.generate(ids, { ...this.settings(), ...continues, signal })) {
-      if (chunk.type === 'done') {
-        stats = chunk.stats;
-        continue;
+    try {
+      for await (const chunk of engine.generate(ids, { ...this.settings(), ...continues, signal })) {
+        if (chunk.type === 'done') {
+          stats = chunk.stats;
+          continue;
+        }
+        // Chunks the engine sent before it saw the stop, for a conversation replaced since: nothing to show.
+        if (!this.turns.includes(turn)) continue;
+        if (chunk.id < 0) {
+          tail += chunk.text;
+          continue;
+        }
+        generated.push(chunk.id);
+        output += chunk.text;
+        const d = parser.push(chunk.text);
+        apply(d);
+        if (thinking && !parser.thinking) {
+          const seconds = (performance.now() - t0) / 1000;
+          if (reasoned) this.thought(turn, seconds, true);
+          this.emit('thinking-done', seconds);
+        }
+        thinking = parser.thinking;
+        // Text that arrived: not the end of sequence, nor a token holding part of a character.
+        if (chunk.text) this.emit('token', { text: chunk.text, ...d });
+        // A continued answer is an answer all along: what goes back to the model follows it.
+        if (resume) turn.reply = parser.thinking ? '' : output;
+        // A page closed mid-answer keeps what was shown up to the last second.
+        if (performance.now() - this.lastChange >= CHANGE_INTERVAL_MS) this.changed();
       }
-      // Chunks the engine sent before it saw the stop, for a conversation replaced since: nothing to show.
-      if (!this.turns.includes(turn)) continue;
-      if (chunk.id < 0) {
-        tail += chunk.text;
-        continue;
+    } catch (e) {
+      if (this.turns.includes(turn)) {
+        // Cut off: what the parser held back is text; a continuation that wrote nothing can be tried again.
+        apply(parser.finish());
+        if (resume && generated.length === 0) turn.continuation = resume;
       }
-      generated.push(chunk.id);
-      output += chunk.text;
-      const d = parser.push(chunk.text);
-      apply(d);
-      if (thinking && !parser.thinking) {
-        const seconds = (performance.now() - t0) / 1000;
-        if (reasoned) this.thought(turn, seconds, true);
-        this.emit('thinking-done', seconds);
-      }
-      thinking = parser.thinking;
-      // Text that arrived: not the end of sequence, nor a token holding part of a character.
-      if (chunk.text) this.emit('token', { text: chunk.text, ...d });
-      // A continued answer is an answer all along: what goes back to the model follows it.
-      if (resume) turn.reply = parser.thinking ? '' : output;
-      // A page closed mid-answer keeps what was shown up to the last second.
-      if (performance.now() - this.lastChange >= CHANGE_INTERVAL_MS) this.changed();
+      throw e;
     }
     if (!stats) throw new GenerationIncompleteError('the engine ended the stream without its statistics');
     // Stopped at the limit, the last character may be unfinished: its bytes come with Continue.
@@ -706,16 +725,18 @@ export class R1ChatElement extends HTMLElement {
     this.$('regenerate').addEventListener('click', () => void this.regenerate());
     this.$('new-chat').addEventListener('click', () => void this.newChat());
     // Scrolled up to read, the reader is not pulled down by the stream; this button takes them back.
+    // At the bottom, they stay there when the messages get shorter (a notice, the stats line below).
     const messages = this.$('messages');
     const toLatest = this.root.querySelector<HTMLButtonElement>('.to-latest')!;
-    const placeToLatest = () => (toLatest.hidden = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80);
-    messages.addEventListener('scroll', placeToLatest, { passive: true });
-    new ResizeObserver(placeToLatest).observe(messages);
+    let pinned = true;
+    const placeToLatest = () => (toLatest.hidden = nearBottom(messages));
+    messages.addEventListener('scroll', () => ((pinned = nearBottom(messages)), placeToLatest()), { passive: true });
+    new ResizeObserver(() => {
+      if (pinned) messages.scrollTop = messages.scrollHeight;
+      placeToLatest();
+    }).observe(messages);
     new MutationObserver(placeToLatest).observe(messages, { childList: true, subtree: true, characterData: true });
-    toLatest.addEventListener('click', () => {
-      messages.scrollTo({ top: messages.scrollHeight });
-      input.focus();
-    });
+    toLatest.addEventListener('click', () => messages.scrollTo({ top: messages.scrollHeight }));
     this.root.querySelector('.notice-new')!.addEventListener('click', () => void this.newChat());
     this.root.querySelector('.notice-drop')!.addEventListener('click', () => void this.leaveOutOldestTurns());
     this.root.querySelector('.notice-continue')!.addEventListener('click', () => void this.continueAnswer());

@@ -37,7 +37,8 @@ export const CHAT_CSS = `
 .status { display: flex; gap: .5rem; align-items: center; font-size: .85rem; color: var(--r1-muted); }
 .status progress { flex: 0 0 10rem; accent-color: var(--r1-accent); }
 /* Given a height (by the page, or as the app's flex item), the element keeps it and its messages scroll. */
-.messages { flex: 1; display: flex; flex-direction: column; gap: .6rem; overflow-y: auto; min-height: 6rem; overscroll-behavior: contain; }
+.messages-box { flex: 1; min-height: 6rem; position: relative; display: flex; flex-direction: column; }
+.messages { flex: 1; min-height: 0; display: flex; flex-direction: column; gap: .6rem; overflow-y: auto; overscroll-behavior: contain; }
 .msg { padding: .55rem .8rem; border-radius: var(--r1-radius); max-width: 92%; overflow-wrap: anywhere; }
 .msg.user { align-self: flex-end; background: var(--r1-user-bg); white-space: pre-wrap; }
 .question-actions { align-self: flex-end; margin-top: -.45rem; }
@@ -90,8 +91,8 @@ details.thinking summary { cursor: pointer; font-style: italic; list-style-posit
 button { font: inherit; padding: .4rem .8rem; border-radius: .4rem; border: 1px solid var(--r1-control-border); background: var(--r1-bg); color: var(--r1-fg); cursor: pointer; }
 button.primary { background: var(--r1-accent); border-color: var(--r1-accent); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
-/* Over the bottom of the messages, while the reader is scrolled up from the latest. */
-.to-latest { align-self: center; margin: -2.6rem 0 .4rem; position: relative; z-index: 1; font-size: .8rem; padding: .2rem .7rem; border-radius: 1rem; box-shadow: 0 1px 4px rgb(0 0 0 / .25); }
+/* Over the bottom of the messages (out of their flow: showing it changes no size), while the reader is scrolled up. */
+.to-latest { position: absolute; bottom: .4rem; left: 50%; transform: translateX(-50%); z-index: 1; font-size: .8rem; padding: .2rem .7rem; border-radius: 1rem; box-shadow: 0 1px 4px rgb(0 0 0 / .25); }
 .stats { color: var(--r1-muted); font-size: .8rem; min-height: 1em; margin: 0; }
 ${katexRules}
 `;

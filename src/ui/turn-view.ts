@@ -38,6 +38,11 @@ export interface TurnView {
   remove(): void;
 }
 
+/** Whether the messages are scrolled to (about) their end: then the stream is followed. */
+export function nearBottom(messages: HTMLElement): boolean {
+  return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+}
+
 /**
  * `onEdit` gets the edited question when the user asks it again; `onVersion` the index of the
  * answer picked with the "‹ ›" buttons.
@@ -102,7 +107,7 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
     frame = 0;
     if (reasoning || answer) stopWaiting();
     // Follow the stream only when the reader is at the bottom already.
-    const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    const atBottom = nearBottom(messages);
     if (dirty.reasoning) thinkBlock().body.show(reasoning);
     if (dirty.answer) answerBlock().show(answer);
     dirty = { reasoning: false, answer: false };
