@@ -215,9 +215,17 @@ test('an earlier question edited is asked again with the turns before it; the tu
   await edits.nth(1).click();
   const editor = chat.getByRole('textbox', { name: 'Edited question' });
   await expect(editor).toHaveValue('Q2');
+  // The editor says what asking again costs; the last question drops nothing.
+  await expect(chat.locator('.edit-question:not([hidden]) .edit-note')).toHaveText('Asking again drops the turn after it.');
   await editor.fill('never sent');
   await editor.press('Escape');
   await expect(chat.locator('.msg.user')).toHaveText(['Q1', 'Q2', 'Q3']);
+  await edits.nth(0).click();
+  await expect(chat.locator('.edit-question:not([hidden]) .edit-note')).toHaveText('Asking again drops the 2 turns after it.');
+  await chat.locator('.edit-question:not([hidden])').getByRole('button', { name: 'Cancel' }).click();
+  await edits.nth(2).click();
+  await expect(chat.locator('.edit-question:not([hidden]) .edit-note')).toBeHidden();
+  await chat.locator('.edit-question:not([hidden])').getByRole('button', { name: 'Cancel' }).click();
 
   await setDelay(page, 30);
   await edits.nth(1).click();

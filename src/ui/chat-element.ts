@@ -540,12 +540,11 @@ export class R1ChatElement extends HTMLElement {
   /** A turn on screen for this record; its Edit button edits it wherever it is in the chat then. */
   private newTurn(r: TurnRecord): ChatTurn {
     const turn = { ...r } as ChatTurn;
-    turn.view = createTurnView(
-      this.$('messages'),
-      r.user,
-      (text) => void this.editQuestion(this.turns.indexOf(turn), text),
-      (answer) => this.showAnswer(this.turns.indexOf(turn), answer),
-    );
+    turn.view = createTurnView(this.$('messages'), r.user, {
+      onEdit: (text) => void this.editQuestion(this.turns.indexOf(turn), text),
+      onVersion: (answer) => this.showAnswer(this.turns.indexOf(turn), answer),
+      turnsAfter: () => this.turns.length - 1 - this.turns.indexOf(turn),
+    });
     turn.view.setEditable(!this.running);
     return turn;
   }

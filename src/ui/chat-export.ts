@@ -1,9 +1,11 @@
 /**
  * A kept chat as a Markdown file: each question, the reasoning folded in a <details> block, the
- * answer as the model wrote it, and the notes (stopped, cut off) in italics. Questions are quoted
- * so that their own Markdown stays theirs; the file is for reading and sharing, not for loading back.
+ * answer as the model wrote it, the notes (stopped, cut off) in italics, and the question's other
+ * answers folded after it. Questions are quoted so that their own Markdown stays theirs; the file is
+ * for reading and sharing, not for loading back.
  */
 import type { SavedChat } from '../store/chat-history.ts';
+import { answersOf } from './conversation.ts';
 
 export function chatMarkdown(chat: SavedChat): string {
   const out = [`# ${oneLine(chat.title) || 'Chat'}`, ''];
@@ -18,6 +20,13 @@ export function chatMarkdown(chat: SavedChat): string {
     if (t.answer.trim()) out.push(t.answer.trim(), '');
     for (const n of t.notes) out.push(`_${oneLine(n.text)}_`, '');
     if (t.status === 'pending') out.push('_Interrupted before the answer was finished._', '');
+    if (t.leftOut) out.push("_Left out of the model's context, to make room._", '');
+    // The question's other answers (Regenerate), folded, in the order they were written.
+    const { answers, shown } = answersOf(t);
+    answers.forEach((a, i) => {
+      if (i === shown || !a.answer.trim()) return;
+      out.push(`<details><summary>Another answer (${i + 1} of ${answers.length})</summary>`, '', a.answer.trim(), '', '</details>', '');
+    });
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -45,6 +45,7 @@ export const CHAT_CSS = `
 .question-actions button { font-size: .75rem; padding: .05rem .45rem; color: var(--r1-muted); border-color: transparent; background: transparent; }
 .question-actions button:hover, .question-actions button:focus { border-color: var(--r1-border); color: var(--r1-fg); }
 .edit-question { align-self: stretch; display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; }
+.edit-question .edit-note { flex-basis: 100%; margin: 0; font-size: .8rem; color: var(--r1-muted); }
 .edit-question textarea { flex: 1 1 16rem; padding: .5rem; font: inherit; border: 1px solid var(--r1-accent); border-radius: .4rem; resize: vertical; background: var(--r1-bg); color: inherit; }
 .msg.assistant { align-self: stretch; background: var(--r1-assistant-bg); border: 1px solid var(--r1-border); }
 .msg.failed { border-color: var(--r1-error); }

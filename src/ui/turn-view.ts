@@ -43,21 +43,27 @@ export function nearBottom(messages: HTMLElement): boolean {
   return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
 }
 
-/**
- * `onEdit` gets the edited question when the user asks it again; `onVersion` the index of the
- * answer picked with the "‹ ›" buttons.
- */
-export function createTurnView(messages: HTMLElement, question: string, onEdit: (text: string) => void, onVersion: (index: number) => void): TurnView {
+/** What a turn's controls ask of the chat. */
+export interface TurnHooks {
+  /** The edited question, asked again. */
+  onEdit(text: string): void;
+  /** The index of the answer picked with the "‹ ›" buttons. */
+  onVersion(index: number): void;
+  /** How many turns follow this one (asking it again drops them: the editor says so). */
+  turnsAfter(): number;
+}
+
+export function createTurnView(messages: HTMLElement, question: string, hooks: TurnHooks): TurnView {
   const doc = messages.ownerDocument;
   const user = doc.createElement('div');
   user.className = 'msg user';
   user.setAttribute('part', 'message user');
   user.textContent = question;
-  const edit = createQuestionEditor(doc, user, onEdit);
+  const edit = createQuestionEditor(doc, user, hooks);
   const assistant = doc.createElement('div');
   assistant.className = 'msg assistant';
   assistant.setAttribute('part', 'message assistant');
-  const versions = createVersionPager(doc, onVersion);
+  const versions = createVersionPager(doc, (index) => hooks.onVersion(index));
   messages.append(user, edit.actions, edit.form, assistant, versions.element);
   messages.scrollTop = messages.scrollHeight;
 
@@ -209,7 +215,7 @@ export function createTurnView(messages: HTMLElement, question: string, onEdit: 
  * The Edit button under a question and the form that opens in its place: Enter or "Ask again"
  * hands the new text on, Escape or Cancel closes it unchanged.
  */
-function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: string) => void) {
+function createQuestionEditor(doc: Document, user: HTMLElement, hooks: TurnHooks) {
   const actions = doc.createElement('div');
   actions.className = 'question-actions';
   const editButton = doc.createElement('button');
@@ -232,7 +238,10 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
   const cancel = doc.createElement('button');
   cancel.type = 'button';
   cancel.textContent = 'Cancel';
-  form.append(text, ask, cancel);
+  // Said before it happens: asking an earlier question again drops the turns after it.
+  const drops = doc.createElement('p');
+  drops.className = 'edit-note';
+  form.append(text, ask, cancel, drops);
 
   const close = () => {
     // Focus goes back to the Edit button rather than to the page (Ask again moves it on itself).
@@ -243,6 +252,9 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
     if (hadFocus) editButton.focus();
   };
   editButton.addEventListener('click', () => {
+    const after = hooks.turnsAfter();
+    drops.textContent = after === 0 ? '' : `Asking again drops the ${after === 1 ? 'turn' : `${after} turns`} after it.`;
+    drops.hidden = after === 0;
     text.value = user.textContent ?? '';
     user.hidden = true;
     actions.hidden = true;
@@ -253,7 +265,7 @@ function createQuestionEditor(doc: Document, user: HTMLElement, onEdit: (text: s
     const value = text.value.trim();
     if (!value) return;
     close();
-    onEdit(value);
+    hooks.onEdit(value);
   };
   sendOnEnter(form, text, submit);
   text.addEventListener('keydown', (e) => e.key === 'Escape' && !e.isComposing && close());

@@ -78,3 +78,27 @@ test('file names keep letters and digits of any script, nothing a file system wo
   expect(chatFileName(chat([], '???'))).toBe('chat.md');
   expect(chatFileName(chat([], 'x'.repeat(100))).length).toBe(63);
 });
+
+test("a turn left out of the context says so; the question's other answers follow, folded, numbered in order", () => {
+  const other = (answer: string) => ({ reply: answer, status: 'done' as const, reasoning: 'r', answer, thought: null, notes: [] });
+  const md = chatMarkdown(chat([turn({ user: 'Q', answer: 'Second try.', leftOut: true, others: [other('First try.'), other(''), other('Third try.')], position: 1 })]));
+  expect(md).toContain(
+    [
+      'Second try.',
+      '',
+      "_Left out of the model's context, to make room._",
+      '',
+      '<details><summary>Another answer (1 of 4)</summary>',
+      '',
+      'First try.',
+      '',
+      '</details>',
+      '',
+      '<details><summary>Another answer (4 of 4)</summary>',
+      '',
+      'Third try.',
+      '',
+      '</details>',
+    ].join('\n'),
+  );
+});
