@@ -474,3 +474,23 @@ test('scrolled up while an answer streams, the reader stays put; "Latest" takes 
   await expect(toLatest).toBeHidden();
   expect(await messages.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
 });
+
+test('another model named on the elements while one loads: the load nobody wants any more stops, the new one loads', async ({ page }) => {
+  await open(page, '?loadDelay=400');
+  await recordEvents(page);
+  const chats = [page.locator('#a'), page.locator('#b')];
+  await expect(chats[0].locator('.status')).toContainText(/Uploading|Opening/);
+  // One element alone changing its mind does not stop a load the other still wants.
+  await chats[0].evaluate((el) => el.setAttribute('model', 'fake/other'));
+  await page.waitForTimeout(600);
+  type Fake = { fakeEngine: { calls: string[]; loads: unknown[] } };
+  expect(await page.evaluate(() => (window as unknown as Fake).fakeEngine.calls)).not.toContain('load stopped');
+  await chats[1].evaluate((el) => el.setAttribute('model', 'fake/other'));
+  await expect.poll(() => page.evaluate(() => (window as unknown as Fake).fakeEngine.calls.filter((c) => c.startsWith('load')))).toEqual(['load', 'load stopped', 'load']);
+  expect(await page.evaluate(() => (window as unknown as Fake).fakeEngine.loads)).toEqual(['fake/model', 'fake/other']);
+  for (const chat of chats) await expect(chat.locator('.status')).toBeHidden({ timeout: 10_000 });
+  expect(await events(page, 'error')).toEqual([]);
+  await chats[0].locator('#input').fill('Hello?');
+  await chats[0].getByRole('button', { name: 'Send' }).click();
+  await expect(chats[0].locator('.answer strong')).toHaveText('the answer');
+});

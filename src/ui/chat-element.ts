@@ -123,8 +123,10 @@ export class R1ChatElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
-    // A removed chat must not keep a shared engine busy.
+    // A removed chat must not keep a shared engine busy, nor loading a model only it wanted.
     this.stop();
+    this.modelRequest?.controller.abort();
+    this.modelRequest = null;
     this.watchEngine();
   }
 
@@ -600,20 +602,29 @@ export class R1ChatElement extends HTMLElement {
   private modelInfo(engine: RuntimeEngine): Promise<ModelInfo | null> {
     const model = this.getAttribute('model');
     if (!model || !this.isConnected) return heldModel(engine) ?? Promise.resolve(null);
+    // Another model named (or another engine given) since: this element no longer wants the one it
+    // asked for before, which stops loading unless another element wants it too.
+    if (this.modelRequest?.model !== model || this.modelRequest.engine !== engine) {
+      this.modelRequest?.controller.abort();
+      this.modelRequest = { engine, model, controller: new AbortController() };
+    }
     const meter = createProgressMeter();
-    const info = loadModel(engine, model, {}, (p) => {
+    const info = loadModel(engine, model, { signal: this.modelRequest.controller.signal }, (p) => {
       const v = meter(p);
-      this.showStatus(v.text, v.fraction);
+      if (this.watchedLoad === info) this.showStatus(v.text, v.fraction);
     });
     if (info !== this.watchedLoad) {
       this.watchedLoad = info;
       this.showStatus('Opening the model…', null);
       info.then(
         (i) => {
+          if (this.watchedLoad !== info) return;
           this.hideStatus();
           this.emit('ready', i);
         },
         (e: unknown) => {
+          // A load given up for another one is not news.
+          if (this.watchedLoad !== info) return;
           this.showStatus(explainError(e), null, true);
           this.emit('error', errorDetail(e));
         },
@@ -621,6 +632,9 @@ export class R1ChatElement extends HTMLElement {
     }
     return info;
   }
+
+  /** The model this element asked its engine for, and the way to say it no longer wants it. */
+  private modelRequest: { engine: RuntimeEngine; model: string; controller: AbortController } | null = null;
 
   private settings(): GenerateOptions {
     const num = (name: string) => {

@@ -17,29 +17,40 @@ interface Held {
   settled: boolean;
   /** Failed or stopped: the engine does not hold this model. */
   failed: boolean;
+  /** Stops the load once no caller wants it any more (`interest` down to 0). */
+  controller: AbortController;
+  /** Callers still waiting for it; Infinity once one came without a signal (it never lets go). */
+  interest: number;
 }
 
 const held = new WeakMap<RuntimeEngine, Held>();
 
 /**
  * Loads `input` into `engine` unless it holds (or is loading) that very model already. `opts.signal`
- * stops the load: while it waits for the engine (a generation under way), the model held stays held.
+ * says this caller no longer wants it: a load under way stops once no caller wants it (callers that
+ * share a load each have a say; one without a signal always wants it). Stopped while it waits for
+ * the engine (a generation under way), it leaves the model held as it was.
  */
 export function loadModel(engine: RuntimeEngine, input: ModelInput, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
   const { signal, ...opts } = options;
   const current = held.get(engine);
   if (current && sameInput(current.input, input) && sameOptions(current.opts, opts)) {
-    if (onProgress && !current.settled) current.listeners.add(onProgress);
+    if (!current.settled) {
+      if (onProgress) current.listeners.add(onProgress);
+      wants(current, signal);
+    }
     return current.info;
   }
   const listeners = new Set(onProgress ? [onProgress] : []);
+  const controller = new AbortController();
   let began = false;
   const load = () => {
     began = true;
-    return engine.load(input, { ...opts, signal }, (p) => listeners.forEach((l) => l(p)));
+    return engine.load(input, { ...opts, signal: controller.signal }, (p) => listeners.forEach((l) => l(p)));
   };
-  const info = withEngineLock(engine, load, signal);
-  const entry: Held = { input, opts, info, listeners, settled: false, failed: false };
+  const info = withEngineLock(engine, load, controller.signal);
+  const entry: Held = { input, opts, info, listeners, settled: false, failed: false, controller, interest: 0 };
+  wants(entry, signal);
   held.set(engine, entry);
   const settle = () => {
     entry.settled = true;
@@ -56,6 +67,20 @@ export function loadModel(engine: RuntimeEngine, input: ModelInput, options: Loa
     else held.delete(engine);
   });
   return info;
+}
+
+/** One more caller waits for the entry's load, until its signal aborts. */
+function wants(entry: Held, signal: AbortSignal | undefined): void {
+  if (!signal) {
+    entry.interest = Infinity;
+    return;
+  }
+  entry.interest++;
+  const letGo = () => {
+    if (--entry.interest === 0 && !entry.settled) entry.controller.abort(signal.reason);
+  };
+  if (signal.aborted) letGo();
+  else signal.addEventListener('abort', letGo, { once: true });
 }
 
 /**

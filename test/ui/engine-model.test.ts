@@ -54,11 +54,11 @@ test('a failed load is forgotten, so asking again retries', async () => {
 
 test('a load stopped while it waits for the engine leaves the model held; one stopped after it began leaves none', async () => {
   const loads: unknown[] = [];
-  // Loads with a signal run until it aborts, as the real engine's upload would.
+  // org/one loads at once; the others run until their signal aborts, as the real engine's upload would.
   const engine = {
     load(input: unknown, o: LoadOptions) {
       loads.push(input);
-      if (!o.signal) return Promise.resolve({ name: String(input) } as ModelInfo);
+      if (input === 'org/one') return Promise.resolve({ name: String(input) } as ModelInfo);
       return new Promise((_, reject) => o.signal!.addEventListener('abort', () => reject(Object.assign(new Error('stopped'), { name: 'AbortError' }))));
     },
   } as unknown as RuntimeEngine;
@@ -100,4 +100,32 @@ test('a load stopped in line behind one still loading leaves that one held', asy
   expect(heldModel(engine)).toBe(first);
   finishFirst();
   expect(await heldModel(engine)).toMatchObject({ name: 'org/one' });
+});
+
+test('a load shared by callers stops only once none of them wants it; one without a signal always does', async () => {
+  const stopped: unknown[] = [];
+  const engine = {
+    load(input: unknown, o: LoadOptions) {
+      return new Promise<ModelInfo>((resolve, reject) => {
+        o.signal!.addEventListener('abort', () => (stopped.push(input), reject(Object.assign(new Error('stopped'), { name: 'AbortError' }))));
+        setTimeout(() => resolve({ name: String(input) } as ModelInfo), 50);
+      });
+    },
+  } as unknown as RuntimeEngine;
+  const [a, b] = [new AbortController(), new AbortController()];
+  const first = loadModel(engine, 'org/one', { signal: a.signal });
+  expect(loadModel(engine, 'org/one', { signal: b.signal })).toBe(first);
+  await tick();
+  a.abort();
+  await tick();
+  expect(stopped).toEqual([]);
+  b.abort();
+  await expect(first).rejects.toThrow('stopped');
+  expect(stopped).toEqual(['org/one']);
+
+  const c = new AbortController();
+  const kept = loadModel(engine, 'org/two', { signal: c.signal });
+  loadModel(engine, 'org/two');
+  c.abort();
+  await expect(kept).resolves.toMatchObject({ name: 'org/two' });
 });
