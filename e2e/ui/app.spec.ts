@@ -42,6 +42,19 @@ const lastLoad = (page: Page) =>
     return Object.fromEntries(files.map((f) => [f.name, f.size]));
   });
 
+/** Loads the demo model into the app's scripted engine. */
+async function loadDemo(app: Locator): Promise<void> {
+  await app.getByRole('button', { name: 'Load the demo model' }).click();
+  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+}
+
+/** Asks a question and waits for the whole answer (its statistics line). */
+async function ask(app: Locator, question: string): Promise<void> {
+  await app.locator('#input').fill(question);
+  await app.getByRole('button', { name: 'Send' }).click();
+  await expect(app.locator('#stats')).toContainText('tok/s');
+}
+
 async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 }
@@ -398,8 +411,7 @@ test('the app is one screen high: the chat scrolls its messages, the question bo
   await page.setViewportSize({ width: 1280, height: 800 });
   await openApp(page);
   const app = page.locator('r1-app');
-  await app.getByRole('button', { name: 'Load the demo model' }).click();
-  await expect(app.getByRole('status')).toContainText('/demo-model/ ready on fake adapter');
+  await loadDemo(app);
   for (const [i, question] of ['First question', 'Second question', 'Third question'].entries()) {
     await app.locator('#input').fill(question);
     await app.getByRole('button', { name: 'Send' }).click();
@@ -449,20 +461,13 @@ test('two tabs on one chat: each shows what the other added, so neither writes t
   for (const page of [a, b]) await openApp(page);
   const appA = a.locator('r1-app');
   const appB = b.locator('r1-app');
-  await appA.getByRole('button', { name: 'Load the demo model' }).click();
-  await expect(appA.getByRole('status')).toContainText('ready on fake adapter');
-  const ask = async (app: Locator, q: string) => {
-    await app.locator('#input').fill(q);
-    await app.getByRole('button', { name: 'Send' }).click();
-    await expect(app.locator('#stats')).toContainText('tok/s');
-  };
+  await loadDemo(appA);
   await ask(appA, 'Asked in A');
   // B lists the new chat, opens it, and carries on with it.
   await appB.locator('#chats-section summary').click();
   await appB.locator('#chats li').getByRole('button', { name: 'Open' }).click();
   await expect(appB.locator('.msg.user')).toHaveText(['Asked in A']);
-  await appB.getByRole('button', { name: 'Load the demo model' }).click();
-  await expect(appB.getByRole('status')).toContainText('ready on fake adapter');
+  await loadDemo(appB);
   await ask(appB, 'Asked in B');
   // A, idle, shows B's turn; what A asks next keeps both.
   await expect(appA.locator('.msg.user')).toHaveText(['Asked in A', 'Asked in B']);
@@ -474,11 +479,8 @@ test('two tabs on one chat: each shows what the other added, so neither writes t
 test('a chat renamed in the list keeps its name across reloads and new turns; an empty name gives the first question back', async ({ page }) => {
   await openApp(page);
   const app = page.locator('r1-app');
-  await app.getByRole('button', { name: 'Load the demo model' }).click();
-  await expect(app.getByRole('status')).toContainText('ready on fake adapter');
-  await app.locator('#input').fill('What is a GGUF file?');
-  await app.getByRole('button', { name: 'Send' }).click();
-  await expect(app.locator('#stats')).toContainText('tok/s');
+  await loadDemo(app);
+  await ask(app, 'What is a GGUF file?');
   await app.locator('#chats-section summary').click();
   const item = app.locator('#chats li');
   await item.getByRole('button', { name: 'Rename chat What is a GGUF file?' }).click();
@@ -489,10 +491,8 @@ test('a chat renamed in the list keeps its name across reloads and new turns; an
   await openApp(page);
   await app.locator('#chats-section summary').click();
   await expect(item.locator('.name')).toHaveText('File formats');
-  await app.getByRole('button', { name: 'Load the demo model' }).click();
-  await expect(app.getByRole('status')).toContainText('ready on fake adapter');
-  await app.locator('#input').fill('And safetensors?');
-  await app.getByRole('button', { name: 'Send' }).click();
+  await loadDemo(app);
+  await ask(app, 'And safetensors?');
   await expect(item.locator('.size')).toContainText('2 turns');
   await expect(item.locator('.name')).toHaveText('File formats');
 
@@ -507,13 +507,8 @@ test('two tabs answering in one chat at once: neither answer is lost, the one th
   for (const page of [a, b]) await openApp(page);
   const appA = a.locator('r1-app');
   const appB = b.locator('r1-app');
-  for (const app of [appA, appB]) {
-    await app.getByRole('button', { name: 'Load the demo model' }).click();
-    await expect(app.getByRole('status')).toContainText('ready on fake adapter');
-  }
-  await appA.locator('#input').fill('Q1');
-  await appA.getByRole('button', { name: 'Send' }).click();
-  await expect(appA.locator('#stats')).toContainText('tok/s');
+  for (const app of [appA, appB]) await loadDemo(app);
+  await ask(appA, 'Q1');
   await appB.locator('#chats-section summary').click();
   await appB.locator('#chats li').getByRole('button', { name: 'Open' }).click();
   await expect(appB.locator('.msg.user')).toHaveText(['Q1']);
@@ -523,9 +518,7 @@ test('two tabs answering in one chat at once: neither answer is lost, the one th
   await appA.locator('#input').fill('Q2 in A');
   await appA.getByRole('button', { name: 'Send' }).click();
   await expect(appA.locator('.reasoning').last()).toContainText('The user');
-  await appB.locator('#input').fill('Q2 in B');
-  await appB.getByRole('button', { name: 'Send' }).click();
-  await expect(appB.locator('#stats')).toContainText('tok/s');
+  await ask(appB, 'Q2 in B');
   await expect(appA.locator('#stats')).toContainText('tok/s', { timeout: 30_000 });
 
   await expect(appA.locator('.msg.user')).toHaveText(['Q1', 'Q2 in A']);

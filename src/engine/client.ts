@@ -113,10 +113,10 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
     return running ?? start();
   }
 
-  const call = async <T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> => {
+  const call = async <T>(f: (api: Comlink.Remote<WorkerApi>, worker: Running) => Promise<T>): Promise<T> => {
     const r = await use();
     try {
-      return await Promise.race([f(r.api), r.dead]);
+      return await Promise.race([f(r.api, r), r.dead]);
     } catch (e) {
       throw rebuildError(e);
     }
@@ -127,22 +127,21 @@ export function createWorkerEngine(spawn: () => Worker = spawnEngineWorker): Wor
       const { signal, ...wanted } = opts;
       lastLoad = null;
       const progress = onProgress && progressUntilSettled(onProgress);
-      const r = await use();
-      const abort = () => void (r.gone || r.api.abortLoad());
-      signal?.addEventListener('abort', abort);
-      try {
-        const loading = r.api.load(input, wanted, progress?.proxy);
+      let stopListening = () => {};
+      const info = await call((api, r) => {
+        const abort = () => void (r.gone || api.abortLoad());
+        signal?.addEventListener('abort', abort);
+        stopListening = () => signal?.removeEventListener('abort', abort);
+        const loading = api.load(input, wanted, progress?.proxy);
         // Sent after the load, so the worker has begun it: it lets go of its model and stops.
         if (signal?.aborted) abort();
-        const info = await Promise.race([loading, r.dead]);
-        lastLoad = { input, opts: wanted };
-        return info;
-      } catch (e) {
-        throw rebuildError(e);
-      } finally {
-        signal?.removeEventListener('abort', abort);
+        return loading;
+      }).finally(() => {
+        stopListening();
         progress?.settle();
-      }
+      });
+      lastLoad = { input, opts: wanted };
+      return info;
     },
     // A signal cannot cross to the worker, and a plan reads only headers: it is not stopped.
     plan: (input, { signal: _, ...opts } = {}) => call((api) => api.plan(input, opts)),

@@ -87,7 +87,7 @@ export async function readChat(store: AppStore, id: string): Promise<SavedChat |
 
 /** The turns as a string that two copies share when they say the same (whatever their keys' order). */
 export function turnsKey(turns: readonly TurnRecord[]): string {
-  return JSON.stringify(turns.map(turnOf));
+  return JSON.stringify(turns.map(copyTurn));
 }
 
 /** Every readable chat, the one written last first. */
@@ -104,18 +104,22 @@ export function parseSavedChat(v: unknown): SavedChat | null {
   if (typeof id !== 'string' || typeof title !== 'string' || (model !== null && !isModel(model))) return null;
   if (named !== undefined && typeof named !== 'boolean') return null;
   if (!isTime(createdAt) || !isTime(updatedAt) || !Array.isArray(turns) || !turns.every(isTurnRecord)) return null;
-  const chat: SavedChat = { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns: turns.map(turnOf) };
+  const chat: SavedChat = { version: 1, id, title, model: model && { label: model.label, key: model.key }, createdAt, updatedAt, turns: turns.map(copyTurn) };
   if (named) chat.named = true;
   return chat;
 }
 
-/** A checked turn with its known fields only: nothing else stored with it comes along. */
-function turnOf(t: TurnRecord): TurnRecord {
+/**
+ * A copy of a turn's record with its known fields only, nothing shared with it (what is stored with
+ * it besides, or kept beside it on screen, does not come along); optional fields only when they say
+ * something.
+ */
+export function copyTurn(t: TurnRecord): TurnRecord {
   const turn: TurnRecord = { user: t.user, status: t.status, ...answerOf(t) };
-  if (t.leftOut !== undefined) turn.leftOut = t.leftOut;
-  if (t.others !== undefined) {
+  if (t.leftOut) turn.leftOut = true;
+  if (t.others?.length) {
     turn.others = t.others.map((a) => ({ ...answerOf(a), status: a.status }));
-    if (t.position !== undefined) turn.position = t.position;
+    turn.position = t.position ?? t.others.length;
   }
   return turn;
 }

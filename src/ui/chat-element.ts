@@ -17,7 +17,7 @@
 import type { EngineEvent, ModelInfo, RuntimeEngine } from '../engine/api.ts';
 import type { GenerationStats } from '../engine/engine.ts';
 import type { GenerateOptions } from '../engine/settings.ts';
-import type { TurnNote, TurnRecord } from '../store/chat-history.ts';
+import { copyTurn, type TurnNote, type TurnRecord } from '../store/chat-history.ts';
 import { templateOpensThink } from '../text/chat-template.ts';
 import { createThinkParser, type ThinkDelta } from '../text/think-parser.ts';
 import { CHAT_CSS, installMathFonts } from './chat-style.ts';
@@ -146,7 +146,7 @@ export class R1ChatElement extends HTMLElement {
 
   /** The conversation as records: what a page keeps to show it again later. */
   get conversation(): TurnRecord[] {
-    return this.turns.map(toRecord);
+    return this.turns.map(copyTurn);
   }
 
   /**
@@ -552,8 +552,7 @@ export class R1ChatElement extends HTMLElement {
   }
 
   private restoreTurn(r: TurnRecord): ChatTurn {
-    const others = r.others?.map((a) => ({ ...a, thought: a.thought && { ...a.thought }, notes: a.notes.map((n) => ({ ...n })) }));
-    const turn = this.newTurn({ ...r, thought: r.thought && { ...r.thought }, status: r.status === 'pending' ? 'failed' : r.status, others });
+    const turn = this.newTurn({ ...copyTurn(r), status: r.status === 'pending' ? 'failed' : r.status });
     this.renderAnswer(turn, r);
     if (r.status === 'pending') this.note(turn, 'Interrupted: the page closed before this answer was finished. Regenerate asks again.', 'error');
     if (r.leftOut) turn.view.setLeftOut(true);
@@ -804,17 +803,6 @@ function unanswered(): Omit<TurnRecord, 'user'> {
   return { reply: '', status: 'pending', reasoning: '', answer: '', thought: null, notes: [] };
 }
 
-/** A copy of a turn without its view, nothing shared with it. */
-function toRecord(t: ChatTurn): TurnRecord {
-  const thought = t.thought && { ...t.thought };
-  const record: TurnRecord = { user: t.user, reply: t.reply, status: t.status, reasoning: t.reasoning, answer: t.answer, thought, notes: t.notes.map((n) => ({ ...n })) };
-  if (t.leftOut) record.leftOut = true;
-  if (t.others?.length) {
-    record.others = t.others.map((a) => ({ ...a, thought: a.thought && { ...a.thought }, notes: a.notes.map((n) => ({ ...n })) }));
-    record.position = t.position ?? t.others.length;
-  }
-  return record;
-}
 
 /** The engine's stream ended without its final statistics chunk (a broken engine or transport). */
 export class GenerationIncompleteError extends Error {
